@@ -1,0 +1,51 @@
+# ts-plug: ts-unplug, aperture and ts-plug.
+# `make demo` runs the whole product offline; `make test` runs every test.
+
+export GOTOOLCHAIN := local
+GO      ?= go
+PREFIX  ?= /usr/local
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+BUILD   := build
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BINARIES := ts-unplug aperture ts-plug
+
+.PHONY: all $(BINARIES) install uninstall test test-short demo bench lint clean
+
+all: $(BINARIES)
+
+ts-unplug aperture ts-plug:
+	@if [ -d ./cmd/$@ ]; then \
+		echo "building $(BUILD)/$@ ($(VERSION))"; \
+		$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/$@ ./cmd/$@; \
+	else echo "$@: not written yet (skipped)"; fi
+
+# Never install into /bin because PREFIX was set empty.
+install:
+	@if [ -z "$(PREFIX)" ] || [ "$(PREFIX)" = "/" ]; then echo "install: refusing PREFIX='$(PREFIX)'; use e.g. PREFIX=/usr/local" >&2; exit 2; fi
+	@built=0; for b in $(BINARIES); do \
+		if [ -x $(BUILD)/$$b ]; then install -d "$(BINDIR)" && install -m 0755 $(BUILD)/$$b "$(BINDIR)/$$b" && echo "installed $(BINDIR)/$$b"; built=1; fi; \
+	done; if [ $$built = 0 ]; then echo "install: nothing built yet; run 'make ts-unplug' (or 'make all') first" >&2; exit 2; fi
+
+uninstall:
+	@for b in $(BINARIES); do rm -f "$(BINDIR)/$$b"; done
+
+test:
+	$(GO) test -count=1 -timeout 15m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+demo:
+	$(GO) run ./internal/demo
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,269 @@
+package apis
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+)
+
+// Authorization types a provider's "authorization" setting may name.
+const (
+	AuthBearer       = "bearer"               // Authorization: Bearer <key> (default)
+	AuthXAPIKey      = "x-api-key"            // x-api-key: <key> (Anthropic)
+	AuthXGoogAPIKey  = "x-goog-api-key"       // x-goog-api-key: <key> (Gemini)
+	AuthCFAIGateway  = "cf-aig-authorization" // cf-aig-authorization: Bearer <key> (Cloudflare AI Gateway)
+	redactedValue    = "REDACTED"
+	tailscalePrefix  = "tailscale-"
+	forwardedXPrefix = "x-forwarded-"
+)
+
+// hopByHop are the RFC 9110 §7.6.1 connection-specific headers, plus the
+// non-standard Proxy-Connection, which a proxy must never forward.
+var hopByHop = []string{
+	"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+	"proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+}
+
+// credentialHeaders carry a caller's or a provider's secret. The caller's
+// must not reach the provider (the gateway injects its own key) and none
+// may be echoed back.
+var credentialHeaders = []string{
+	"authorization", "proxy-authorization", "x-api-key", "x-goog-api-key",
+	"api-key",                   // Azure OpenAI
+	"ocp-apim-subscription-key", // Azure API Management
+	"cf-aig-authorization",      // Cloudflare AI Gateway
+	"x-amz-security-token",      // AWS session credentials
+	"cookie", "cookie2",
+}
+
+// SanitizeRequestHeaders prepares a client's headers for the upstream
+// request, in place. It removes:
+//
+//   - the client's credentials (Authorization, X-Api-Key, X-Goog-Api-Key,
+//     Proxy-Authorization, Api-Key and similar, cookies): clients send
+//     placeholders, and a real key a user pasted must not leak to another
+//     provider; InjectKey adds the provider's own;
+//   - every Tailscale-* header: those are identity assertions the gateway
+//     itself may trust on other paths, so a client must never be able to
+//     forge one, in any letter case;
+//   - hop-by-hop headers, including any a Connection header names;
+//   - X-Forwarded-*, Forwarded and X-Real-Ip sent by the client, which would
+//     let it claim another address;
+//   - Accept-Encoding, so Go's transport negotiates gzip itself and hands
+//     the gateway a decoded stream it can meter, instead of relaying
+//     brotli/zstd bytes it cannot read.
+//
+// Keys are matched case-insensitively, so a map filled by hand with
+// non-canonical keys is cleaned too.
+func SanitizeRequestHeaders(h http.Header) {
+	removeConnectionHeaders(h)
+	for k := range h {
+		lk := strings.ToLower(k)
+		if isHopByHop(lk) || isCredential(lk) ||
+			strings.HasPrefix(lk, tailscalePrefix) ||
+			strings.HasPrefix(lk, forwardedXPrefix) ||
+			lk == "forwarded" || lk == "x-real-ip" || lk == "accept-encoding" {
+			delete(h, k)
+		}
+	}
+}
+
+// SanitizeResponseHeaders prepares an upstream response's headers for the
+// client, in place. It removes hop-by-hop headers (and those Connection
+// names), anything that could echo a credential (the credential headers
+// above and Set-Cookie, which would hand the provider's session cookies to
+// every caller), Tailscale-* headers, and Alt-Svc, which advertises the
+// provider's alternative endpoints, not the gateway's.
+func SanitizeResponseHeaders(h http.Header) {
+	removeConnectionHeaders(h)
+	for k := range h {
+		lk := strings.ToLower(k)
+		if isHopByHop(lk) || isCredential(lk) ||
+			strings.HasPrefix(lk, tailscalePrefix) ||
+			lk == "set-cookie" || lk == "set-cookie2" || lk == "alt-svc" {
+			delete(h, k)
+		}
+	}
+}
+
+// removeConnectionHeaders deletes the headers every Connection header
+// names (RFC 9110 §7.6.1), in any letter case.
+func removeConnectionHeaders(h http.Header) {
+	var named []string
+	for k, vs := range h {
+		if !strings.EqualFold(k, "Connection") {
+			continue
+		}
+		for _, v := range vs {
+			for f := range strings.SplitSeq(v, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					named = append(named, strings.ToLower(f))
+				}
+			}
+		}
+	}
+	if len(named) == 0 {
+		return
+	}
+	for k := range h {
+		for _, n := range named {
+			if strings.EqualFold(k, n) {
+				delete(h, k)
+			}
+		}
+	}
+}
+
+// isHopByHop reports whether the lower-case name is hop-by-hop.
+func isHopByHop(lk string) bool {
+	for _, n := range hopByHop {
+		if lk == n {
+			return true
+		}
+	}
+	return false
+}
+
+// isCredential reports whether the lower-case name carries a credential.
+func isCredential(lk string) bool {
+	for _, n := range credentialHeaders {
+		if lk == n {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteFold removes name from h in any letter case.
+func deleteFold(h http.Header, name string) {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
+		}
+	}
+}
+
+// ErrUnknownAuthorization is returned by InjectKey for an authorization
+// type it does not know.
+var ErrUnknownAuthorization = errors.New("unknown authorization type")
+
+// InjectKey sets the provider credential on an upstream request's headers.
+// authorization is the provider's "authorization" setting: "bearer" (or
+// "", the default), "x-api-key", "x-goog-api-key" or
+// "cf-aig-authorization". Every credential header is removed first, so
+// exactly one credential travels even if SanitizeRequestHeaders was
+// skipped. An empty key injects nothing: a provider without an apikey gets
+// an unauthenticated request, which is what a keyless self-hosted upstream
+// expects.
+func InjectKey(h http.Header, authorization, key string) error {
+	var name, value string
+	switch strings.ToLower(authorization) {
+	case "", AuthBearer:
+		name, value = "Authorization", "Bearer "+key
+	case AuthXAPIKey:
+		name, value = "X-Api-Key", key
+	case AuthXGoogAPIKey:
+		name, value = "X-Goog-Api-Key", key
+	case AuthCFAIGateway:
+		name, value = "Cf-Aig-Authorization", "Bearer "+key
+	default:
+		return fmt.Errorf("inject key: %w %q", ErrUnknownAuthorization, authorization)
+	}
+	for _, n := range credentialHeaders {
+		deleteFold(h, n)
+	}
+	if key != "" {
+		h.Set(name, value)
+	}
+	return nil
+}
+
+// AddHeaders adds "Name: value" lines (a provider's or grant's
+// add_headers) to h. Values are added, not set, so a configured
+// anthropic-beta joins the client's rather than replacing it. A line
+// without a colon, with an invalid header name, or with CR, LF or NUL in
+// its value is skipped; the returned error lists every skipped line so the
+// caller can log it, and is nil when all lines applied.
+func AddHeaders(h http.Header, lines []string) error {
+	var errs []error
+	for _, line := range lines {
+		name, value, ok := strings.Cut(line, ":")
+		value = strings.TrimSpace(value)
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("add header %q: missing ':'", line))
+		case !validHeaderName(name):
+			errs = append(errs, fmt.Errorf("add header %q: invalid header name", line))
+		case strings.ContainsAny(value, "\r\n\x00"):
+			errs = append(errs, fmt.Errorf("add header %q: invalid header value", line))
+		default:
+			h.Add(name, value)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validHeaderName reports whether name is an RFC 9110 token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// StripKeyQuery removes Gemini's ?key= API key parameter from q, in place,
+// so a key a client put in the URL never reaches the provider or the logs.
+func StripKeyQuery(q url.Values) {
+	for k := range q {
+		if strings.EqualFold(k, "key") {
+			delete(q, k)
+		}
+	}
+}
+
+// RedactHeaders returns a copy of h, with canonical keys, in which every
+// value of a secret-bearing header is "REDACTED", for logs and captures.
+// Secret-bearing means a known credential header, Set-Cookie, or a name
+// that says it holds a secret (…api-key, …apikey, …secret…, …password…,
+// …authorization…, …token but not the …tokens… of rate-limit headers).
+func RedactHeaders(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		ck := textproto.CanonicalMIMEHeaderKey(k)
+		if isSecretHeader(strings.ToLower(k)) {
+			red := make([]string, len(vs))
+			for i := range red {
+				red[i] = redactedValue
+			}
+			out[ck] = append(out[ck], red...)
+			continue
+		}
+		out[ck] = append(out[ck], vs...)
+	}
+	return out
+}
+
+// isSecretHeader reports whether the lower-case name carries a secret.
+func isSecretHeader(lk string) bool {
+	if isCredential(lk) || lk == "set-cookie" || lk == "set-cookie2" {
+		return true
+	}
+	for _, s := range []string{"api-key", "apikey", "api_key", "secret", "password", "authorization", "credential", "cookie"} {
+		if strings.Contains(lk, s) {
+			return true
+		}
+	}
+	return strings.HasSuffix(lk, "token") || strings.Contains(lk, "-token-") || strings.Contains(lk, "_token_")
+}

@@ -1,0 +1,106 @@
+package config
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tailscale/hujson"
+)
+
+// Database holds the "database" block: how long captured request and
+// response bodies are kept.
+type Database struct {
+	Retention Retention
+}
+
+// Retention says when captures are purged. Metric rows are always kept.
+type Retention struct {
+	Duration      string        // as written: "", "0", "30d", "720h"
+	Forever       bool          // true when Duration is "" (keep forever)
+	Period        time.Duration // purge captures older than this; 0 = do not keep bodies
+	RequireExport bool          // purge only captures exported to S3
+	Purge         []string      // what to purge: "captures", "tools"
+}
+
+// Retention bounds from the spec.
+const (
+	MinRetention = time.Hour
+	MaxRetention = 3650 * 24 * time.Hour
+)
+
+// ParseRetention parses a retention duration: "" keeps forever, "0" keeps
+// nothing, otherwise a Go duration or a whole number of days ("30d")
+// between MinRetention and MaxRetention.
+func ParseRetention(s string) (forever bool, d time.Duration, ok bool) {
+	switch s = strings.TrimSpace(s); s {
+	case "":
+		return true, 0, true
+	case "0":
+		return false, 0, true
+	}
+	if days, found := strings.CutSuffix(s, "d"); found {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 3650 {
+			return false, 0, false
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return false, 0, false
+		}
+	}
+	if d < MinRetention || d > MaxRetention {
+		return false, 0, false
+	}
+	return false, d, true
+}
+
+func (w *walker) parseDatabase(v *hujson.Value, pth string) Database {
+	db := Database{Retention: Retention{Forever: true, Purge: []string{"captures"}}}
+	obj, ok := w.object(v, pth)
+	if !ok {
+		return db
+	}
+	w.members(obj, pth, map[string]fieldFunc{
+		"retention": func(v *hujson.Value, pth string) {
+			o, ok := w.object(v, pth)
+			if !ok {
+				return
+			}
+			r := &db.Retention
+			w.members(o, pth, map[string]fieldFunc{
+				"duration": func(v *hujson.Value, p string) {
+					s, ok := w.str(v, p)
+					if !ok {
+						return
+					}
+					forever, d, ok := ParseRetention(s)
+					if !ok {
+						w.warn(v, p, "invalid retention duration %q (want \"\", \"0\", \"30d\" or a duration between 1h and 3650d); keeping forever", s)
+						return
+					}
+					r.Duration, r.Forever, r.Period = s, forever, d
+				},
+				"require_export": func(v *hujson.Value, p string) { r.RequireExport, _ = w.boolean(v, p) },
+				"purge": func(v *hujson.Value, p string) {
+					list, ok := w.strings(v, p)
+					if !ok {
+						return
+					}
+					r.Purge = nil
+					for _, s := range list {
+						if !slices.Contains([]string{"captures", "tools"}, s) {
+							w.warn(v, p, "unknown purge target %q (want captures or tools)", s)
+							continue
+						}
+						r.Purge = append(r.Purge, s)
+					}
+				},
+			})
+		},
+	})
+	return db
+}

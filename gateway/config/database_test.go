@@ -1,0 +1,58 @@
+package config
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestParseRetention(t *testing.T) {
+	tests := []struct {
+		in      string
+		forever bool
+		d       time.Duration
+		ok      bool
+	}{
+		{"", true, 0, true},
+		{"0", false, 0, true},
+		{"30d", false, 30 * 24 * time.Hour, true},
+		{"720h", false, 720 * time.Hour, true},
+		{"1h", false, time.Hour, true},
+		{"3650d", false, 3650 * 24 * time.Hour, true},
+		{"30m", false, 0, false},   // below 1h
+		{"3651d", false, 0, false}, // above max
+		{"forever", false, 0, false},
+		{"-5d", false, 0, false},
+	}
+	for _, tt := range tests {
+		forever, d, ok := ParseRetention(tt.in)
+		if forever != tt.forever || d != tt.d || ok != tt.ok {
+			t.Errorf("ParseRetention(%q) = %v %v %v, want %v %v %v", tt.in, forever, d, ok, tt.forever, tt.d, tt.ok)
+		}
+	}
+}
+
+func TestParseDatabase(t *testing.T) {
+	cfg, _, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cfg.Database.Retention; !r.Forever || !slices.Equal(r.Purge, []string{"captures"}) {
+		t.Errorf("default retention = %+v", r)
+	}
+	cfg, diags, err := Parse([]byte(`{"database": {"retention": {"duration": "30d", "require_export": true, "purge": ["captures", "tools", "bodies"]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Database.Retention
+	if r.Forever || r.Period != 30*24*time.Hour || r.Duration != "30d" || !r.RequireExport || !slices.Equal(r.Purge, []string{"captures", "tools"}) {
+		t.Errorf("retention = %+v", r)
+	}
+	if !hasDiagMsg(diags, "database.retention.purge", `unknown purge target "bodies"`) {
+		t.Errorf("diags = %v", diags)
+	}
+	cfg, diags, _ = Parse([]byte(`{"database": {"retention": {"duration": "5 minutes"}}}`))
+	if !cfg.Database.Retention.Forever || !hasDiagMsg(diags, "database.retention.duration", "invalid retention") {
+		t.Errorf("bad duration: %+v %v", cfg.Database.Retention, diags)
+	}
+}

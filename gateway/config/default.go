@@ -1,0 +1,100 @@
+package config
+
+// DefaultConfigText is the configuration a new gateway instance starts
+// with. It is HuJSON with comments explaining each part, so an admin who
+// opens the settings page learns the format from it. It gives every caller
+// the admin and user roles and every model, and declares OpenAI and
+// Anthropic providers whose keys come from the OPENAI_API_KEY and
+// ANTHROPIC_API_KEY environment variables.
+const DefaultConfigText = `// Gateway configuration (HuJSON: JSON with comments and trailing commas).
+{
+  // Grants decide who may do what. Access is denied by default and grants
+  // only ever add to it: every grant whose "src" matches the caller applies.
+  // "src" entries: "*" (everyone, including tagged devices), a login name
+  // such as "alice@example.com", "tag:ci", a comma-joined tag set such as
+  // "tag:api,tag:prod", or "(loopback)" for the local --listen port.
+  "grants": [
+    // Admins may edit this configuration and see everyone's usage.
+    // "*" makes everyone an admin until you replace it with your own login.
+    {
+      "src": ["example-user@example.com", "*"],
+      "app": { "tailscale.com/cap/aperture": [ { "role": "admin" } ] },
+    },
+    // Everyone needs at least the user role to send requests at all;
+    // removing this grant denies everything to non-admins.
+    {
+      "src": ["*"],
+      "app": { "tailscale.com/cap/aperture": [ { "role": "user" } ] },
+    },
+    // Which models callers may use, as "provider/model" globs: "*" matches
+    // within one segment, "**" any number of segments. "**" is every model;
+    // "anthropic/**" would be every Anthropic model.
+    {
+      "src": ["*"],
+      "app": { "tailscale.com/cap/aperture": [ { "models": "**" } ] },
+    },
+    // Spending limits: define a bucket under "quotas" below and charge it
+    // from a grant, for example:
+    //   { "src": ["*"], "app": { "tailscale.com/cap/aperture": [
+    //       { "quotas": [ { "bucket": "daily:<user>" } ] } ] } },
+  ],
+
+  // Providers are the upstream LLM APIs. The provider ID (the key) is the
+  // first segment of a model's full name, e.g. "anthropic/claude-sonnet-4-5".
+  // Clients send the bare model ID; the gateway finds the provider listing it.
+  // "apikey" may be the key itself, "env:NAME" to read an environment
+  // variable, or "file:PATH" to read a file.
+  "providers": {
+    "openai": {
+      "name": "OpenAI",
+      "baseurl": "https://api.openai.com",
+      "apikey": "env:OPENAI_API_KEY",
+      "authorization": "bearer",
+      "models": [
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-4.1",
+        "gpt-4.1-nano",
+        "gpt-5.1-codex",
+        "gpt-5.1-codex-max",
+      ],
+      // Which client-facing APIs this provider speaks. Requests are passed
+      // through unchanged, never translated between formats.
+      "compatibility": {
+        "openai_chat": true,
+        "openai_responses": true,
+      },
+    },
+    "anthropic": {
+      "name": "Anthropic",
+      "baseurl": "https://api.anthropic.com",
+      "apikey": "env:ANTHROPIC_API_KEY",
+      "authorization": "x-api-key",
+      "models": [
+        "claude-sonnet-4-5",
+        "claude-sonnet-4-5-20250929",
+        "claude-haiku-4-5",
+        "claude-haiku-4-5-20251001",
+        "claude-opus-4-5",
+        "claude-opus-4-5-20251101",
+      ],
+      "compatibility": {
+        "anthropic_messages": true,
+      },
+    },
+  },
+
+  // Dollar budgets, refilled continuously. "<user>" in a name makes one
+  // bucket per caller, "<node>" one per device. Unused until a grant
+  // references the bucket.
+  "quotas": {
+    "daily:<user>": { "capacity": "$10.00", "rate": "$10.00/day", "on_exceed": "reject" },
+  },
+
+  // Webhooks and guardrails, wired to requests by a grant's "send_hooks".
+  // Example:
+  //   "hooks": { "audit": { "url": "https://audit.example.com/hook", "apikey": "env:AUDIT_KEY" } },
+  "hooks": {},
+}
+`

@@ -1,0 +1,144 @@
+package usage
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// maxFilteredEvent bounds the bytes a UsageChunkFilter holds back while it
+// waits for an event to end. The usage chunk is a few hundred bytes; any
+// longer event cannot be it and is streamed through as it arrives.
+const maxFilteredEvent = 64 << 10
+
+// UsageChunkFilter passes an OpenAI chat completions event stream through
+// unchanged except for the usage-only chunk (a chat.completion.chunk with
+// empty choices and a usage object) that the gateway asked for on the
+// client's behalf with IncludeUsageRewrite: a client that did not ask for
+// it may not expect it. Every other byte is written as it was received,
+// and each event is written as soon as its terminating blank line arrives,
+// so it can sit in front of a flushing http.ResponseWriter.
+type UsageChunkFilter struct {
+	w   io.Writer
+	buf []byte // the current event, held back until it ends
+	out []byte // bytes to write at the end of this Write call
+
+	passing     bool // current event is too long to hold: streamed through
+	atLineStart bool
+	afterCR     bool
+	pendingLF   int8 // after an event ended on CR: 1 keep / -1 drop a following LF
+	err         error
+
+	parser  SSEParser
+	usageEv bool
+}
+
+// NewUsageChunkFilter returns a filter writing to w.
+func NewUsageChunkFilter(w io.Writer) *UsageChunkFilter {
+	f := &UsageChunkFilter{w: w, atLineStart: true}
+	f.parser.MaxEventSize = maxFilteredEvent
+	f.parser.OnEvent = func(ev *SSEEvent) { f.usageEv = isUsageOnlyChunk(ev.Data) }
+	return f
+}
+
+// Write filters p. It returns len(p) unless the underlying writer fails.
+func (f *UsageChunkFilter) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	f.out = f.out[:0]
+	for _, c := range p {
+		if f.pendingLF != 0 {
+			keep := f.pendingLF > 0
+			f.pendingLF = 0
+			if c == '\n' {
+				if keep {
+					f.out = append(f.out, c)
+				}
+				continue
+			}
+		}
+		if f.passing {
+			f.out = append(f.out, c)
+		} else {
+			f.buf = append(f.buf, c)
+			if len(f.buf) > maxFilteredEvent {
+				f.out = append(f.out, f.buf...)
+				f.buf = f.buf[:0]
+				f.passing = true
+			}
+		}
+		if c == '\n' && f.afterCR {
+			f.afterCR = false // the LF of a CRLF pair
+			continue
+		}
+		f.afterCR = c == '\r'
+		if c != '\r' && c != '\n' {
+			f.atLineStart = false
+			continue
+		}
+		if !f.atLineStart {
+			f.atLineStart = true
+			continue
+		}
+		// A blank line: the event is complete.
+		keep := f.passing || !f.isUsageEvent()
+		if keep && !f.passing {
+			f.out = append(f.out, f.buf...)
+		}
+		f.buf = f.buf[:0]
+		f.passing = false
+		if c == '\r' {
+			f.afterCR = false
+			f.pendingLF = -1
+			if keep {
+				f.pendingLF = 1
+			}
+		}
+	}
+	if len(f.out) > 0 {
+		if _, err := f.w.Write(f.out); err != nil {
+			f.err = err
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func (f *UsageChunkFilter) isUsageEvent() bool {
+	f.usageEv = false
+	f.parser.Reset()
+	f.parser.Write(f.buf)
+	f.parser.Reset()
+	return f.usageEv
+}
+
+// Close writes any held-back bytes of an unterminated last event unchanged.
+// It does not close the underlying writer.
+func (f *UsageChunkFilter) Close() error {
+	if f.err != nil {
+		return f.err
+	}
+	if len(f.buf) > 0 {
+		_, f.err = f.w.Write(f.buf)
+		f.buf = f.buf[:0]
+	}
+	return f.err
+}
+
+// isUsageOnlyChunk reports whether data is the chunk include_usage adds: a
+// chat.completion.chunk with an empty choices array and a usage object.
+func isUsageOnlyChunk(data []byte) bool {
+	if !hasObjectField(data, `"usage"`) {
+		return false
+	}
+	var c struct {
+		Object  string             `json:"object"`
+		Choices *[]json.RawMessage `json:"choices"`
+		Usage   json.RawMessage    `json:"usage"`
+	}
+	if json.Unmarshal(data, &c) != nil {
+		return false
+	}
+	return c.Object == "chat.completion.chunk" && c.Choices != nil && len(*c.Choices) == 0 &&
+		len(c.Usage) > 0 && c.Usage[0] == '{'
+}

@@ -1,0 +1,263 @@
+package usage
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// The wire shapes of the usage objects, one per API. Pointers tell a field
+// that is present from one that is absent, which matters when Anthropic's
+// message_delta repeats some fields of message_start.
+
+type openAIChatUsage struct {
+	PromptTokens        int64 `json:"prompt_tokens"`
+	CompletionTokens    int64 `json:"completion_tokens"`
+	PromptTokensDetails *struct {
+		CachedTokens     int64 `json:"cached_tokens"`
+		CacheWriteTokens int64 `json:"cache_write_tokens"` // OpenRouter and others
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
+}
+
+func (w *openAIChatUsage) usage() Usage {
+	var u Usage
+	var cached, write int64
+	if d := w.PromptTokensDetails; d != nil {
+		cached, write = nonNeg(d.CachedTokens), nonNeg(d.CacheWriteTokens)
+	}
+	u.InputTokens = nonNeg(w.PromptTokens - cached - write)
+	u.CachedTokens = cached
+	u.setCacheCreation(write, 0, 0, false)
+	u.OutputTokens = nonNeg(w.CompletionTokens)
+	if d := w.CompletionTokensDetails; d != nil {
+		u.ReasoningTokens = nonNeg(d.ReasoningTokens)
+	}
+	u.Found = true
+	return u
+}
+
+type responsesUsage struct {
+	InputTokens        int64 `json:"input_tokens"`
+	OutputTokens       int64 `json:"output_tokens"`
+	InputTokensDetails *struct {
+		CachedTokens int64 `json:"cached_tokens"`
+	} `json:"input_tokens_details"`
+	OutputTokensDetails *struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	} `json:"output_tokens_details"`
+}
+
+func (w *responsesUsage) usage() Usage {
+	var u Usage
+	if d := w.InputTokensDetails; d != nil {
+		u.CachedTokens = nonNeg(d.CachedTokens)
+	}
+	u.InputTokens = nonNeg(w.InputTokens - u.CachedTokens)
+	u.OutputTokens = nonNeg(w.OutputTokens)
+	if d := w.OutputTokensDetails; d != nil {
+		u.ReasoningTokens = nonNeg(d.ReasoningTokens)
+	}
+	u.Found = true
+	return u
+}
+
+type anthropicUsage struct {
+	InputTokens              *int64 `json:"input_tokens"`
+	OutputTokens             *int64 `json:"output_tokens"`
+	CacheReadInputTokens     *int64 `json:"cache_read_input_tokens"`
+	CacheCreationInputTokens *int64 `json:"cache_creation_input_tokens"`
+	CacheCreation            *struct {
+		Ephemeral5m *int64 `json:"ephemeral_5m_input_tokens"`
+		Ephemeral1h *int64 `json:"ephemeral_1h_input_tokens"`
+	} `json:"cache_creation"`
+}
+
+// anthropicState accumulates Anthropic usage over message_start and
+// message_delta. Counts in message_delta are cumulative, so a field present
+// there replaces the earlier value rather than adding to it; a reported 0
+// never erases an earlier non-zero (some compatible upstreams send zeros
+// for fields they do not repeat).
+type anthropicState struct {
+	input, output, read, create, c5m, c1h int64
+	split, found                          bool
+}
+
+func replace(dst *int64, v *int64) {
+	if v == nil {
+		return
+	}
+	if *v > 0 || *dst == 0 {
+		*dst = nonNeg(*v)
+	}
+}
+
+func (s *anthropicState) merge(w *anthropicUsage) {
+	s.found = true
+	replace(&s.input, w.InputTokens)
+	replace(&s.output, w.OutputTokens)
+	replace(&s.read, w.CacheReadInputTokens)
+	replace(&s.create, w.CacheCreationInputTokens)
+	if cc := w.CacheCreation; cc != nil && (cc.Ephemeral5m != nil || cc.Ephemeral1h != nil) {
+		s.split = true
+		replace(&s.c5m, cc.Ephemeral5m)
+		replace(&s.c1h, cc.Ephemeral1h)
+	}
+}
+
+func (s *anthropicState) usage() Usage {
+	u := Usage{
+		InputTokens:  s.input,
+		CachedTokens: s.read,
+		OutputTokens: s.output,
+		Found:        s.found,
+	}
+	u.setCacheCreation(s.create, s.c5m, s.c1h, s.split)
+	return u
+}
+
+type geminiUsage struct {
+	PromptTokenCount        int64 `json:"promptTokenCount"`
+	CachedContentTokenCount int64 `json:"cachedContentTokenCount"`
+	CandidatesTokenCount    int64 `json:"candidatesTokenCount"`
+	ThoughtsTokenCount      int64 `json:"thoughtsTokenCount"`
+}
+
+func (w *geminiUsage) usage() Usage {
+	var u Usage
+	u.CachedTokens = nonNeg(w.CachedContentTokenCount)
+	u.InputTokens = nonNeg(w.PromptTokenCount - u.CachedTokens)
+	u.ReasoningTokens = nonNeg(w.ThoughtsTokenCount)
+	u.OutputTokens = nonNeg(w.CandidatesTokenCount) + u.ReasoningTokens
+	u.Found = true
+	return u
+}
+
+// geminiChunk is the part of a Gemini GenerateContentResponse the meter
+// reads: usage, and whether this chunk ends the answer.
+type geminiChunk struct {
+	UsageMetadata *geminiUsage `json:"usageMetadata"`
+	Candidates    []struct {
+		FinishReason string `json:"finishReason"`
+	} `json:"candidates"`
+	PromptFeedback *struct {
+		BlockReason string `json:"blockReason"`
+	} `json:"promptFeedback"`
+}
+
+func (c *geminiChunk) final() bool {
+	for _, cand := range c.Candidates {
+		if cand.FinishReason != "" {
+			return true
+		}
+	}
+	return c.PromptFeedback != nil && c.PromptFeedback.BlockReason != ""
+}
+
+// hasObjectField reports whether data contains "key" followed by ':' and an
+// object. It is a cheap pre-check that spares a JSON decode for the many
+// stream chunks that carry no usage (or "usage":null). A quoted key cannot
+// occur inside a JSON string value, whose quotes are escaped, so a miss is
+// exact; a hit is confirmed by decoding.
+func hasObjectField(data []byte, key string) bool {
+	for {
+		i := bytes.Index(data, []byte(key))
+		if i < 0 {
+			return false
+		}
+		rest := data[i+len(key):]
+		j := 0
+		for j < len(rest) && isSpace(rest[j]) {
+			j++
+		}
+		if j < len(rest) && rest[j] == ':' {
+			j++
+			for j < len(rest) && isSpace(rest[j]) {
+				j++
+			}
+			if j < len(rest) && rest[j] == '{' {
+				return true
+			}
+		}
+		data = rest
+	}
+}
+
+// eventType returns the "type" of an event whose SSE "event:" field is
+// missing, by decoding only that member.
+func eventType(data []byte) string {
+	if !bytes.Contains(data, []byte(`"type"`)) {
+		return ""
+	}
+	var t struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(data, &t) != nil {
+		return ""
+	}
+	return t.Type
+}
+
+func bytesContains(data []byte, s string) bool {
+	return bytes.Contains(data, []byte(s))
+}
+
+// objectField returns the bytes of the object value of the last "key"
+// member in data whose value is an object, or nil. The last one, because
+// the top-level usage members follow the answer, whose nested objects (tool
+// call arguments) could use the same key. The object's extent is found by
+// matching braces outside strings; the bytes are not validated.
+func objectField(data []byte, key string) []byte {
+	for {
+		i := bytes.LastIndex(data, []byte(key))
+		if i < 0 {
+			return nil
+		}
+		rest := data[i+len(key):]
+		j := 0
+		for j < len(rest) && isSpace(rest[j]) {
+			j++
+		}
+		if j < len(rest) && rest[j] == ':' {
+			j++
+			for j < len(rest) && isSpace(rest[j]) {
+				j++
+			}
+			if j < len(rest) && rest[j] == '{' {
+				if end := objectEnd(rest[j:]); end > 0 {
+					return rest[j : j+end]
+				}
+			}
+		}
+		data = data[:i]
+	}
+}
+
+// objectEnd returns the length of the JSON object at the start of b (which
+// begins with '{'), or 0 when it does not close within b.
+func objectEnd(b []byte) int {
+	depth := 0
+	inStr, esc := false, false
+	for i, c := range b {
+		switch {
+		case inStr && esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case inStr && c == '"':
+			inStr = false
+		case inStr:
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,117 @@
+package usage
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// span is the byte range [start, end) of a JSON value inside a document.
+type span struct{ start, end int }
+
+// objectMembers returns the spans of the values of the wanted members of the
+// JSON object doc, and the offset just after its opening brace. ok is false
+// when doc is not a single valid JSON object. A duplicated member reports
+// its last occurrence, the one JSON decoders keep.
+func objectMembers(doc []byte, wanted ...string) (members map[string]span, open int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return nil, 0, false
+	}
+	open = int(dec.InputOffset())
+	members = make(map[string]span, len(wanted))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, 0, false
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, 0, false
+		}
+		for _, w := range wanted {
+			if key == w {
+				end := int(dec.InputOffset())
+				members[key] = span{end - len(raw), end}
+			}
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, 0, false
+	}
+	if len(bytes.TrimSpace(doc[dec.InputOffset():])) != 0 {
+		return nil, 0, false
+	}
+	return members, open, true
+}
+
+// splice returns doc with doc[s.start:s.end] replaced by repl, in a new slice.
+func splice(doc []byte, s span, repl string) []byte {
+	out := make([]byte, 0, len(doc)-(s.end-s.start)+len(repl))
+	out = append(out, doc[:s.start]...)
+	out = append(out, repl...)
+	return append(out, doc[s.end:]...)
+}
+
+// isEmptyObject reports whether the object starting at doc[open-1] ('{')
+// has no members.
+func isEmptyObject(doc []byte, open int) bool {
+	rest := bytes.TrimLeft(doc[open:], " \t\r\n")
+	return len(rest) > 0 && rest[0] == '}'
+}
+
+// IncludeUsageRewrite makes a streamed OpenAI chat completions request
+// report its usage. OpenAI only sends usage in a stream when the request
+// sets stream_options.include_usage; clients that leave it out would
+// otherwise be metered at $0. For a body with "stream":true whose
+// stream_options.include_usage is not already true, it returns a copy of the
+// body with it set to true, changing as few bytes as possible (everything
+// else, including key order and whitespace, is kept), and injected=true:
+// the client did not ask for the usage chunk, so its answer should be
+// passed through a UsageChunkFilter. Otherwise (not streamed, already
+// asked, or not a valid JSON object) it returns body unchanged and false.
+func IncludeUsageRewrite(body []byte) (out []byte, injected bool) {
+	members, open, ok := objectMembers(body, "stream", "stream_options")
+	if !ok {
+		return body, false
+	}
+	st, ok := members["stream"]
+	if !ok || string(body[st.start:st.end]) != "true" {
+		return body, false
+	}
+	so, ok := members["stream_options"]
+	if !ok {
+		ins := `"stream_options":{"include_usage":true},`
+		if isEmptyObject(body, open) {
+			ins = ins[:len(ins)-1] // unreachable with "stream" present; kept for safety
+		}
+		return splice(body, span{open, open}, ins), true
+	}
+	opts := body[so.start:so.end]
+	switch {
+	case string(opts) == "null":
+		return splice(body, so, `{"include_usage":true}`), true
+	case len(opts) > 0 && opts[0] == '{':
+		inner, innerOpen, ok := objectMembers(opts, "include_usage")
+		if !ok {
+			return body, false
+		}
+		if iu, ok := inner["include_usage"]; ok {
+			if string(opts[iu.start:iu.end]) == "true" {
+				return body, false
+			}
+			return splice(body, span{so.start + iu.start, so.start + iu.end}, "true"), true
+		}
+		ins := `"include_usage":true,`
+		if isEmptyObject(opts, innerOpen) {
+			ins = ins[:len(ins)-1]
+		}
+		at := so.start + innerOpen
+		return splice(body, span{at, at}, ins), true
+	default:
+		// stream_options of the wrong type: the upstream rejects the
+		// request anyway; do not guess.
+		return body, false
+	}
+}

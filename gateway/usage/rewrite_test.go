@@ -1,0 +1,73 @@
+package usage
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestIncludeUsageRewrite(t *testing.T) {
+	tests := []struct {
+		name         string
+		in, want     string
+		wantInjected bool
+	}{
+		{"added after opening brace",
+			`{"model":"gpt-4o","stream":true,"messages":[]}`,
+			`{"stream_options":{"include_usage":true},"model":"gpt-4o","stream":true,"messages":[]}`, true},
+		{"whitespace kept",
+			"{\n  \"model\": \"gpt-4o\",\n  \"stream\": true\n}",
+			"{\"stream_options\":{\"include_usage\":true},\n  \"model\": \"gpt-4o\",\n  \"stream\": true\n}", true},
+		{"include_usage false is flipped",
+			`{"stream":true,"stream_options":{"include_usage":false,"x":1}}`,
+			`{"stream":true,"stream_options":{"include_usage":true,"x":1}}`, true},
+		{"stream_options without include_usage",
+			`{"stream":true,"stream_options":{"include_obfuscation":false}}`,
+			`{"stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}}`, true},
+		{"empty stream_options",
+			`{"stream":true,"stream_options":{ }}`,
+			`{"stream":true,"stream_options":{"include_usage":true }}`, true},
+		{"null stream_options",
+			`{"stream":true,"stream_options":null}`,
+			`{"stream":true,"stream_options":{"include_usage":true}}`, true},
+		{"already asked", `{"stream":true,"stream_options":{"include_usage":true}}`, "", false},
+		{"not streamed", `{"model":"gpt-4o","messages":[]}`, "", false},
+		{"stream false", `{"stream":false}`, "", false},
+		{"stream as string", `{"stream":"true"}`, "", false},
+		{"nested stream key ignored", `{"metadata":{"stream":true}}`, "", false},
+		{"invalid JSON", `{"stream":true,`, "", false},
+		{"trailing garbage", `{"stream":true} x`, "", false},
+		{"not an object", `[{"stream":true}]`, "", false},
+		{"stream_options wrong type", `{"stream":true,"stream_options":"x"}`, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, injected := IncludeUsageRewrite([]byte(tt.in))
+			want := tt.want
+			if want == "" {
+				want = tt.in
+			}
+			if string(got) != want || injected != tt.wantInjected {
+				t.Fatalf("got %s, %v\nwant %s, %v", got, injected, want, tt.wantInjected)
+			}
+			if injected {
+				var v struct {
+					StreamOptions struct {
+						IncludeUsage bool `json:"include_usage"`
+					} `json:"stream_options"`
+				}
+				if err := json.Unmarshal(got, &v); err != nil || !v.StreamOptions.IncludeUsage {
+					t.Errorf("rewritten body does not ask for usage: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestIncludeUsageRewriteDoesNotAlias(t *testing.T) {
+	in := []byte(`{"stream":true,"stream_options":{"include_usage":false}}`)
+	orig := string(in)
+	IncludeUsageRewrite(in)
+	if string(in) != orig {
+		t.Errorf("input modified: %s", in)
+	}
+}

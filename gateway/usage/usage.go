@@ -1,0 +1,84 @@
+// Package usage extracts token usage from LLM provider responses as they
+// stream past the gateway, and normalizes it across the four provider APIs
+// the gateway forwards (OpenAI chat completions, OpenAI responses, Anthropic
+// messages, Gemini generateContent).
+//
+// The extractor reads a copy of the response body on the side, in whatever
+// chunk boundaries the proxy happens to see, with bounded memory: it never
+// holds a whole stream or a whole large body. Normalization is where other
+// gateways get metering wrong (Anthropic input_tokens excludes cache tokens
+// while OpenAI prompt_tokens includes them; Anthropic streams split usage
+// over two events), so the rules live in one place: see Usage.
+package usage
+
+// Usage is the token usage of one response, normalized so that every field
+// means the same thing whatever the provider API, and so that no token is
+// counted in two fields that are both priced.
+type Usage struct {
+	// InputTokens is the input billed at the base input rate. It excludes
+	// cache reads and cache writes: Anthropic input_tokens as is; OpenAI
+	// chat prompt_tokens minus cached (and cache-write) tokens; Responses
+	// input_tokens minus cached tokens; Gemini promptTokenCount minus
+	// cachedContentTokenCount.
+	InputTokens int64 `json:"input_tokens,omitempty"`
+	// CachedTokens is the input read from the provider's prompt cache.
+	CachedTokens int64 `json:"cached_tokens,omitempty"`
+	// CacheCreationTokens is the input written to the prompt cache. It is
+	// always CacheCreation5mTokens + CacheCreation1hTokens.
+	CacheCreationTokens int64 `json:"cache_creation_input_tokens,omitempty"`
+	// CacheCreation5mTokens is the part of CacheCreationTokens written with
+	// the 5-minute TTL (the default when the provider gives no split).
+	CacheCreation5mTokens int64 `json:"cache_creation_5m_input_tokens,omitempty"`
+	// CacheCreation1hTokens is the part of CacheCreationTokens written with
+	// the 1-hour TTL.
+	CacheCreation1hTokens int64 `json:"cache_creation_1h_input_tokens,omitempty"`
+	// OutputTokens is all output, reasoning included (Gemini
+	// candidatesTokenCount + thoughtsTokenCount; OpenAI completion_tokens
+	// already includes reasoning).
+	OutputTokens int64 `json:"output_tokens,omitempty"`
+	// ReasoningTokens is the reasoning part of OutputTokens, for
+	// information only: it is never priced separately.
+	ReasoningTokens int64 `json:"reasoning_tokens,omitempty"`
+	// Found reports whether the response reported usage at all. A zero
+	// Usage with Found false means "unknown", not "free".
+	Found bool `json:"-"`
+	// Interrupted reports that the response ended before its terminal
+	// event (or, for JSON, before the document closed): the counts are
+	// what was seen and may be partial.
+	Interrupted bool `json:"-"`
+}
+
+// TotalInput returns all input tokens of the request: base-rate input plus
+// cache reads plus cache writes. Long-context price tiers are chosen by it.
+func (u Usage) TotalInput() int64 {
+	return u.InputTokens + u.CachedTokens + u.CacheCreationTokens
+}
+
+// nonNeg clamps a provider-reported count to zero: counts are never
+// negative, and a subtraction of inconsistent fields must not produce a
+// negative (refunding) token count.
+func nonNeg(n int64) int64 {
+	if n < 0 {
+		return 0
+	}
+	return n
+}
+
+// setCacheCreation fills the cache-write fields from a total and an
+// optional 5m/1h split, keeping the invariant total = 5m + 1h. Tokens the
+// split does not account for are treated as 5-minute writes, the default TTL.
+func (u *Usage) setCacheCreation(total, m5, h1 int64, split bool) {
+	total, m5, h1 = nonNeg(total), nonNeg(m5), nonNeg(h1)
+	if !split {
+		u.CacheCreationTokens = total
+		u.CacheCreation5mTokens = total
+		u.CacheCreation1hTokens = 0
+		return
+	}
+	if rest := total - m5 - h1; rest > 0 {
+		m5 += rest
+	}
+	u.CacheCreation5mTokens = m5
+	u.CacheCreation1hTokens = h1
+	u.CacheCreationTokens = m5 + h1
+}

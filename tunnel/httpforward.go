@@ -1,0 +1,115 @@
+package tunnel
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"time"
+)
+
+// DialFunc dials over the tailnet.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// Timeouts bound the parts of a forwarded request that may hang. None of
+// them bounds a whole request: an LLM answer may stream for many minutes.
+type Timeouts struct {
+	Dial time.Duration // connecting to the target; default 30s
+	// ResponseHeader bounds the wait for the target's response headers;
+	// 0 means no limit (a non-streamed LLM answer only has headers once
+	// the whole answer is ready).
+	ResponseHeader time.Duration
+	Idle           time.Duration // keep-alive of idle target connections; default 90s
+}
+
+// NewTransport returns an http.Transport that dials the tailnet.
+func NewTransport(dial DialFunc, to Timeouts) *http.Transport {
+	if to.Dial == 0 {
+		to.Dial = 30 * time.Second
+	}
+	if to.Idle == 0 {
+		to.Idle = 90 * time.Second
+	}
+	return &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(ctx, to.Dial)
+			defer cancel()
+			return dial(ctx, network, addr)
+		},
+		// TLS (https:// targets) runs over the tailnet connection too.
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: to.ResponseHeader,
+		IdleConnTimeout:       to.Idle,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		ExpectContinueTimeout: time.Second,
+		// Bodies pass through as they are; never re-encode.
+		DisableCompression: true,
+	}
+}
+
+// HTTPForwarder is a reverse proxy to one tailnet target. Bodies stream
+// both ways without buffering, every write is flushed at once (SSE), and
+// Upgrade requests (WebSocket) are passed through.
+type HTTPForwarder struct {
+	Target Target
+	proxy  *httputil.ReverseProxy
+}
+
+// NewHTTPForwarder forwards to target with transport.
+func NewHTTPForwarder(target Target, transport http.RoundTripper) *HTTPForwarder {
+	f := &HTTPForwarder{Target: target}
+	tu := target.URL()
+	f.proxy = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(tu)
+			// The target sees its own name as Host, as a tailnet client
+			// would send; the local name goes in X-Forwarded-Host so the
+			// gateway can print URLs that work on this machine.
+			pr.Out.Host = tu.Host
+			pr.SetXForwarded()
+			StripTailscaleHeaders(pr.Out.Header)
+		},
+		Transport:     transport,
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(r.Context().Err(), context.Canceled) {
+				return // the client went away; nobody to answer
+			}
+			WriteJSONError(w, http.StatusBadGateway, "bad_gateway",
+				fmt.Sprintf("cannot reach %s over the tailnet: %s", target, describeDialError(err)))
+		},
+	}
+	return f
+}
+
+func (f *HTTPForwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.proxy.ServeHTTP(w, r)
+}
+
+// StripTailscaleHeaders removes every Tailscale-* header. Identity headers
+// are set only by the trusted side of a tunnel; a client that sends its
+// own must never have them believed.
+func StripTailscaleHeaders(h http.Header) {
+	for k := range h {
+		if len(k) >= 10 && strings.EqualFold(k[:10], "tailscale-") {
+			delete(h, k)
+		}
+	}
+}
+
+func describeDialError(err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("no tailnet device named %q (check the name, and that MagicDNS is on)", dnsErr.Name)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out connecting (is the device online, and do tailnet grants let this device reach it?)"
+	}
+	return err.Error()
+}

@@ -1,0 +1,247 @@
+package unplug
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tsplug/ts-plug/installers"
+	"github.com/tsplug/ts-plug/tunnel"
+	"github.com/urfave/cli/v2"
+)
+
+// Main runs ts-unplug with args (os.Args) and returns the exit status:
+// 0 clean, 1 runtime failure, 2 bad usage.
+func Main(args []string, version string, stdout, stderr io.Writer) int {
+	app := newApp(version, stdout, stderr)
+	err := app.Run(args)
+	if err == nil {
+		return 0
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "ts-unplug: %v\n", err)
+	return 1
+}
+
+func newApp(version string, stdout, stderr io.Writer) *cli.App {
+	serviceFlags := append(runFlags(), &cli.BoolFlag{Name: "user", Usage: "per-user service (systemd --user, launchd agent) instead of a system one"})
+	ctlFlags := []cli.Flag{
+		&cli.BoolFlag{Name: "user", Usage: "the per-user service"},
+	}
+	return &cli.App{
+		Name:      "ts-unplug",
+		Usage:     "reach a tailnet service from a machine that is not on the tailnet",
+		UsageText: "ts-unplug [flags] TARGET\n   ts-unplug install [flags] TARGET\n   ts-unplug status|start|stop|restart|uninstall [--user]\n\nTARGET is host[:port] or a URL: ai, ai.example.ts.net, http://ai:8080, https://ai.example.ts.net",
+		Description: "ts-unplug joins the tailnet as its own device and forwards http://127.0.0.1:9996 to TARGET.\n" +
+			"The first run prints a login URL (or waits for an admin to approve the device);\n" +
+			"after that every tool on this machine can use http://localhost:9996.",
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Flags:           runFlags(),
+		HideHelpCommand: true,
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError("%v (see ts-unplug --help)", err)
+		},
+		Action: func(c *cli.Context) error {
+			o, err := parseOptions(c, true)
+			if err != nil {
+				return err
+			}
+			return installers.Run(serviceSpec(o, false), func(ctx context.Context) error {
+				return run(ctx, o, version)
+			})
+		},
+		Commands: []*cli.Command{
+			{
+				Name: "install", Usage: "install ts-unplug as a service that starts at boot (same flags as a run)",
+				ArgsUsage: "TARGET", Flags: serviceFlags,
+				OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
+				Action: func(c *cli.Context) error { return install(c, stdout) },
+			},
+			{Name: "uninstall", Usage: "stop and remove the service", Flags: ctlFlags,
+				Action: func(c *cli.Context) error { return control(c, stdout, "uninstall", installers.Uninstall) }},
+			{Name: "start", Usage: "start the installed service", Flags: ctlFlags,
+				Action: func(c *cli.Context) error { return control(c, stdout, "start", installers.Start) }},
+			{Name: "stop", Usage: "stop the installed service", Flags: ctlFlags,
+				Action: func(c *cli.Context) error { return control(c, stdout, "stop", installers.Stop) }},
+			{Name: "restart", Usage: "restart the installed service", Flags: ctlFlags,
+				Action: func(c *cli.Context) error { return control(c, stdout, "restart", installers.Restart) }},
+			{Name: "status", Usage: "show the state of the running ts-unplug (service or foreground)",
+				Flags: append(ctlFlags,
+					&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the instance (default: as a run would pick)"},
+					&cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` of the instance, to find its default state dir"},
+					&cli.BoolFlag{Name: "json", Usage: "print the raw JSON status"}),
+				Action: func(c *cli.Context) error { return status(c, stdout) }},
+		},
+	}
+}
+
+// serviceSpec is the OS service that runs ts-unplug with o.
+func serviceSpec(o options, user bool) installers.Spec {
+	return installers.Spec{
+		Name:        "ts-unplug",
+		DisplayName: "ts-unplug",
+		Description: "ts-unplug: local proxy to " + o.target.String() + " over the tailnet",
+		User:        user,
+	}
+}
+
+func install(c *cli.Context, stdout io.Writer) error {
+	o, err := parseOptions(c, true)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return fmt.Errorf("creating state directory: %w", err)
+	}
+	args := serviceArgs(c, o)
+	// A literal auth key would sit in a world-readable unit file; keep it
+	// in the state dir instead and point the service at it.
+	if k := o.authKeyFlag; k != "" && !strings.HasPrefix(k, "file:") {
+		p := filepath.Join(o.dir, "authkey")
+		if err := os.WriteFile(p, []byte(k+"\n"), 0o600); err != nil {
+			return fmt.Errorf("saving auth key: %w", err)
+		}
+		args = replaceFlag(args, "authkey", "file:"+p)
+	}
+	spec := serviceSpec(o, c.Bool("user"))
+	spec.Arguments = args
+	if err := installers.Install(spec); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "installed service %s: ts-unplug %s\n", spec.Name, strings.Join(args, " "))
+	for _, n := range installers.InstallNotes(spec) {
+		fmt.Fprintln(stdout, n)
+	}
+	if err := installers.Start(spec); err != nil {
+		return fmt.Errorf("installed, but starting failed: %w", err)
+	}
+	fmt.Fprintf(stdout, "started. Next: `ts-unplug status%s` shows the login URL or approval step; then use http://%s\n", userFlag(c), o.listen)
+	return nil
+}
+
+func userFlag(c *cli.Context) string {
+	if c.Bool("user") {
+		return " --user"
+	}
+	return ""
+}
+
+// serviceArgs rebuilds the run flags the user gave, with the state dir
+// made absolute, for the service manager to pass.
+func serviceArgs(c *cli.Context, o options) []string {
+	args := []string{"-dir", o.dir}
+	for _, f := range runFlags() {
+		name := f.Names()[0]
+		if name == "dir" || !c.IsSet(name) {
+			continue
+		}
+		switch f.(type) {
+		case *cli.BoolFlag:
+			if c.Bool(name) {
+				args = append(args, "-"+name)
+			}
+		case *cli.StringSliceFlag:
+			for _, v := range c.StringSlice(name) {
+				args = append(args, "-"+name, v)
+			}
+		case *cli.IntFlag:
+			args = append(args, "-"+name, fmt.Sprint(c.Int(name)))
+		case *cli.DurationFlag:
+			args = append(args, "-"+name, c.Duration(name).String())
+		default:
+			args = append(args, "-"+name, c.String(name))
+		}
+	}
+	return append(args, o.target.String())
+}
+
+func replaceFlag(args []string, name, value string) []string {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-"+name {
+			args[i+1] = value
+		}
+	}
+	return args
+}
+
+func control(c *cli.Context, stdout io.Writer, verb string, f func(installers.Spec) error) error {
+	if c.NArg() > 0 {
+		return usageError("%s takes no arguments", verb)
+	}
+	spec := installers.Spec{Name: "ts-unplug", User: c.Bool("user")}
+	if err := f(spec); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ts-unplug: %s done\n", verb)
+	return nil
+}
+
+func status(c *cli.Context, stdout io.Writer) error {
+	hostname := c.String("hostname")
+	if hostname == "" {
+		hostname = defaultHostname()
+	}
+	dir := c.String("dir")
+	if dir == "" {
+		d, err := defaultDir(hostname)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		dir = d
+	}
+	svc, svcErr := installers.Status(installers.Spec{Name: "ts-unplug", User: c.Bool("user")})
+	raw, err := tunnel.FetchStatus(c.Context, filepath.Join(dir, tunnel.StatusSocketName))
+	if err != nil {
+		if svcErr == nil && svc != "" && svc != installers.StatusNotInstalled {
+			fmt.Fprintf(stdout, "service: %s\n", svc)
+		}
+		return cli.Exit(fmt.Sprintf("ts-unplug is not running with state dir %s (pass -dir if it uses another)", dir), 1)
+	}
+	if c.Bool("json") {
+		stdout.Write(raw)
+		return nil
+	}
+	var r statusReport
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("reading status: %w", err)
+	}
+	if svcErr == nil && svc != installers.StatusNotInstalled {
+		fmt.Fprintf(stdout, "service:     %s\n", svc)
+	}
+	fmt.Fprintf(stdout, "state:       %s\n", r.Phase)
+	fmt.Fprintf(stdout, "             %s\n", r.State.Message())
+	fmt.Fprintf(stdout, "device:      %s\n", orNone(r.DNSName, r.Hostname))
+	fmt.Fprintf(stdout, "tailnet IPs: %s\n", orNone(strings.Join(r.IPs, ", "), ""))
+	fmt.Fprintf(stdout, "login:       %s\n", orNone(r.LoginName, ""))
+	fmt.Fprintf(stdout, "forwarding:  %s %s -> %s\n", r.Mode, r.Listen, r.Target)
+	if r.AuthURL != "" {
+		fmt.Fprintf(stdout, "login URL:   %s\n", r.AuthURL)
+	}
+	fmt.Fprintf(stdout, "served:      %d requests, %d bytes in, %d bytes out, %d TCP connections\n",
+		r.Served.Requests, r.Served.BytesIn, r.Served.BytesOut, r.Served.TCPConns)
+	fmt.Fprintf(stdout, "running:     pid %d since %s (ts-unplug %s)\n", r.PID, r.Started, r.Version)
+	return nil
+}
+
+func orNone(s, alt string) string {
+	if s != "" {
+		return s
+	}
+	if alt != "" {
+		return alt
+	}
+	return "-"
+}

@@ -1,0 +1,109 @@
+package unplug
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tsplug/ts-plug/tunnel"
+)
+
+// statusReport is what `ts-unplug status` prints for a running instance.
+type statusReport struct {
+	Version string `json:"version"`
+	PID     int    `json:"pid"`
+	Started string `json:"started"`
+	Mode    string `json:"mode"`
+	Listen  string `json:"listen"`
+	Target  string `json:"target"`
+	tunnel.State
+	Served tunnel.StatsSnapshot `json:"served"`
+}
+
+// run is the foreground proxy: it opens the local port at once, joins the
+// tailnet in the background, and forwards until ctx ends.
+func run(ctx context.Context, o options, version string) error {
+	logf := log.New(os.Stderr, "ts-unplug: ", log.LstdFlags).Printf
+	tunnel.SetDefaultMemoryLimit()
+	authKey, err := tunnel.ResolveAuthKey(o.authKeyFlag)
+	if err != nil {
+		return usageError("-authkey: %v", err)
+	}
+	node, err := tunnel.NewNode(tunnel.NodeConfig{
+		Hostname: o.hostname, Dir: o.dir, ControlURL: o.controlURL, AuthKey: authKey,
+		Ephemeral: o.ephemeral, AdvertiseTags: o.tags, Verbose: o.verbose, Logf: logf,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another ts-unplug running? pick another -port)", o.listen, err)
+	}
+	defer ln.Close()
+	if o.warnNonLoopback {
+		logf("WARNING: listening on %s, which is not loopback: anyone who can reach this address uses the tailnet as device %s", o.listen, o.hostname)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := node.Start(ctx); err != nil {
+		return err
+	}
+	defer node.Close()
+
+	stats := new(tunnel.Stats)
+	started := time.Now()
+	snapshot := func() any {
+		return statusReport{
+			Version: version, PID: os.Getpid(), Started: started.UTC().Format(time.RFC3339),
+			Mode: o.mode, Listen: o.listen, Target: o.target.String(),
+			State: node.State(), Served: stats.Snapshot(),
+		}
+	}
+	if err := tunnel.ServeStatus(ctx, filepath.Join(o.dir, tunnel.StatusSocketName), snapshot); err != nil {
+		return err
+	}
+
+	if o.mode == "tcp" {
+		logf("forwarding tcp %s -> %s over the tailnet as device %s", o.listen, o.target.Addr(), o.hostname)
+		f := &tunnel.TCPForwarder{Addr: o.target.Addr(), Dial: node.Dial, Stats: stats, Ready: node.Ready(),
+			DialTimeout: o.timeouts.Dial, Logf: logf}
+		return f.Serve(ctx, ln)
+	}
+
+	fwd := tunnel.NewHTTPForwarder(o.target, tunnel.NewTransport(node.Dial, o.timeouts))
+	var h http.Handler = tunnel.ReadyGate(node, fwd)
+	h = &tunnel.BrowserGuard{AllowedHosts: o.allowHosts, AllowedOrigins: o.allowOrigins, Next: h}
+	h = stats.Count(h)
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// No ReadTimeout or WriteTimeout: an LLM stream may last minutes.
+	}
+	logf("listening on http://%s -> %s as tailnet device %s (state in %s)", o.listen, o.target, o.hostname, o.dir)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving %s: %w", o.listen, err)
+	case <-ctx.Done():
+	}
+	logf("shutting down: letting in-flight requests finish (up to %v)", o.shutdownGrace)
+	sctx, scancel := context.WithTimeout(context.Background(), o.shutdownGrace)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	} else if err != nil {
+		logf("grace period over; closing %d unfinished request(s)", stats.InFlight.Load())
+		srv.Close()
+	}
+	return nil
+}
