@@ -163,7 +163,7 @@ func TestUnplugEndToEnd(t *testing.T) {
 	res := waitHTTP(ctx, t, base+"/whoami", 200)
 	var who struct {
 		Login, Node, Host string
-		Headers          http.Header
+		Headers           http.Header
 	}
 	json.NewDecoder(res.Body).Decode(&who)
 	res.Body.Close()

@@ -93,4 +93,3 @@ func serveSTUN(pc *net.UDPConn, done chan<- struct{}) {
 		pc.WriteToUDPAddrPort(stun.Response(txid, src), src)
 	}
 }
-

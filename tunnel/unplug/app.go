@@ -68,7 +68,7 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 				Name: "install", Usage: "install ts-unplug as a service that starts at boot (same flags as a run)",
 				ArgsUsage: "TARGET", Flags: serviceFlags,
 				OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
-				Action: func(c *cli.Context) error { return install(c, stdout) },
+				Action:       func(c *cli.Context) error { return install(c, stdout) },
 			},
 			{Name: "uninstall", Usage: "stop and remove the service", Flags: ctlFlags,
 				Action: func(c *cli.Context) error { return control(c, stdout, "uninstall", installers.Uninstall) }},

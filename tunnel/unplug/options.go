@@ -22,20 +22,20 @@ const DefaultPort = 9996
 
 // options are the parsed flags of a run.
 type options struct {
-	target         tunnel.Target
-	dir            string
-	listen         string // host:port
-	hostname       string
-	controlURL     string
-	authKeyFlag    string
-	ephemeral      bool
-	tags           []string
-	mode           string
-	verbose        bool
-	allowOrigins   []string
-	allowHosts     []string
-	timeouts       tunnel.Timeouts
-	shutdownGrace  time.Duration
+	target          tunnel.Target
+	dir             string
+	listen          string // host:port
+	hostname        string
+	controlURL      string
+	authKeyFlag     string
+	ephemeral       bool
+	tags            []string
+	mode            string
+	verbose         bool
+	allowOrigins    []string
+	allowHosts      []string
+	timeouts        tunnel.Timeouts
+	shutdownGrace   time.Duration
 	warnNonLoopback bool
 }
 
