@@ -83,6 +83,18 @@ func Load(path string) (*Config, []Diagnostic, error) {
 	return cfg, diags, nil
 }
 
+// ParseFile parses src, the text of the config file at path, resolving
+// relative file: key paths from the file's directory (as Load does), for
+// callers that already read the file, e.g. to compare it with the text
+// in force before parsing.
+func ParseFile(path string, src []byte) (*Config, []Diagnostic, error) {
+	cfg, diags, err := parse(src, filepath.Dir(path))
+	if err != nil {
+		return nil, diags, fmt.Errorf("loading config %s: %w", path, err)
+	}
+	return cfg, diags, nil
+}
+
 // syntaxPosRE pulls the position out of hujson's syntax error text.
 var syntaxPosRE = regexp.MustCompile(`^hujson: line (\d+), column (\d+): `)
 

@@ -1,0 +1,16 @@
+// Command aperture is an LLM gateway on a tailnet: callers are identified
+// by the tailnet, authorized by grants, and never hold a provider key.
+package main
+
+import (
+	"os"
+
+	"github.com/tsplug/ts-plug/gateway/app"
+)
+
+// version is stamped at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+func main() {
+	os.Exit(app.Main(os.Args, version, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,172 @@
+// Package app is the aperture command: flags, state directory, the
+// tailnet node, listeners, config reloads and shutdown around the gateway.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/urfave/cli/v2"
+)
+
+// Main runs aperture with args and returns the exit status: 0 clean,
+// 1 runtime failure (or an invalid config), 2 bad usage.
+func Main(args []string, version string, stdout, stderr io.Writer) int {
+	err := newApp(version, stdout, stderr).Run(args)
+	if err == nil {
+		return 0
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "aperture: %v\n", err)
+	return 1
+}
+
+func usageError(format string, args ...any) error {
+	return cli.Exit("aperture: "+fmt.Sprintf(format, args...), 2)
+}
+
+func flags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "HuJSON config `FILE` (default: <state-dir>/config.hujson, created with a commented default if missing)"},
+		&cli.StringFlag{Name: "state-dir", Usage: "`DIR` for tailnet state and the database (default: <user config dir>/aperture)"},
+		&cli.StringFlag{Name: "hostname", Value: "ai", Usage: "tailnet device `NAME`"},
+		&cli.StringFlag{Name: "control-url", Usage: "coordination server `URL` (default: Tailscale's)"},
+		&cli.StringFlag{Name: "authkey", Usage: "tailnet auth `KEY`, or file:PATH (default: $TS_AUTHKEY)"},
+		&cli.StringFlag{Name: "advertise-tags", Usage: "comma-separated `TAGS`, e.g. tag:aperture"},
+		&cli.BoolFlag{Name: "ephemeral", Usage: "register as an ephemeral device"},
+		&cli.StringFlag{Name: "listen", Usage: "extra plain-HTTP `ADDR` (e.g. 127.0.0.1:8080); its callers are \"(loopback)\""},
+		&cli.BoolFlag{Name: "no-tailnet", Usage: "serve only --listen (single-user local use, benchmarks)"},
+		&cli.BoolFlag{Name: "verbose", Usage: "show tsnet's own logs"},
+		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight streams may finish"},
+	}
+}
+
+func newApp(version string, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "aperture",
+		Usage: "an LLM gateway on your tailnet: identity from the tailnet, keys stay on the gateway",
+		Description: "aperture joins the tailnet as device \"ai\" and serves the OpenAI, Anthropic and Gemini APIs\n" +
+			"on http://ai. Callers are identified by the tailnet, authorized by grants, and metered.",
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Flags:           flags(),
+		HideHelpCommand: true,
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError("%v (see aperture --help)", err)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("unexpected argument %q", c.Args().First())
+			}
+			o, err := parseOptions(c, version)
+			if err != nil {
+				return err
+			}
+			return run(c.Context, o, stderr)
+		},
+		Commands: []*cli.Command{{
+			Name:  "validate",
+			Usage: "check a config file: every warning and error with its line; exit 1 on errors",
+			Flags: []cli.Flag{&cli.StringFlag{Name: "config", Usage: "config `FILE`", Required: true}},
+			Action: func(c *cli.Context) error {
+				return validate(c.String("config"), stdout)
+			},
+		}},
+	}
+}
+
+type options struct {
+	configPath    string
+	stateDir      string
+	hostname      string
+	controlURL    string
+	authKey       string
+	tags          []string
+	ephemeral     bool
+	listen        string
+	noTailnet     bool
+	verbose       bool
+	shutdownGrace time.Duration
+	version       string
+}
+
+func parseOptions(c *cli.Context, version string) (options, error) {
+	o := options{
+		hostname: c.String("hostname"), controlURL: c.String("control-url"), authKey: c.String("authkey"),
+		ephemeral: c.Bool("ephemeral"), listen: c.String("listen"), noTailnet: c.Bool("no-tailnet"),
+		verbose: c.Bool("verbose"), shutdownGrace: c.Duration("shutdown-grace"), version: version,
+	}
+	if o.noTailnet && o.listen == "" {
+		return o, usageError("--no-tailnet needs --listen ADDR, or nothing would be served")
+	}
+	if o.hostname == "" {
+		return o, usageError("--hostname must not be empty")
+	}
+	if t := c.String("advertise-tags"); t != "" {
+		for _, tag := range strings.Split(t, ",") {
+			tag = strings.TrimSpace(tag)
+			if !strings.HasPrefix(tag, "tag:") || len(tag) == 4 {
+				return o, usageError("--advertise-tags: %q is not a tag (tags look like tag:name)", tag)
+			}
+			o.tags = append(o.tags, tag)
+		}
+	}
+	o.stateDir = c.String("state-dir")
+	if o.stateDir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return o, usageError("no default state directory (%v): pass --state-dir", err)
+		}
+		o.stateDir = filepath.Join(base, "aperture")
+	}
+	abs, err := filepath.Abs(o.stateDir)
+	if err != nil {
+		return o, usageError("--state-dir: %v", err)
+	}
+	o.stateDir = abs
+	o.configPath = c.String("config")
+	if o.configPath == "" {
+		o.configPath = filepath.Join(o.stateDir, "config.hujson")
+	}
+	return o, nil
+}
+
+// validate prints each diagnostic of the config at path with its line.
+func validate(path string, stdout io.Writer) error {
+	_, diags, err := config.Load(path)
+	for _, d := range diags {
+		fmt.Fprintln(stdout, formatDiag(path, d))
+	}
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("aperture: %s is not valid: %v", path, err), 1)
+	}
+	fmt.Fprintf(stdout, "%s: OK (%d warnings)\n", path, len(diags))
+	return nil
+}
+
+// formatDiag prints a diagnostic as compilers do: FILE:LINE:COL: severity:
+// path: message.
+func formatDiag(file string, d config.Diagnostic) string {
+	loc := file
+	if d.Line > 0 {
+		loc = fmt.Sprintf("%s:%d:%d", file, d.Line, d.Column)
+	}
+	path := ""
+	if d.Path != "" {
+		path = d.Path + ": "
+	}
+	return fmt.Sprintf("%s: %s: %s%s", loc, d.Severity, path, d.Message)
+}

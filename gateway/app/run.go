@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway"
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/identity"
+	"github.com/tsplug/ts-plug/tunnel"
+	"tailscale.com/client/tailscale/apitype"
+)
+
+// loadOrCreateConfig reads the config, writing the commented default
+// first when the file does not exist.
+func loadOrCreateConfig(path string, logf func(string, ...any)) (*config.Config, []byte, error) {
+	src, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, nil, fmt.Errorf("creating config directory: %w", err)
+		}
+		src = []byte(config.DefaultConfigText)
+		if err := os.WriteFile(path, src, 0o600); err != nil {
+			return nil, nil, fmt.Errorf("writing default config: %w", err)
+		}
+		logf("no config at %s: wrote a commented default there; edit it (or the Settings page) to add provider keys", path)
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("reading config: %w", err)
+	}
+	cfg, diags, err := config.ParseFile(path, src)
+	for _, d := range diags {
+		logf("%s", formatDiag(path, d))
+	}
+	if err != nil {
+		return nil, nil, invalidConfig(err)
+	}
+	return cfg, src, nil
+}
+
+func invalidConfig(err error) error {
+	return fmt.Errorf("%w (fix the file; `aperture validate --config FILE` lists every problem)", err)
+}
+
+// run serves the gateway until ctx ends or SIGINT/SIGTERM.
+func run(ctx context.Context, o options, stderr io.Writer) error {
+	logf := log.New(stderr, "aperture: ", log.LstdFlags).Printf
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := os.MkdirAll(o.stateDir, 0o700); err != nil {
+		return fmt.Errorf("creating state directory: %w", err)
+	}
+	cfg, src, err := loadOrCreateConfig(o.configPath, logf)
+	if err != nil {
+		return err
+	}
+	sink, closeLedger, err := openLedger(o.stateDir, cfg, logf)
+	if err != nil {
+		return err
+	}
+	defer closeLedger()
+
+	var node *tunnel.Node
+	var whois identity.WhoIsFunc
+	if !o.noTailnet {
+		authKey, err := tunnel.ResolveAuthKey(o.authKey)
+		if err != nil {
+			return usageError("--authkey: %v", err)
+		}
+		node, err = tunnel.NewNode(tunnel.NodeConfig{
+			Hostname: o.hostname, Dir: filepath.Join(o.stateDir, "tailnet"), ControlURL: o.controlURL,
+			AuthKey: authKey, Ephemeral: o.ephemeral, AdvertiseTags: o.tags, Verbose: o.verbose, Logf: logf,
+		})
+		if err != nil {
+			return err
+		}
+		if err := node.Start(ctx); err != nil {
+			return err
+		}
+		defer node.Close()
+		lc, err := node.Server().LocalClient()
+		if err != nil {
+			return err
+		}
+		whois = func(ctx context.Context, addr string) (*apitype.WhoIsResponse, error) { return lc.WhoIs(ctx, addr) }
+	}
+
+	gw, err := gateway.New(cfg, src, gateway.Options{WhoIs: whois, Ledger: sink, Logf: logf, Version: o.version})
+	if err != nil {
+		return err
+	}
+
+	var servers []*http.Server
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	serve := func(ln net.Listener, h http.Handler, what string) {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		servers = append(servers, srv)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", what, err)
+			}
+		}()
+	}
+	if o.listen != "" {
+		ln, err := net.Listen("tcp", o.listen)
+		if err != nil {
+			return fmt.Errorf("--listen %s: %w", o.listen, err)
+		}
+		serve(ln, gw.LocalHandler(), "local listener")
+		logf("serving http://%s (callers there are \"(loopback)\")", ln.Addr())
+	}
+	if node != nil {
+		ln, err := node.Server().Listen("tcp", ":80")
+		if err != nil {
+			return fmt.Errorf("tailnet port 80: %w", err)
+		}
+		serve(ln, gw, "tailnet :80")
+		logf("joining the tailnet as %s; serving http://%s once connected", o.hostname, o.hostname)
+		go func() {
+			select {
+			case <-node.Ready():
+			case <-ctx.Done():
+				return
+			}
+			// Some clients (Gemini CLI, Claude Desktop) insist on an
+			// https FQDN: serve 443 too when the tailnet issues certs.
+			if doms := node.Server().CertDomains(); len(doms) > 0 {
+				tln, err := node.Server().ListenTLS("tcp", ":443")
+				if err != nil {
+					logf("HTTPS on :443 not served: %v", err)
+					return
+				}
+				serve(tln, gw, "tailnet :443")
+				logf("also serving https://%s", doms[0])
+			}
+		}()
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	kick := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	go gw.WatchConfig(ctx, o.configPath, time.Second, kick)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logf("shutting down: letting in-flight requests finish (up to %v)", o.shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
+	defer cancel()
+	for _, srv := range servers {
+		go srv.Shutdown(sctx)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); done <- struct{}{} }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		logf("grace period over; closing unfinished requests")
+		for _, srv := range servers {
+			srv.Close()
+		}
+	}
+	return nil
+}

@@ -1,0 +1,304 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/routing"
+	"github.com/tsplug/ts-plug/gateway/usage"
+)
+
+// serveLLM handles one provider API call (route already detected).
+func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Route) {
+	start := s.opts.Now()
+	api := route.API
+	c, err := s.identify(r)
+	if err != nil {
+		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
+		return
+	}
+	cors, ok := checkBrowser(r, c.access)
+	if !ok {
+		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied,
+			"access denied: cross-site browser request from "+orDefault(r.Header.Get("Origin"), "another site")+
+				" (a grant with set_cors and this origin in Access-Control-Allow-Origin allows it)")
+		return
+	}
+	for k, v := range cors {
+		w.Header()[k] = v
+	}
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if c.access.Role() == 0 {
+		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: no role granted")
+		return
+	}
+	if err := s.opts.Ledger.Healthy(); err != nil {
+		apis.WriteError(w, api, http.StatusServiceUnavailable, apis.KindUnavailable,
+			"the gateway cannot record usage right now, so it is not forwarding requests: "+err.Error())
+		return
+	}
+
+	body, err := readBody(w, r, s.opts.MaxBodyBytes)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			apis.WriteError(w, api, http.StatusRequestEntityTooLarge, apis.KindRequestTooLarge,
+				fmt.Sprintf("request body is larger than %d MiB", s.opts.MaxBodyBytes>>20))
+			return
+		}
+		apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "reading request body: "+err.Error())
+		return
+	}
+
+	model, stream := route.Model, route.Stream
+	if route.ModelInBody() {
+		info, err := apis.ScanBody(body)
+		switch {
+		case err != nil && !errors.Is(err, apis.ErrNoModel):
+			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "request body: "+err.Error())
+			return
+		case !info.HasModel || info.Model == "":
+			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, `request body has no "model"`)
+			return
+		case !info.ModelIsString:
+			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, `"model" must be a string`)
+			return
+		}
+		model, stream = info.Model, info.Stream || route.Stream
+	}
+
+	var rt routing.Route
+	if model == "" {
+		// GET/DELETE /v1/responses/{id}: no model; any provider of the
+		// API on which the caller may use some model.
+		var ok bool
+		if rt, ok = s.anyProviderFor(c, api); !ok {
+			apis.WriteError(w, api, http.StatusNotFound, apis.KindNotFound, "no provider you may use serves "+string(api))
+			return
+		}
+	} else {
+		var msg string
+		if rt, msg = s.pickRoute(c, api, model); msg != "" {
+			apis.WriteError(w, api, http.StatusNotFound, apis.KindModelNotFound, msg)
+			return
+		}
+	}
+
+	// A model given as provider/model goes upstream as the provider
+	// knows it. Otherwise the body is forwarded byte for byte.
+	path := r.URL.Path
+	if model != "" && rt.Model != model {
+		if route.ModelInBody() {
+			if body, err = replaceModel(body, rt.Model); err != nil {
+				apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "request body: "+err.Error())
+				return
+			}
+		} else {
+			path = strings.Replace(path, "/models/"+model+":", "/models/"+rt.Model+":", 1)
+		}
+	}
+	// Every stream is metered: an OpenAI chat client that did not ask for
+	// usage gets it asked for anyway, and the extra chunk is removed from
+	// what it sees.
+	hideUsage := false
+	if api == config.OpenAIChat && stream {
+		body, hideUsage = usage.IncludeUsageRewrite(body)
+	}
+
+	q := r.URL.Query()
+	apis.StripKeyQuery(q)
+	target, err := routing.JoinURL(rt.Provider.BaseURL, path, q.Encode())
+	if err != nil {
+		apis.WriteError(w, api, http.StatusBadGateway, apis.KindUpstreamUnreachable,
+			fmt.Sprintf("provider %s has a bad baseurl: %v", rt.ProviderID, err))
+		return
+	}
+	ctx := r.Context()
+	up, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
+	if err != nil {
+		apis.WriteError(w, api, http.StatusBadGateway, apis.KindInternal, "building upstream request: "+err.Error())
+		return
+	}
+	up.Header = r.Header.Clone()
+	apis.SanitizeRequestHeaders(up.Header)
+	if err := apis.InjectKey(up.Header, rt.Provider.Authorization, rt.Provider.APIKey); err != nil {
+		apis.WriteError(w, api, http.StatusInternalServerError, apis.KindInternal,
+			fmt.Sprintf("provider %s: %v", rt.ProviderID, err))
+		return
+	}
+	scope := c.access.ForModel(rt.FQN)
+	apis.AddHeaders(up.Header, rt.Provider.AddHeaders)
+	apis.AddHeaders(up.Header, scope.AddHeaders)
+	up.ContentLength = int64(len(body))
+
+	rec := &ledger.Record{
+		ID: s.ids.next(start), Time: start,
+		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
+		Tags: c.id.Tags, Principal: c.id.Principal(),
+		Provider: rt.ProviderID, Model: rt.Model, API: api, Stream: stream,
+		UserAgent: r.UserAgent(),
+	}
+	res, err := s.opts.Transport.RoundTrip(up)
+	if err != nil {
+		if ctx.Err() != nil {
+			rec.Status, rec.Interrupted, rec.Error = 499, true, "client went away before the provider answered"
+		} else {
+			msg := fmt.Sprintf("cannot reach provider %s (%s): %s", rt.ProviderID, rt.Provider.DisplayName(), upstreamError(err, rt.Provider.APIKey))
+			apis.WriteError(w, api, http.StatusBadGateway, apis.KindUpstreamUnreachable, msg)
+			rec.Status, rec.Error = http.StatusBadGateway, msg
+		}
+		s.finish(c, rec, start)
+		return
+	}
+	defer res.Body.Close()
+	rec.Status = res.StatusCode
+
+	h := w.Header()
+	for k, v := range res.Header {
+		h[k] = v
+	}
+	apis.SanitizeResponseHeaders(h)
+	// The answer ends with the chunked terminator, sent after the ledger
+	// row is committed: a client never holds a complete answer the
+	// ledger does not (a Content-Length would let it finish earlier).
+	h.Del("Content-Length")
+	w.WriteHeader(res.StatusCode)
+
+	ext := usage.NewExtractor(api, stream)
+	var out io.Writer = &flushWriter{w: w, rc: http.NewResponseController(w)}
+	var filter *usage.UsageChunkFilter
+	if hideUsage && res.StatusCode < 300 {
+		filter = usage.NewUsageChunkFilter(out)
+		out = filter
+	}
+	complete, ttfb := copyStream(out, res.Body, ext, start, s.opts.Now)
+	if filter != nil {
+		filter.Close()
+	}
+	ext.Finish(complete)
+	rec.TTFB = ttfb
+	rec.Usage = ext.Result()
+	rec.Interrupted = !complete || (rec.Usage.Interrupted && res.StatusCode < 300)
+	if res.StatusCode < 300 {
+		rec.CostNanos, _, rec.CostKnown = c.rc.prices.Cost(rt.ProviderID, rt.Model, rec.Usage)
+	}
+	s.finish(c, rec, start)
+}
+
+// finish commits rec to the ledger before the response is ended.
+func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
+	rec.Duration = s.opts.Now().Sub(start)
+	// The client's cancellation must not stop the record being written.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.opts.Ledger.Commit(ctx, rec); err != nil {
+		s.opts.Logf("LEDGER: request %s by %s (%s, %d tokens) not recorded: %v",
+			rec.ID, rec.Principal, rec.Model, rec.Usage.InputTokens+rec.Usage.OutputTokens, err)
+	}
+}
+
+// pickRoute finds the provider for model, or says why there is none.
+func (s *Server) pickRoute(c *caller, api config.API, model string) (routing.Route, string) {
+	cands := routing.Candidates(c.cfg(), api, model)
+	if len(cands) == 0 {
+		return routing.Route{}, fmt.Sprintf("model %q is not served by any enabled provider for %s", model, apiLabel(api))
+	}
+	for _, rt := range cands {
+		if c.access.AllowsModel(rt.FQN) {
+			return rt, ""
+		}
+	}
+	return routing.Route{}, fmt.Sprintf("model %q is not granted to %s", model, c.id.Principal())
+}
+
+// anyProviderFor picks, for a model-less call, the preferred provider of
+// api serving some model the caller may use.
+func (s *Server) anyProviderFor(c *caller, api config.API) (routing.Route, bool) {
+	var best routing.Route
+	found := false
+	for _, m := range routing.Models(c.cfg(), c.access) {
+		for _, a := range m.APIs {
+			if a == api && (!found || m.Provider.Preference > best.Provider.Preference) {
+				best = routing.Route{ProviderID: m.ProviderID, Provider: m.Provider, Model: m.ID, FQN: m.FQN}
+				found = true
+			}
+		}
+	}
+	return best, found
+}
+
+func apiLabel(api config.API) string {
+	switch api {
+	case config.OpenAIChat:
+		return "the OpenAI Chat Completions API"
+	case config.OpenAIResponses:
+		return "the OpenAI Responses API"
+	case config.AnthropicMessages:
+		return "the Anthropic Messages API"
+	case config.GeminiGenerateContent:
+		return "the Gemini API"
+	}
+	return string(api)
+}
+
+// readBody reads the whole request body, up to limit.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	rd := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		b := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(rd, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(rd)
+}
+
+// replaceModel sets the top-level "model" of a JSON body.
+func replaceModel(body []byte, model string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(model)
+	m["model"] = b
+	return json.Marshal(m)
+}
+
+// upstreamError describes a transport error without the provider key,
+// which some errors could echo through the URL.
+func upstreamError(err error, key string) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := err.Error()
+	if key != "" {
+		msg = strings.ReplaceAll(msg, key, "[redacted]")
+	}
+	return msg
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

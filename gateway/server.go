@@ -1,0 +1,161 @@
+// Package gateway is aperture's request path: for every call it learns who
+// is calling, checks their grants, picks the provider, swaps the client's
+// credential for the provider's key, forwards the request unchanged in the
+// provider's own API and streams the answer back, metering it on the side.
+package gateway
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/identity"
+	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/pricing"
+)
+
+// DefaultMaxBodyBytes bounds request bodies; larger ones get 413.
+const DefaultMaxBodyBytes = 50 << 20
+
+// Options configure a Server.
+type Options struct {
+	// WhoIs identifies tailnet callers. Nil means there is no tailnet:
+	// only the local handler's loopback callers have an identity.
+	WhoIs identity.WhoIsFunc
+	// Ledger records every request; nil keeps nothing.
+	Ledger ledger.Sink
+	// Transport carries requests to providers; nil means a tuned default.
+	Transport http.RoundTripper
+	// Logf logs gateway events; nil means log.Printf.
+	Logf func(format string, args ...any)
+	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	Version      string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the gateway. It is an http.Handler for tailnet callers;
+// LocalHandler serves the plain loopback listener.
+type Server struct {
+	opts  Options
+	state atomic.Pointer[runtimeConfig]
+	mux   *http.ServeMux
+	ids   idGen
+}
+
+// runtimeConfig is one loaded config and what is derived from it. A
+// request keeps the one it started with, so a reload never changes the
+// rules under a request in flight.
+type runtimeConfig struct {
+	cfg    *config.Config
+	src    []byte
+	prices *pricing.Resolver
+	loaded time.Time
+}
+
+// New returns a gateway serving cfg (parsed from src).
+func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
+	if opts.Logf == nil {
+		opts.Logf = log.Printf
+	}
+	if opts.Ledger == nil {
+		opts.Ledger = ledger.Discard{}
+	}
+	if opts.Transport == nil {
+		opts.Transport = defaultTransport()
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts}
+	if err := s.SetConfig(cfg, src); err != nil {
+		return nil, err
+	}
+	s.mux = s.routes()
+	return s, nil
+}
+
+// SetConfig swaps in a new config atomically: requests already running
+// finish under the old one.
+func (s *Server) SetConfig(cfg *config.Config, src []byte) error {
+	if cfg == nil {
+		return fmt.Errorf("no config")
+	}
+	prices, err := resolverFor(cfg)
+	if err != nil {
+		return fmt.Errorf("pricing: %w", err)
+	}
+	s.state.Store(&runtimeConfig{cfg: cfg, src: src, prices: prices, loaded: s.opts.Now()})
+	return nil
+}
+
+// Config returns the config in force and the text it came from.
+func (s *Server) Config() (*config.Config, []byte) {
+	rc := s.state.Load()
+	return rc.cfg, rc.src
+}
+
+// ServeHTTP serves tailnet callers, identified by WhoIs.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r.WithContext(withSource(r.Context(), sourceTailnet)))
+}
+
+// LocalHandler serves the plain --listen listener, whose callers have the
+// identity "(loopback)".
+func (s *Server) LocalHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mux.ServeHTTP(w, r.WithContext(withSource(r.Context(), sourceLoopback)))
+	})
+}
+
+// resolverFor builds the price resolver of cfg's providers.
+func resolverFor(cfg *config.Config) (*pricing.Resolver, error) {
+	pp := make(map[string]pricing.ProviderPricing, len(cfg.Providers))
+	for id, p := range cfg.Providers {
+		spec := pricing.ProviderPricing{CostBasis: p.EffectiveCostBasis(cfg.AutoCostBasis)}
+		for _, m := range p.ModelCostMap {
+			adj := pricing.Ratio{}
+			if m.Adjustment != 0 && m.Adjustment != 1 {
+				r, err := pricing.RatioFromFloat(m.Adjustment)
+				if err != nil {
+					return nil, fmt.Errorf("provider %s model_cost_map %q: %w", id, m.Match, err)
+				}
+				adj = r
+			}
+			spec.CostMap = append(spec.CostMap, pricing.CostMapEntry{Match: m.Match, As: m.As, Adjustment: adj})
+		}
+		if len(p.Pricing) > 0 {
+			spec.Prices = make(map[string]pricing.PriceSpec, len(p.Pricing))
+			for model, pr := range p.Pricing {
+				spec.Prices[model] = priceSpec(pr)
+			}
+		}
+		pp[id] = spec
+	}
+	return pricing.NewResolver(pp)
+}
+
+// priceSpec converts a config price. Input and output are always known
+// (the config requires them); cache prices are known when set, so an
+// unpriced cache read stays unknown rather than free.
+func priceSpec(p config.Price) pricing.PriceSpec {
+	usd := func(v int64) *pricing.USD { u := pricing.USD(v); return &u }
+	s := pricing.PriceSpec{Input: usd(p.Input), Output: usd(p.Output)}
+	if p.CacheRead != 0 {
+		s.CacheRead = usd(p.CacheRead)
+	}
+	if p.CacheWrite != 0 {
+		s.CacheWrite = usd(p.CacheWrite)
+	}
+	if p.CacheWrite1h != 0 {
+		s.CacheWrite1h = usd(p.CacheWrite1h)
+	}
+	return s
+}

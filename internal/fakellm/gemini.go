@@ -1,0 +1,57 @@
+package fakellm
+
+// geminiGenerate answers POST /v1beta/models/{model}:generateContent with a
+// GenerateContentResponse, and :streamGenerateContent with a stream of them
+// — server-sent "data:" events separated by CRLF as Gemini sends them with
+// ?alt=sse, else one JSON array. Every chunk carries one text delta; the
+// last adds finishReason "STOP" and the full usageMetadata, the earlier
+// ones the prompt counts only, as the real API does.
+func (x *exchange) geminiGenerate() error {
+	respID := randID()
+	u := x.set.usage
+	chunk := func(final bool) obj {
+		cand := obj{{"content", obj{
+			{"parts", []any{obj{{"text", textMarker}}}},
+			{"role", "model"},
+		}}}
+		if final {
+			cand = append(cand, kv{"finishReason", "STOP"})
+		}
+		cand = append(cand, kv{"index", 0})
+		return obj{
+			{"candidates", []any{cand}},
+			{"usageMetadata", u.geminiUsage(final)},
+			{"modelVersion", x.call.model},
+			{"responseId", respID},
+		}
+	}
+	if !x.call.stream {
+		return x.writeJSON(chunk(true), x.txt)
+	}
+
+	contentType := "text/event-stream"
+	if !x.route.sse {
+		contentType = "application/json; charset=UTF-8"
+	}
+	ev, err := x.events(contentType)
+	if err != nil {
+		return err
+	}
+	ev.lineEnd = "\r\n"
+	ev.jsonArray = !x.route.sse
+	// Hold one piece back so the last one goes out as the final chunk.
+	var prev replyText
+	have := false
+	for p := range x.txt.pieces(x.set.chunks) {
+		if have {
+			if err := ev.send("", chunk(false), prev); err != nil {
+				return err
+			}
+		}
+		prev, have = p, true
+	}
+	if err := ev.send("", chunk(true), prev); err != nil {
+		return err
+	}
+	return ev.finish()
+}

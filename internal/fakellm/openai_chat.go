@@ -1,0 +1,79 @@
+package fakellm
+
+import "time"
+
+// chatCompletion answers POST /v1/chat/completions: a chat.completion
+// object, or with "stream": true the chat.completion.chunk events — a role
+// chunk, the content deltas, a finish chunk, the usage chunk (empty
+// choices) only when stream_options.include_usage is true, then
+// "data: [DONE]".
+func (x *exchange) chatCompletion() error {
+	id := "chatcmpl-" + randID()
+	created := time.Now().Unix()
+	u := x.set.usage
+	if !x.call.stream {
+		return x.writeJSON(obj{
+			{"id", id},
+			{"object", "chat.completion"},
+			{"created", created},
+			{"model", x.call.model},
+			{"choices", []any{obj{
+				{"index", 0},
+				{"message", obj{
+					{"role", "assistant"},
+					{"content", textMarker},
+					{"refusal", nil},
+					{"annotations", []any{}},
+				}},
+				{"logprobs", nil},
+				{"finish_reason", "stop"},
+			}}},
+			{"usage", u.openAIChatUsage()},
+			{"service_tier", "default"},
+			{"system_fingerprint", "fp_fakellm"},
+		}, x.txt)
+	}
+
+	ev, err := x.events("text/event-stream; charset=utf-8")
+	if err != nil {
+		return err
+	}
+	chunk := func(choices []any, usage any) obj {
+		o := obj{
+			{"id", id},
+			{"object", "chat.completion.chunk"},
+			{"created", created},
+			{"model", x.call.model},
+			{"service_tier", "default"},
+			{"system_fingerprint", "fp_fakellm"},
+			{"choices", choices},
+		}
+		if x.call.includeUsage {
+			o = append(o, kv{"usage", usage})
+		}
+		return o
+	}
+	choice := func(delta obj, finish any) []any {
+		return []any{obj{{"index", 0}, {"delta", delta}, {"logprobs", nil}, {"finish_reason", finish}}}
+	}
+	if err := ev.send("", chunk(choice(obj{{"role", "assistant"}, {"content", ""}, {"refusal", nil}}, nil), nil), replyText{}); err != nil {
+		return err
+	}
+	for p := range x.txt.pieces(x.set.chunks) {
+		if err := ev.send("", chunk(choice(obj{{"content", textMarker}}, nil), nil), p); err != nil {
+			return err
+		}
+	}
+	if err := ev.send("", chunk(choice(obj{}, "stop"), nil), replyText{}); err != nil {
+		return err
+	}
+	if x.call.includeUsage {
+		if err := ev.send("", chunk([]any{}, u.openAIChatUsage()), replyText{}); err != nil {
+			return err
+		}
+	}
+	if err := ev.sendRaw("[DONE]"); err != nil {
+		return err
+	}
+	return ev.finish()
+}

@@ -1,0 +1,205 @@
+package fakellm
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// maxStoredResponses bounds the responses kept for GET /v1/responses/{id}.
+const maxStoredResponses = 1000
+
+// storedResponse is what GET /v1/responses/{id} needs to rebuild a
+// response. The text is a replyText, so a stored gigabyte reply costs a few
+// bytes.
+type storedResponse struct {
+	id, msgID string
+	model     string
+	created   int64
+	usage     Usage
+	txt       replyText
+}
+
+// responseStore holds created responses, oldest dropped first.
+type responseStore struct {
+	byID  map[string]storedResponse
+	order []string
+}
+
+func (s *Server) storeResponse(r storedResponse) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := &s.responses
+	if rs.byID == nil {
+		rs.byID = map[string]storedResponse{}
+	}
+	rs.byID[r.id] = r
+	rs.order = append(rs.order, r.id)
+	for len(rs.order) > maxStoredResponses {
+		delete(rs.byID, rs.order[0])
+		rs.order = rs.order[1:]
+	}
+}
+
+func (s *Server) lookupResponse(id string, remove bool) (storedResponse, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.responses.byID[id]
+	if ok && remove {
+		delete(s.responses.byID, id)
+	}
+	return r, ok
+}
+
+// object is the response object in the given status; output and usage
+// are filled only once completed.
+func (r storedResponse) object(status string) obj {
+	var output []any
+	var usage, completedAt any
+	if status == "completed" {
+		output = []any{r.message("completed", []any{outputText(textMarker)})}
+		usage = r.usage.openAIResponsesUsage()
+		completedAt = r.created
+	} else {
+		output = []any{}
+	}
+	return obj{
+		{"id", r.id},
+		{"object", "response"},
+		{"created_at", r.created},
+		{"status", status},
+		{"background", false},
+		{"completed_at", completedAt},
+		{"error", nil},
+		{"incomplete_details", nil},
+		{"instructions", nil},
+		{"max_output_tokens", nil},
+		{"max_tool_calls", nil},
+		{"model", r.model},
+		{"output", output},
+		{"parallel_tool_calls", true},
+		{"previous_response_id", nil},
+		{"reasoning", obj{{"effort", nil}, {"summary", nil}}},
+		{"service_tier", "default"},
+		{"store", true},
+		{"temperature", 1.0},
+		{"text", obj{{"format", obj{{"type", "text"}}}, {"verbosity", "medium"}}},
+		{"tool_choice", "auto"},
+		{"tools", []any{}},
+		{"top_p", 1.0},
+		{"truncation", "disabled"},
+		{"usage", usage},
+		{"user", nil},
+		{"metadata", obj{}},
+	}
+}
+
+// message is the output message item.
+func (r storedResponse) message(status string, content []any) obj {
+	return obj{
+		{"id", r.msgID},
+		{"type", "message"},
+		{"status", status},
+		{"content", content},
+		{"role", "assistant"},
+	}
+}
+
+// outputText is an output_text content part with the given text.
+func outputText(text string) obj {
+	return obj{{"type", "output_text"}, {"annotations", []any{}}, {"logprobs", []any{}}, {"text", text}}
+}
+
+// createResponse answers POST /v1/responses: a response object, or with
+// "stream": true the events response.created, response.in_progress,
+// response.output_item.added, response.content_part.added, the
+// response.output_text.delta events, response.output_text.done,
+// response.content_part.done, response.output_item.done and
+// response.completed (which carries the usage), each with its
+// sequence_number. Unless "store" is false the response is kept for GET and
+// DELETE /v1/responses/{id}.
+func (x *exchange) createResponse() error {
+	r := storedResponse{
+		id:      "resp_" + randID() + randID(),
+		msgID:   "msg_" + randID() + randID(),
+		model:   x.call.model,
+		created: time.Now().Unix(),
+		usage:   x.set.usage,
+		txt:     x.txt,
+	}
+	if x.call.store {
+		x.s.storeResponse(r)
+	}
+	if !x.call.stream {
+		return x.writeJSON(r.object("completed"), x.txt)
+	}
+
+	ev, err := x.events("text/event-stream; charset=utf-8")
+	if err != nil {
+		return err
+	}
+	none := replyText{}
+	// event sends one event; its sequence_number is its place in the stream.
+	event := func(typ string, fields obj, t replyText) error {
+		o := append(obj{{"type", typ}, {"sequence_number", ev.sent}}, fields...)
+		return ev.send(typ, o, t)
+	}
+	where := obj{{"item_id", r.msgID}, {"output_index", 0}, {"content_index", 0}}
+	steps := []struct {
+		typ    string
+		fields obj
+	}{
+		{"response.created", obj{{"response", r.object("in_progress")}}},
+		{"response.in_progress", obj{{"response", r.object("in_progress")}}},
+		{"response.output_item.added", obj{{"output_index", 0}, {"item", r.message("in_progress", []any{})}}},
+		{"response.content_part.added", append(where, kv{"part", outputText("")})},
+	}
+	for _, st := range steps {
+		if err := event(st.typ, st.fields, none); err != nil {
+			return err
+		}
+	}
+	for p := range x.txt.pieces(x.set.chunks) {
+		if err := event("response.output_text.delta", append(where, kv{"delta", textMarker}, kv{"logprobs", []any{}}), p); err != nil {
+			return err
+		}
+	}
+	steps = []struct {
+		typ    string
+		fields obj
+	}{
+		{"response.output_text.done", append(where, kv{"text", textMarker}, kv{"logprobs", []any{}})},
+		{"response.content_part.done", append(where, kv{"part", outputText(textMarker)})},
+		{"response.output_item.done", obj{{"output_index", 0}, {"item", r.message("completed", []any{outputText(textMarker)})}}},
+		{"response.completed", obj{{"response", r.object("completed")}}},
+	}
+	for _, st := range steps {
+		if err := event(st.typ, st.fields, x.txt); err != nil {
+			return err
+		}
+	}
+	return ev.finish()
+}
+
+// getResponse answers GET /v1/responses/{id}.
+func (x *exchange) getResponse() error {
+	r, ok := x.s.lookupResponse(x.route.id, false)
+	if !ok {
+		x.writeError(notFoundResponse(x.route.id))
+		return nil
+	}
+	return x.writeJSON(r.object("completed"), r.txt)
+}
+
+// deleteResponse answers DELETE /v1/responses/{id}.
+func (x *exchange) deleteResponse() error {
+	if _, ok := x.s.lookupResponse(x.route.id, true); !ok {
+		x.writeError(notFoundResponse(x.route.id))
+		return nil
+	}
+	return x.writeJSON(obj{{"id", x.route.id}, {"object", "response.deleted"}, {"deleted", true}}, replyText{})
+}
+
+func notFoundResponse(id string) apiError {
+	return apiError{status: http.StatusNotFound, message: fmt.Sprintf("Response with id '%s' not found.", id)}
+}
