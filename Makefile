@@ -37,7 +37,7 @@ test-short:
 	$(GO) test -short ./...
 
 demo:
-	$(GO) run ./internal/demo
+	$(GO) run ./internal/demo $(DEMO_ARGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

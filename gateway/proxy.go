@@ -141,6 +141,13 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		return
 	}
 	scope := c.access.ForModel(rt.FQN)
+	reservation, ok := s.reserve(w, c, api, rt, scope, body)
+	if !ok {
+		return
+	}
+	// A reservation is settled exactly once: to the real cost when the
+	// answer is metered below, else (no answer, unknown price) to zero.
+	defer reservation.Release()
 	apis.AddHeaders(up.Header, rt.Provider.AddHeaders)
 	apis.AddHeaders(up.Header, scope.AddHeaders)
 	up.ContentLength = int64(len(body))
@@ -150,7 +157,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
 		Tags: c.id.Tags, Principal: c.id.Principal(),
 		Provider: rt.ProviderID, Model: rt.Model, API: api, Stream: stream,
-		UserAgent: r.UserAgent(),
+		UserAgent: r.UserAgent(), SessionID: ledger.SessionID(r.Header, body),
 	}
 	res, err := s.opts.Transport.RoundTrip(up)
 	if err != nil {
@@ -193,8 +200,11 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	rec.TTFB = ttfb
 	rec.Usage = ext.Result()
 	rec.Interrupted = !complete || (rec.Usage.Interrupted && res.StatusCode < 300)
-	if res.StatusCode < 300 {
+	if rec.Usage.Found {
 		rec.CostNanos, _, rec.CostKnown = c.rc.prices.Cost(rt.ProviderID, rt.Model, rec.Usage)
+	}
+	if rec.CostKnown {
+		reservation.Settle(rec.CostNanos)
 	}
 	s.finish(c, rec, start)
 }

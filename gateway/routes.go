@@ -26,6 +26,7 @@ func (s *Server) routes() *http.ServeMux {
 		}
 		w.Write([]byte("ok\n"))
 	})
+	s.ledgerRoutes(mux)
 	mux.HandleFunc("/", s.serveAPI)
 	return mux
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tsplug/ts-plug/gateway/identity"
 	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/pricing"
+	"github.com/tsplug/ts-plug/gateway/quotas"
 )
 
 // DefaultMaxBodyBytes bounds request bodies; larger ones get 413.
@@ -27,6 +28,12 @@ type Options struct {
 	WhoIs identity.WhoIsFunc
 	// Ledger records every request; nil keeps nothing.
 	Ledger ledger.Sink
+	// Store answers ledger queries (the JSON API); nil answers 503.
+	Store Store
+	// OnConfig, if set, is told of every config that goes into force.
+	OnConfig func(*config.Config)
+	// Quotas enforces spending limits; nil enforces none.
+	Quotas *quotas.Manager
 	// Transport carries requests to providers; nil means a tuned default.
 	Transport http.RoundTripper
 	// Logf logs gateway events; nil means log.Printf.
@@ -92,7 +99,13 @@ func (s *Server) SetConfig(cfg *config.Config, src []byte) error {
 	if err != nil {
 		return fmt.Errorf("pricing: %w", err)
 	}
+	if s.opts.Quotas != nil {
+		s.opts.Quotas.Configure(cfg.Quotas)
+	}
 	s.state.Store(&runtimeConfig{cfg: cfg, src: src, prices: prices, loaded: s.opts.Now()})
+	if s.opts.OnConfig != nil {
+		s.opts.OnConfig(cfg)
+	}
 	return nil
 }
 

@@ -64,11 +64,13 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sink, closeLedger, err := openLedger(o.stateDir, cfg, logf)
+	meter, err := openMetering(o.stateDir, cfg, logf)
 	if err != nil {
 		return err
 	}
-	defer closeLedger()
+	// Closed last (defers run in reverse): the listeners have drained by
+	// then, so every finished request is in the ledger.
+	defer meter.Close()
 
 	var node *tunnel.Node
 	var whois identity.WhoIsFunc
@@ -95,7 +97,10 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		whois = func(ctx context.Context, addr string) (*apitype.WhoIsResponse, error) { return lc.WhoIs(ctx, addr) }
 	}
 
-	gw, err := gateway.New(cfg, src, gateway.Options{WhoIs: whois, Ledger: sink, Logf: logf, Version: o.version})
+	gw, err := gateway.New(cfg, src, gateway.Options{
+		WhoIs: whois, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
+		OnConfig: func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
+	})
 	if err != nil {
 		return err
 	}

@@ -172,7 +172,11 @@ func modelsMatch(globs []string, fqn string) bool {
 // to check and charge (templates already expanded), the extra upstream
 // headers, and the hooks to fire.
 type Scope struct {
-	Buckets    []string
+	Buckets []string
+	// BucketDefs parallels Buckets: BucketDefs[i] is the name of the
+	// cfg.Quotas definition ("daily:<user>") that Buckets[i] expands, so
+	// the quota manager knows which capacity and rate apply.
+	BucketDefs []string
 	AddHeaders []string
 	Hooks      []config.HookRef
 }
@@ -195,6 +199,7 @@ func (a *Access) ForModel(fqn string) Scope {
 		for _, q := range c.Quotas {
 			if b := ExpandBucket(q.Bucket, a.id); !slices.Contains(s.Buckets, b) {
 				s.Buckets = append(s.Buckets, b)
+				s.BucketDefs = append(s.BucketDefs, q.Bucket)
 			}
 		}
 		for _, h := range c.AddHeaders {

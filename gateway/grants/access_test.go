@@ -306,3 +306,40 @@ func TestTempGrantsHonoured(t *testing.T) {
 		t.Error("temp_grant applied to the wrong user")
 	}
 }
+
+func TestForModelBucketDefs(t *testing.T) {
+	cfg := loadConfig(t)
+	tests := []struct {
+		name    string
+		id      identity.Identity
+		fqn     string
+		buckets []string
+		defs    []string
+	}{
+		{"user template", alice, "anthropic/claude-opus-4-5",
+			[]string{"daily:alice@example.com", "team", "opus:alice@example.com"},
+			[]string{"daily:<user>", "team", "opus:<user>"}},
+		{"node template and dedup keeps first definition", ci, "openrouter/deepseek/deepseek-r1",
+			[]string{"daily:tag:ci,tag:prod", "team", "device:nCI"},
+			[]string{"daily:<user>", "team", "device:<node>"}},
+		{"floating buckets apply to any model", alice, "openai/gpt-5",
+			[]string{"daily:alice@example.com", "team"},
+			[]string{"daily:<user>", "team"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Evaluate(cfg, tt.id).ForModel(tt.fqn)
+			if !slices.Equal(s.Buckets, tt.buckets) {
+				t.Errorf("Buckets = %q, want %q", s.Buckets, tt.buckets)
+			}
+			if !slices.Equal(s.BucketDefs, tt.defs) {
+				t.Errorf("BucketDefs = %q, want %q", s.BucketDefs, tt.defs)
+			}
+			for i, b := range s.Buckets {
+				if got := ExpandBucket(s.BucketDefs[i], tt.id); got != b {
+					t.Errorf("BucketDefs[%d] %q expands to %q, not %q", i, s.BucketDefs[i], got, b)
+				}
+			}
+		})
+	}
+}

@@ -52,12 +52,16 @@ func (x *exchange) anthropicMessage() error {
 	if err := ev.send("ping", obj{{"type", "ping"}}, none); err != nil {
 		return err
 	}
+	delta, err := compile(obj{
+		{"type", "content_block_delta"},
+		{"index", 0},
+		{"delta", obj{{"type", "text_delta"}, {"text", textMarker}}},
+	})
+	if err != nil {
+		return err
+	}
 	for p := range x.txt.pieces(x.set.chunks) {
-		if err := ev.send("content_block_delta", obj{
-			{"type", "content_block_delta"},
-			{"index", 0},
-			{"delta", obj{{"type", "text_delta"}, {"text", textMarker}}},
-		}, p); err != nil {
+		if err := ev.send("content_block_delta", delta, p); err != nil {
 			return err
 		}
 	}

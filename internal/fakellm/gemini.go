@@ -39,12 +39,16 @@ func (x *exchange) geminiGenerate() error {
 	}
 	ev.lineEnd = "\r\n"
 	ev.jsonArray = !x.route.sse
+	partial, err := compile(chunk(false))
+	if err != nil {
+		return err
+	}
 	// Hold one piece back so the last one goes out as the final chunk.
 	var prev replyText
 	have := false
 	for p := range x.txt.pieces(x.set.chunks) {
 		if have {
-			if err := ev.send("", chunk(false), prev); err != nil {
+			if err := ev.send("", partial, prev); err != nil {
 				return err
 			}
 		}

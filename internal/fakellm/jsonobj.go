@@ -53,11 +53,28 @@ var textMarkerJSON = func() []byte {
 	return b
 }()
 
-// writeTemplate writes v as JSON with every textMarker string replaced by t.
-func writeTemplate(w io.Writer, v any, t replyText) error {
+// compiled is a value already encoded as JSON, so a stream of a gigabyte
+// in 16 KiB deltas encodes its delta event once, not 65536 times.
+type compiled []byte
+
+// compile encodes v for repeated writeTemplate calls.
+func compile(v any) (compiled, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("encoding answer: %w", err)
+		return nil, fmt.Errorf("encoding answer: %w", err)
+	}
+	return b, nil
+}
+
+// writeTemplate writes v (a value to encode, or compiled) as JSON with every
+// textMarker string replaced by t.
+func writeTemplate(w io.Writer, v any, t replyText) error {
+	b, ok := v.(compiled)
+	if !ok {
+		var err error
+		if b, err = compile(v); err != nil {
+			return err
+		}
 	}
 	for {
 		i := bytes.Index(b, textMarkerJSON)
@@ -72,6 +89,6 @@ func writeTemplate(w io.Writer, v any, t replyText) error {
 		}
 		b = b[i+len(textMarkerJSON):]
 	}
-	_, err = w.Write(b)
+	_, err := w.Write(b)
 	return err
 }

@@ -59,8 +59,12 @@ func (x *exchange) chatCompletion() error {
 	if err := ev.send("", chunk(choice(obj{{"role", "assistant"}, {"content", ""}, {"refusal", nil}}, nil), nil), replyText{}); err != nil {
 		return err
 	}
+	delta, err := compile(chunk(choice(obj{{"content", textMarker}}, nil), nil))
+	if err != nil {
+		return err
+	}
 	for p := range x.txt.pieces(x.set.chunks) {
-		if err := ev.send("", chunk(choice(obj{{"content", textMarker}}, nil), nil), p); err != nil {
+		if err := ev.send("", delta, p); err != nil {
 			return err
 		}
 	}

@@ -159,8 +159,16 @@ func (x *exchange) createResponse() error {
 			return err
 		}
 	}
+	// The delta events differ only in sequence_number and text: encode the
+	// rest once and splice the number in, so huge replies stay cheap.
+	rest, err := compile(append(where, kv{"delta", textMarker}, kv{"logprobs", []any{}}))
+	if err != nil {
+		return err
+	}
+	var buf []byte
 	for p := range x.txt.pieces(x.set.chunks) {
-		if err := event("response.output_text.delta", append(where, kv{"delta", textMarker}, kv{"logprobs", []any{}}), p); err != nil {
+		buf = fmt.Appendf(buf[:0], `{"type":"response.output_text.delta","sequence_number":%d,%s`, ev.sent, rest[1:])
+		if err := ev.send("response.output_text.delta", compiled(buf), p); err != nil {
 			return err
 		}
 	}

@@ -1,14 +1,3 @@
-// Package fakellm is a fake LLM provider: one HTTP server that speaks the
-// real wire formats of the OpenAI Chat Completions and Responses APIs, the
-// Anthropic Messages API and the Gemini generateContent API, streamed (SSE)
-// and not, with real usage fields.
-//
-// End-to-end tests, benchmarks and `make demo` put it behind the gateway as
-// the upstream provider. Methods on Server control it while it runs (the
-// usage to report, injected errors and cuts, latency and pacing, huge
-// generated answers, a required API key) and record every request it
-// received, so tests can check what reached the provider. It does not
-// depend on package testing.
 package fakellm
 
 import (

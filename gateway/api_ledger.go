@@ -1,0 +1,240 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/quotas"
+	"github.com/tsplug/ts-plug/gateway/routing"
+)
+
+// Store is the ledger's query side, for the JSON API and the dashboard.
+type Store interface {
+	Requests(ctx context.Context, q ledger.Query) ([]ledger.Row, error)
+	Usage(ctx context.Context, q ledger.UsageQuery) ([]ledger.UsageRow, error)
+	UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error
+}
+
+func (s *Server) ledgerRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/requests", s.serveRequests)
+	mux.HandleFunc("GET /api/usage", s.serveUsage)
+	mux.HandleFunc("GET /api/usage.csv", s.serveUsageCSV)
+	mux.HandleFunc("GET /api/quotas", s.serveQuotas)
+	mux.HandleFunc("POST /api/quotas/refill", s.serveRefill)
+}
+
+// scopeFor is whose rows the caller may see: their own, or for admins
+// anyone's (the ?user= filter, or everyone when it is empty).
+func scopeFor(c *caller, r *http.Request) string {
+	if c.isAdmin() {
+		return r.URL.Query().Get("user")
+	}
+	return c.id.Principal()
+}
+
+func (s *Server) store(w http.ResponseWriter) (Store, bool) {
+	if s.opts.Store == nil {
+		apis.WriteError(w, "", http.StatusServiceUnavailable, apis.KindUnavailable, "this gateway keeps no ledger")
+		return nil, false
+	}
+	return s.opts.Store, true
+}
+
+func parseTime(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", v)
+}
+
+func timeRange(w http.ResponseWriter, r *http.Request) (from, to time.Time, ok bool) {
+	var err1, err2 error
+	from, err1 = parseTime(r.URL.Query().Get("from"))
+	to, err2 = parseTime(r.URL.Query().Get("to"))
+	if err := errors.Join(err1, err2); err != nil {
+		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "from/to must be RFC 3339 times or YYYY-MM-DD dates")
+		return from, to, false
+	}
+	return from, to, true
+}
+
+func (s *Server) serveRequests(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.callerFor(w, r)
+	if !ok {
+		return
+	}
+	st, ok := s.store(w)
+	if !ok {
+		return
+	}
+	from, to, ok := timeRange(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	rows, err := st.Requests(r.Context(), ledger.Query{Limit: limit, Before: q.Get("before"), Principal: scopeFor(c, r),
+		Model: q.Get("model"), SessionID: q.Get("session"), From: from, To: to})
+	if err != nil {
+		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "reading the ledger: "+err.Error())
+		return
+	}
+	if rows == nil {
+		rows = []ledger.Row{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"requests": rows})
+}
+
+func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.callerFor(w, r)
+	if !ok {
+		return
+	}
+	st, ok := s.store(w)
+	if !ok {
+		return
+	}
+	from, to, ok := timeRange(w, r)
+	if !ok {
+		return
+	}
+	group := r.URL.Query().Get("group_by")
+	if group == "" {
+		group = "model"
+	}
+	if group != "user" && group != "model" && group != "day" {
+		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "group_by must be user, model or day")
+		return
+	}
+	rows, err := st.Usage(r.Context(), ledger.UsageQuery{GroupBy: group, From: from, To: to, Principal: scopeFor(c, r)})
+	if err != nil {
+		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "reading the ledger: "+err.Error())
+		return
+	}
+	if rows == nil {
+		rows = []ledger.UsageRow{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"group_by": group, "usage": rows})
+}
+
+func (s *Server) serveUsageCSV(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.callerFor(w, r)
+	if !ok {
+		return
+	}
+	st, ok := s.store(w)
+	if !ok {
+		return
+	}
+	from, to, ok := timeRange(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="usage.csv"`)
+	if err := st.UsageCSV(r.Context(), w, from, to, scopeFor(c, r)); err != nil {
+		s.opts.Logf("usage.csv: %v", err)
+	}
+}
+
+// callerRefs are the quota buckets that apply to the caller for any model
+// they may use, and floating ones.
+func callerRefs(c *caller) []quotas.BucketRef {
+	seen := map[string]bool{}
+	var refs []quotas.BucketRef
+	add := func(fqn string) {
+		sc := c.access.ForModel(fqn)
+		for _, ref := range quotas.Refs(sc.Buckets, sc.BucketDefs) {
+			if !seen[ref.Name] {
+				seen[ref.Name] = true
+				refs = append(refs, ref)
+			}
+		}
+	}
+	add("")
+	for _, m := range routing.Models(c.cfg(), c.access) {
+		add(m.FQN)
+	}
+	return refs
+}
+
+func (s *Server) serveQuotas(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.callerFor(w, r)
+	if !ok {
+		return
+	}
+	if s.opts.Quotas == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"quotas": []any{}})
+		return
+	}
+	var views []quotas.BalanceView
+	if c.isAdmin() && r.URL.Query().Get("mine") == "" {
+		views = s.opts.Quotas.Balances(nil)
+	} else {
+		views = s.opts.Quotas.Lookup(callerRefs(c))
+	}
+	if views == nil {
+		views = []quotas.BalanceView{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"quotas": views})
+}
+
+// serveRefill adds funds to a bucket (admins). Mutations take JSON only,
+// which a cross-site HTML form cannot send without a CORS preflight.
+func (s *Server) serveRefill(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.callerFor(w, r)
+	if !ok {
+		return
+	}
+	if !c.isAdmin() {
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "refilling quotas needs the admin role")
+		return
+	}
+	if !isJSON(r) {
+		apis.WriteError(w, "", http.StatusUnsupportedMediaType, apis.KindInvalidRequest, "send Content-Type: application/json")
+		return
+	}
+	if s.opts.Quotas == nil {
+		apis.WriteError(w, "", http.StatusNotFound, apis.KindNotFound, "no quotas are configured")
+		return
+	}
+	var req struct {
+		Bucket string `json:"bucket"`
+		Amount string `json:"amount"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "body must be {\"bucket\": NAME, \"amount\": \"$5.00\"}")
+		return
+	}
+	amount, err := config.ParseDollars(req.Amount)
+	if err != nil || amount <= 0 {
+		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "amount must be a positive dollar amount like \"$5.00\"")
+		return
+	}
+	view, err := s.opts.Quotas.Refill(req.Bucket, amount)
+	if errors.Is(err, quotas.ErrUnknownBucket) {
+		apis.WriteError(w, "", http.StatusNotFound, apis.KindNotFound, err.Error())
+		return
+	} else if err != nil {
+		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, err.Error())
+		return
+	}
+	s.opts.Logf("quota %s refilled by %s with %s: balance %s", req.Bucket, c.id.Principal(), req.Amount, view.Balance)
+	writeJSON(w, http.StatusOK, view)
+}
+
+func isJSON(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return len(ct) >= 16 && ct[:16] == "application/json"
+}

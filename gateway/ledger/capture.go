@@ -1,0 +1,151 @@
+package ledger
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// gzipWriters recycles compressors: a gzip.Writer allocates ~800 KB of
+// state, too much to make per captured request.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return w
+}}
+
+// compress gzips b. Nil or empty input stores NULL.
+func compress(b []byte) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
+	if _, err := zw.Write(b); err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decompress reverses compress.
+func decompress(b []byte) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	return out, nil
+}
+
+// encodeCapture returns the compressed columns of c, in insertCapture
+// order after request_id and created.
+func encodeCapture(c *Capture) ([]any, error) {
+	var cols []any
+	for _, h := range []http.Header{c.RequestHeaders, c.ResponseHeaders} {
+		var raw []byte
+		if h != nil {
+			var err error
+			if raw, err = json.Marshal(h); err != nil {
+				return nil, fmt.Errorf("headers: %w", err)
+			}
+		}
+		z, err := compress(raw)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, z)
+	}
+	for _, b := range [][]byte{c.RequestBody, c.ResponseBody} {
+		z, err := compress(b)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, z)
+	}
+	return append(cols, c.Truncated), nil
+}
+
+// keepCaptures reports whether captures are stored at all: retention "0"
+// without require_export means bodies are never written.
+func (l *Ledger) keepCaptures() bool {
+	r := l.retention.Load()
+	return r == nil || r.Forever || r.Period > 0 || r.RequireExport
+}
+
+// Capture returns the captured headers and bodies of request id, or an
+// error wrapping ErrNotFound if none is stored (never captured, or
+// purged).
+func (l *Ledger) Capture(ctx context.Context, id string) (*Capture, error) {
+	var rh, sh, rb, sb []byte
+	var c Capture
+	err := l.db.QueryRowContext(ctx, `SELECT request_headers, response_headers,
+		request_body, response_body, truncated FROM captures WHERE request_id = ?`, id).
+		Scan(&rh, &sh, &rb, &sb, &c.Truncated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("capture %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("capture %s: %w", id, err)
+	}
+	for _, p := range []struct {
+		z []byte
+		h *http.Header
+	}{{rh, &c.RequestHeaders}, {sh, &c.ResponseHeaders}} {
+		raw, err := decompress(p.z)
+		if err != nil {
+			return nil, fmt.Errorf("capture %s headers: %w", id, err)
+		}
+		if raw != nil {
+			if err := json.Unmarshal(raw, p.h); err != nil {
+				return nil, fmt.Errorf("capture %s headers: %w", id, err)
+			}
+		}
+	}
+	if c.RequestBody, err = decompress(rb); err != nil {
+		return nil, fmt.Errorf("capture %s request body: %w", id, err)
+	}
+	if c.ResponseBody, err = decompress(sb); err != nil {
+		return nil, fmt.Errorf("capture %s response body: %w", id, err)
+	}
+	return &c, nil
+}
+
+// MarkExported records that the captures of ids were exported (to S3), so
+// a retention with require_export may purge them.
+func (l *Ledger) MarkExported(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark exported: %w", err)
+	}
+	defer tx.Rollback()
+	now := l.now().UnixNano()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE captures SET exported = ? WHERE request_id = ?`, now, id); err != nil {
+			return fmt.Errorf("mark exported %s: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark exported: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"testing"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+)
+
+func TestCaptureRoundTrip(t *testing.T) {
+	big := bytes.Repeat([]byte(`{"role":"user","content":"hello hello hello"},`), 2000)
+	tests := []struct {
+		name string
+		c    Capture
+	}{
+		{"full", Capture{
+			RequestHeaders:  http.Header{"Content-Type": {"application/json"}, "X-Multi": {"a", "b"}},
+			ResponseHeaders: http.Header{"Content-Type": {"text/event-stream"}},
+			RequestBody:     big,
+			ResponseBody:    []byte("data: {}\n\n"),
+			Truncated:       true,
+		}},
+		{"bodies only", Capture{RequestBody: []byte("{}")}},
+		{"empty", Capture{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, _ := openTest(t, Options{})
+			r := record(1)
+			c := tt.c
+			r.Capture = &c
+			mustCommit(t, l, r)
+			got, err := l.Capture(context.Background(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, tt.c) {
+				t.Errorf("Capture =\n%+v\nwant\n%+v", *got, tt.c)
+			}
+		})
+	}
+}
+
+func TestCaptureStoredCompressed(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	body := bytes.Repeat([]byte("the same tokens again and again "), 4096)
+	r := record(1)
+	r.Capture = &Capture{RequestBody: body}
+	mustCommit(t, l, r)
+	var stored []byte
+	if err := l.db.QueryRow(`SELECT request_body FROM captures WHERE request_id = ?`, r.ID).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) == 0 || len(stored) > len(body)/10 {
+		t.Errorf("stored %d bytes for a %d byte repetitive body; want it compressed", len(stored), len(body))
+	}
+	if !bytes.HasPrefix(stored, []byte{0x1f, 0x8b}) {
+		t.Errorf("stored body is not gzip")
+	}
+}
+
+func TestCaptureNotFound(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	mustCommit(t, l, record(1)) // metric row without a capture
+	for _, id := range []string{"req-000001", "nope"} {
+		if _, err := l.Capture(context.Background(), id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Capture(%s) = %v, want ErrNotFound", id, err)
+		}
+	}
+}
+
+func TestCaptureRetentionZeroStoresNoBodies(t *testing.T) {
+	tests := []struct {
+		name string
+		ret  *config.Retention
+		want int
+	}{
+		{"forever", nil, 1},
+		{"zero", &config.Retention{Duration: "0", Purge: []string{"captures"}}, 0},
+		{"zero until exported", &config.Retention{Duration: "0", RequireExport: true, Purge: []string{"captures"}}, 1},
+		{"30d", &config.Retention{Duration: "30d", Period: 30 * 24 * 3600e9, Purge: []string{"captures"}}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, path := openTest(t, Options{Retention: tt.ret})
+			r := record(1)
+			r.Capture = &Capture{RequestBody: []byte("{}")}
+			mustCommit(t, l, r)
+			if got := countRows(t, path, "captures"); got != tt.want {
+				t.Errorf("%d captures stored, want %d", got, tt.want)
+			}
+			if got := countRows(t, path, "requests"); got != 1 {
+				t.Errorf("%d metric rows, want 1 whatever the retention", got)
+			}
+		})
+	}
+}

@@ -1,0 +1,258 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultQueueSize     = 4096
+	DefaultMaxBatch      = 1024
+	DefaultRetryInterval = time.Second
+	DefaultPurgeInterval = time.Hour
+	DefaultBusyTimeout   = 10 * time.Second
+
+	maxConns = 8
+)
+
+// ErrClosed is returned by Commit after Close.
+var ErrClosed = errors.New("ledger: closed")
+
+// ErrNotFound is returned by lookups of a row that does not exist.
+var ErrNotFound = errors.New("ledger: not found")
+
+// Options tunes a Ledger. The zero value is ready to use.
+type Options struct {
+	// Retention says when captures are purged. Nil keeps them forever;
+	// the config's "database.retention" block is passed here (and may be
+	// changed later with SetRetention).
+	Retention *config.Retention
+	// QueueSize bounds the number of records waiting for the writer
+	// (DefaultQueueSize). A full queue makes Commit wait, never drop.
+	QueueSize int
+	// MaxBatch bounds the records written in one transaction
+	// (DefaultMaxBatch).
+	MaxBatch int
+	// RetryInterval is the wait between write attempts while the database
+	// cannot be written (DefaultRetryInterval).
+	RetryInterval time.Duration
+	// PurgeInterval is how often expired captures are purged
+	// (DefaultPurgeInterval).
+	PurgeInterval time.Duration
+	// SyncFull makes every commit fsync (synchronous=FULL), surviving power
+	// loss as well as a killed process, at the cost of commit latency.
+	SyncFull bool
+	// Logf logs state changes (write failures, recoveries, purges).
+	// Nil means log.Printf.
+	Logf func(format string, args ...any)
+	// Now is the clock for purges; nil means time.Now. For tests.
+	Now func() time.Time
+}
+
+// Ledger is the SQLite-backed Sink: one database file in WAL mode, a
+// single writer goroutine that group-commits queued records, and query
+// functions for the JSON API. It is safe for concurrent use.
+type Ledger struct {
+	db   *sql.DB
+	opts Options
+	logf func(string, ...any)
+	now  func() time.Time
+
+	// queue carries records from Commit to the writer goroutine.
+	queue chan *item
+	// mu guards closed against concurrent enqueues: Commit holds it for
+	// reading while it sends, Close for writing to shut the queue.
+	mu      sync.RWMutex
+	closed  bool
+	closing chan struct{} // closed first by Close: wakes blocked senders
+	stop    chan struct{} // closed once no sender can enqueue any more
+	done    chan struct{} // closed when the writer and purger exit
+
+	health    atomic.Pointer[error] // non-nil while writes fail
+	retention atomic.Pointer[config.Retention]
+
+	txCount   atomic.Int64
+	rowCount  atomic.Int64
+	failCount atomic.Int64
+
+	// hookWrite, when set (tests only), runs inside each write
+	// transaction before it commits; an error aborts the transaction as a
+	// failing disk would.
+	hookWrite atomic.Pointer[func() error]
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ Sink = (*Ledger)(nil)
+
+// Open opens (creating if needed) the ledger database at path, migrates
+// its schema to the current version and starts the writer and the
+// capture purge loop.
+//
+// The database runs in WAL mode with synchronous=NORMAL: a commit is
+// appended to the write-ahead log with write(2) before Commit returns, so
+// it is in the operating system's page cache and survives the gateway
+// being killed (even SIGKILL); only an OS crash or power loss can lose the
+// last commits (never corrupt the file). Options.SyncFull trades latency
+// for surviving that too.
+func Open(path string, opts Options) (*Ledger, error) {
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = DefaultQueueSize
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
+	}
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = DefaultRetryInterval
+	}
+	if opts.PurgeInterval <= 0 {
+		opts.PurgeInterval = DefaultPurgeInterval
+	}
+	l := &Ledger{
+		opts:    opts,
+		logf:    opts.Logf,
+		now:     opts.Now,
+		queue:   make(chan *item, opts.QueueSize),
+		closing: make(chan struct{}),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	if l.logf == nil {
+		l.logf = log.Printf
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if opts.Retention != nil {
+		r := *opts.Retention
+		l.retention.Store(&r)
+	}
+
+	// Captures hold prompts and answers: create the file readable by its
+	// owner only (SQLite gives the -wal and -shm files the same mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	f.Close()
+	db, err := sql.Open("sqlite", dsn(path, opts.SyncFull))
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	// One writer plus a few concurrent readers (WAL lets them run beside
+	// the writer); more connections would only cost page-cache memory.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	l.db = db
+	ctx := context.Background()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: journal_mode is %q, want wal: %v", path, mode, err)
+	}
+	if err := migrate(ctx, db, len(migrations)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); l.writer() }()
+	go func() { defer wg.Done(); l.purger() }()
+	go func() { wg.Wait(); close(l.done) }()
+	return l, nil
+}
+
+// dsn builds the modernc.org/sqlite connection string. The pragmas run on
+// every pooled connection. Transactions begin IMMEDIATE so a writer waits
+// on busy_timeout for the write lock up front instead of failing when it
+// upgrades a read snapshot.
+func dsn(path string, syncFull bool) string {
+	sync := "NORMAL"
+	if syncFull {
+		sync = "FULL"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Healthy returns nil while the ledger can write, and the last write
+// error while it cannot. The writer keeps retrying in the background and
+// Healthy returns nil again once a write succeeds.
+func (l *Ledger) Healthy() error {
+	if p := l.health.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// SetRetention replaces the capture retention policy, for config reloads.
+// Nil keeps captures forever.
+func (l *Ledger) SetRetention(r *config.Retention) {
+	if r == nil {
+		l.retention.Store(nil)
+		return
+	}
+	c := *r
+	l.retention.Store(&c)
+}
+
+// Stats are counters of the writer, for metrics and tests.
+type Stats struct {
+	Transactions int64 // write transactions committed
+	Rows         int64 // records committed
+	Failures     int64 // write transactions that failed
+	Queued       int   // records waiting for the writer now
+}
+
+// Stats returns the writer's counters.
+func (l *Ledger) Stats() Stats {
+	return Stats{
+		Transactions: l.txCount.Load(),
+		Rows:         l.rowCount.Load(),
+		Failures:     l.failCount.Load(),
+		Queued:       len(l.queue),
+	}
+}
+
+// Close stops accepting records, writes everything already queued, stops
+// the background loops and closes the database. It returns the write error
+// if queued records could not be written.
+func (l *Ledger) Close() error {
+	l.closeOnce.Do(func() {
+		close(l.closing)
+		l.mu.Lock()
+		l.closed = true
+		l.mu.Unlock()
+		close(l.stop)
+		<-l.done
+		err := l.Healthy()
+		if cerr := l.db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close ledger: %w", cerr)
+		}
+		l.closeErr = err
+	})
+	return l.closeErr
+}

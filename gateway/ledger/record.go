@@ -1,0 +1,67 @@
+// Package ledger is the gateway's durable record of every request: who
+// called, which model, the tokens and the cost. The gateway hands each
+// finished request to a Sink; the SQLite implementation group-commits rows
+// off the hot path yet confirms each one before the client sees the end
+// of its response.
+package ledger
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/usage"
+)
+
+// Record is one request through the gateway.
+type Record struct {
+	ID           string // unique, time-ordered request ID
+	Time         time.Time
+	LoginName    string
+	NodeName     string
+	StableNodeID string
+	Tags         []string
+	Principal    string // login, joined tags or "(loopback)"
+	Provider     string
+	Model        string
+	API          config.API
+	Stream       bool
+	Status       int
+	Duration     time.Duration
+	TTFB         time.Duration
+	Usage        usage.Usage
+	CostNanos    int64
+	CostKnown    bool
+	SessionID    string
+	Interrupted  bool
+	Error        string // the gateway's own error, if it made one
+	UserAgent    string
+	Capture      *Capture // nil when nothing is captured
+}
+
+// Capture is what a request and its answer looked like, secrets redacted.
+type Capture struct {
+	RequestHeaders  http.Header
+	ResponseHeaders http.Header
+	RequestBody     []byte
+	ResponseBody    []byte
+	Truncated       bool // a body was larger than the capture limit
+}
+
+// Sink receives finished requests.
+type Sink interface {
+	// Commit records r durably. It returns once r is in the database
+	// (group-committed with others), or with an error when ctx ends or
+	// the ledger cannot write.
+	Commit(ctx context.Context, r *Record) error
+	// Healthy is non-nil while the ledger cannot write; the gateway then
+	// refuses metered requests rather than serve them unbilled.
+	Healthy() error
+}
+
+// Discard is a Sink that keeps nothing, for tests and benchmarks.
+type Discard struct{}
+
+func (Discard) Commit(context.Context, *Record) error { return nil }
+func (Discard) Healthy() error                        { return nil }

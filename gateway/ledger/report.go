@@ -1,0 +1,217 @@
+package ledger
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/pricing"
+)
+
+// Usage groupings.
+const (
+	GroupByUser  = "user"  // by principal (login, tag set or "(loopback)")
+	GroupByModel = "model" // by model name
+	GroupByDay   = "day"   // by UTC calendar day, "2006-01-02"
+)
+
+// UsageQuery selects the rows Usage sums. Zero fields do not filter.
+type UsageQuery struct {
+	GroupBy   string    // GroupByUser, GroupByModel or GroupByDay
+	From      time.Time // inclusive
+	To        time.Time // exclusive
+	Principal string    // only this caller ("" = everyone)
+}
+
+// UsageRow is the sum of one group's requests. CostNanos adds up the
+// known costs only; UnknownCostRequests counts the requests whose cost is
+// unknown, so a total is never silently presented as complete.
+type UsageRow struct {
+	Key                 string `json:"key"`
+	Requests            int64  `json:"requests"`
+	InputTokens         int64  `json:"input_tokens"`
+	OutputTokens        int64  `json:"output_tokens"`
+	CachedTokens        int64  `json:"cached_tokens"`
+	CacheCreationTokens int64  `json:"cache_creation_tokens"`
+	ReasoningTokens     int64  `json:"reasoning_tokens"`
+	CostNanos           int64  `json:"cost_nanodollars"`
+	UnknownCostRequests int64  `json:"unknown_cost_requests"`
+}
+
+// daySQL is the UTC day of a row.
+const daySQL = `strftime('%Y-%m-%d', time / 1000000000, 'unixepoch')`
+
+// sums are the aggregate columns shared by Usage, UsageCSV and Sessions.
+const sums = `COUNT(*), SUM(input_tokens), SUM(output_tokens),
+	SUM(cached_tokens), SUM(cache_creation_tokens), SUM(reasoning_tokens),
+	COALESCE(SUM(cost_nanodollars), 0), SUM(cost_nanodollars IS NULL)`
+
+// scanTargets returns pointers to r's summed fields, in sums order.
+func (r *UsageRow) scanTargets() []any {
+	return []any{&r.Requests, &r.InputTokens, &r.OutputTokens, &r.CachedTokens,
+		&r.CacheCreationTokens, &r.ReasoningTokens, &r.CostNanos, &r.UnknownCostRequests}
+}
+
+// Usage sums tokens, cost and requests per user, model or day, ordered by
+// key.
+func (l *Ledger) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
+	var key string
+	switch q.GroupBy {
+	case GroupByUser:
+		key = "principal"
+	case GroupByModel:
+		key = "model"
+	case GroupByDay:
+		key = daySQL
+	default:
+		return nil, fmt.Errorf("usage: unknown grouping %q (want user, model or day)", q.GroupBy)
+	}
+	var f filter
+	f.common(q.Principal, q.From, q.To)
+	rows, err := l.db.QueryContext(ctx, `SELECT `+key+` AS k, `+sums+
+		` FROM requests`+f.sql()+` GROUP BY k ORDER BY k`, f.args...)
+	if err != nil {
+		return nil, fmt.Errorf("usage by %s: %w", q.GroupBy, err)
+	}
+	defer rows.Close()
+	out := []UsageRow{}
+	for rows.Next() {
+		var r UsageRow
+		if err := rows.Scan(append([]any{&r.Key}, r.scanTargets()...)...); err != nil {
+			return nil, fmt.Errorf("usage by %s: %w", q.GroupBy, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("usage by %s: %w", q.GroupBy, err)
+	}
+	return out, nil
+}
+
+// csvHeader is the first line of UsageCSV.
+var csvHeader = []string{"date", "user", "model", "requests", "input_tokens",
+	"output_tokens", "cached_tokens", "cache_creation_tokens", "reasoning_tokens",
+	"cost_nanodollars", "cost_usd", "unknown_cost_requests"}
+
+// UsageCSV writes the Adoption page download: one line per UTC day, user
+// and model in [from, to) (zero times do not bound), for one principal or
+// everyone. cost_usd is the exact decimal of cost_nanodollars (no float
+// rounding), for spreadsheets.
+func (l *Ledger) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error {
+	var f filter
+	f.common(principal, from, to)
+	rows, err := l.db.QueryContext(ctx, `SELECT `+daySQL+` AS d, principal, model, `+sums+
+		` FROM requests`+f.sql()+` GROUP BY d, principal, model ORDER BY d, principal, model`, f.args...)
+	if err != nil {
+		return fmt.Errorf("usage csv: %w", err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return fmt.Errorf("usage csv: %w", err)
+	}
+	for rows.Next() {
+		var day, user, model string
+		var r UsageRow
+		if err := rows.Scan(append([]any{&day, &user, &model}, r.scanTargets()...)...); err != nil {
+			return fmt.Errorf("usage csv: %w", err)
+		}
+		rec := []string{day, csvText(user), csvText(model)}
+		for _, n := range []int64{r.Requests, r.InputTokens, r.OutputTokens,
+			r.CachedTokens, r.CacheCreationTokens, r.ReasoningTokens, r.CostNanos} {
+			rec = append(rec, strconv.FormatInt(n, 10))
+		}
+		rec = append(rec, pricing.FormatUSD(r.CostNanos), strconv.FormatInt(r.UnknownCostRequests, 10))
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("usage csv: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("usage csv: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("usage csv: %w", err)
+	}
+	return nil
+}
+
+// csvText defuses spreadsheet formula injection: a text cell starting
+// with =, +, - or @ would be evaluated by spreadsheet programs, and model
+// names come from callers.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// SessionQuery selects sessions. Zero fields do not filter.
+type SessionQuery struct {
+	Principal string    // only this caller's sessions ("" = everyone's)
+	From      time.Time // rows at or after
+	To        time.Time // rows before
+	Limit     int       // 0 = DefaultLimit, capped at MaxLimit
+}
+
+// SessionRow sums one session of one principal. The same session ID from
+// two principals (e.g. two users whose chats began with the same message
+// and so share a fingerprint) is two rows.
+type SessionRow struct {
+	SessionID           string    `json:"session_id"`
+	Principal           string    `json:"principal"`
+	First               time.Time `json:"first"`
+	Last                time.Time `json:"last"`
+	Requests            int64     `json:"requests"`
+	Tokens              int64     `json:"tokens"` // all input and output
+	InputTokens         int64     `json:"input_tokens"`
+	OutputTokens        int64     `json:"output_tokens"`
+	CachedTokens        int64     `json:"cached_tokens"`
+	CacheCreationTokens int64     `json:"cache_creation_tokens"`
+	ReasoningTokens     int64     `json:"reasoning_tokens"`
+	CostNanos           int64     `json:"cost_nanodollars"`
+	UnknownCostRequests int64     `json:"unknown_cost_requests"`
+}
+
+// Sessions returns sessions with their request counts, tokens and cost,
+// most recently active first. Requests without a session ID are left out.
+func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	var f filter
+	f.add("session_id != ''")
+	f.common(q.Principal, q.From, q.To)
+	rows, err := l.db.QueryContext(ctx, `SELECT session_id, principal, MIN(time), MAX(time) AS last, `+sums+
+		` FROM requests`+f.sql()+` GROUP BY session_id, principal ORDER BY last DESC, session_id LIMIT ?`,
+		append(f.args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("query sessions: %w", err)
+	}
+	defer rows.Close()
+	out := []SessionRow{}
+	for rows.Next() {
+		var s SessionRow
+		var first, last int64
+		var u UsageRow
+		if err := rows.Scan(append([]any{&s.SessionID, &s.Principal, &first, &last}, u.scanTargets()...)...); err != nil {
+			return nil, fmt.Errorf("query sessions: %w", err)
+		}
+		s.First, s.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
+		s.Requests, s.InputTokens, s.OutputTokens = u.Requests, u.InputTokens, u.OutputTokens
+		s.CachedTokens, s.CacheCreationTokens, s.ReasoningTokens = u.CachedTokens, u.CacheCreationTokens, u.ReasoningTokens
+		s.CostNanos, s.UnknownCostRequests = u.CostNanos, u.UnknownCostRequests
+		s.Tokens = u.InputTokens + u.CachedTokens + u.CacheCreationTokens + u.OutputTokens
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query sessions: %w", err)
+	}
+	return out, nil
+}

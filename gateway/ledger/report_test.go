@@ -1,0 +1,153 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/usage"
+)
+
+// seedUsage commits a small known data set over two days.
+func seedUsage(t *testing.T, l *Ledger) {
+	t.Helper()
+	day1 := time.Date(2026, 5, 1, 23, 0, 0, 0, time.UTC)
+	day2 := day1.Add(2 * time.Hour) // 2026-05-02 01:00 UTC
+	rows := []Record{
+		{ID: "a1", Time: day1, Principal: "alice", Model: "m1", SessionID: "s1",
+			Usage:     usage.Usage{InputTokens: 10, OutputTokens: 1, CachedTokens: 100, CacheCreationTokens: 1000, ReasoningTokens: 1},
+			CostNanos: 1_500_000_000, CostKnown: true},
+		{ID: "a2", Time: day2, Principal: "alice", Model: "m1", SessionID: "s1",
+			Usage: usage.Usage{InputTokens: 20, OutputTokens: 2}, CostNanos: 1, CostKnown: true},
+		{ID: "a3", Time: day2, Principal: "alice", Model: "=m2", // unknown cost
+			Usage: usage.Usage{InputTokens: 30, OutputTokens: 3}},
+		{ID: "b1", Time: day2.Add(time.Minute), Principal: "bob", Model: "m1", SessionID: "s1",
+			Usage: usage.Usage{InputTokens: 40, OutputTokens: 4}, CostNanos: 7, CostKnown: true},
+	}
+	for i := range rows {
+		mustCommit(t, l, &rows[i])
+	}
+}
+
+func TestUsage(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	seedUsage(t, l)
+	day2 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		q    UsageQuery
+		want []UsageRow
+	}{
+		{"by user", UsageQuery{GroupBy: GroupByUser}, []UsageRow{
+			{Key: "alice", Requests: 3, InputTokens: 60, OutputTokens: 6, CachedTokens: 100, CacheCreationTokens: 1000,
+				ReasoningTokens: 1, CostNanos: 1_500_000_001, UnknownCostRequests: 1},
+			{Key: "bob", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7},
+		}},
+		{"by model", UsageQuery{GroupBy: GroupByModel}, []UsageRow{
+			{Key: "=m2", Requests: 1, InputTokens: 30, OutputTokens: 3, UnknownCostRequests: 1},
+			{Key: "m1", Requests: 3, InputTokens: 70, OutputTokens: 7, CachedTokens: 100, CacheCreationTokens: 1000,
+				ReasoningTokens: 1, CostNanos: 1_500_000_008},
+		}},
+		{"by UTC day", UsageQuery{GroupBy: GroupByDay}, []UsageRow{
+			{Key: "2026-05-01", Requests: 1, InputTokens: 10, OutputTokens: 1, CachedTokens: 100, CacheCreationTokens: 1000,
+				ReasoningTokens: 1, CostNanos: 1_500_000_000},
+			{Key: "2026-05-02", Requests: 3, InputTokens: 90, OutputTokens: 9, CostNanos: 8, UnknownCostRequests: 1},
+		}},
+		{"one principal", UsageQuery{GroupBy: GroupByModel, Principal: "bob"}, []UsageRow{
+			{Key: "m1", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7},
+		}},
+		{"time range", UsageQuery{GroupBy: GroupByUser, From: day2, To: day2.Add(time.Hour + time.Minute)}, []UsageRow{
+			{Key: "alice", Requests: 2, InputTokens: 50, OutputTokens: 5, CostNanos: 1, UnknownCostRequests: 1},
+		}},
+		{"empty", UsageQuery{GroupBy: GroupByUser, Principal: "nobody"}, []UsageRow{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := l.Usage(context.Background(), tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Usage =\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+	if _, err := l.Usage(context.Background(), UsageQuery{GroupBy: "week"}); err == nil {
+		t.Error("unknown grouping accepted")
+	}
+}
+
+func TestUsageCSV(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	seedUsage(t, l)
+	tests := []struct {
+		name      string
+		principal string
+		want      string
+	}{
+		{"everyone", "", `date,user,model,requests,input_tokens,output_tokens,cached_tokens,cache_creation_tokens,reasoning_tokens,cost_nanodollars,cost_usd,unknown_cost_requests
+2026-05-01,alice,m1,1,10,1,100,1000,1,1500000000,1.5,0
+2026-05-02,alice,'=m2,1,30,3,0,0,0,0,0,1
+2026-05-02,alice,m1,1,20,2,0,0,0,1,0.000000001,0
+2026-05-02,bob,m1,1,40,4,0,0,0,7,0.000000007,0
+`},
+		{"bob", "bob", `date,user,model,requests,input_tokens,output_tokens,cached_tokens,cache_creation_tokens,reasoning_tokens,cost_nanodollars,cost_usd,unknown_cost_requests
+2026-05-02,bob,m1,1,40,4,0,0,0,7,0.000000007,0
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := l.UsageCSV(context.Background(), &buf, time.Time{}, time.Time{}, tt.principal); err != nil {
+				t.Fatal(err)
+			}
+			if got := buf.String(); got != tt.want {
+				t.Errorf("CSV =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCSVText(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "gpt-5": "gpt-5", "=HYPERLINK()": "'=HYPERLINK()", "+1": "'+1", "-x": "'-x", "@a": "'@a",
+	} {
+		if got := csvText(in); got != want {
+			t.Errorf("csvText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSessions(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	seedUsage(t, l)
+	day1 := time.Date(2026, 5, 1, 23, 0, 0, 0, time.UTC)
+	alice := SessionRow{SessionID: "s1", Principal: "alice", First: day1, Last: day1.Add(2 * time.Hour),
+		Requests: 2, Tokens: 1133, InputTokens: 30, OutputTokens: 3, CachedTokens: 100, CacheCreationTokens: 1000,
+		ReasoningTokens: 1, CostNanos: 1_500_000_001}
+	bob := SessionRow{SessionID: "s1", Principal: "bob", First: day1.Add(2*time.Hour + time.Minute),
+		Last: day1.Add(2*time.Hour + time.Minute), Requests: 1, Tokens: 44, InputTokens: 40, OutputTokens: 4, CostNanos: 7}
+	tests := []struct {
+		name string
+		q    SessionQuery
+		want []SessionRow
+	}{
+		{"all, latest first, per principal, no empty session", SessionQuery{}, []SessionRow{bob, alice}},
+		{"one principal", SessionQuery{Principal: "alice"}, []SessionRow{alice}},
+		{"limit", SessionQuery{Limit: 1}, []SessionRow{bob}},
+		{"none", SessionQuery{Principal: "carol"}, []SessionRow{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := l.Sessions(context.Background(), tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Sessions =\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+}

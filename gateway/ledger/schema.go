@@ -1,0 +1,128 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations is the schema history: migrations[i] takes a database from
+// version i to version i+1. Steps are only ever appended, never edited,
+// so a database written by any earlier release upgrades in order.
+//
+// Times are unix nanoseconds (UTC). Money is integer nanodollars.
+var migrations = []string{
+	// 1: one metric row per request.
+	`CREATE TABLE requests (
+		id                       TEXT PRIMARY KEY,
+		time                     INTEGER NOT NULL,
+		login_name               TEXT NOT NULL DEFAULT '',
+		node                     TEXT NOT NULL DEFAULT '',
+		stable_node_id           TEXT NOT NULL DEFAULT '',
+		tags                     TEXT NOT NULL DEFAULT '',
+		principal                TEXT NOT NULL DEFAULT '',
+		provider                 TEXT NOT NULL DEFAULT '',
+		model                    TEXT NOT NULL DEFAULT '',
+		api                      TEXT NOT NULL DEFAULT '',
+		stream                   INTEGER NOT NULL DEFAULT 0,
+		status                   INTEGER NOT NULL DEFAULT 0,
+		duration_ms              INTEGER NOT NULL DEFAULT 0,
+		ttfb_ms                  INTEGER NOT NULL DEFAULT 0,
+		input_tokens             INTEGER NOT NULL DEFAULT 0,
+		output_tokens            INTEGER NOT NULL DEFAULT 0,
+		cached_tokens            INTEGER NOT NULL DEFAULT 0,
+		cache_creation_tokens    INTEGER NOT NULL DEFAULT 0,
+		cache_creation_5m_tokens INTEGER NOT NULL DEFAULT 0,
+		cache_creation_1h_tokens INTEGER NOT NULL DEFAULT 0,
+		reasoning_tokens         INTEGER NOT NULL DEFAULT 0,
+		cost_nanodollars         INTEGER,
+		session_id               TEXT NOT NULL DEFAULT '',
+		interrupted              INTEGER NOT NULL DEFAULT 0,
+		error                    TEXT NOT NULL DEFAULT '',
+		user_agent               TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX requests_time ON requests(time);
+	CREATE INDEX requests_principal_time ON requests(principal, time);
+	CREATE INDEX requests_model_time ON requests(model, time);
+	CREATE INDEX requests_session ON requests(session_id, time);`,
+
+	// 2: captured headers and bodies, gzip-compressed, purged by retention
+	// independently of the metric rows.
+	`CREATE TABLE captures (
+		request_id       TEXT PRIMARY KEY,
+		created          INTEGER NOT NULL,
+		request_headers  BLOB,
+		response_headers BLOB,
+		request_body     BLOB,
+		response_body    BLOB,
+		truncated        INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX captures_created ON captures(created);`,
+
+	// 3: quota bucket balances, so they survive restarts.
+	`CREATE TABLE quota_balances (
+		bucket        TEXT PRIMARY KEY,
+		balance_nanos INTEGER NOT NULL,
+		updated       INTEGER NOT NULL
+	);`,
+
+	// 4: every saved configuration, for audit and rollback.
+	`CREATE TABLE config_history (
+		seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+		time   INTEGER NOT NULL,
+		hash   TEXT NOT NULL,
+		author TEXT NOT NULL DEFAULT '',
+		config TEXT NOT NULL
+	);`,
+
+	// 5: export bookkeeping, for database.retention.require_export.
+	`ALTER TABLE captures ADD COLUMN exported INTEGER;`,
+}
+
+// schemaVersion returns the database's schema version (0 when new).
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("create schema_version: %w", err)
+	}
+	var v sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema_version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// migrate brings the schema up to version target (len(migrations) in
+// production; tests stop earlier to build old databases). Each step and
+// its version bump commit together, so a crash mid-upgrade resumes at the
+// step that did not finish.
+func migrate(ctx context.Context, db *sql.DB, target int) error {
+	v, err := schemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this gateway understands (%d)", v, len(migrations))
+	}
+	for ; v < target; v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to version %d: record version: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version(version) VALUES (?)`, v+1); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to version %d: record version: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate to version %d: commit: %w", v+1, err)
+		}
+	}
+	return nil
+}

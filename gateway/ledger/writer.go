@@ -1,0 +1,296 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// item is one record on its way to the database. Its column values are
+// computed (and its capture compressed) on the committing goroutine, so the
+// single writer only executes inserts and many callers compress in
+// parallel.
+type item struct {
+	req      []any      // requests columns, in insertRequest order
+	capture  []any      // captures columns, or nil
+	done     chan error // buffered; nil for CommitAsync
+	notified bool       // done has been sent to (writer-only)
+}
+
+const insertRequest = `INSERT OR IGNORE INTO requests (
+	id, time, login_name, node, stable_node_id, tags, principal, provider,
+	model, api, stream, status, duration_ms, ttfb_ms, input_tokens,
+	output_tokens, cached_tokens, cache_creation_tokens,
+	cache_creation_5m_tokens, cache_creation_1h_tokens, reasoning_tokens,
+	cost_nanodollars, session_id, interrupted, error, user_agent
+) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+const insertCapture = `INSERT OR IGNORE INTO captures (
+	request_id, created, request_headers, response_headers, request_body,
+	response_body, truncated
+) VALUES (?,?,?,?,?,?,?)`
+
+// newItem turns r into column values. It keeps no reference to r, so the
+// caller may reuse r as soon as Commit or CommitAsync returns.
+func (l *Ledger) newItem(r *Record) (*item, error) {
+	if r == nil || r.ID == "" {
+		return nil, errors.New("ledger: record has no ID")
+	}
+	t := r.Time
+	if t.IsZero() {
+		t = l.now()
+	}
+	var cost any // NULL: unknown, never "free"
+	if r.CostKnown {
+		cost = r.CostNanos
+	}
+	u := r.Usage
+	it := &item{req: []any{
+		r.ID, t.UnixNano(), r.LoginName, r.NodeName, r.StableNodeID,
+		strings.Join(r.Tags, ","), r.Principal, r.Provider, r.Model,
+		string(r.API), r.Stream, r.Status, r.Duration.Milliseconds(),
+		r.TTFB.Milliseconds(), u.InputTokens, u.OutputTokens, u.CachedTokens,
+		u.CacheCreationTokens, u.CacheCreation5mTokens, u.CacheCreation1hTokens,
+		u.ReasoningTokens, cost, r.SessionID, r.Interrupted || u.Interrupted,
+		r.Error, r.UserAgent,
+	}}
+	if r.Capture != nil && l.keepCaptures() {
+		c, err := encodeCapture(r.Capture)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: capture of %s: %w", r.ID, err)
+		}
+		it.capture = append([]any{r.ID, l.now().UnixNano()}, c...)
+	}
+	return it, nil
+}
+
+// Commit records r and returns once its row is committed to the database,
+// sharing the transaction with every other record queued meanwhile (group
+// commit). If the queue is full it waits for room, bounded by ctx. It
+// returns the write error while the database cannot be written; the
+// record stays queued and is written when the database recovers (inserts
+// are idempotent by ID, so committing the same record again is harmless).
+// A ctx that ends first returns ctx's error, and the record may still be
+// written later.
+func (l *Ledger) Commit(ctx context.Context, r *Record) error {
+	it, err := l.newItem(r)
+	if err != nil {
+		return err
+	}
+	it.done = make(chan error, 1)
+	if err := l.enqueue(ctx, it); err != nil {
+		return err
+	}
+	select {
+	case err := <-it.done:
+		if err != nil {
+			return fmt.Errorf("ledger: commit %s: %w", r.ID, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("ledger: commit %s not confirmed: %w", r.ID, ctx.Err())
+	}
+}
+
+// CommitAsync queues r without waiting for the transaction, for records
+// whose confirmation nobody waits on (captures written after the client
+// got its answer). It never drops r: when the queue is full it waits for
+// room. It fails only after Close.
+func (l *Ledger) CommitAsync(r *Record) error {
+	it, err := l.newItem(r)
+	if err != nil {
+		return err
+	}
+	return l.enqueue(context.Background(), it)
+}
+
+// enqueue hands it to the writer, waiting for room in the queue.
+func (l *Ledger) enqueue(ctx context.Context, it *item) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return ErrClosed
+	}
+	select {
+	case l.queue <- it:
+		return nil
+	case <-l.closing:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("ledger: queue full: %w", ctx.Err())
+	}
+}
+
+// maxBacklog bounds the records the writer holds while the database is
+// failing. Past it the writer stops taking from the queue, the queue
+// fills, and Commit waits (bounded by its ctx) instead of memory growing.
+func (l *Ledger) maxBacklog() int { return 4 * l.opts.QueueSize }
+
+// writer is the single goroutine that writes to the requests and captures
+// tables. Each round it takes everything queued (up to MaxBatch) and
+// commits it in one transaction, then wakes those records' waiters: the
+// longer a transaction takes, the more records the next one carries, so
+// throughput grows with concurrency while each Commit still waits for its
+// own row.
+func (l *Ledger) writer() {
+	var backlog []*item // records not yet committed, oldest first
+	for {
+		if len(backlog) == 0 {
+			select {
+			case it := <-l.queue:
+				backlog = append(backlog, it)
+			case <-l.stop:
+				l.finalFlush(nil)
+				return
+			}
+		}
+		backlog = l.take(backlog, l.opts.MaxBatch)
+		n := min(len(backlog), l.opts.MaxBatch)
+		err := l.write(backlog[:n])
+		notify(backlog[:n], err)
+		if err == nil {
+			l.setHealth(nil)
+			backlog = append(backlog[:0], backlog[n:]...)
+			continue
+		}
+		l.setHealth(err)
+		if !l.waitRetry(&backlog, err) {
+			l.finalFlush(backlog)
+			return
+		}
+	}
+}
+
+// take moves queued items into backlog, without blocking, until backlog
+// holds max items or the queue is empty.
+func (l *Ledger) take(backlog []*item, max int) []*item {
+	for len(backlog) < max {
+		select {
+		case it := <-l.queue:
+			backlog = append(backlog, it)
+		default:
+			return backlog
+		}
+	}
+	return backlog
+}
+
+// waitRetry waits RetryInterval after a failed write. Records arriving
+// meanwhile join the backlog and their callers get err at once rather than
+// hang until the disk recovers. It reports false when the ledger is
+// closing.
+func (l *Ledger) waitRetry(backlog *[]*item, err error) bool {
+	timer := time.NewTimer(l.opts.RetryInterval)
+	defer timer.Stop()
+	for {
+		q := l.queue
+		if len(*backlog) >= l.maxBacklog() {
+			q = nil // backpressure: leave records in the queue
+		}
+		select {
+		case it := <-q:
+			*backlog = append(*backlog, it)
+			notify([]*item{it}, err)
+		case <-timer.C:
+			return true
+		case <-l.stop:
+			return false
+		}
+	}
+}
+
+// finalFlush writes backlog and everything still queued, for Close. No
+// record can be enqueued any more when it runs. It makes one attempt:
+// Close reports the error if it fails.
+func (l *Ledger) finalFlush(backlog []*item) {
+	backlog = l.take(backlog, len(backlog)+len(l.queue))
+	for len(backlog) > 0 {
+		n := min(len(backlog), l.opts.MaxBatch)
+		err := l.write(backlog[:n])
+		l.setHealth(err)
+		if err != nil {
+			notify(backlog, err)
+			l.logf("ledger: closing with %d records unwritten: %v", len(backlog), err)
+			return
+		}
+		notify(backlog[:n], nil)
+		backlog = backlog[n:]
+	}
+}
+
+// notify tells each item's waiter, once, how its write went.
+func notify(items []*item, err error) {
+	for _, it := range items {
+		if it.notified || it.done == nil {
+			continue
+		}
+		it.done <- err
+		it.notified = true
+	}
+}
+
+// setHealth records the outcome of a write, logging each transition
+// between working and failing once rather than every retry.
+func (l *Ledger) setHealth(err error) {
+	if err == nil {
+		if old := l.health.Swap(nil); old != nil {
+			l.logf("ledger: database writes recovered (were failing: %v)", *old)
+		}
+		return
+	}
+	if old := l.health.Swap(&err); old == nil {
+		l.logf("ledger: DATABASE WRITES FAILING, metered requests will be refused until they recover: %v", err)
+	}
+}
+
+// write commits items in one transaction.
+func (l *Ledger) write(items []*item) (err error) {
+	ctx := context.Background()
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		l.failCount.Add(1)
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+			l.failCount.Add(1)
+		}
+	}()
+	var reqStmt, capStmt *sql.Stmt
+	if reqStmt, err = tx.PrepareContext(ctx, insertRequest); err != nil {
+		return fmt.Errorf("prepare insert request: %w", err)
+	}
+	defer reqStmt.Close()
+	for _, it := range items {
+		if _, err = reqStmt.ExecContext(ctx, it.req...); err != nil {
+			return fmt.Errorf("insert request %v: %w", it.req[0], err)
+		}
+		if it.capture == nil {
+			continue
+		}
+		if capStmt == nil {
+			if capStmt, err = tx.PrepareContext(ctx, insertCapture); err != nil {
+				return fmt.Errorf("prepare insert capture: %w", err)
+			}
+			defer capStmt.Close()
+		}
+		if _, err = capStmt.ExecContext(ctx, it.capture...); err != nil {
+			return fmt.Errorf("insert capture %v: %w", it.capture[0], err)
+		}
+	}
+	if h := l.hookWrite.Load(); h != nil {
+		if err = (*h)(); err != nil {
+			return err
+		}
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	l.txCount.Add(1)
+	l.rowCount.Add(int64(len(items)))
+	return nil
+}

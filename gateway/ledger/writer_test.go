@@ -1,0 +1,302 @@
+package ledger
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// setHook installs a write hook for the ledger's lifetime.
+func setHook(l *Ledger, f func() error) { l.hookWrite.Store(&f) }
+
+func TestGroupCommit(t *testing.T) {
+	l, path := openTest(t, Options{})
+	// Slow every transaction a little, as a real disk would, so commits
+	// arriving meanwhile pile up behind it.
+	setHook(l, func() error { time.Sleep(5 * time.Millisecond); return nil })
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := l.Commit(context.Background(), record(i)); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Commit: %v", err)
+	}
+	st := l.Stats()
+	if st.Rows != n {
+		t.Errorf("Stats.Rows = %d, want %d", st.Rows, n)
+	}
+	if st.Transactions >= n/4 {
+		t.Errorf("%d commits took %d transactions; group commit should share them", n, st.Transactions)
+	}
+	t.Logf("%d commits in %d transactions", n, st.Transactions)
+	if got := countRows(t, path, "requests"); got != n {
+		t.Errorf("%d rows in the database, want %d", got, n)
+	}
+}
+
+func TestCommitWaitsForItsRow(t *testing.T) {
+	l, path := openTest(t, Options{})
+	for i := range 20 {
+		mustCommit(t, l, record(i))
+		// Read through an independent connection: the row must already
+		// be committed when Commit returns.
+		if got := countRows(t, path, "requests"); got != i+1 {
+			t.Fatalf("after Commit %d: %d rows visible, want %d", i, got, i+1)
+		}
+	}
+}
+
+func TestCommitIdempotent(t *testing.T) {
+	l, path := openTest(t, Options{})
+	mustCommit(t, l, record(1))
+	mustCommit(t, l, record(1))
+	if got := countRows(t, path, "requests"); got != 1 {
+		t.Errorf("%d rows after committing the same ID twice, want 1", got)
+	}
+}
+
+func TestCommitRejectsRecordWithoutID(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	if err := l.Commit(context.Background(), &Record{}); err == nil {
+		t.Error("Commit of a record without ID succeeded")
+	}
+	if err := l.Commit(context.Background(), nil); err == nil {
+		t.Error("Commit(nil) succeeded")
+	}
+}
+
+func TestQueueFullWaitsBoundedByContext(t *testing.T) {
+	l, path := openTest(t, Options{QueueSize: 1})
+	entered := make(chan struct{}, 10)
+	release := make(chan struct{})
+	setHook(l, func() error { entered <- struct{}{}; <-release; return nil })
+
+	var wg sync.WaitGroup
+	wg.Go(func() { mustCommit(t, l, record(1)) })
+	<-entered // the writer is inside a transaction with record 1
+	wg.Go(func() { mustCommit(t, l, record(2)) })
+	for l.Stats().Queued != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	// The queue is full: this Commit must wait, and give up with its ctx.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := l.Commit(ctx, record(3))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Commit with a full queue = %v, want DeadlineExceeded", err)
+	}
+	close(release)
+	wg.Wait()
+	if got := countRows(t, path, "requests"); got != 2 {
+		t.Errorf("%d rows, want 2 (records 1 and 2)", got)
+	}
+}
+
+func TestDiskFailureAndRecovery(t *testing.T) {
+	logs := &quietLogs{}
+	l, path := openTest(t, Options{RetryInterval: 5 * time.Millisecond, Logf: logs.Logf})
+	mustCommit(t, l, record(0))
+	if err := l.Healthy(); err != nil {
+		t.Fatalf("Healthy before failure: %v", err)
+	}
+
+	diskErr := errors.New("disk I/O error (injected)")
+	var failing atomic.Bool
+	failing.Store(true)
+	setHook(l, func() error {
+		if failing.Load() {
+			return diskErr
+		}
+		return nil
+	})
+
+	// Commits fail loudly rather than hang or pretend.
+	for i := 1; i <= 3; i++ {
+		err := l.Commit(context.Background(), record(i))
+		if !errors.Is(err, diskErr) {
+			t.Fatalf("Commit during failure = %v, want the disk error", err)
+		}
+	}
+	if err := l.Healthy(); !errors.Is(err, diskErr) {
+		t.Fatalf("Healthy during failure = %v, want the disk error", err)
+	}
+	time.Sleep(30 * time.Millisecond) // several background retries
+	if l.Stats().Failures < 2 {
+		t.Errorf("Failures = %d, want retries in the background", l.Stats().Failures)
+	}
+
+	failing.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Healthy() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("ledger did not recover after the disk did")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mustCommit(t, l, record(4))
+	// The records refused during the failure were kept and written.
+	if got := countRows(t, path, "requests"); got != 5 {
+		t.Errorf("%d rows after recovery, want 5", got)
+	}
+	var failLogs, recoverLogs int
+	for _, line := range logs.Lines() {
+		switch {
+		case strings.Contains(line, "FAILING"):
+			failLogs++
+		case strings.Contains(line, "recovered"):
+			recoverLogs++
+		}
+	}
+	if failLogs != 1 || recoverLogs != 1 {
+		t.Errorf("logged %d failure and %d recovery lines, want one each: %q", failLogs, recoverLogs, logs.Lines())
+	}
+}
+
+func TestCloseDuringFailureReportsError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	l, err := Open(path, Options{RetryInterval: time.Hour, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diskErr := errors.New("read-only file system (injected)")
+	setHook(l, func() error { return diskErr })
+	if err := l.Commit(context.Background(), record(1)); !errors.Is(err, diskErr) {
+		t.Fatalf("Commit = %v, want disk error", err)
+	}
+	if err := l.Close(); !errors.Is(err, diskErr) {
+		t.Errorf("Close = %v, want the unwritten records' error", err)
+	}
+}
+
+// The child half of TestDurabilitySIGKILL: commit rows, say so, and wait
+// to be killed.
+func TestDurabilityChild(t *testing.T) {
+	if os.Getenv("LEDGER_CHILD") != "1" {
+		t.Skip("helper process for TestDurabilitySIGKILL")
+	}
+	k, _ := strconv.Atoi(os.Getenv("LEDGER_K"))
+	l, err := Open(os.Getenv("LEDGER_PATH"), Options{})
+	if err != nil {
+		fmt.Println("open failed:", err)
+		os.Exit(1)
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Bool
+	for i := range k {
+		wg.Go(func() {
+			if err := l.Commit(context.Background(), record(i)); err != nil {
+				failed.Store(true)
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() {
+		fmt.Println("commit failed")
+		os.Exit(1)
+	}
+	fmt.Println("committed")
+	time.Sleep(time.Minute) // killed long before; never Close
+	os.Exit(2)
+}
+
+func TestDurabilitySIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a process")
+	}
+	const k = 300
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDurabilityChild$")
+	cmd.Env = append(os.Environ(), "LEDGER_CHILD=1", "LEDGER_PATH="+path, "LEDGER_K="+strconv.Itoa(k))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	committed := false
+	for sc.Scan() {
+		if sc.Text() == "committed" {
+			committed = true
+			break
+		}
+		t.Logf("child: %s", sc.Text())
+	}
+	// SIGKILL at once: no Close, no checkpoint, no deferred flush.
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if !committed {
+		t.Fatal("child did not report its commits")
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
+		t.Logf("note: WAL file %v, %v", fi, err)
+	}
+	l, err := Open(path, Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatalf("reopen after SIGKILL: %v", err)
+	}
+	defer l.Close()
+	rows, err := l.Requests(context.Background(), Query{Limit: MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != k {
+		t.Fatalf("%d rows survived SIGKILL, want all %d", len(rows), k)
+	}
+	seen := make(map[string]bool)
+	for _, r := range rows {
+		seen[r.ID] = true
+	}
+	for i := range k {
+		if !seen[record(i).ID] {
+			t.Errorf("row %s lost", record(i).ID)
+		}
+	}
+}
+
+func BenchmarkCommitParallel(b *testing.B) {
+	l, _ := openTest(b, Options{Logf: func(string, ...any) {}})
+	var next atomic.Int64
+	r0 := record(0)
+	// Many requests finish at once in a busy gateway: 8 committers per
+	// CPU show the group commit at work.
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := *r0
+			r.ID = "bench-" + strconv.FormatInt(next.Add(1), 10)
+			if err := l.Commit(context.Background(), &r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	st := l.Stats()
+	if st.Transactions > 0 {
+		b.ReportMetric(float64(st.Rows)/float64(st.Transactions), "rows/tx")
+	}
+}

@@ -1,0 +1,59 @@
+package quotas
+
+import (
+	"math"
+
+	"github.com/tsplug/ts-plug/gateway/pricing"
+	"github.com/tsplug/ts-plug/gateway/usage"
+)
+
+// EstimateInputTokens guesses a request's input tokens from its body size:
+// one token per 4 bytes, rounded up. JSON framing, role names and
+// whitespace count as tokens here, so for text it errs on the high side;
+// base64 images and files are overestimated several times over (the
+// excess is refunded at Settle, but can refuse a request when a bucket is
+// low).
+func EstimateInputTokens(bodyLen int) int64 {
+	if bodyLen <= 0 {
+		return 0
+	}
+	return (int64(bodyLen) + 3) / 4
+}
+
+// Estimate returns the amount to Reserve for a request: inputTokens at the
+// input price plus min(maxTokens, reserveOutput) output tokens at the
+// output price, in nanodollars, with price's long-context tier and
+// multiplier applied. maxTokens <= 0 means the request sets no limit, so
+// reserveOutput tokens are assumed. Capping the output at reserveOutput
+// (config reserve_output_tokens, default 4096) keeps clients that always
+// ask for huge limits (Claude Code sends max_tokens 128000) from being
+// locked out long before their budget is spent; what a response uses
+// beyond it is charged at Settle.
+//
+// known is false when price lacks an input or output price: the caller
+// then reserves 0, which still requires every bucket to be positive, and
+// settles with the cost if it can compute one. An estimate too large for
+// int64 is math.MaxInt64, which no bucket covers.
+func Estimate(inputTokens, maxTokens, reserveOutput int64, price pricing.Price) (nanos int64, known bool) {
+	if !price.Known.Has(pricing.CompInput | pricing.CompOutput) {
+		return 0, false
+	}
+	out := max(reserveOutput, 0)
+	if maxTokens > 0 {
+		out = min(out, maxTokens)
+	}
+	u := usage.Usage{Found: true, InputTokens: max(inputTokens, 0), OutputTokens: out}
+	if c, ok := pricing.Cost(price, u); ok {
+		return c, true
+	}
+	// The long-context tier may lack a component the base price has; an
+	// estimate at the base price beats refusing every long request.
+	if price.LongContext != nil {
+		base := price
+		base.LongContext = nil
+		if c, ok := pricing.Cost(base, u); ok {
+			return c, true
+		}
+	}
+	return math.MaxInt64, true
+}

@@ -1,0 +1,162 @@
+package quotas
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+)
+
+// ErrUnknownBucket is returned by Refill for a bucket that does not exist:
+// buckets appear with the first request charged to them.
+var ErrUnknownBucket = errors.New("unknown quota bucket")
+
+// BalanceView is one bucket as GET /api/quotas, the models page and hook
+// payloads show it. Money is in nanodollars, with "$x.yz" strings for
+// display.
+type BalanceView struct {
+	Bucket        string `json:"bucket"`     // expanded name
+	Definition    string `json:"definition"` // its config.Quotas name
+	BalanceNanos  int64  `json:"balance_nanos"`
+	CapacityNanos int64  `json:"capacity_nanos"`
+	// ReservedNanos is held by requests in flight; it is already
+	// subtracted from BalanceNanos and mostly comes back when they end.
+	ReservedNanos int64  `json:"reserved_nanos"`
+	Rate          string `json:"rate"` // as written, e.g. "$5.00/day"
+	// RefillPerSecondNanos is the refill rate, for display only.
+	RefillPerSecondNanos float64   `json:"refill_per_second_nanos"`
+	Updated              time.Time `json:"updated"` // last charge, refund or refill
+
+	Balance  string `json:"balance"`  // "$7.25"
+	Capacity string `json:"capacity"` // "$10.00"
+	// Invalid says why the definition cannot be enforced, when it cannot:
+	// requests charged to the bucket are then refused.
+	Invalid string `json:"invalid,omitempty"`
+}
+
+// Balances returns the buckets for which keep(name) is true (all when keep
+// is nil), sorted by name, with refill up to now. Only buckets that exist
+// are listed: those used since they were defined, and saved ones the
+// current definitions account for.
+func (m *Manager) Balances(keep func(bucket string) bool) []BalanceView {
+	now := m.now()
+	m.mu.Lock()
+	out := make([]BalanceView, 0, len(m.buckets))
+	for name, b := range m.buckets {
+		if keep == nil || keep(name) {
+			out = append(out, b.view(now, m.defs[b.def]))
+		}
+	}
+	m.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Bucket < out[j].Bucket })
+	return out
+}
+
+// Lookup returns the buckets of refs as they stand, in refs order without
+// duplicates, including those not used yet (shown full, as they would
+// start) and those whose definition is missing or invalid (with Invalid
+// set). It changes nothing, so it suits hook payloads and a caller's own
+// view of their buckets.
+func (m *Manager) Lookup(refs []BucketRef) []BalanceView {
+	now := m.now()
+	out := make([]BalanceView, 0, len(refs))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, ref := range refs {
+		if seen(refs[:i], ref.Name) {
+			continue
+		}
+		q := m.defs[ref.Def]
+		if q == nil || q.Err != nil {
+			v := BalanceView{Bucket: ref.Name, Definition: ref.Def, Invalid: "definition not in the config"}
+			if q != nil {
+				v.Invalid = q.Err.Error()
+				v.Rate = q.Rate
+			}
+			if b := m.buckets[ref.Name]; b != nil {
+				v.BalanceNanos, v.CapacityNanos, v.ReservedNanos, v.Updated = b.peek(now), b.q.Capacity, b.reserved, b.updated
+			}
+			v.Balance, v.Capacity = FormatDollars(v.BalanceNanos), FormatDollars(v.CapacityNanos)
+			out = append(out, v)
+			continue
+		}
+		b := m.buckets[ref.Name]
+		switch {
+		case b != nil && b.def == ref.Def:
+		case b != nil:
+			c := *b
+			c.redefine(q, now)
+			b = &c
+		default:
+			if saved, ok := m.pending[ref.Name]; ok {
+				b = adopt(ref.Name, ref.Def, q, saved, now)
+			} else {
+				b = &bucket{name: ref.Name, def: ref.Def, q: q, nanos: q.Capacity, updated: now, anchor: now}
+			}
+		}
+		out = append(out, b.view(now, q))
+	}
+	return out
+}
+
+// view renders b as of now; cur is its current definition (nil when
+// deleted), which may be invalid.
+func (b *bucket) view(now time.Time, cur *config.Quota) BalanceView {
+	v := BalanceView{
+		Bucket:               b.name,
+		Definition:           b.def,
+		BalanceNanos:         b.peek(now),
+		CapacityNanos:        b.q.Capacity,
+		ReservedNanos:        b.reserved,
+		Rate:                 b.q.Rate,
+		RefillPerSecondNanos: b.q.PerSecond(),
+		Updated:              b.updated,
+	}
+	switch {
+	case cur == nil:
+		v.Invalid = "definition not in the config"
+	case cur.Err != nil:
+		v.Invalid = cur.Err.Error()
+	}
+	v.Balance, v.Capacity = FormatDollars(v.BalanceNanos), FormatDollars(v.CapacityNanos)
+	return v
+}
+
+// Refill adds amount nanodollars to an existing bucket, up to its capacity
+// (POST /api/quotas/refill, admins only), and returns the bucket after.
+// An unknown bucket is an error wrapping ErrUnknownBucket.
+func (m *Manager) Refill(bucket string, amount int64) (BalanceView, error) {
+	if amount <= 0 {
+		return BalanceView{}, fmt.Errorf("refilling quota %q: amount %s is not positive", bucket, FormatDollars(amount))
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.buckets[bucket]
+	if b == nil {
+		return BalanceView{}, fmt.Errorf("refilling quota %q: %w (buckets appear with their first request)", bucket, ErrUnknownBucket)
+	}
+	b.advance(now)
+	b.add(amount)
+	m.dirty = true
+	return b.view(now, m.defs[b.def]), nil
+}
+
+// FormatDollars renders nanodollars as dollars with at least two decimals
+// and no float rounding: "$10.00", "$0.0042", "-$0.50".
+func FormatDollars(nanos int64) string {
+	sign := ""
+	u := uint64(nanos)
+	if nanos < 0 {
+		sign, u = "-", -u
+	}
+	frac := strings.TrimRight(fmt.Sprintf("%09d", u%config.NanosPerDollar), "0")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	return sign + "$" + strconv.FormatUint(u/config.NanosPerDollar, 10) + "." + frac
+}
