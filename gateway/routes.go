@@ -27,6 +27,9 @@ func (s *Server) routes() *http.ServeMux {
 		w.Write([]byte("ok\n"))
 	})
 	s.ledgerRoutes(mux)
+	s.configRoutes(mux)
+	s.metricsRoutes(mux)
+	s.uiRoutes(mux)
 	mux.HandleFunc("/", s.serveAPI)
 	return mux
 }

