@@ -10,11 +10,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/identity"
 	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/internal/fakellm"
 	"tailscale.com/client/tailscale/apitype"
 	"tailscale.com/tailcfg"
@@ -488,4 +491,101 @@ func TestReloadMidTrafficDropsNothing(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+}
+
+func TestCaptureRedactsSecrets(t *testing.T) {
+	f := newFixture(t)
+	do(t, "POST", f.url("alice", "/v1/messages"), seedMessages, "X-Api-Key", "client-secret-value")
+	rec := f.sink.last()
+	if rec.Capture == nil || string(rec.Capture.RequestBody) != seedMessages || !strings.Contains(string(rec.Capture.ResponseBody), "hello") {
+		t.Fatalf("capture = %+v", rec.Capture)
+	}
+	for _, h := range []http.Header{rec.Capture.RequestHeaders, rec.Capture.ResponseHeaders} {
+		for k, vs := range h {
+			for _, v := range vs {
+				if strings.Contains(v, "client-secret-value") || strings.Contains(v, "provider-key") {
+					t.Errorf("secret captured in %s", k)
+				}
+			}
+		}
+	}
+}
+
+func TestQuotaHoldsUnderConcurrency(t *testing.T) {
+	fake := fakellm.New(fakellm.WithUsage(fakellm.Usage{InputTokens: 10, OutputTokens: 1000}), fakellm.WithLatency(20*time.Millisecond))
+	up := httptest.NewServer(fake.Handler())
+	defer up.Close()
+	// claude-sonnet-4-5 at $3/M in, $15/M out: each request costs
+	// $0.01503 (10 in, 1000 out) and reserves a little more (its body
+	// length / 4 as input, plus max_tokens 1000): $0.015075. The bucket
+	// holds $0.1508: ten reservations, not eleven.
+	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"models":["claude-sonnet-4-5"],"cost_basis":"anthropic",
+		"compatibility":{"anthropic_messages":true}}},
+		"quotas":{"team":{"capacity":"$0.1508","rate":"$0.01/month","on_exceed":"reject"}},
+		"grants":[{"src":["*"],"app":{"tailscale.com/cap/aperture":[{"role":"user"},{"models":"**","quotas":[{"bucket":"team"}]}]}}]}`, up.URL)
+	cfg, diags, err := config.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err, diags)
+	}
+	qm, err := quotas.New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordingSink{}
+	gw, err := New(cfg, []byte(src), Options{Ledger: sink, Quotas: qm, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(gw.LocalHandler())
+	defer front.Close()
+	var wg sync.WaitGroup
+	var admitted, refused atomic.Int64
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := http.Post(front.URL+"/v1/messages", "application/json",
+				strings.NewReader(`{"model":"claude-sonnet-4-5","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]}`))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			switch res.StatusCode {
+			case 200:
+				admitted.Add(1)
+			case 429:
+				refused.Add(1)
+				if !strings.Contains(string(b), "rate_limit_error") {
+					t.Errorf("429 not in the Anthropic dialect: %s", b)
+				}
+			default:
+				t.Errorf("status %d: %s", res.StatusCode, b)
+			}
+		}()
+	}
+	wg.Wait()
+	if a := admitted.Load(); a != 10 {
+		t.Errorf("admitted %d of 50 against a bucket that covers 10", a)
+	}
+	var spent int64
+	for _, r := range sink.recs {
+		if r.Status == 200 {
+			spent += r.CostNanos
+		}
+	}
+	bal := qm.Balances(nil)
+	if len(bal) != 1 {
+		t.Fatalf("balances = %+v", bal)
+	}
+	// The bucket may go below zero only by what admitted requests used
+	// beyond their reservations: never by a whole extra request.
+	if got, want := bal[0].CapacityNanos-bal[0].BalanceNanos, spent; got != want {
+		t.Errorf("bucket spent %d, ledger says %d", got, want)
+	}
+	if spent > 150_800_000 {
+		t.Errorf("spent $%.6f from a $0.1508 bucket", float64(spent)/1e9)
+	}
+	t.Logf("admitted %d, refused %d, spent %d nanodollars", admitted.Load(), refused.Load(), spent)
 }

@@ -158,6 +158,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		Tags: c.id.Tags, Principal: c.id.Principal(),
 		Provider: rt.ProviderID, Model: rt.Model, API: api, Stream: stream,
 		UserAgent: r.UserAgent(), SessionID: ledger.SessionID(r.Header, body),
+		Capture: newCapture(r.Header, body),
 	}
 	res, err := s.opts.Transport.RoundTrip(up)
 	if err != nil {
@@ -186,13 +187,17 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	w.WriteHeader(res.StatusCode)
 
 	ext := usage.NewExtractor(api, stream)
+	rec.Capture.ResponseHeaders = apis.RedactHeaders(h)
+	respBody := &capBuffer{max: MaxCaptureBytes}
 	var out io.Writer = &flushWriter{w: w, rc: http.NewResponseController(w)}
 	var filter *usage.UsageChunkFilter
 	if hideUsage && res.StatusCode < 300 {
 		filter = usage.NewUsageChunkFilter(out)
 		out = filter
 	}
-	complete, ttfb := copyStream(out, res.Body, ext, start, s.opts.Now)
+	complete, ttfb := copyStream(out, res.Body, io.MultiWriter(ext, respBody), start, s.opts.Now)
+	rec.Capture.ResponseBody = respBody.b
+	rec.Capture.Truncated = rec.Capture.Truncated || respBody.truncated
 	if filter != nil {
 		filter.Close()
 	}

@@ -64,6 +64,9 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 		ErrWriter:       stderr,
 		Flags:           flags(),
 		HideHelpCommand: true,
+		// Main maps errors to exit codes itself; cli's default would
+		// os.Exit from inside Run (and kill an in-process caller).
+		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usageError("%v (see aperture --help)", err)
 		},
@@ -80,8 +83,11 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{{
 			Name:  "validate",
 			Usage: "check a config file: every warning and error with its line; exit 1 on errors",
-			Flags: []cli.Flag{&cli.StringFlag{Name: "config", Usage: "config `FILE`", Required: true}},
+			Flags: []cli.Flag{&cli.StringFlag{Name: "config", Usage: "config `FILE` to check"}},
 			Action: func(c *cli.Context) error {
+				if c.String("config") == "" {
+					return usageError("validate needs --config FILE")
+				}
 				return validate(c.String("config"), stdout)
 			},
 		}},

@@ -35,7 +35,10 @@ func Main(args []string, version string, stdout, stderr io.Writer) int {
 }
 
 func newApp(version string, stdout, stderr io.Writer) *cli.App {
-	serviceFlags := append(runFlags(), &cli.BoolFlag{Name: "user", Usage: "per-user service (systemd --user, launchd agent) instead of a system one"})
+	rootFlag := &cli.StringFlag{Name: "root", Usage: "write or remove the service file under `DIR` instead of / (packaging, inspection); nothing is started or stopped"}
+	serviceFlags := append(runFlags(),
+		&cli.BoolFlag{Name: "user", Usage: "per-user service (systemd --user, launchd agent) instead of a system one"},
+		rootFlag)
 	ctlFlags := []cli.Flag{
 		&cli.BoolFlag{Name: "user", Usage: "the per-user service"},
 	}
@@ -51,6 +54,9 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 		ErrWriter:       stderr,
 		Flags:           runFlags(),
 		HideHelpCommand: true,
+		// Main maps errors to exit codes itself; cli's default would
+		// os.Exit from inside Run (and kill an in-process caller).
+		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usageError("%v (see ts-unplug --help)", err)
 		},
@@ -70,7 +76,7 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 				OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
 				Action:       func(c *cli.Context) error { return install(c, stdout) },
 			},
-			{Name: "uninstall", Usage: "stop and remove the service", Flags: ctlFlags,
+			{Name: "uninstall", Usage: "stop and remove the service", Flags: append(ctlFlags, rootFlag),
 				Action: func(c *cli.Context) error { return control(c, stdout, "uninstall", installers.Uninstall) }},
 			{Name: "start", Usage: "start the installed service", Flags: ctlFlags,
 				Action: func(c *cli.Context) error { return control(c, stdout, "start", installers.Start) }},
@@ -118,10 +124,16 @@ func install(c *cli.Context, stdout io.Writer) error {
 	}
 	spec := serviceSpec(o, c.Bool("user"))
 	spec.Arguments = args
+	spec.Root = c.String("root")
 	if err := installers.Install(spec); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "installed service %s: ts-unplug %s\n", spec.Name, strings.Join(args, " "))
+	if spec.Root != "" {
+		p, _ := installers.UnitPath(spec)
+		fmt.Fprintf(stdout, "wrote %s (not started: --root)\n", p)
+		return nil
+	}
 	for _, n := range installers.InstallNotes(spec) {
 		fmt.Fprintln(stdout, n)
 	}
@@ -182,6 +194,9 @@ func control(c *cli.Context, stdout io.Writer, verb string, f func(installers.Sp
 		return usageError("%s takes no arguments", verb)
 	}
 	spec := installers.Spec{Name: "ts-unplug", User: c.Bool("user")}
+	if c.IsSet("root") {
+		spec.Root = c.String("root")
+	}
 	if err := f(spec); err != nil {
 		return err
 	}

@@ -1,0 +1,77 @@
+package app
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runMain(args ...string) (int, string) {
+	var out bytes.Buffer
+	code := Main(append([]string{"aperture"}, args...), "test", &out, &out)
+	return code, out.String()
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.hujson")
+	os.WriteFile(good, []byte(`{
+  "providers": {
+    "anthropic": {
+      "baseurl": "https://api.anthropic.com",
+      "apikey": "k",
+      "models": ["claude-sonnet-4-5",],
+      "authorisation": "x-api-key", // typo: a warning on line 7
+      "compatibility": {"anthropic_messages": true,},
+    },
+  },
+  "grants": [{"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}, {"models": "**"}]}}],
+}`), 0o600)
+	code, out := runMain("validate", "--config", good)
+	if code != 0 || !strings.Contains(out, "good.hujson:7:") || !strings.Contains(out, "authorisation") {
+		t.Errorf("validate good: exit %d\n%s", code, out)
+	}
+	bad := filepath.Join(dir, "bad.hujson")
+	os.WriteFile(bad, []byte("{\n  \"providers\": [\n"), 0o600)
+	if code, out := runMain("validate", "--config", bad); code != 1 || !strings.Contains(out, "bad.hujson:") {
+		t.Errorf("validate bad: exit %d\n%s", code, out)
+	}
+	if code, out := runMain("validate"); code != 2 {
+		t.Errorf("validate without --config: exit %d\n%s", code, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--no-tailnet"},
+		{"--advertise-tags", "ci"},
+		{"--nosuchflag"},
+		{"stray-argument"},
+	} {
+		if code, out := runMain(args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2\n%s", args, code, out)
+		}
+	}
+}
+
+func TestDefaultConfigIsWrittenAndLoads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "config.hujson")
+	var logs []string
+	cfg, src, err := loadOrCreateConfig(path, func(f string, a ...any) { logs = append(logs, f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg == nil || len(src) == 0 || len(logs) == 0 {
+		t.Fatalf("cfg=%v src=%d logs=%q", cfg, len(src), logs)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("default config file: %v %v", fi, err)
+	}
+	// A second start reads the same file and does not overwrite it.
+	os.WriteFile(path, append([]byte("// mine\n"), src...), 0o600)
+	if _, src2, err := loadOrCreateConfig(path, func(string, ...any) {}); err != nil || !bytes.HasPrefix(src2, []byte("// mine")) {
+		t.Errorf("existing config was not kept: %v", err)
+	}
+}
