@@ -78,7 +78,9 @@ func TestResolve(t *testing.T) {
 	if _, err := Resolve(ctx, nil, "100.64.0.1:5000"); err == nil {
 		t.Errorf("tailnet address without whois resolved")
 	}
-	failing := func(context.Context, string) (*apitype.WhoIsResponse, error) { return nil, errors.New("peer not found") }
+	failing := func(context.Context, string) (*apitype.WhoIsResponse, error) {
+		return nil, errors.New("peer not found")
+	}
 	if _, err := Resolve(ctx, failing, "100.64.0.1:5000"); err == nil {
 		t.Errorf("whois failure resolved")
 	}
