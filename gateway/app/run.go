@@ -105,12 +105,17 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		return err
 	}
 
-	var servers []*http.Server
-	var wg sync.WaitGroup
+	var (
+		mu      sync.Mutex // guards servers: :443 is added once the node is up
+		servers []*http.Server
+		wg      sync.WaitGroup
+	)
 	errc := make(chan error, 4)
 	serve := func(ln net.Listener, h http.Handler, what string) {
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		mu.Lock()
 		servers = append(servers, srv)
+		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -176,18 +181,22 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	logf("shutting down: letting in-flight requests finish (up to %v)", o.shutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
 	defer cancel()
+	// Shutdown returns once its server's requests have finished (Serve
+	// returns at once, so waiting for Serve would cut streams short).
+	var drained sync.WaitGroup
+	mu.Lock()
+	defer mu.Unlock()
 	for _, srv := range servers {
-		go srv.Shutdown(sctx)
+		drained.Add(1)
+		go func() {
+			defer drained.Done()
+			if err := srv.Shutdown(sctx); err != nil {
+				logf("grace period over; closing unfinished requests")
+				srv.Close()
+			}
+		}()
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); done <- struct{}{} }()
-	select {
-	case <-done:
-	case <-sctx.Done():
-		logf("grace period over; closing unfinished requests")
-		for _, srv := range servers {
-			srv.Close()
-		}
-	}
+	drained.Wait()
+	wg.Wait()
 	return nil
 }
