@@ -40,7 +40,7 @@ demo:
 	$(GO) run ./internal/demo $(DEMO_ARGS)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./internal/bench -command '$(strip make bench $(BENCH_ARGS))' $(BENCH_ARGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

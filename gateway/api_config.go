@@ -1,7 +1,422 @@
 package gateway
 
-import "net/http"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tailscale/hujson"
+	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/grants"
+)
+
+// CSRFHeader must accompany every config API mutation. A cross-site page
+// cannot add a custom header without a CORS preflight, and the gateway
+// answers no preflight for these paths; the dashboard's script sends it.
+const CSRFHeader = "X-Aperture-CSRF"
+
+// maxConfigBytes bounds a config sent to the API.
+const maxConfigBytes = 4 << 20
 
 // configRoutes registers the admin config API (GET/PUT /api/config,
-// POST /api/config/validate).
-func (s *Server) configRoutes(mux *http.ServeMux) {}
+// POST /api/config/validate) and the later aliases some clients use.
+func (s *Server) configRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/config", s.serveGetConfig)
+	mux.HandleFunc("GET /aperture/config", s.serveGetConfig)
+	mux.HandleFunc("PUT /api/config", s.servePutConfig)
+	mux.HandleFunc("POST /api/config/validate", s.serveValidateConfig)
+	mux.HandleFunc("POST /aperture/config:validate", s.serveValidateConfig)
+}
+
+// diagJSON is one validation message as the API returns it.
+type diagJSON struct {
+	Severity string `json:"severity"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Message  string `json:"message"`
+}
+
+func diagsJSON(ds []config.Diagnostic) []diagJSON {
+	out := make([]diagJSON, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, diagJSON{Severity: d.Severity.String(), Line: d.Line, Column: d.Column, Path: d.Path, Message: d.Message})
+	}
+	return out
+}
+
+// configRequest is the body of PUT /api/config and of validation.
+type configRequest struct {
+	Config string `json:"config"`
+	Hash   string `json:"hash"`
+}
+
+// adminFor resolves an admin caller, answering 403 itself otherwise.
+func (s *Server) adminFor(w http.ResponseWriter, r *http.Request) (*caller, bool) {
+	c, ok := s.callerFor(w, r)
+	if !ok {
+		return nil, false
+	}
+	if !c.isAdmin() {
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "the config API needs the admin role")
+		return nil, false
+	}
+	return c, true
+}
+
+// checkMutation refuses config changes a browser could be tricked into
+// making: they must be JSON, carry CSRFHeader and, when a browser says
+// where they come from, come from the gateway's own pages (whatever CORS
+// grants allow elsewhere).
+func checkMutation(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case !isJSON(r):
+		apis.WriteError(w, "", http.StatusUnsupportedMediaType, apis.KindInvalidRequest, "send Content-Type: application/json")
+	case r.Header.Get(CSRFHeader) == "":
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "send the "+CSRFHeader+": 1 header with config changes")
+	case r.Header.Get("Origin") != "" && !sameHost(r.Header.Get("Origin"), r):
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "config changes are accepted from the gateway's own pages only")
+	default:
+		return true
+	}
+	return false
+}
+
+// readConfigRequest decodes the body, answering 400 itself on failure.
+func readConfigRequest(w http.ResponseWriter, r *http.Request) (configRequest, bool) {
+	var req configRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConfigBytes)).Decode(&req); err != nil {
+		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, `body must be {"config": TEXT, "hash": HASH}: `+err.Error())
+		return req, false
+	}
+	return req, true
+}
+
+// serveGetConfig returns the running config text, secrets masked, and the
+// hash a save must send back.
+func (s *Server) serveGetConfig(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminFor(w, r); !ok {
+		return
+	}
+	_, src := s.Config()
+	masked, err := maskSecrets(src)
+	if err != nil {
+		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "masking the config: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"config": string(masked), "exists": len(src) > 0, "hash": config.Hash(src),
+		"path": s.opts.ConfigPath, "writable": s.opts.ConfigPath != "",
+	})
+}
+
+// configCheck is a proposed config after unmasking and validation.
+type configCheck struct {
+	src   []byte // with stored secrets put back
+	cfg   *config.Config
+	diags []config.Diagnostic // every problem; a save needs none
+}
+
+// checkConfig validates text as a save would: masked secrets are restored from
+// the running config, every diagnostic (warnings too) counts, and an
+// empty config or one that would take the saver's admin role away is
+// refused.
+func (s *Server) checkConfig(c *caller, text string) configCheck {
+	_, cur := s.Config()
+	src, diags := unmaskSecrets([]byte(text), cur)
+	out := configCheck{src: src}
+	if len(bytes.TrimSpace(src)) == 0 {
+		out.diags = append(diags, config.Diagnostic{Severity: config.Error, Message: "the config is empty"})
+		return out
+	}
+	var cfg *config.Config
+	var pdiags []config.Diagnostic
+	if s.opts.ConfigPath != "" {
+		cfg, pdiags, _ = config.ParseFile(s.opts.ConfigPath, src)
+	} else {
+		cfg, pdiags, _ = config.Parse(src)
+	}
+	diags = append(diags, pdiags...)
+	if cfg != nil && grants.Evaluate(cfg, c.id).Role() != grants.Admin {
+		diags = append(diags, config.Diagnostic{Severity: config.Error, Path: "grants",
+			Message: fmt.Sprintf("this change would remove your own admin role (%s); keep a grant giving you role admin", c.id.Principal())})
+	}
+	if cfg == nil && !config.HasErrors(diags) {
+		diags = append(diags, config.Diagnostic{Severity: config.Error, Message: "the config does not load"})
+	}
+	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Line < diags[j].Line })
+	out.cfg, out.diags = cfg, diags
+	return out
+}
+
+// serveValidateConfig reports what a save of the text would say.
+func (s *Server) serveValidateConfig(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminFor(w, r)
+	if !ok || !checkMutation(w, r) {
+		return
+	}
+	req, ok := readConfigRequest(w, r)
+	if !ok {
+		return
+	}
+	res := s.checkConfig(c, req.Config)
+	writeJSON(w, http.StatusOK, map[string]any{"valid": len(res.diags) == 0, "diagnostics": diagsJSON(res.diags)})
+}
+
+// servePutConfig saves a config: only when it was edited from the running
+// one (hash), has no diagnostic at all, and keeps the saver an admin. The
+// file is replaced atomically and the config applied at once; the file
+// watcher then finds the same text and does nothing.
+func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminFor(w, r)
+	if !ok || !checkMutation(w, r) {
+		return
+	}
+	if s.opts.ConfigPath == "" {
+		apis.WriteError(w, "", http.StatusNotImplemented, apis.KindInvalidRequest,
+			"this gateway was started without a config file it can write; edit the config where it came from")
+		return
+	}
+	req, ok := readConfigRequest(w, r)
+	if !ok {
+		return
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	_, cur := s.Config()
+	if cur := config.Hash(cur); req.Hash != cur {
+		writeJSON(w, http.StatusConflict, map[string]any{
+			"error": map[string]string{"type": string(apis.KindInvalidRequest),
+				"message": "the config was changed since you loaded it; reload it, reapply your edits and save again"},
+			"hash": cur,
+		})
+		return
+	}
+	res := s.checkConfig(c, req.Config)
+	if len(res.diags) > 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"error": map[string]string{"type": string(apis.KindInvalidRequest),
+				"message": fmt.Sprintf("not saved: %d problem(s) must be fixed first (warnings count when saving)", len(res.diags))},
+			"valid": false, "diagnostics": diagsJSON(res.diags),
+		})
+		return
+	}
+	if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
+		s.opts.Logf("config save by %s failed: %v", c.id.Principal(), err)
+		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "writing the config file: "+err.Error())
+		return
+	}
+	if err := s.SetConfig(res.cfg, res.src); err != nil {
+		s.metrics.configReload("api", false)
+		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "applying the config: "+err.Error())
+		return
+	}
+	s.metrics.configReload("api", true)
+	hash := config.Hash(res.src)
+	if rec, ok := s.opts.Store.(interface {
+		RecordConfig(ctx context.Context, hash, author, text string) error
+	}); ok {
+		if err := rec.RecordConfig(r.Context(), hash, c.id.Principal(), string(res.src)); err != nil {
+			s.opts.Logf("config history: %v", err)
+		}
+	}
+	s.opts.Logf("config saved to %s by %s (hash %.12s)", s.opts.ConfigPath, c.id.Principal(), hash)
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "hash": hash, "diagnostics": []diagJSON{}})
+}
+
+// writeFileAtomic replaces path with data: a temporary file in the same
+// directory, synced, then renamed over it, so a crash leaves the old file
+// or the new one, never half of one. The file is readable by its owner
+// only, since it may hold provider keys.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("creating a temporary file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("chmod %s: %w", f.Name(), err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", f.Name(), err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", f.Name(), err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", f.Name(), err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("replacing %s: %w", path, err)
+	}
+	return nil
+}
+
+// Secret masking. The config text shown to admins keeps its comments and
+// layout, but literal secrets are replaced by a mask showing at most
+// their first characters. env: and file: references are not secrets and
+// are shown as they are.
+
+// maskSuffix ends every masked value.
+const maskSuffix = "…(masked)"
+
+// secretPaths are the config members holding secrets; "*" is any key.
+var secretPaths = [][]string{
+	{"providers", "*", "apikey"},
+	{"hooks", "*", "apikey"},
+	{"exporters", "s3", "access_secret"},
+}
+
+// secretSite is one secret string value in a config text.
+type secretSite struct {
+	path       string // dotted, e.g. "providers.openai.apikey"
+	start, end int    // byte offsets of the quoted literal
+	value      string
+}
+
+// findSecrets returns the secret string values of a parsed config, in
+// text order.
+func findSecrets(root *hujson.Value) []secretSite {
+	var out []secretSite
+	var walk func(v *hujson.Value, pattern []string, path []string)
+	walk = func(v *hujson.Value, pattern []string, path []string) {
+		if len(pattern) == 0 {
+			if lit, ok := v.Value.(hujson.Literal); ok && lit.Kind() == '"' {
+				out = append(out, secretSite{path: strings.Join(path, "."), start: v.StartOffset, end: v.EndOffset, value: lit.String()})
+			}
+			return
+		}
+		obj, ok := v.Value.(*hujson.Object)
+		if !ok {
+			return
+		}
+		for i := range obj.Members {
+			m := &obj.Members[i]
+			name, _ := m.Name.Value.(hujson.Literal)
+			key := name.String()
+			if pattern[0] == "*" || pattern[0] == key {
+				walk(&m.Value, pattern[1:], append(append([]string(nil), path...), key))
+			}
+		}
+	}
+	for _, p := range secretPaths {
+		walk(root, p, nil)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
+// isSecretLiteral reports whether a value is a key itself rather than a
+// reference to one or nothing.
+func isSecretLiteral(v string) bool {
+	return v != "" && !strings.HasPrefix(v, "env:") && !strings.HasPrefix(v, "file:")
+}
+
+// maskValue masks a secret, keeping its first four characters when it is
+// long enough that they give little away and tell keys apart.
+func maskValue(v string) string {
+	if !isSecretLiteral(v) {
+		return v
+	}
+	if r := []rune(v); len(r) >= 16 {
+		return string(r[:4]) + maskSuffix
+	}
+	return maskSuffix
+}
+
+// spliceSecrets replaces each site's literal in src with repl(site).
+func spliceSecrets(src []byte, sites []secretSite, repl func(secretSite) (string, bool)) []byte {
+	var out bytes.Buffer
+	last := 0
+	for _, s := range sites {
+		v, ok := repl(s)
+		if !ok {
+			continue
+		}
+		out.Write(src[last:s.start])
+		out.Write(hujson.String(v))
+		last = s.end
+	}
+	out.Write(src[last:])
+	return out.Bytes()
+}
+
+// maskSecrets returns src with every literal secret masked.
+func maskSecrets(src []byte) ([]byte, error) {
+	if len(bytes.TrimSpace(src)) == 0 {
+		return src, nil
+	}
+	root, err := hujson.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("parsing: %w", err)
+	}
+	return spliceSecrets(src, findSecrets(&root), func(s secretSite) (string, bool) {
+		return maskValue(s.value), isSecretLiteral(s.value)
+	}), nil
+}
+
+// unmaskSecrets puts the stored secrets of cur back where text has their
+// masks: at the same path first, else wherever the mask is unambiguous
+// (a renamed provider). A mask matching no stored secret is an error, so
+// a mask is never saved as if it were a key. Text that does not parse is
+// returned as is for the parser to report.
+func unmaskSecrets(text, cur []byte) ([]byte, []config.Diagnostic) {
+	root, err := hujson.Parse(text)
+	if err != nil {
+		return text, nil
+	}
+	byPath := map[string]string{}
+	byMask := map[string][]string{}
+	if curRoot, err := hujson.Parse(cur); err == nil {
+		for _, s := range findSecrets(&curRoot) {
+			if isSecretLiteral(s.value) {
+				byPath[s.path] = s.value
+				m := maskValue(s.value)
+				if !slices.Contains(byMask[m], s.value) {
+					byMask[m] = append(byMask[m], s.value)
+				}
+			}
+		}
+	}
+	var diags []config.Diagnostic
+	out := spliceSecrets(text, findSecrets(&root), func(s secretSite) (string, bool) {
+		if !strings.HasSuffix(s.value, maskSuffix) {
+			return "", false
+		}
+		if old, ok := byPath[s.path]; ok && maskValue(old) == s.value {
+			return old, true
+		}
+		if olds := byMask[s.value]; len(olds) == 1 {
+			return olds[0], true
+		}
+		line, col := offsetPosition(text, s.start)
+		diags = append(diags, config.Diagnostic{Severity: config.Error, Line: line, Column: col, Path: s.path,
+			Message: "this masked key matches no stored key; enter the key itself, or env:NAME or file:PATH"})
+		return "", false
+	})
+	return out, diags
+}
+
+// offsetPosition is the 1-based line and column of byte offset off in src.
+func offsetPosition(src []byte, off int) (line, col int) {
+	off = min(off, len(src))
+	line = 1 + bytes.Count(src[:off], []byte("\n"))
+	return line, off - bytes.LastIndexByte(src[:off], '\n')
+}

@@ -217,6 +217,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 // finish commits rec to the ledger before the response is ended.
 func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	rec.Duration = s.opts.Now().Sub(start)
+	s.metrics.observe(rec)
 	// The client's cancellation must not stop the record being written.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

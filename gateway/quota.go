@@ -36,6 +36,7 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 		return nil, false
 	}
 	s.opts.Logf("WARN quota exceeded: detail=%q login_name=%q model=%q", ex.Error(), c.id.Principal(), rt.FQN)
+	s.metrics.quotaRejected(rt.ProviderID, rt.Model)
 	if ex.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(ex.RetryAfter.Seconds())))
 	}

@@ -39,7 +39,8 @@ func (s *Server) WatchConfig(ctx context.Context, path string, interval time.Dur
 
 // ReloadFrom parses src (the text of the file at path) and, if it loads,
 // makes it the running config. It reports whether it did.
-func (s *Server) ReloadFrom(path string, src []byte) bool {
+func (s *Server) ReloadFrom(path string, src []byte) (ok bool) {
+	defer func() { s.metrics.configReload("file", ok) }()
 	cfg, diags, err := config.ParseFile(path, src)
 	for _, d := range diags {
 		s.opts.Logf("config %s:%s", path, d)

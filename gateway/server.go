@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,9 @@ type Options struct {
 	Version      string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ConfigPath is the config file PUT /api/config writes; "" means
+	// the config cannot be saved through the API.
+	ConfigPath string
 }
 
 // Server is the gateway. It is an http.Handler for tailnet callers;
@@ -52,6 +56,10 @@ type Server struct {
 	state atomic.Pointer[runtimeConfig]
 	mux   *http.ServeMux
 	ids   idGen
+	// metrics counts requests for GET /metrics; saveMu serializes
+	// config saves so two admins cannot both pass the hash check.
+	metrics *metrics
+	saveMu  sync.Mutex
 }
 
 // runtimeConfig is one loaded config and what is derived from it. A
@@ -81,7 +89,7 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts}
+	s := &Server{opts: opts, metrics: newMetrics(opts)}
 	if err := s.SetConfig(cfg, src); err != nil {
 		return nil, err
 	}

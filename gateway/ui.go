@@ -1,6 +1,134 @@
 package gateway
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/pricing"
+	"github.com/tsplug/ts-plug/gateway/quotas"
+	"github.com/tsplug/ts-plug/gateway/routing"
+	"github.com/tsplug/ts-plug/gateway/ui"
+)
 
 // uiRoutes mounts the dashboard under /ui/.
-func (s *Server) uiRoutes(mux *http.ServeMux) {}
+func (s *Server) uiRoutes(mux *http.ServeMux) {
+	h := ui.New(uiSource{s}, s.opts.Now)
+	mux.Handle(ui.Prefix, h)
+	mux.Handle("GET /ui", http.RedirectHandler(ui.Prefix, http.StatusMovedPermanently))
+}
+
+// uiSource is the gateway as the dashboard sees it: identity from the
+// connection (the same rules as the API), grants turned into the models
+// and quotas a viewer has, and the ledger.
+type uiSource struct{ s *Server }
+
+var errNoRole = errors.New("no role granted; ask an admin of this gateway to add a grant for you")
+
+// Viewer identifies the page's caller as every other endpoint does, from
+// the listener and WhoIs, never from headers.
+func (u uiSource) Viewer(r *http.Request) (ui.Viewer, error) {
+	c, err := u.s.identify(r)
+	if err != nil {
+		return ui.Viewer{}, err
+	}
+	if c.access.Role() == 0 {
+		return ui.Viewer{}, fmt.Errorf("%s has %w", c.id.Principal(), errNoRole)
+	}
+	v := ui.Viewer{Principal: c.id.Principal(), DisplayName: c.id.DisplayName, Admin: c.isAdmin()}
+	if u.s.opts.Quotas != nil {
+		v.Quotas = u.s.opts.Quotas.Lookup(callerRefs(c))
+	}
+	for _, m := range routing.Models(c.cfg(), c.access) {
+		v.Models = append(v.Models, u.model(c, m))
+	}
+	return v, nil
+}
+
+// model describes m for the Models page, priced per million tokens.
+func (u uiSource) model(c *caller, m routing.ModelInfo) ui.Model {
+	out := ui.Model{ID: m.ID, FQN: m.FQN, Provider: m.ProviderID, ProviderName: m.Provider.DisplayName(),
+		Description: m.Provider.Description, Endpoints: m.Endpoints()}
+	for _, a := range m.APIs {
+		out.APIs = append(out.APIs, string(a))
+	}
+	if q, ok := c.rc.prices.Resolve(m.ProviderID, m.ID); ok {
+		out.Basis = q.Basis
+		per := func(comp pricing.Components) string {
+			if s, ok := q.Price.PerToken(comp, false); ok {
+				return ui.PerMillion(s)
+			}
+			return ""
+		}
+		out.Input, out.Output = per(pricing.CompInput), per(pricing.CompOutput)
+		out.CacheRead, out.CacheWrite = per(pricing.CompCacheRead), per(pricing.CompCacheWrite5m)
+	}
+	if u.s.opts.Quotas != nil {
+		sc := c.access.ForModel(m.FQN)
+		out.Quotas = u.s.opts.Quotas.Lookup(quotas.Refs(sc.Buckets, sc.BucketDefs))
+	}
+	return out
+}
+
+// QuotasOf lists the existing buckets named for principal (templates such
+// as "daily:<user>" expand to a name ending in it), for an admin viewing
+// that user's dashboard.
+func (u uiSource) QuotasOf(principal string) []quotas.BalanceView {
+	if u.s.opts.Quotas == nil || principal == "" {
+		return nil
+	}
+	return u.s.opts.Quotas.Balances(func(bucket string) bool {
+		return bucket == principal || strings.HasSuffix(bucket, ":"+principal)
+	})
+}
+
+// Store is the ledger's query side, or nil.
+func (u uiSource) Store() ui.Store {
+	if u.s.opts.Store == nil {
+		return nil
+	}
+	return uiStore{u.s.opts.Store}
+}
+
+// Config is the running config with secrets masked.
+func (u uiSource) Config() ui.ConfigView {
+	_, src := u.s.Config()
+	masked, err := maskSecrets(src)
+	if err != nil {
+		// Never show unmasked text; the running text always parsed, so
+		// this is not expected.
+		masked = []byte("// the running config cannot be shown: " + err.Error() + "\n")
+	}
+	return ui.ConfigView{Text: string(masked), Hash: config.Hash(src), Path: u.s.opts.ConfigPath, Writable: u.s.opts.ConfigPath != ""}
+}
+
+// Version is the gateway's version.
+func (u uiSource) Version() string { return u.s.opts.Version }
+
+// uiStore adds to a Store the session and capture queries the SQLite
+// ledger has, degrading when the store lacks them.
+type uiStore struct{ Store }
+
+var _ ui.Store = uiStore{}
+
+func (st uiStore) Sessions(ctx context.Context, q ledger.SessionQuery) ([]ledger.SessionRow, error) {
+	if ss, ok := st.Store.(interface {
+		Sessions(context.Context, ledger.SessionQuery) ([]ledger.SessionRow, error)
+	}); ok {
+		return ss.Sessions(ctx, q)
+	}
+	return nil, nil
+}
+
+func (st uiStore) Capture(ctx context.Context, id string) (*ledger.Capture, error) {
+	if cs, ok := st.Store.(interface {
+		Capture(context.Context, string) (*ledger.Capture, error)
+	}); ok {
+		return cs.Capture(ctx, id)
+	}
+	return nil, fmt.Errorf("capture %s: %w", id, ledger.ErrNotFound)
+}

@@ -74,6 +74,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 
 	var node *tunnel.Node
 	var whois identity.WhoIsFunc
+	var transport http.RoundTripper // nil: the OS network only
 	if !o.noTailnet {
 		authKey, err := tunnel.ResolveAuthKey(o.authKey)
 		if err != nil {
@@ -95,11 +96,13 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 			return err
 		}
 		whois = func(ctx context.Context, addr string) (*apitype.WhoIsResponse, error) { return lc.WhoIs(ctx, addr) }
+		transport = gateway.DialTransport(node.DialAuto) // providers may be tailnet devices (ts-plug)
 	}
 
 	gw, err := gateway.New(cfg, src, gateway.Options{
-		WhoIs: whois, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
-		OnConfig: func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
+		WhoIs: whois, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
+		ConfigPath: o.configPath,
+		OnConfig:   func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
 	})
 	if err != nil {
 		return err

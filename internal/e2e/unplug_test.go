@@ -132,8 +132,9 @@ func startUnplug(t *testing.T, tn *tailnettest.Tailnet, hostname string, extra .
 func waitHTTP(ctx context.Context, t *testing.T, url string, want int) *http.Response {
 	t.Helper()
 	var last string
+	client := &http.Client{Timeout: 10 * time.Second}
 	for {
-		res, err := http.Get(url)
+		res, err := client.Get(url)
 		if err == nil {
 			if res.StatusCode == want {
 				return res
@@ -421,4 +422,46 @@ func runBin(t *testing.T, tn *tailnettest.Tailnet, name string, args ...string) 
 		t.Fatalf("%s %q: %v", name, args, err)
 	}
 	return p.Output(), code
+}
+
+func TestUnplugInteractiveLogin(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tn := tailnettest.New(t, tailnettest.Options{RequireLogin: true, AuthKey: "-"})
+	ai := tn.Node(t, "ai") // the harness logs in-process nodes in
+	serveEchoNode(t, ai)
+
+	bin := testbin.Build(t, "ts-unplug")
+	port := freePort(t)
+	proc := testbin.Start(t, tn.ChildEnv(), bin, "-dir", t.TempDir(), "-port", port, "-hostname", "newbie",
+		"-control-url", tn.ControlURL, "ai")
+	base := "http://127.0.0.1:" + port
+
+	loginURL := func() string {
+		for {
+			res := waitHTTP(ctx, t, base+"/whoami", 503)
+			var e struct{ Error struct{ Message string } }
+			json.NewDecoder(res.Body).Decode(&e)
+			res.Body.Close()
+			if i := strings.Index(e.Error.Message, tn.ControlURL+"/auth/"); i >= 0 {
+				return strings.Fields(e.Error.Message[i:])[0]
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("no login URL in the 503: %q", e.Error.Message)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	url := loginURL()
+	if err := proc.WaitOutput(ctx, url); err != nil {
+		t.Fatalf("login URL not printed: %v", err)
+	}
+	if err := tn.CompleteLogin(url); err != nil {
+		t.Fatal(err)
+	}
+	waitHTTP(ctx, t, base+"/whoami", 200).Body.Close()
+	if n := strings.Count(proc.Output(), url); n != 1 {
+		t.Errorf("login URL printed %d times, want once:\n%s", n, proc.Output())
+	}
+
 }

@@ -40,6 +40,9 @@ type Options struct {
 	// RequireApproval makes new devices wait for ApproveDevice, as a
 	// tailnet with device approval does.
 	RequireApproval bool
+	// RequireLogin makes devices without an auth key log in
+	// interactively: they get a login URL, which CompleteLogin visits.
+	RequireLogin bool
 	// MagicDNSDomain is the tailnet's DNS suffix. Empty means DefaultDomain;
 	// "-" turns MagicDNS names off (WhoIs then reports bare host names).
 	MagicDNSDomain string
@@ -72,6 +75,9 @@ func Start(opts Options) (*Tailnet, error) {
 	// Tailscale's own tests do this: never bind sockets to an interface
 	// or fwmark; everything here is loopback.
 	netns.SetEnabled(false)
+	// In-process nodes outside a test binary (the demo, the benchmark
+	// harness) would otherwise try to upload logs to the internet.
+	os.Setenv("TS_NO_LOGS_NO_SUPPORT", "true")
 	logf := opts.Logf
 	if logf == nil {
 		logf = logger.Discard
@@ -101,6 +107,7 @@ func Start(opts Options) (*Tailnet, error) {
 		MagicDNSDomain:     tn.Domain,
 		RequireAuthKey:     tn.AuthKey,
 		RequireMachineAuth: opts.RequireApproval,
+		RequireAuth:        opts.RequireLogin,
 		AllNodesSameUser:   opts.AllNodesSameUser,
 		TagOwners:          opts.TagOwners,
 		AllOnline:          true,
@@ -180,6 +187,12 @@ func (tn *Tailnet) NewNode(ctx context.Context, o NodeOptions) (*tsnet.Server, e
 		defer cancel()
 		go tn.approveWhenWaiting(actx, o.Hostname)
 	}
+	if tn.Control.RequireAuth {
+		// Likewise, log them in at once when control asks.
+		actx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go tn.loginWhenAsked(actx, s)
+	}
 	if _, err := s.Up(ctx); err != nil {
 		return nil, fmt.Errorf("bringing up node %q: %w", o.Hostname, err)
 	}
@@ -193,6 +206,20 @@ func (tn *Tailnet) approveWhenWaiting(ctx context.Context, hostname string) {
 	for ctx.Err() == nil {
 		if n, err := tn.node(hostname); err == nil && !n.MachineAuthorized {
 			tn.ApproveDevice(hostname)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (tn *Tailnet) loginWhenAsked(ctx context.Context, s *tsnet.Server) {
+	lc, err := s.LocalClient()
+	if err != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		if st, err := lc.StatusWithoutPeers(ctx); err == nil && st.AuthURL != "" {
+			tn.Control.CompleteAuth(st.AuthURL)
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -280,6 +307,15 @@ func (tn *Tailnet) ApproveDevice(hostname string) error {
 	k := n.Key
 	if !tn.Control.CompleteDeviceApproval(tn.ControlURL, tn.ControlURL+"/admin", &k) {
 		return fmt.Errorf("control server refused to approve %s", hostname)
+	}
+	return nil
+}
+
+// CompleteLogin finishes the interactive login at url (a login URL a
+// device printed), as the person opening it in a browser would.
+func (tn *Tailnet) CompleteLogin(url string) error {
+	if !tn.Control.CompleteAuth(url) {
+		return fmt.Errorf("no login pending at %s", url)
 	}
 	return nil
 }

@@ -1,0 +1,287 @@
+package gateway
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+)
+
+// configAnswer is GET /api/config and the fields of the other answers.
+type configAnswer struct {
+	Config      string     `json:"config"`
+	Exists      bool       `json:"exists"`
+	Hash        string     `json:"hash"`
+	Writable    bool       `json:"writable"`
+	Valid       bool       `json:"valid"`
+	Success     bool       `json:"success"`
+	Diagnostics []diagJSON `json:"diagnostics"`
+	Error       struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func decodeAnswer(t *testing.T, body string) configAnswer {
+	t.Helper()
+	var a configAnswer
+	if err := json.Unmarshal([]byte(body), &a); err != nil {
+		t.Fatalf("answer %q: %v", body, err)
+	}
+	return a
+}
+
+// csrf is the header the dashboard sends with config changes.
+var csrf = []string{CSRFHeader, "1"}
+
+func putBody(text, hash string) string {
+	b, _ := json.Marshal(map[string]string{"config": text, "hash": hash})
+	return string(b)
+}
+
+func TestGetConfigMasksSecrets(t *testing.T) {
+	f := newDashFixture(t)
+	res, body := do(t, "GET", f.url("alice", "/api/config"), "")
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	a := decodeAnswer(t, body)
+	_, src := f.gw.Config()
+	if a.Hash != config.Hash(src) || !a.Exists || !a.Writable {
+		t.Errorf("answer = %+v", a)
+	}
+	if strings.Contains(body, "literal-provider-key") {
+		t.Errorf("provider key returned:\n%s", a.Config)
+	}
+	for _, s := range []string{`"apikey": "sk-a…(masked)"`, `"apikey": "file:openai.key", // read from a file`, "// dashboard test config"} {
+		if !strings.Contains(a.Config, s) {
+			t.Errorf("config lacks %s:\n%s", s, a.Config)
+		}
+	}
+	// Only the key changed: the rest of the text is byte for byte the same.
+	if got := strings.Replace(string(src), "sk-ant-literal-provider-key-0123456789", "sk-a…(masked)", 1); got != a.Config {
+		t.Errorf("masking changed more than the key")
+	}
+	for _, who := range []string{"bob", "carol"} {
+		if res, body := do(t, "GET", f.url(who, "/api/config"), ""); res.StatusCode != 403 || strings.Contains(body, "anthropic") {
+			t.Errorf("%s read the config: %d", who, res.StatusCode)
+		}
+	}
+	if res, _ := do(t, "GET", f.url("alice", "/aperture/config"), ""); res.StatusCode != 200 {
+		t.Errorf("/aperture/config alias: %d", res.StatusCode)
+	}
+}
+
+func TestValidateConfig(t *testing.T) {
+	f := newDashFixture(t)
+	_, body := do(t, "GET", f.url("alice", "/api/config"), "")
+	masked := decodeAnswer(t, body).Config
+	validate := func(text string, hdr ...string) (int, configAnswer) {
+		t.Helper()
+		res, body := do(t, "POST", f.url("alice", "/api/config/validate"), putBody(text, ""), hdr...)
+		return res.StatusCode, decodeAnswer(t, body)
+	}
+	if st, a := validate(masked, csrf...); st != 200 || !a.Valid || len(a.Diagnostics) != 0 {
+		t.Errorf("the running config, masked: %d %+v", st, a)
+	}
+	typo := strings.Replace(masked, `"baseurl"`, `"basurl"`, 1)
+	st, a := validate(typo, csrf...)
+	if st != 200 || a.Valid || len(a.Diagnostics) == 0 {
+		t.Fatalf("typo: %d %+v", st, a)
+	}
+	found := false
+	for _, d := range a.Diagnostics {
+		if d.Line == 5 && strings.Contains(d.Path, "basurl") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no diagnostic at line 5 for basurl: %+v", a.Diagnostics)
+	}
+	lockout := strings.Replace(masked, `"alice@example.com"`, `"someone-else@example.com"`, 1)
+	if _, a := validate(lockout, csrf...); a.Valid || !strings.Contains(body+diagText(a), "remove your own admin role") {
+		t.Errorf("lockout not reported: %+v", a)
+	}
+	if _, a := validate("  \n", csrf...); a.Valid || !strings.Contains(diagText(a), "empty") {
+		t.Errorf("empty config: %+v", a)
+	}
+	if _, a := validate(`{"providers": `, csrf...); a.Valid || a.Diagnostics[0].Severity != "error" {
+		t.Errorf("syntax error: %+v", a)
+	}
+	if st, _ := validate(masked); st != 403 {
+		t.Errorf("without %s: %d", CSRFHeader, st)
+	}
+	if res, _ := do(t, "POST", f.url("bob", "/api/config/validate"), putBody(masked, ""), csrf...); res.StatusCode != 403 {
+		t.Errorf("user validated: %d", res.StatusCode)
+	}
+	if res, _ := do(t, "POST", f.url("alice", "/aperture/config:validate"), putBody(masked, ""), csrf...); res.StatusCode != 200 {
+		t.Errorf("/aperture/config:validate alias: %d", res.StatusCode)
+	}
+}
+
+func diagText(a configAnswer) string {
+	var b strings.Builder
+	for _, d := range a.Diagnostics {
+		b.WriteString(d.Message + "\n")
+	}
+	return b.String()
+}
+
+func TestPutConfig(t *testing.T) {
+	f := newDashFixture(t)
+	_, body := do(t, "GET", f.url("alice", "/api/config"), "")
+	cur := decodeAnswer(t, body)
+	edited := strings.Replace(cur.Config, `"models": ["gpt-4o"]`, `"models": ["gpt-4o", "gpt-4o-mini"]`, 1)
+	if edited == cur.Config {
+		t.Fatal("edit did not apply")
+	}
+
+	tests := []struct {
+		name, who, body string
+		hdr             []string
+		status          int
+		want            string
+	}{
+		{"user", "bob", putBody(edited, cur.Hash), csrf, 403, "admin role"},
+		{"no csrf header", "alice", putBody(edited, cur.Hash), nil, 403, CSRFHeader},
+		{"form post", "alice", putBody(edited, cur.Hash), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, csrf...), 415, "application/json"},
+		{"cross-site origin", "alice", putBody(edited, cur.Hash), append([]string{"Origin", "https://evil.example.com"}, csrf...), 403, ""},
+		{"stale hash", "alice", putBody(edited, "0123"), csrf, 409, "changed since you loaded it"},
+		{"warnings refuse", "alice", putBody(strings.Replace(edited, `"baseurl"`, `"basurl"`, 1), cur.Hash), csrf, 422, "basurl"},
+		{"lockout", "alice", putBody(strings.Replace(edited, `"alice@example.com"`, `"x@example.com"`, 1), cur.Hash), csrf, 422, "remove your own admin role"},
+		{"unknown mask", "alice", putBody(strings.Replace(edited, "sk-a…(masked)", "zz-z…(masked)", 1), cur.Hash), csrf, 422, "matches no stored key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := do(t, "PUT", f.url(tt.who, "/api/config"), tt.body, tt.hdr...)
+			if res.StatusCode != tt.status || !strings.Contains(body, tt.want) {
+				t.Errorf("%d %s; want %d with %q", res.StatusCode, body, tt.status, tt.want)
+			}
+			if _, src := f.gw.Config(); config.Hash(src) != cur.Hash {
+				t.Errorf("refused save changed the running config")
+			}
+		})
+	}
+
+	res, body := do(t, "PUT", f.url("alice", "/api/config"), putBody(edited, cur.Hash), csrf...)
+	if res.StatusCode != 200 {
+		t.Fatalf("save: %d %s", res.StatusCode, body)
+	}
+	a := decodeAnswer(t, body)
+	file, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, src := f.gw.Config()
+	if string(file) != string(src) || a.Hash != config.Hash(file) || !a.Success {
+		t.Errorf("file, running text and hash disagree: %+v", a)
+	}
+	if !strings.Contains(string(file), `"apikey": "sk-ant-literal-provider-key-0123456789"`) || strings.Contains(string(file), "masked") {
+		t.Errorf("the stored key was not kept:\n%s", file)
+	}
+	if !cfg.Providers["openai"].HasModel("gpt-4o-mini") || cfg.Providers["anthropic"].APIKey != "sk-ant-literal-provider-key-0123456789" {
+		t.Errorf("running config not updated: %+v", cfg.Providers["openai"].Models)
+	}
+	if st, err := os.Stat(f.path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("config file mode = %v, %v", st.Mode(), err)
+	}
+	// The watcher finds the same text: nothing to reload.
+	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(f.path), ".config.hujson.tmp-*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+	hist, err := f.ledger.ConfigHistory(t.Context(), 1)
+	if err != nil || len(hist) != 1 || hist[0].Author != "alice@example.com" || hist[0].Hash != a.Hash {
+		t.Errorf("config history = %+v, %v", hist, err)
+	}
+	// The old hash is now stale.
+	if res, _ := do(t, "PUT", f.url("alice", "/api/config"), putBody(edited, cur.Hash), csrf...); res.StatusCode != 409 {
+		t.Errorf("second save with the old hash: %d", res.StatusCode)
+	}
+	// The new model is usable at once.
+	if res, body := do(t, "POST", f.url("alice", "/v1/chat/completions"), `{"model":"gpt-4o-mini","messages":[]}`); res.StatusCode != 200 {
+		t.Errorf("new model: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestPutConfigWithoutFile(t *testing.T) {
+	f := newFixture(t)
+	_, src := f.gw.Config()
+	res, body := do(t, "PUT", f.url("alice", "/api/config"), putBody(string(src), config.Hash(src)), csrf...)
+	if res.StatusCode != 501 || !strings.Contains(body, "without a config file") {
+		t.Errorf("%d %s", res.StatusCode, body)
+	}
+}
+
+func TestMaskSecrets(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"literal", `{"providers": {"a": {"apikey": "sk-abcdefghijklmnop"}}}`, `{"providers": {"a": {"apikey": "sk-a…(masked)"}}}`},
+		{"short literal", `{"providers": {"a": {"apikey": "short"}}}`, `{"providers": {"a": {"apikey": "…(masked)"}}}`},
+		{"references", `{"providers": {"a": {"apikey": "env:KEY"}, "b": {"apikey": "file:k"}, "c": {"apikey": ""}}}`,
+			`{"providers": {"a": {"apikey": "env:KEY"}, "b": {"apikey": "file:k"}, "c": {"apikey": ""}}}`},
+		{"hooks and s3", "{\"hooks\": {\"h\": {\"apikey\": \"hook-secret-0123456789\"}},\n \"exporters\": {\"s3\": {\"access_secret\": \"AWSSECRET\"}}}",
+			"{\"hooks\": {\"h\": {\"apikey\": \"hook…(masked)\"}},\n \"exporters\": {\"s3\": {\"access_secret\": \"…(masked)\"}}}"},
+		{"only apikey members", `{"providers": {"a": {"name": "sk-abcdefghijklmnop"}}, "apikey": "top-level-not-a-secret-path"}`,
+			`{"providers": {"a": {"name": "sk-abcdefghijklmnop"}}, "apikey": "top-level-not-a-secret-path"}`},
+		{"comments kept", "// c\n{\"providers\": {\"a\": {\n  \"apikey\": \"sk-abcdefghijklmnop\", // the key\n}}}",
+			"// c\n{\"providers\": {\"a\": {\n  \"apikey\": \"sk-a…(masked)\", // the key\n}}}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := maskSecrets([]byte(tt.in))
+			if err != nil || string(got) != tt.want {
+				t.Errorf("got %s, %v\nwant %s", got, err, tt.want)
+			}
+		})
+	}
+	if _, err := maskSecrets([]byte(`{"providers": `)); err == nil {
+		t.Errorf("unparseable text was returned")
+	}
+}
+
+func TestUnmaskSecrets(t *testing.T) {
+	cur := []byte(`{"providers": {"a": {"apikey": "sk-aaaa-0123456789"}, "b": {"apikey": "sk-bbbb-0123456789"}, "c": {"apikey": "sk-aaaa-9876543210"}}}`)
+	tests := []struct {
+		name, in, want string
+		errs           int
+	}{
+		{"same path", `{"providers": {"a": {"apikey": "sk-a…(masked)"}}}`, `{"providers": {"a": {"apikey": "sk-aaaa-0123456789"}}}`, 0},
+		{"renamed provider, unambiguous", `{"providers": {"z": {"apikey": "sk-b…(masked)"}}}`, `{"providers": {"z": {"apikey": "sk-bbbb-0123456789"}}}`, 0},
+		{"renamed provider, ambiguous", `{"providers": {"z": {"apikey": "sk-a…(masked)"}}}`, `{"providers": {"z": {"apikey": "sk-a…(masked)"}}}`, 1},
+		{"new key kept", `{"providers": {"a": {"apikey": "sk-new-key"}}}`, `{"providers": {"a": {"apikey": "sk-new-key"}}}`, 0},
+		{"syntax error passes through", `{"providers": `, `{"providers": `, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, diags := unmaskSecrets([]byte(tt.in), cur)
+			if string(got) != tt.want || len(diags) != tt.errs {
+				t.Errorf("got %s %v\nwant %s with %d errors", got, diags, tt.want, tt.errs)
+			}
+			if tt.errs > 0 && (diags[0].Line != 1 || diags[0].Path != "providers.z.apikey") {
+				t.Errorf("diagnostic = %+v", diags[0])
+			}
+		})
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.hujson")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFileAtomic(path, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	st, _ := os.Stat(path)
+	if string(b) != "new" || st.Mode().Perm() != 0o600 {
+		t.Errorf("content %q mode %v", b, st.Mode())
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("leftover files: %v", ents)
+	}
+	if err := writeFileAtomic(filepath.Join(t.TempDir(), "missing", "c"), []byte("x")); err == nil {
+		t.Errorf("write into a missing directory succeeded")
+	}
+}

@@ -1,0 +1,60 @@
+package ledger
+
+import (
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+)
+
+// BenchmarkCommitAsync is the enqueue alone: building the row's values
+// and handing them to the writer, without waiting for the transaction.
+func BenchmarkCommitAsync(b *testing.B) {
+	l, _ := openTest(b, Options{Logf: func(string, ...any) {}, QueueSize: 1 << 16})
+	var next atomic.Int64
+	r0 := record(0)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := *r0
+			r.ID = "async-" + strconv.FormatInt(next.Add(1), 10)
+			if err := l.CommitAsync(&r); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkNewItemCapture is the per-request cost of turning a record
+// with a capture into column values, which Commit does on the request's
+// goroutine: the headers and bodies are compressed there.
+func BenchmarkNewItemCapture(b *testing.B) {
+	l, _ := openTest(b, Options{Logf: func(string, ...any) {}})
+	r := *record(0)
+	r.Capture = &Capture{
+		RequestHeaders:  http.Header{"Content-Type": {"application/json"}, "User-Agent": {"bench/1.0"}},
+		ResponseHeaders: http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"req_123"}},
+		RequestBody:     []byte(`{"model":"gpt-4o","messages":[{"role":"user","content":"respond with: hello"}]}`),
+		ResponseBody:    []byte(`{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hello"}}],"usage":{"prompt_tokens":10,"completion_tokens":1}}`),
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		it, err := l.newItem(&r)
+		if err != nil || it.capture == nil {
+			b.Fatalf("newItem: %v (capture %v)", err, it.capture != nil)
+		}
+	}
+}
+
+// BenchmarkSessionIDSmall is the session lookup on a short request.
+func BenchmarkSessionIDSmall(b *testing.B) {
+	body := []byte(`{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"respond with: hello"}]}`)
+	h := http.Header{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if SessionID(h, body) == "" {
+			b.Fatal("no session")
+		}
+	}
+}

@@ -1,0 +1,269 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/quotas"
+	"github.com/tsplug/ts-plug/internal/fakellm"
+)
+
+// dashConfig: alice is an admin with every model; bob a user with
+// Anthropic models and a daily budget; erin a user whose budget is empty;
+// tag:prom may only read metrics; carol has nothing. The Anthropic key
+// is a literal (masked when shown), the OpenAI one a file reference.
+const dashConfig = `// dashboard test config
+{
+  "providers": {
+    "anthropic": {
+      "baseurl": "%[1]s",
+      "apikey": "sk-ant-literal-provider-key-0123456789",
+      "models": ["claude-haiku-4-5-20251001", "claude-sonnet-4-5"],
+      "authorization": "x-api-key",
+      "cost_basis": "anthropic",
+      "compatibility": {"anthropic_messages": true},
+    },
+    "openai": {
+      "baseurl": "%[1]s/v1",
+      "apikey": "file:openai.key", // read from a file next to this one
+      "models": ["gpt-4o"],
+      "cost_basis": "openai",
+      "compatibility": {"openai_chat": true},
+    },
+  },
+  "quotas": {
+    "daily:<user>": {"capacity": "$10.00", "rate": "$10.00/day", "on_exceed": "reject"},
+    "empty:<user>": {"capacity": "$0.00", "rate": "$0.01/month", "on_exceed": "reject"},
+  },
+  "grants": [
+    {"src": ["alice@example.com"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}, {"models": "**"}]}},
+    {"src": ["bob@example.com"], "app": {"tailscale.com/cap/aperture": [{"role": "user"}, {"models": "anthropic/**", "quotas": [{"bucket": "daily:<user>"}]}]}},
+    {"src": ["erin@example.com"], "app": {"tailscale.com/cap/aperture": [{"role": "user"}, {"models": "**", "quotas": [{"bucket": "empty:<user>"}]}]}},
+    {"src": ["tag:prom"], "app": {"tailscale.com/cap/aperture": [{"read_metrics": true}]}},
+  ],
+}
+`
+
+// dashFixture is a gateway with a real ledger, quotas and a config file,
+// with one front end per tailnet caller (see fixture in gateway_test.go).
+type dashFixture struct {
+	fake   *fakellm.Server
+	gw     *Server
+	ledger *ledger.Ledger
+	path   string // config file
+	fronts map[string]*httptest.Server
+	local  *httptest.Server
+}
+
+func newDashFixture(t *testing.T) *dashFixture {
+	t.Helper()
+	fake := fakellm.New()
+	up := httptest.NewServer(fake.Handler())
+	t.Cleanup(up.Close)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.hujson")
+	src := []byte(fmt.Sprintf(dashConfig, up.URL))
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "openai.key"), []byte("sk-openai-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags, err := config.ParseFile(path, src)
+	if err != nil {
+		t.Fatalf("config: %v %v", err, diags)
+	}
+	l, err := ledger.Open(filepath.Join(dir, "aperture.db"), ledger.Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	qm, err := quotas.New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := fakeWhoIs{
+		"100.64.0.1": user("alice@example.com"),
+		"100.64.0.2": user("bob@example.com"),
+		"100.64.0.3": user("carol@example.com"),
+		"100.64.0.4": tagged("tag:prom"),
+		"100.64.0.5": user("erin@example.com"),
+	}
+	gw, err := New(cfg, src, Options{WhoIs: who.whois, Ledger: l, Store: l, Quotas: qm, Logf: t.Logf,
+		ConfigPath: path, Version: "v-dash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &dashFixture{fake: fake, gw: gw, ledger: l, path: path, fronts: map[string]*httptest.Server{}}
+	for ip, w := range who {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.RemoteAddr = ip + ":41641"
+			gw.ServeHTTP(w, r)
+		}))
+		t.Cleanup(ts.Close)
+		name := strings.Split(w.UserProfile.LoginName, "@")[0]
+		if len(w.Node.Tags) > 0 {
+			name = "prom"
+		}
+		f.fronts[name] = ts
+	}
+	f.local = httptest.NewServer(gw.LocalHandler())
+	t.Cleanup(f.local.Close)
+	return f
+}
+
+func (f *dashFixture) url(who, path string) string { return f.fronts[who].URL + path }
+
+// traffic sends requests through the gateway so the ledger holds real
+// rows: two for alice (Anthropic, OpenAI), one for bob.
+func (f *dashFixture) traffic(t *testing.T) {
+	t.Helper()
+	for _, c := range []struct{ who, path, body string }{
+		{"alice", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":50,"messages":[{"role":"user","content":"alice's secret plan"}]}`},
+		{"alice", "/v1/chat/completions", seedChat},
+		{"bob", "/v1/messages", `{"model":"claude-haiku-4-5-20251001","max_tokens":50,"messages":[{"role":"user","content":"bob's question"}]}`},
+	} {
+		if res, body := do(t, "POST", f.url(c.who, c.path), c.body); res.StatusCode != 200 {
+			t.Fatalf("%s %s: %d %s", c.who, c.path, res.StatusCode, body)
+		}
+	}
+}
+
+func TestUIPagesByRole(t *testing.T) {
+	f := newDashFixture(t)
+	f.traffic(t)
+	tests := []struct {
+		who, path string
+		status    int
+		in, out   []string
+	}{
+		{"alice", "/ui/", 200, []string{"Your usage", "claude-sonnet-4-5", "gpt-4o", `<svg class="chart"`, "Aperture v-dash"}, []string{"claude-haiku"}},
+		{"alice", "/ui/dashboard/bob@example.com", 200, []string{"Usage of bob@example.com", "claude-haiku-4-5-20251001"}, []string{"gpt-4o"}},
+		{"alice", "/ui/logs", 200, []string{"alice@example.com", "bob@example.com", "claude-haiku-4-5-20251001"}, nil},
+		{"alice", "/ui/models", 200, []string{"claude-sonnet-4-5", "$3.00", "$15.00", "/v1/chat/completions"}, nil},
+		{"alice", "/ui/adoption", 200, []string{"Active users per day", "bob@example.com", "/api/usage.csv?from="}, nil},
+		{"alice", "/ui/settings", 200, []string{"sk-a…(masked)", "file:openai.key", "// dashboard test config"}, []string{"literal-provider-key"}},
+		{"alice", "/ui/connect", 200, []string{"claude --model claude-haiku-4-5-20251001", "OpenAI SDK"}, nil},
+		{"bob", "/ui/", 200, []string{"Your usage", "claude-haiku-4-5-20251001", "daily:bob@example.com", "$10.00/day"}, []string{"claude-sonnet-4-5</td>", "gpt-4o"}},
+		{"bob", "/ui/dashboard/alice@example.com", 403, nil, []string{"gpt-4o"}},
+		{"bob", "/ui/logs", 200, []string{"claude-haiku-4-5-20251001"}, []string{"alice@example.com", "gpt-4o</td>"}},
+		{"bob", "/ui/logs?user=alice%40example.com", 403, nil, []string{"gpt-4o</td>"}},
+		{"bob", "/ui/models", 200, []string{"claude-haiku-4-5-20251001", "daily:bob@example.com: $10.00 of $10.00"}, []string{"gpt-4o"}},
+		{"bob", "/ui/adoption", 403, []string{"for admins"}, []string{"alice@example.com"}},
+		{"bob", "/ui/settings", 403, []string{"for admins"}, []string{"sk-a…(masked)", "anthropic"}},
+		{"carol", "/ui/", 403, []string{"no role granted"}, nil},
+		{"prom", "/ui/", 403, []string{"no role granted"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who+" "+tt.path, func(t *testing.T) {
+			// A header claiming to be someone else changes nothing.
+			res, body := do(t, "GET", f.url(tt.who, tt.path), "", "Tailscale-User-Login", "alice@example.com")
+			if res.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", res.StatusCode, tt.status)
+			}
+			for _, s := range tt.in {
+				if !strings.Contains(body, s) {
+					t.Errorf("lacks %q", s)
+				}
+			}
+			for _, s := range tt.out {
+				if strings.Contains(body, s) {
+					t.Errorf("shows %q", s)
+				}
+			}
+			if t.Failed() {
+				t.Logf("%s", body)
+			}
+		})
+	}
+}
+
+// detailLinks returns the request detail links of a page.
+func detailLinks(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`href="(/ui/logs/[^"]+)"`).FindAllStringSubmatch(body, -1) {
+		out = append(out, strings.ReplaceAll(m[1], "&amp;", "&"))
+	}
+	return out
+}
+
+func TestUIRequestDetailIsPrivate(t *testing.T) {
+	f := newDashFixture(t)
+	f.traffic(t)
+	_, page := do(t, "GET", f.url("alice", "/ui/logs?user=alice%40example.com&model=claude-sonnet-4-5"), "")
+	links := detailLinks(page)
+	if len(links) != 1 {
+		t.Fatalf("alice's sonnet request links: %v", links)
+	}
+	res, body := do(t, "GET", f.url("alice", links[0]), "")
+	if res.StatusCode != 200 || !strings.Contains(body, "alice&#39;s secret plan") || !strings.Contains(body, "Tokens and cost") {
+		t.Errorf("alice's own detail: %d\n%s", res.StatusCode, body)
+	}
+	if strings.Contains(body, "literal-provider-key") {
+		t.Errorf("provider key on the detail page")
+	}
+	res, body = do(t, "GET", f.url("bob", links[0]), "")
+	if res.StatusCode != 404 || strings.Contains(body, "secret plan") {
+		t.Errorf("bob opened alice's request: %d", res.StatusCode)
+	}
+}
+
+func TestUIConnectThroughUnplug(t *testing.T) {
+	f := newDashFixture(t)
+	// ts-unplug keeps Host: ai and says where the user reached it.
+	req, _ := http.NewRequest("GET", f.url("bob", "/ui/connect"), nil)
+	req.Host = "ai"
+	req.Header.Set("X-Forwarded-Host", "localhost:9996")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(res)
+	if !strings.Contains(body, "export ANTHROPIC_BASE_URL=http://localhost:9996\n") || strings.Contains(body, "http://ai/") {
+		t.Errorf("connect through ts-unplug:\n%s", body)
+	}
+	req.Header.Del("X-Forwarded-Host")
+	res2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(res2); !strings.Contains(body, "export ANTHROPIC_BASE_URL=http://ai\n") {
+		t.Errorf("connect on the tailnet:\n%s", body)
+	}
+}
+
+func readAll(res *http.Response) string {
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := res.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			return b.String()
+		}
+	}
+}
+
+func TestUIRedirects(t *testing.T) {
+	f := newDashFixture(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]string{"/": "/ui/", "/ui": "/ui/"} {
+		res, err := client.Get(f.url("bob", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); loc != want {
+			t.Errorf("%s redirects to %q, want %q", path, loc, want)
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestCompareCountsAndOrders(t *testing.T) {
+	var seenDirect, seenVia atomic.Int64
+	mk := func(delay time.Duration, seen *atomic.Int64) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if b, _ := io.ReadAll(r.Body); string(b) != "ping" || r.Header.Get("X-Bench") != "1" {
+				http.Error(w, "bad request", 400)
+				return
+			}
+			seen.Add(1)
+			time.Sleep(delay)
+			io.WriteString(w, "pong")
+		}))
+	}
+	ds := mk(0, &seenDirect)
+	defer ds.Close()
+	vs := mk(2*time.Millisecond, &seenVia)
+	defer vs.Close()
+	direct, via := NewTarget("direct", ds.URL), NewTarget("via", vs.URL)
+	spec := RequestSpec{Method: "POST", Path: "/x", Body: []byte("ping"), Header: http.Header{"X-Bench": {"1"}}}
+	res, err := Compare(context.Background(), direct, via, Load{Spec: spec, Concurrency: 3, PerBlock: 20, Rounds: 3, Warmup: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total.Errors != 0 || res.FirstError != nil {
+		t.Fatalf("errors: %d, %v", res.Total.Errors, res.FirstError)
+	}
+	if res.Total.Direct.N != 60 || res.Total.Via.N != 60 {
+		t.Errorf("samples %d/%d, want 60 each", res.Total.Direct.N, res.Total.Via.N)
+	}
+	if seenDirect.Load() != 65 || seenVia.Load() != 65 {
+		t.Errorf("servers saw %d/%d requests, want 65 each (60 + 5 warmup)", seenDirect.Load(), seenVia.Load())
+	}
+	if res.Total.OverheadP50() < 1500*time.Microsecond {
+		t.Errorf("overhead p50 %v, want about the 2ms the via server adds", res.Total.OverheadP50())
+	}
+	if res.Total.ViaRPS <= 0 || res.Total.DirectRPS <= res.Total.ViaRPS {
+		t.Errorf("rps direct %.0f via %.0f: the slow side must be slower", res.Total.DirectRPS, res.Total.ViaRPS)
+	}
+}
+
+func TestCompareReportsErrors(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer ok.Close()
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 403) }))
+	defer bad.Close()
+	spec := RequestSpec{Method: "GET", Path: "/"}
+	if _, err := Compare(context.Background(), NewTarget("ok", ok.URL), NewTarget("bad", bad.URL),
+		Load{Spec: spec, Concurrency: 1, PerBlock: 2, Rounds: 1, Warmup: 1}); err == nil {
+		t.Error("a failing warmup must fail the comparison")
+	}
+	res, err := Compare(context.Background(), NewTarget("ok", ok.URL), NewTarget("bad", bad.URL),
+		Load{Spec: spec, Concurrency: 2, PerBlock: 4, Rounds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total.Errors != 8 || res.Total.Via.N != 0 || res.Total.Direct.N != 8 || res.FirstError == nil {
+		t.Errorf("errors %d via %d direct %d first %v", res.Total.Errors, res.Total.Via.N, res.Total.Direct.N, res.FirstError)
+	}
+}
+
+func TestDoTimesFirstByte(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "a")
+		w.(http.Flusher).Flush()
+		time.Sleep(20 * time.Millisecond)
+		io.WriteString(w, "bcd")
+	}))
+	defer srv.Close()
+	tm, err := NewTarget("s", srv.URL).Do(context.Background(), RequestSpec{Method: "GET", Path: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm.Bytes != 4 || tm.Total-tm.First < 15*time.Millisecond || tm.First > tm.Total {
+		t.Errorf("timing %+v: want 4 bytes and ~20ms between first and last byte", tm)
+	}
+}

@@ -1,0 +1,57 @@
+// Command bench is the reproducible benchmark harness behind `make bench`.
+// In one run it builds the real aperture and ts-unplug binaries, runs the
+// fake provider in its own process, and measures the gateway (its local
+// --listen port, and through ts-unplug over the offline tailnet) side by
+// side with direct calls to the same fake, interleaved: latency overhead,
+// throughput, streaming first/last byte, memory, cold start and the
+// tunnel. It then runs the Go micro-benchmarks of the request path's hot
+// functions and writes everything to BENCHMARKS.md.
+//
+//	go run ./internal/bench            # full run, a few minutes
+//	go run ./internal/bench -quick     # smaller run
+//
+// The -serve-fake mode is internal: the harness starts itself that way to
+// host the fake provider.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	var o options
+	flag.BoolVar(&o.quick, "quick", false, "a smaller, faster run (noisier numbers)")
+	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the report (relative to the module root)")
+	flag.BoolVar(&o.tunnel, "tunnel", true, "measure the tunnel (offline tailnet, ts-unplug)")
+	flag.BoolVar(&o.micro, "micro", true, "run the Go micro-benchmarks and include them in the report")
+	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: how this run was started)")
+	serve := flag.Bool("serve-fake", false, "internal: serve the fake provider and print its URL")
+	bodySize := flag.Int64("fake-body-size", 0, "internal: with -serve-fake, the generated answer size in bytes")
+	chunks := flag.Int("fake-chunks", 0, "internal: with -serve-fake, the deltas a streamed answer is split into")
+	flag.Parse()
+	if *serve {
+		if err := serveFake(*bodySize, *chunks); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if o.command == "" {
+		o.command = "go run ./internal/bench"
+		if len(os.Args) > 1 {
+			o.command += " " + strings.Join(os.Args[1:], " ")
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseStatus(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    MemStatus
+		wantErr bool
+	}{
+		{"linux", "Name:\taperture\nVmPeak:\t  900 kB\nVmHWM:\t   40960 kB\nVmRSS:\t   20480 kB\nThreads:\t7\n",
+			MemStatus{RSS: 20 << 20, HWM: 40 << 20}, false},
+		{"missing", "Name:\tx\nVmRSS:\t1 kB\n", MemStatus{}, true},
+		{"garbage", "VmRSS:\tlots kB\nVmHWM:\t1 kB\n", MemStatus{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseStatus(bufio.NewScanner(strings.NewReader(tt.in)))
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("parseStatus = %+v, %v; want %+v, err %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestReadMemSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc")
+	}
+	m, err := ReadMem(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RSS <= 0 || m.HWM < m.RSS {
+		t.Errorf("ReadMem(self) = %+v: want RSS > 0 and HWM >= RSS", m)
+	}
+	s := StartSampler(os.Getpid(), time.Millisecond)
+	ballast := make([]byte, 64<<20)
+	for i := range ballast {
+		ballast[i] = 1 // touch every page so it is resident
+	}
+	time.Sleep(10 * time.Millisecond)
+	peak := s.Stop()
+	if peak < m.RSS+32<<20 {
+		t.Errorf("sampler saw %d bytes, want at least 32 MiB more than %d after touching 64 MiB", peak, m.RSS)
+	}
+	_ = ballast[len(ballast)-1]
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// moduleRoot is the directory of the module's go.mod.
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside the module (run from the repository)")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// buildBinary builds ./cmd/<name> into dir, the way a user's `make` does
+// (trimmed paths, no debug info stripped so that profiles stay readable).
+func buildBinary(root, dir, name string) (string, error) {
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./cmd/"+name)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("building %s: %w\n%s", name, err, stderr.Bytes())
+	}
+	return out, nil
+}
+
+// Proc is a child process whose output is kept (for readiness checks and
+// for error reports).
+type Proc struct {
+	Name string
+	Cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+	err  error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 1<<20 { // keep the start: that is where failures show
+		return len(p), nil
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// StartProc starts bin with args; env nil means the harness's environment.
+func StartProc(name string, env []string, bin string, args ...string) (*Proc, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	p := &Proc{Name: name, Cmd: cmd, out: new(syncBuffer), done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Pid is the process ID.
+func (p *Proc) Pid() int { return p.Cmd.Process.Pid }
+
+// Output is what the process printed so far.
+func (p *Proc) Output() string { return p.out.String() }
+
+// Exited reports whether the process has ended.
+func (p *Proc) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stop asks the process to end (SIGTERM) and kills it if it has not
+// within a few seconds.
+func (p *Proc) Stop() {
+	if p.Exited() {
+		return
+	}
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		p.Cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// WaitLine waits until the process prints a line containing substr and
+// returns that line.
+func (p *Proc) WaitLine(ctx context.Context, substr string) (string, error) {
+	for {
+		for _, line := range strings.Split(p.Output(), "\n") {
+			if strings.Contains(line, substr) {
+				return line, nil
+			}
+		}
+		if p.Exited() {
+			return "", fmt.Errorf("%s exited before printing %q:\n%s", p.Name, substr, p.Output())
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%s never printed %q: %w\n%s", p.Name, substr, ctx.Err(), p.Output())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// loopbackURL is http://127.0.0.1:port.
+func loopbackURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }

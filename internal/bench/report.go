@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Row is one interleaved comparison in a table.
+type Row struct {
+	Label       string // e.g. "chat" or "chat, 100 KB body"
+	Concurrency int
+	Result      Result
+}
+
+// Memory is the gateway's resident memory at the measured moments.
+type Memory struct {
+	Idle      int64 // VmRSS after start and one request, at rest
+	UnderLoad int64 // largest VmRSS sampled during the concurrency-50 runs
+	Peak      int64 // VmHWM at the end of the run
+	// StreamBytes were streamed through the gateway in one answer;
+	// StreamBefore is VmRSS before, StreamPeak the largest VmRSS during.
+	StreamBytes  int64
+	StreamBefore int64
+	StreamPeak   int64
+	StreamTime   time.Duration
+}
+
+// StreamGrowth is how much the big stream grew the gateway's RSS.
+func (m Memory) StreamGrowth() int64 { return max(0, m.StreamPeak-m.StreamBefore) }
+
+// Report is everything one harness run measured.
+type Report struct {
+	Machine   Machine
+	Date      time.Time
+	Command   string
+	Quick     bool
+	Elapsed   time.Duration
+	NonStream []Row
+	Stream    []Row
+	Memory    Memory
+	ColdStart []time.Duration
+	// Tunnel compares the gateway through ts-unplug with its --listen
+	// port; PureTunnel compares an echo node through ts-unplug with the
+	// same echo on loopback.
+	Tunnel     []Row
+	PureTunnel []Row
+	TunnelMBs  Throughput
+	// Skipped lists sections that could not run, with why.
+	Skipped []string
+	Notes   []string
+}
+
+// Check is one issue target and whether this run met it.
+type Check struct {
+	Name, Target, Measured string
+	Known, Pass            bool // Known is false when the section did not run
+}
+
+// find returns the row with label and concurrency.
+func find(rows []Row, label string, c int) (Row, bool) {
+	for _, r := range rows {
+		if r.Label == label && r.Concurrency == c {
+			return r, true
+		}
+	}
+	return Row{}, false
+}
+
+// Checks evaluates the issue's targets against the report.
+func (r *Report) Checks() []Check {
+	var cs []Check
+	durCheck := func(name, target string, limit time.Duration, got time.Duration, known bool) {
+		cs = append(cs, Check{Name: name, Target: target, Measured: ms(got) + " ms", Known: known, Pass: known && got <= limit})
+	}
+	for _, api := range []string{"chat", "responses", "messages"} {
+		row, ok := find(r.NonStream, api, 10)
+		durCheck("overhead p50, "+api+", c=10", "≤ 0.200 ms", 200*time.Microsecond, row.Result.Total.OverheadP50(), ok)
+		durCheck("overhead p99, "+api+", c=10", "≤ 2.000 ms", 2*time.Millisecond, row.Result.Total.OverheadP99(), ok)
+	}
+	for _, api := range []string{"chat", "responses", "messages"} {
+		row, ok := find(r.NonStream, api, 50)
+		cs = append(cs, Check{Name: "requests/s, " + api + ", c=50", Target: "≥ 5000",
+			Measured: fmt.Sprintf("%.0f", row.Result.Total.ViaRPS), Known: ok, Pass: ok && row.Result.Total.ViaRPS >= 5000})
+	}
+	for _, api := range []string{"chat", "responses", "messages"} {
+		row, ok := find(r.Stream, api, 1)
+		durCheck("streaming TTFB delta p50, "+api+", c=1", "≤ 0.500 ms", 500*time.Microsecond, row.Result.First.OverheadP50(), ok)
+	}
+	memKnown := r.Memory.UnderLoad > 0
+	cs = append(cs, Check{Name: "RSS under load", Target: "≤ 60 MiB", Measured: mib(r.Memory.UnderLoad) + " MiB",
+		Known: memKnown, Pass: memKnown && r.Memory.UnderLoad <= 60<<20})
+	streamKnown := r.Memory.StreamBytes > 0
+	cs = append(cs, Check{Name: fmt.Sprintf("RSS growth over a %s MiB stream", mib(r.Memory.StreamBytes)), Target: "≤ 20 MiB",
+		Measured: mib(r.Memory.StreamGrowth()) + " MiB", Known: streamKnown, Pass: streamKnown && r.Memory.StreamGrowth() <= 20<<20})
+	cold := Summarize(append([]time.Duration(nil), r.ColdStart...))
+	durCheck("cold start to first served request (median)", "≤ 200 ms", 200*time.Millisecond, cold.P50, cold.N > 0)
+	if row, ok := find(r.PureTunnel, "echo", 1); ok {
+		durCheck("tunnel overhead p50, warm connection, c=1", "≤ 1.000 ms", time.Millisecond, row.Result.Total.OverheadP50(), true)
+	} else {
+		durCheck("tunnel overhead p50, warm connection, c=1", "≤ 1.000 ms", time.Millisecond, 0, false)
+	}
+	tk := r.TunnelMBs.Bytes > 0
+	cs = append(cs, Check{Name: "tunnel throughput", Target: "≥ 100 MB/s", Measured: fmt.Sprintf("%.0f MB/s", r.TunnelMBs.ViaMBs),
+		Known: tk, Pass: tk && r.TunnelMBs.ViaMBs >= 100})
+	return cs
+}
+
+// WriteMarkdown renders the report as BENCHMARKS.md.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# Benchmarks\n\n")
+	p("Written by `%s` (the harness in `internal/bench`); rerun it to refresh this file.\n", r.Command)
+	p("Everything runs on this one machine against the fake provider (`internal/fakellm`, its own process,\n")
+	p("zero latency), with every gateway feature on: grants, a quota bucket on every request (large enough\n")
+	p("never to reject), the SQLite ledger with group commit, and request/response captures.\n")
+	p("\"Direct\" is the same request sent straight to the fake; the two are measured in alternating blocks\n")
+	p("(direct, gateway, gateway, direct, ...) with warm keep-alive connections, so both see the same machine.\n")
+	p("Overhead is gateway minus direct at the same percentile; ratio is gateway ÷ direct.\n\n")
+	mode := "full"
+	if r.Quick {
+		mode = "quick (-quick: fewer requests, smaller stream; numbers are noisier)"
+	}
+	p("- Machine: %s\n- Date: %s\n- Run: %s, took %s\n- Command: `%s`\n\n", r.Machine, r.Date.UTC().Format("2006-01-02 15:04 UTC"), mode, r.Elapsed.Round(time.Second), r.Command)
+
+	p("## Targets\n\n| Target | Goal | Measured | Result |\n|---|---|---|---|\n")
+	for _, c := range r.Checks() {
+		res := "not run"
+		if c.Known {
+			res = "FAIL"
+			if c.Pass {
+				res = "pass"
+			}
+		}
+		p("| %s | %s | %s | %s |\n", c.Name, c.Target, c.Measured, res)
+	}
+
+	p("\n## Non-streaming latency (ms) and throughput, `aperture --no-tailnet --listen`\n\n")
+	latencyTable(&b, r.NonStream, false)
+	p("\n## Streaming (ms): time to first byte and to last byte\n\n")
+	latencyTable(&b, r.Stream, true)
+
+	p("\n## Memory (aperture process)\n\n| What | MiB |\n|---|---|\n")
+	p("| RSS at idle (after start and one request) | %s |\n", mib(r.Memory.Idle))
+	p("| RSS under load (max sampled during the c=50 runs) | %s |\n", mib(r.Memory.UnderLoad))
+	p("| Peak RSS of the whole run (VmHWM) | %s |\n", mib(r.Memory.Peak))
+	if r.Memory.StreamBytes > 0 {
+		p("| RSS before a %s MiB streamed answer | %s |\n", mib(r.Memory.StreamBytes), mib(r.Memory.StreamBefore))
+		p("| RSS max during it (growth %s MiB; streamed at %.0f MB/s) | %s |\n", mib(r.Memory.StreamGrowth()),
+			mbps(r.Memory.StreamBytes, r.Memory.StreamTime), mib(r.Memory.StreamPeak))
+	}
+
+	p("\n## Cold start (`aperture --no-tailnet`, fresh state dir: exec to first 200 chat completion)\n\n")
+	if cs := Summarize(append([]time.Duration(nil), r.ColdStart...)); cs.N > 0 {
+		p("%d runs: median %s ms, max %s ms.\n", cs.N, ms(cs.P50), ms(cs.Max))
+	} else {
+		p("Not measured.\n")
+	}
+
+	p("\n## Tunnel: ts-unplug → offline tailnet → aperture, vs aperture's --listen port\n\n")
+	latencyTable(&b, r.Tunnel, false)
+	p("\n## Pure tunnel: ts-unplug → tailnet → echo node, vs the same echo on loopback\n\n")
+	latencyTable(&b, r.PureTunnel, false)
+	if tp := r.TunnelMBs; tp.Bytes > 0 {
+		p("\nLarge body (%s MiB download, best of 2): loopback %.0f MB/s, through the tunnel %.0f MB/s (%.2f×).\n",
+			mib(tp.Bytes), tp.DirectMBs, tp.ViaMBs, tp.ViaMBs/max(tp.DirectMBs, 1e-9))
+	}
+	if len(r.Skipped) > 0 {
+		p("\n## Not measured in this run\n\n")
+		for _, s := range r.Skipped {
+			p("- %s\n", s)
+		}
+	}
+	p("\n## Notes\n\n")
+	for _, n := range r.Notes {
+		p("- %s\n", n)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// latencyTable renders rows; stream tables show first-byte columns too.
+func latencyTable(b *strings.Builder, rows []Row, stream bool) {
+	if len(rows) == 0 {
+		b.WriteString("Not measured.\n")
+		return
+	}
+	if stream {
+		b.WriteString("| API | c | TTFB direct p50 | TTFB gw p50 | TTFB Δ p50 | TTFB Δ p99 | TTLB direct p50 | TTLB gw p50 | TTLB Δ p50 | TTLB Δ p99 | TTLB ratio p50 | n |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, r := range rows {
+			f, t := r.Result.First, r.Result.Total
+			fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.2f× | %d%s |\n", r.Label, r.Concurrency,
+				ms(f.Direct.P50), ms(f.Via.P50), ms(f.OverheadP50()), ms(f.OverheadP99()),
+				ms(t.Direct.P50), ms(t.Via.P50), ms(t.OverheadP50()), ms(t.OverheadP99()), t.RatioP50(), t.Via.N, errNote(t))
+		}
+		return
+	}
+	b.WriteString("| Upstream | c | direct p50 | via p50 | Δ p50 | ratio p50 | direct p99 | via p99 | Δ p99 | ratio p99 | direct req/s | via req/s | req/s ratio | n |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		t := r.Result.Total
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %.2f× | %s | %s | %s | %.2f× | %.0f | %.0f | %.2f | %d%s |\n", r.Label, r.Concurrency,
+			ms(t.Direct.P50), ms(t.Via.P50), ms(t.OverheadP50()), t.RatioP50(),
+			ms(t.Direct.P99), ms(t.Via.P99), ms(t.OverheadP99()), t.RatioP99(),
+			t.DirectRPS, t.ViaRPS, t.RatioRPS(), t.Via.N, errNote(t))
+	}
+}
+
+func errNote(c Comparison) string {
+	if c.Errors == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d errors)", c.Errors)
+}

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// options are the harness's flags.
+type options struct {
+	quick, tunnel, micro bool
+	out, command         string
+}
+
+// sizes say how much work each section does; -quick shrinks them.
+type sizes struct {
+	perBlock       map[int]int // requests per block, by concurrency
+	rounds, warmup int
+	streamPerBlock int
+	bigStream      int64
+	coldRuns       int
+	tunnelBytes    int64
+	benchtime      string
+}
+
+func sizesFor(quick bool) sizes {
+	if quick {
+		return sizes{perBlock: map[int]int{1: 200, 10: 500, 50: 1000}, rounds: 2, warmup: 50, streamPerBlock: 100,
+			bigStream: 256 << 20, coldRuns: 3, tunnelBytes: 64 << 20, benchtime: "50ms"}
+	}
+	return sizes{perBlock: map[int]int{1: 500, 10: 2000, 50: 4000}, rounds: 4, warmup: 200, streamPerBlock: 300,
+		bigStream: 1 << 30, coldRuns: 5, tunnelBytes: 256 << 20, benchtime: "200ms"}
+}
+
+// say prints progress.
+func say(format string, args ...any) {
+	fmt.Printf("bench: "+format+"\n", args...)
+}
+
+// run is the whole harness run.
+func run(ctx context.Context, o options) error {
+	began := time.Now()
+	sz := sizesFor(o.quick)
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := tempDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	say("building aperture and ts-unplug")
+	apBin, err := buildBinary(root, dir, "aperture")
+	if err != nil {
+		return err
+	}
+	unplugBin, err := buildBinary(root, dir, "ts-unplug")
+	if err != nil {
+		return err
+	}
+	rep := &Report{Machine: DescribeMachine(), Date: time.Now(), Command: o.command, Quick: o.quick}
+	say("machine: %s", rep.Machine)
+
+	fake, fakeURL, err := startFake(ctx, 0, 16)
+	if err != nil {
+		return err
+	}
+	defer fake.Stop()
+	big, bigURL, err := startFake(ctx, sz.bigStream, 0)
+	if err != nil {
+		return err
+	}
+	defer big.Stop()
+	say("fake provider at %s (huge answers at %s)", fakeURL, bigURL)
+
+	if err := measureColdStart(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
+		return err
+	}
+	if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
+		return err
+	}
+	if o.tunnel {
+		if err := measureTunnel(ctx, rep, sz, apBin, unplugBin, dir, fakeURL, bigURL); err != nil {
+			say("tunnel: %v", err)
+			rep.Skipped = append(rep.Skipped, "tunnel: "+err.Error())
+		}
+	}
+	var micro string
+	if o.micro {
+		micro = runMicro(ctx, root, sz.benchtime)
+	}
+	rep.Elapsed = time.Since(began)
+	out := o.out
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
+	if err := writeReport(out, rep, micro); err != nil {
+		return err
+	}
+	say("wrote %s in %s", out, rep.Elapsed.Round(time.Second))
+	for _, c := range rep.Checks() {
+		res := "not run"
+		if c.Known {
+			res = map[bool]string{true: "pass", false: "FAIL"}[c.Pass]
+		}
+		say("  %-4s %s: %s (goal %s)", res, c.Name, c.Measured, c.Target)
+	}
+	return nil
+}
+
+// measureColdStart times exec-to-first-answer of fresh gateways.
+func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL string) error {
+	for i := range sz.coldRuns {
+		ap, d, err := startAperture(ctx, apBin, dir, fmt.Sprintf("cold-%d", i), fakeURL, bigURL, nil, nil)
+		if err != nil {
+			return fmt.Errorf("cold start: %w", err)
+		}
+		ap.Stop()
+		rep.ColdStart = append(rep.ColdStart, d)
+		say("cold start %d: %s ms", i+1, ms(d))
+	}
+	return nil
+}
+
+// measureGateway runs the --listen sections: memory, the big stream,
+// non-streaming and streaming latency.
+func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL string) error {
+	say("starting aperture --no-tailnet")
+	ap, _, err := startAperture(ctx, apBin, dir, "aperture", fakeURL, bigURL, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer ap.Stop()
+	direct, gw := NewTarget("direct", fakeURL), NewTarget("gateway", ap.URL)
+	defer direct.Close()
+	defer gw.Close()
+	time.Sleep(time.Second)
+	if m, err := ReadMem(ap.Pid()); err == nil {
+		rep.Memory.Idle = m.RSS
+		say("idle RSS %s MiB", mib(m.RSS))
+	}
+
+	if err := measureBigStream(ctx, rep, ap, sz.bigStream); err != nil {
+		rep.Skipped = append(rep.Skipped, "big stream: "+err.Error())
+		say("big stream: %v", err)
+	}
+
+	for _, api := range apiCases {
+		for _, c := range []int{1, 10, 50} {
+			var s *Sampler
+			if c == 50 {
+				s = StartSampler(ap.Pid(), 20*time.Millisecond)
+			}
+			res, err := Compare(ctx, direct, gw, Load{Spec: api.Spec(false, 0), Concurrency: c,
+				PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup})
+			if s != nil {
+				rep.Memory.UnderLoad = max(rep.Memory.UnderLoad, s.Stop())
+			}
+			if err != nil {
+				return fmt.Errorf("%s c=%d: %w", api.Name, c, err)
+			}
+			rep.NonStream = append(rep.NonStream, Row{Label: api.Name, Concurrency: c, Result: res})
+			logRow("non-streaming", api.Name, c, res)
+		}
+	}
+	// An agent's request carries a long context: the gateway must find
+	// the model without decoding it all.
+	const padding = 100 << 10
+	res, err := Compare(ctx, direct, gw, Load{Spec: chatSpec(false, padding), Concurrency: 10,
+		PerBlock: sz.perBlock[10] / 2, Rounds: sz.rounds, Warmup: sz.warmup})
+	if err != nil {
+		return fmt.Errorf("chat with a 100 KiB body: %w", err)
+	}
+	rep.NonStream = append(rep.NonStream, Row{Label: "chat, 100 KiB body", Concurrency: 10, Result: res})
+	logRow("non-streaming", "chat, 100 KiB body", 10, res)
+
+	for _, api := range apiCases {
+		for _, c := range []int{1, 10} {
+			res, err := Compare(ctx, direct, gw, Load{Spec: api.Spec(true, 0), Concurrency: c,
+				PerBlock: sz.streamPerBlock * c / min(c, 5), Rounds: sz.rounds, Warmup: sz.warmup})
+			if err != nil {
+				return fmt.Errorf("%s stream c=%d: %w", api.Name, c, err)
+			}
+			rep.Stream = append(rep.Stream, Row{Label: api.Name, Concurrency: c, Result: res})
+			say("streaming %-10s c=%-2d TTFB Δp50 %s ms  TTLB Δp50 %s ms", api.Name, c,
+				ms(res.First.OverheadP50()), ms(res.Total.OverheadP50()))
+		}
+	}
+	if m, err := ReadMem(ap.Pid()); err == nil {
+		rep.Memory.Peak = m.HWM
+	}
+	return nil
+}
+
+func logRow(what, label string, c int, res Result) {
+	t := res.Total
+	say("%s %-10s c=%-2d direct p50 %s p99 %s | gateway p50 %s p99 %s | Δp50 %s ms | %.0f vs %.0f req/s%s",
+		what, label, c, ms(t.Direct.P50), ms(t.Direct.P99), ms(t.Via.P50), ms(t.Via.P99), ms(t.OverheadP50()),
+		t.DirectRPS, t.ViaRPS, errNote(t))
+	if res.FirstError != nil {
+		say("  first error: %v", res.FirstError)
+	}
+}
+
+// measureBigStream streams one huge answer through the gateway and
+// watches its RSS.
+func measureBigStream(ctx context.Context, rep *Report, ap *Aperture, size int64) error {
+	say("streaming a %s MiB answer through the gateway", mib(size))
+	t := NewTarget("gateway", ap.URL)
+	defer t.Close()
+	before, err := ReadMem(ap.Pid())
+	if err != nil {
+		return err
+	}
+	s := StartSampler(ap.Pid(), 20*time.Millisecond)
+	tm, err := t.Do(ctx, bigStreamSpec())
+	peak := s.Stop()
+	if err != nil {
+		return err
+	}
+	if tm.Bytes < size {
+		return fmt.Errorf("only %d bytes arrived, want more than %d", tm.Bytes, size)
+	}
+	rep.Memory.StreamBytes, rep.Memory.StreamBefore, rep.Memory.StreamPeak, rep.Memory.StreamTime = size, before.RSS, peak, tm.Total
+	say("big stream: %s MiB of SSE in %s (%.0f MB/s); RSS %s → max %s MiB", mib(tm.Bytes), tm.Total.Round(time.Millisecond),
+		mbps(tm.Bytes, tm.Total), mib(before.RSS), mib(peak))
+	return nil
+}
+
+// measureTunnel runs the tailnet sections.
+func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin, dir, fakeURL, bigURL string) error {
+	say("starting the offline tailnet and the echo node")
+	// The in-process echo node must not try to upload logs (which, with
+	// no DNS, falls back to dialing Tailscale's real DERP servers); the
+	// child processes get the same from ChildEnv.
+	os.Setenv("TS_NO_LOGS_NO_SUPPORT", "true")
+	tn, err := startTailnet(ctx, dir, unplugBin)
+	if err != nil {
+		return err
+	}
+	defer tn.Close()
+	say("starting aperture on the tailnet as \"ai\" (with --listen too)")
+	ap, _, err := startAperture(ctx, apBin, dir, "aperture-tailnet", fakeURL, bigURL, tn.Env(), tn.ApertureArgs())
+	if err != nil {
+		return err
+	}
+	defer ap.Stop()
+	say("starting ts-unplug → ai")
+	_, aiURL, err := tn.startUnplug(ctx, "bench-laptop", "ai", chatSpec(false, 0))
+	if err != nil {
+		return err
+	}
+	listen, viaUnplug := NewTarget("--listen", ap.URL), NewTarget("ts-unplug", aiURL)
+	defer listen.Close()
+	defer viaUnplug.Close()
+	for _, c := range []int{1, 10} {
+		res, err := Compare(ctx, listen, viaUnplug, Load{Spec: chatSpec(false, 0), Concurrency: c,
+			PerBlock: sz.perBlock[c] / 2, Rounds: sz.rounds, Warmup: sz.warmup})
+		if err != nil {
+			return fmt.Errorf("gateway through ts-unplug c=%d: %w", c, err)
+		}
+		rep.Tunnel = append(rep.Tunnel, Row{Label: "gateway chat", Concurrency: c, Result: res})
+		logRow("tunnel", "gateway", c, res)
+	}
+	ap.Stop()
+
+	say("starting ts-unplug → echo")
+	echoSpec := RequestSpec{Method: "GET", Path: "/echo"}
+	_, echoURL, err := tn.startUnplug(ctx, "bench-echo", "echo", echoSpec)
+	if err != nil {
+		return err
+	}
+	loop, viaEcho := NewTarget("loopback echo", tn.EchoLocal), NewTarget("ts-unplug echo", echoURL)
+	defer loop.Close()
+	defer viaEcho.Close()
+	for _, c := range []int{1, 10, 50} {
+		res, err := Compare(ctx, loop, viaEcho, Load{Spec: echoSpec, Concurrency: c,
+			PerBlock: sz.perBlock[c] / 2, Rounds: sz.rounds, Warmup: sz.warmup})
+		if err != nil {
+			return fmt.Errorf("echo through ts-unplug c=%d: %w", c, err)
+		}
+		rep.PureTunnel = append(rep.PureTunnel, Row{Label: "echo", Concurrency: c, Result: res})
+		logRow("pure tunnel", "echo", c, res)
+	}
+	tp, err := measureThroughput(ctx, loop, viaEcho, sz.tunnelBytes)
+	if err != nil {
+		return fmt.Errorf("tunnel throughput: %w", err)
+	}
+	rep.TunnelMBs = tp
+	say("tunnel throughput: loopback %.0f MB/s, ts-unplug %.0f MB/s", tp.DirectMBs, tp.ViaMBs)
+	return nil
+}
