@@ -44,12 +44,12 @@ func (s *Server) identify(r *http.Request) (*caller, error) {
 			return nil, errNoTailnet
 		}
 		var err error
-		id, err = identity.Resolve(r.Context(), s.opts.WhoIs, r.RemoteAddr)
+		id, err = identity.Resolve(r.Context(), s.whois, r.RemoteAddr)
 		if err != nil {
 			return nil, err
 		}
 	}
-	return &caller{id: id, access: grants.Evaluate(rc.cfg, id), rc: rc}, nil
+	return &caller{id: id, access: rc.access.get(rc, id), rc: rc}, nil
 }
 
 // roleName is the caller's role for JSON answers.

@@ -116,7 +116,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	// what it sees.
 	hideUsage := false
 	if api == config.OpenAIChat && stream {
-		body, hideUsage = usage.IncludeUsageRewrite(body)
+		body, hideUsage = usage.InsertIncludeUsage(body)
 	}
 
 	q := r.URL.Query()
@@ -218,13 +218,36 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	rec.Duration = s.opts.Now().Sub(start)
 	s.metrics.observe(rec)
+	// The metered row is committed before the response ends; the capture
+	// (bodies to compress) is queued after it, off the request's path,
+	// where the ledger supports that.
+	capture := rec.Capture
+	async, _ := s.opts.Ledger.(asyncCommitter)
+	if async != nil {
+		rec.Capture = nil
+	}
 	// The client's cancellation must not stop the record being written.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.opts.Ledger.Commit(ctx, rec); err != nil {
 		s.opts.Logf("LEDGER: request %s by %s (%s, %d tokens) not recorded: %v",
 			rec.ID, rec.Principal, rec.Model, rec.Usage.InputTokens+rec.Usage.OutputTokens, err)
+		return
 	}
+	if async != nil && capture != nil {
+		id := rec.ID
+		go func() {
+			if err := async.CaptureAsync(id, capture); err != nil {
+				s.opts.Logf("capture of request %s not stored: %v", id, err)
+			}
+		}()
+	}
+}
+
+// asyncCommitter is a ledger that can queue a request's capture after its
+// row, without waiting.
+type asyncCommitter interface {
+	CaptureAsync(id string, c *ledger.Capture) error
 }
 
 // pickRoute finds the provider for model, or says why there is none.

@@ -44,30 +44,46 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 	return nil, false
 }
 
-// maxOutputTokens finds the request's output-token limit cheaply, without
-// decoding the body: the first "max_tokens", "max_output_tokens",
-// "max_completion_tokens" or Gemini "maxOutputTokens" number. It only
-// feeds the quota estimate (which is settled to the real cost), so a rare
-// false match costs a slightly wrong reservation, never a wrong bill. It
-// returns def when there is none.
+// maxOutputTokens finds the request's output-token limit cheaply, in one
+// pass and without decoding the body: the first "max_tokens",
+// "max_output_tokens", "max_completion_tokens" or Gemini
+// "maxOutputTokens" followed by a number. It only feeds the quota estimate
+// (which is settled to the real cost), so a rare false match costs a
+// slightly wrong reservation, never a wrong bill. It returns def when
+// there is none.
 func maxOutputTokens(body []byte, def int64) int64 {
-	for _, key := range [...]string{`"max_tokens"`, `"max_output_tokens"`, `"max_completion_tokens"`, `"maxOutputTokens"`} {
-		i := bytes.Index(body, []byte(key))
+	rest := body
+	for {
+		i := bytes.Index(rest, []byte(`"max`))
 		if i < 0 {
+			return def
+		}
+		rest = rest[i+4:]
+		var key int
+		switch {
+		case bytes.HasPrefix(rest, []byte(`_tokens"`)):
+			key = len(`_tokens"`)
+		case bytes.HasPrefix(rest, []byte(`_output_tokens"`)):
+			key = len(`_output_tokens"`)
+		case bytes.HasPrefix(rest, []byte(`_completion_tokens"`)):
+			key = len(`_completion_tokens"`)
+		case bytes.HasPrefix(rest, []byte(`OutputTokens"`)):
+			key = len(`OutputTokens"`)
+		default:
 			continue
 		}
-		rest := bytes.TrimLeft(body[i+len(key):], " \t\r\n")
-		if len(rest) == 0 || rest[0] != ':' {
+		v := bytes.TrimLeft(rest[key:], " \t\r\n")
+		if len(v) == 0 || v[0] != ':' {
 			continue
 		}
-		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		v = bytes.TrimLeft(v[1:], " \t\r\n")
 		n := 0
-		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		for n < len(v) && n < 19 && v[n] >= '0' && v[n] <= '9' {
 			n++
 		}
-		if v, err := strconv.ParseInt(string(rest[:n]), 10, 64); err == nil {
-			return v
+		if n > 0 {
+			t, _ := strconv.ParseInt(string(v[:n]), 10, 64)
+			return t
 		}
 	}
-	return def
 }

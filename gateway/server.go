@@ -60,12 +60,16 @@ type Server struct {
 	// config saves so two admins cannot both pass the hash check.
 	metrics *metrics
 	saveMu  sync.Mutex
+	// whois is opts.WhoIs behind a short cache.
+	whois  identity.WhoIsFunc
+	whoisC whoisCache
 }
 
 // runtimeConfig is one loaded config and what is derived from it. A
 // request keeps the one it started with, so a reload never changes the
 // rules under a request in flight.
 type runtimeConfig struct {
+	access accessCache // grant evaluations under this config
 	cfg    *config.Config
 	src    []byte
 	prices *pricing.Resolver
@@ -90,6 +94,7 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, metrics: newMetrics(opts)}
+	s.whois = s.whoisC.wrap(opts.WhoIs, opts.Now)
 	if err := s.SetConfig(cfg, src); err != nil {
 		return nil, err
 	}

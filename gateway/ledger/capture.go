@@ -20,10 +20,23 @@ var gzipWriters = sync.Pool{New: func() any {
 	return w
 }}
 
-// compress gzips b. Nil or empty input stores NULL.
+// minCompress is the size below which a column is stored as is: gzip's
+// own overhead (about 20 bytes plus a deflate block) makes small values no
+// smaller, and compressing them dominated the cost of a capture.
+const minCompress = 512
+
+// gzipMagic starts every gzip stream; JSON and text never do, so a stored
+// value tells by itself whether it was compressed.
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// compress gzips b, or keeps it as is when it is small. Nil or empty input
+// stores NULL.
 func compress(b []byte) ([]byte, error) {
 	if len(b) == 0 {
 		return nil, nil
+	}
+	if len(b) < minCompress && !bytes.HasPrefix(b, gzipMagic) {
+		return b, nil
 	}
 	var buf bytes.Buffer
 	zw := gzipWriters.Get().(*gzip.Writer)
@@ -42,6 +55,9 @@ func compress(b []byte) ([]byte, error) {
 func decompress(b []byte) ([]byte, error) {
 	if len(b) == 0 {
 		return nil, nil
+	}
+	if !bytes.HasPrefix(b, gzipMagic) {
+		return b, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {

@@ -99,3 +99,46 @@ func TestCaptureRetentionZeroStoresNoBodies(t *testing.T) {
 		})
 	}
 }
+
+func TestSmallCaptureStoredRawAndRoundTrips(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	for i, body := range [][]byte{
+		[]byte(`{"model":"m"}`),
+		{0x1f, 0x8b, 'n', 'o', 't', ' ', 'g', 'z'}, // looks like gzip: must be compressed to stay unambiguous
+	} {
+		r := record(100 + i)
+		r.Capture = &Capture{RequestBody: body}
+		mustCommit(t, l, r)
+		var stored []byte
+		l.db.QueryRow(`SELECT request_body FROM captures WHERE request_id = ?`, r.ID).Scan(&stored)
+		if i == 0 && !bytes.Equal(stored, body) {
+			t.Errorf("small body stored as %q, want it raw", stored)
+		}
+		c, err := l.Capture(context.Background(), r.ID)
+		if err != nil || !bytes.Equal(c.RequestBody, body) {
+			t.Errorf("round trip of %q = %q, %v", body, c.RequestBody, err)
+		}
+	}
+}
+
+func TestCaptureAsyncAfterRow(t *testing.T) {
+	l, path := openTest(t, Options{})
+	r := record(200)
+	mustCommit(t, l, r)
+	if err := l.CaptureAsync(r.ID, &Capture{RequestBody: []byte(`{"a":1}`), ResponseBody: []byte("ok")}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close() // flushes the queue
+	l2, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	c, err := l2.Capture(context.Background(), r.ID)
+	if err != nil || string(c.ResponseBody) != "ok" {
+		t.Fatalf("capture = %+v, %v", c, err)
+	}
+	if st := l.Stats(); st.Rows != 1 {
+		t.Errorf("rows counted %d, want 1 (a capture is not a request row)", st.Rows)
+	}
+}

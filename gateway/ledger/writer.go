@@ -107,6 +107,21 @@ func (l *Ledger) CommitAsync(r *Record) error {
 	return l.enqueue(context.Background(), it)
 }
 
+// CaptureAsync queues the capture of request id, committed earlier
+// without one, and returns at once. The compression happens here, on the
+// caller's goroutine, which for the gateway is after the client has its
+// answer. Retention "0" stores nothing.
+func (l *Ledger) CaptureAsync(id string, c *Capture) error {
+	if id == "" || c == nil || !l.keepCaptures() {
+		return nil
+	}
+	cols, err := encodeCapture(c)
+	if err != nil {
+		return fmt.Errorf("ledger: capture of %s: %w", id, err)
+	}
+	return l.enqueue(context.Background(), &item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
+}
+
 // enqueue hands it to the writer, waiting for room in the queue.
 func (l *Ledger) enqueue(ctx context.Context, it *item) error {
 	l.mu.RLock()
@@ -265,9 +280,13 @@ func (l *Ledger) write(items []*item) (err error) {
 		return fmt.Errorf("prepare insert request: %w", err)
 	}
 	defer reqStmt.Close()
+	rows := 0
 	for _, it := range items {
-		if _, err = reqStmt.ExecContext(ctx, it.req...); err != nil {
-			return fmt.Errorf("insert request %v: %w", it.req[0], err)
+		if it.req != nil { // capture-only items (CaptureAsync) have none
+			if _, err = reqStmt.ExecContext(ctx, it.req...); err != nil {
+				return fmt.Errorf("insert request %v: %w", it.req[0], err)
+			}
+			rows++
 		}
 		if it.capture == nil {
 			continue
@@ -291,6 +310,6 @@ func (l *Ledger) write(items []*item) (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	l.txCount.Add(1)
-	l.rowCount.Add(int64(len(items)))
+	l.rowCount.Add(int64(rows))
 	return nil
 }

@@ -115,3 +115,23 @@ func IncludeUsageRewrite(body []byte) (out []byte, injected bool) {
 		return body, false
 	}
 }
+
+// includeUsageMember is what InsertIncludeUsage adds.
+const includeUsageMember = `"stream_options":{"include_usage":true},`
+
+// InsertIncludeUsage is IncludeUsageRewrite's fast path for a body the
+// caller has already validated as one JSON object with "stream": true at
+// its top level (the gateway's body scan does both). When the body has no
+// "stream_options" anywhere, the member is inserted after the opening
+// brace, found without parsing; otherwise it falls back to
+// IncludeUsageRewrite.
+func InsertIncludeUsage(body []byte) (out []byte, injected bool) {
+	if bytes.Contains(body, []byte(`"stream_options"`)) {
+		return IncludeUsageRewrite(body)
+	}
+	open := bytes.IndexByte(body, '{')
+	if open < 0 || len(bytes.TrimSpace(body[:open])) != 0 {
+		return body, false
+	}
+	return splice(body, span{open + 1, open + 1}, includeUsageMember), true
+}

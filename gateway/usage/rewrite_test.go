@@ -2,6 +2,7 @@ package usage
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -69,5 +70,28 @@ func TestIncludeUsageRewriteDoesNotAlias(t *testing.T) {
 	IncludeUsageRewrite(in)
 	if string(in) != orig {
 		t.Errorf("input modified: %s", in)
+	}
+}
+
+func TestInsertIncludeUsageMatchesRewrite(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+		` {"stream":true}`,
+		`{"stream":true,"stream_options":{"include_usage":false}}`,
+		`{"stream":true,"stream_options":{"include_usage":true}}`,
+		`{"stream":true,"messages":[{"content":"\"stream_options\""}]}`,
+	} {
+		got, gotInj := InsertIncludeUsage([]byte(body))
+		var m map[string]any
+		if err := json.Unmarshal(got, &m); err != nil {
+			t.Errorf("%s → invalid JSON %s: %v", body, got, err)
+			continue
+		}
+		want, wantInj := IncludeUsageRewrite([]byte(body))
+		var wm map[string]any
+		json.Unmarshal(want, &wm)
+		if gotInj != wantInj || fmt.Sprint(m) != fmt.Sprint(wm) {
+			t.Errorf("%s: fast path %s (%v), full rewrite %s (%v)", body, got, gotInj, want, wantInj)
+		}
 	}
 }
