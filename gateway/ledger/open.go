@@ -66,10 +66,13 @@ type Options struct {
 // single writer goroutine that group-commits queued records, and query
 // functions for the JSON API. It is safe for concurrent use.
 type Ledger struct {
-	db   *sql.DB
-	opts Options
-	logf func(string, ...any)
-	now  func() time.Time
+	// insertReq and insertCap are the writer's prepared statements,
+	// made on its first write (writer goroutine only).
+	insertReq, insertCap *sql.Stmt
+	db                   *sql.DB
+	opts                 Options
+	logf                 func(string, ...any)
+	now                  func() time.Time
 
 	// queue carries records from Commit to the writer goroutine.
 	queue chan *item
