@@ -23,7 +23,7 @@ var gzipWriters = sync.Pool{New: func() any {
 // minCompress is the size below which a column is stored as is: gzip's
 // own overhead (about 20 bytes plus a deflate block) makes small values no
 // smaller, and compressing them dominated the cost of a capture.
-const minCompress = 512
+const minCompress = 2048
 
 // gzipMagic starts every gzip stream; JSON and text never do, so a stored
 // value tells by itself whether it was compressed.
