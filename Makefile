@@ -36,8 +36,11 @@ test:
 test-short:
 	$(GO) test -short ./...
 
+# Built, then run directly (not `go run`, which turns the demo's clean
+# exit on Ctrl-C into status 1).
 demo:
-	$(GO) run ./internal/demo $(DEMO_ARGS)
+	@$(GO) build -o $(BUILD)/demo ./internal/demo
+	@$(BUILD)/demo $(DEMO_ARGS)
 
 bench:
 	$(GO) run ./internal/bench -command '$(strip make bench $(BENCH_ARGS))' $(BENCH_ARGS)
