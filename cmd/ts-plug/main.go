@@ -1,0 +1,16 @@
+// Command ts-plug makes a server on this machine its own tailnet device:
+// ts-plug -hostname llm [-upstream URL] [-- COMMAND ARGS...].
+package main
+
+import (
+	"os"
+
+	"github.com/tsplug/ts-plug/tunnel/plug"
+)
+
+// version is stamped at build time (-ldflags "-X main.version=...").
+var version = "dev"
+
+func main() {
+	os.Exit(plug.Main(os.Args, version, os.Stdout, os.Stderr))
+}

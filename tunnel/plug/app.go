@@ -1,0 +1,312 @@
+package plug
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/tsplug/ts-plug/installers"
+	"github.com/tsplug/ts-plug/tunnel"
+	"github.com/urfave/cli/v2"
+)
+
+// Main runs ts-plug with args (os.Args) and returns the exit status: 0
+// clean, 1 runtime failure, 2 bad usage; with a COMMAND, the command's
+// own status once it has exited.
+func Main(args []string, version string, stdout, stderr io.Writer) int {
+	flags, command := splitCommand(args)
+	app := newApp(version, command, stdout, stderr)
+	err := app.Run(flags)
+	if err == nil {
+		return 0
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "ts-plug: %v\n", err)
+	return 1
+}
+
+// splitCommand cuts args at the first "--": what follows is COMMAND ARGS,
+// never parsed as flags or as a subcommand name.
+func splitCommand(args []string) (flags, command []string) {
+	for i, a := range args {
+		if i > 0 && a == "--" {
+			return args[:i], args[i+1:]
+		}
+	}
+	return args, nil
+}
+
+func newApp(version string, command []string, stdout, stderr io.Writer) *cli.App {
+	rootFlag := &cli.StringFlag{Name: "root", Usage: "write or remove the service file under `DIR` instead of / (packaging, inspection); nothing is started or stopped"}
+	userFlag := &cli.BoolFlag{Name: "user", Usage: "per-user service (systemd --user, launchd agent) instead of a system one"}
+	nameFlag := &cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` of the plugged server: its service is ts-plug-NAME (required)"}
+	ctlFlags := []cli.Flag{nameFlag, userFlag}
+	return &cli.App{
+		Name:  "ts-plug",
+		Usage: "make a server on this machine its own tailnet device",
+		UsageText: "ts-plug -hostname NAME [flags] [-- COMMAND ARGS...]\n" +
+			"   ts-plug install -hostname NAME [flags] [-- COMMAND ARGS...]\n" +
+			"   ts-plug status|start|stop|restart|uninstall -hostname NAME [--user]",
+		Description: "ts-plug joins the tailnet as device NAME and serves a local server (-upstream, default\n" +
+			DefaultUpstream + ") on tailnet port 80, so the tailnet reaches it at http://NAME.\n" +
+			"Every request carries the caller's identity in Tailscale-User-*/Node-Name/Tags headers.\n" +
+			"With -- COMMAND, ts-plug starts the server itself (its environment gets PORT,\n" +
+			"TS_PLUG_HOSTNAME and TS_PLUG_URL), passes SIGINT/SIGTERM on to it, kills it after\n" +
+			"-stop-grace, and exits with its exit status.",
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		Flags:           runFlags(),
+		HideHelpCommand: true,
+		// Main maps errors to exit codes itself; cli's default would
+		// os.Exit from inside Run.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError("%v (see ts-plug --help)", err)
+		},
+		Action: func(c *cli.Context) error {
+			o, err := parseOptions(c, command)
+			if err != nil {
+				return err
+			}
+			return installers.Run(serviceSpec(o, false), func(ctx context.Context) error {
+				return run(ctx, o, version, stdout, stderr)
+			})
+		},
+		Commands: []*cli.Command{
+			{
+				Name: "install", Usage: "install ts-plug as a service that starts at boot (same flags as a run)",
+				ArgsUsage: "[-- COMMAND ARGS...]", Flags: append(runFlags(), userFlag, rootFlag),
+				OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
+				Action:       func(c *cli.Context) error { return install(c, command, stdout) },
+			},
+			{Name: "uninstall", Usage: "stop and remove the service", Flags: append(ctlFlags, rootFlag),
+				Action: func(c *cli.Context) error { return control(c, stdout, "uninstall", installers.Uninstall) }},
+			{Name: "start", Usage: "start the installed service", Flags: ctlFlags,
+				Action: func(c *cli.Context) error { return control(c, stdout, "start", installers.Start) }},
+			{Name: "stop", Usage: "stop the installed service", Flags: ctlFlags,
+				Action: func(c *cli.Context) error { return control(c, stdout, "stop", installers.Stop) }},
+			{Name: "restart", Usage: "restart the installed service", Flags: ctlFlags,
+				Action: func(c *cli.Context) error { return control(c, stdout, "restart", installers.Restart) }},
+			{Name: "status", Usage: "show the state of a running ts-plug (service or foreground)",
+				Flags: append(ctlFlags,
+					&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the instance (default: as a run with -hostname would pick)"},
+					&cli.BoolFlag{Name: "json", Usage: "print the raw JSON status"}),
+				Action: func(c *cli.Context) error { return status(c, stdout) }},
+		},
+	}
+}
+
+// serviceSpec is the OS service that runs ts-plug with o.
+func serviceSpec(o options, user bool) installers.Spec {
+	what := "plugs "
+	if len(o.command) > 0 {
+		what += filepath.Base(o.command[0]) + " "
+	}
+	return installers.Spec{
+		Name:        serviceName(o.hostname),
+		DisplayName: serviceName(o.hostname),
+		Description: "ts-plug: " + what + "into the tailnet as device " + o.hostname,
+		User:        user,
+		StopTimeout: max(o.stopGrace, o.shutdownGrace) + installers.DefaultStopTimeout,
+	}
+}
+
+func install(c *cli.Context, command []string, stdout io.Writer) error {
+	o, err := parseOptions(c, command)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return fmt.Errorf("creating state directory: %w", err)
+	}
+	if len(o.command) > 0 {
+		// The service manager starts ts-plug elsewhere, with another
+		// PATH: pin the command to the program found now.
+		p, err := exec.LookPath(o.command[0])
+		if err != nil {
+			return usageError("install: COMMAND %q: %v", o.command[0], err)
+		}
+		if p, err = filepath.Abs(p); err != nil {
+			return usageError("install: COMMAND %q: %v", o.command[0], err)
+		}
+		o.command = append([]string{p}, o.command[1:]...)
+	}
+	args := serviceArgs(c, o)
+	// A literal auth key would sit in a world-readable unit file; keep it
+	// in the state dir instead and point the service at it.
+	if k := o.authKeyFlag; k != "" && !strings.HasPrefix(k, "file:") {
+		p := filepath.Join(o.dir, "authkey")
+		if err := os.WriteFile(p, []byte(k+"\n"), 0o600); err != nil {
+			return fmt.Errorf("saving auth key: %w", err)
+		}
+		args = replaceFlag(args, "authkey", "file:"+p)
+	}
+	spec := serviceSpec(o, c.Bool("user"))
+	spec.Arguments = args
+	spec.Root = c.String("root")
+	if err := installers.Install(spec); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "installed service %s: ts-plug %s\n", spec.Name, strings.Join(args, " "))
+	if spec.Root != "" {
+		p, _ := installers.UnitPath(spec)
+		fmt.Fprintf(stdout, "wrote %s (not started: --root)\n", p)
+		return nil
+	}
+	for _, n := range installers.InstallNotes(spec) {
+		fmt.Fprintln(stdout, n)
+	}
+	if err := installers.Start(spec); err != nil {
+		return fmt.Errorf("installed, but starting failed: %w", err)
+	}
+	user := ""
+	if c.Bool("user") {
+		user = " --user"
+	}
+	fmt.Fprintf(stdout, "started. Next: `ts-plug status -hostname %s%s` shows the login URL or approval step; then the tailnet reaches it at http://%s\n",
+		o.hostname, user, o.hostname)
+	return nil
+}
+
+// serviceArgs rebuilds the run flags the user gave, with the state dir
+// made absolute, and the command after "--", for the service manager.
+func serviceArgs(c *cli.Context, o options) []string {
+	args := []string{"-dir", o.dir}
+	for _, f := range runFlags() {
+		name := f.Names()[0]
+		if name == "dir" || !c.IsSet(name) {
+			continue
+		}
+		switch f.(type) {
+		case *cli.BoolFlag:
+			if c.Bool(name) {
+				args = append(args, "-"+name)
+			}
+		case *cli.StringSliceFlag:
+			for _, v := range c.StringSlice(name) {
+				args = append(args, "-"+name, v)
+			}
+		case *cli.DurationFlag:
+			args = append(args, "-"+name, c.Duration(name).String())
+		default:
+			args = append(args, "-"+name, c.String(name))
+		}
+	}
+	if len(o.command) > 0 {
+		args = append(append(args, "--"), o.command...)
+	}
+	return args
+}
+
+func replaceFlag(args []string, name, value string) []string {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--" {
+			break
+		}
+		if args[i] == "-"+name {
+			args[i+1] = value
+		}
+	}
+	return args
+}
+
+func control(c *cli.Context, stdout io.Writer, verb string, f func(installers.Spec) error) error {
+	if c.NArg() > 0 {
+		return usageError("%s takes no arguments", verb)
+	}
+	hostname := c.String("hostname")
+	if err := checkHostname(hostname); err != nil {
+		return usageError("%s: %v", verb, err)
+	}
+	spec := installers.Spec{Name: serviceName(hostname), User: c.Bool("user")}
+	if c.IsSet("root") {
+		spec.Root = c.String("root")
+	}
+	if err := f(spec); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ts-plug: %s %s done\n", verb, spec.Name)
+	return nil
+}
+
+func status(c *cli.Context, stdout io.Writer) error {
+	hostname := c.String("hostname")
+	dir := c.String("dir")
+	if dir == "" {
+		if err := checkHostname(hostname); err != nil {
+			return usageError("status: %v (or give -dir)", err)
+		}
+		d, err := defaultDir(hostname)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		dir = d
+	}
+	svc, svcErr := "", errors.New("no service name")
+	if hostname != "" {
+		svc, svcErr = installers.Status(installers.Spec{Name: serviceName(hostname), User: c.Bool("user")})
+	}
+	raw, err := tunnel.FetchStatus(c.Context, filepath.Join(dir, tunnel.StatusSocketName))
+	if err != nil {
+		if svcErr == nil && svc != "" && svc != installers.StatusNotInstalled {
+			fmt.Fprintf(stdout, "service: %s\n", svc)
+		}
+		return cli.Exit(fmt.Sprintf("ts-plug is not running with state dir %s (pass -dir if it uses another)", dir), 1)
+	}
+	if c.Bool("json") {
+		stdout.Write(raw)
+		return nil
+	}
+	var r statusReport
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return fmt.Errorf("reading status: %w", err)
+	}
+	if svcErr == nil && svc != installers.StatusNotInstalled {
+		fmt.Fprintf(stdout, "service:     %s\n", svc)
+	}
+	fmt.Fprintf(stdout, "state:       %s\n", r.Phase)
+	fmt.Fprintf(stdout, "             %s\n", r.State.Message())
+	fmt.Fprintf(stdout, "device:      %s\n", orNone(r.DNSName, r.Hostname))
+	fmt.Fprintf(stdout, "tailnet IPs: %s\n", orNone(strings.Join(r.IPs, ", "), ""))
+	if r.AuthURL != "" {
+		fmt.Fprintf(stdout, "login URL:   %s\n", r.AuthURL)
+	}
+	for _, s := range r.Serving {
+		fmt.Fprintf(stdout, "serving:     %s\n", s)
+	}
+	ready := "no answer yet"
+	if r.UpstreamReady {
+		ready = "answering"
+	}
+	fmt.Fprintf(stdout, "local:       %s\n", ready)
+	if r.Command != "" {
+		fmt.Fprintf(stdout, "command:     %s (pid %d)\n", r.Command, r.CommandPID)
+	}
+	fmt.Fprintf(stdout, "served:      %d requests, %d bytes in, %d bytes out, %d TCP connections\n",
+		r.Served.Requests, r.Served.BytesIn, r.Served.BytesOut, r.Served.TCPConns)
+	fmt.Fprintf(stdout, "running:     pid %d since %s (ts-plug %s)\n", r.PID, r.Started, r.Version)
+	return nil
+}
+
+func orNone(s, alt string) string {
+	if s != "" {
+		return s
+	}
+	if alt != "" {
+		return alt
+	}
+	return "-"
+}
