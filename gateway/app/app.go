@@ -3,15 +3,14 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/tunnel"
 	"github.com/urfave/cli/v2"
 )
 
@@ -19,18 +18,7 @@ import (
 // 1 runtime failure (or an invalid config), 2 bad usage.
 func Main(args []string, version string, stdout, stderr io.Writer) int {
 	err := newApp(version, stdout, stderr).Run(args)
-	if err == nil {
-		return 0
-	}
-	var ec cli.ExitCoder
-	if errors.As(err, &ec) {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(stderr, msg)
-		}
-		return ec.ExitCode()
-	}
-	fmt.Fprintf(stderr, "aperture: %v\n", err)
-	return 1
+	return tunnel.ExitStatus("aperture", err, stderr)
 }
 
 func usageError(format string, args ...any) error {
@@ -121,15 +109,11 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 	if o.hostname == "" {
 		return o, usageError("--hostname must not be empty")
 	}
-	if t := c.String("advertise-tags"); t != "" {
-		for _, tag := range strings.Split(t, ",") {
-			tag = strings.TrimSpace(tag)
-			if !strings.HasPrefix(tag, "tag:") || len(tag) == 4 {
-				return o, usageError("--advertise-tags: %q is not a tag (tags look like tag:name)", tag)
-			}
-			o.tags = append(o.tags, tag)
-		}
+	tags, err := tunnel.ParseTags(c.String("advertise-tags"))
+	if err != nil {
+		return o, usageError("--advertise-tags: %v", err)
 	}
+	o.tags = tags
 	o.stateDir = c.String("state-dir")
 	if o.stateDir == "" {
 		base, err := os.UserConfigDir()

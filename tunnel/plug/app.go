@@ -23,18 +23,7 @@ func Main(args []string, version string, stdout, stderr io.Writer) int {
 	flags, command := splitCommand(args)
 	app := newApp(version, command, stdout, stderr)
 	err := app.Run(flags)
-	if err == nil {
-		return 0
-	}
-	var ec cli.ExitCoder
-	if errors.As(err, &ec) {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(stderr, msg)
-		}
-		return ec.ExitCode()
-	}
-	fmt.Fprintf(stderr, "ts-plug: %v\n", err)
-	return 1
+	return tunnel.ExitStatus("ts-plug", err, stderr)
 }
 
 // splitCommand cuts args at the first "--": what follows is COMMAND ARGS,
@@ -145,15 +134,11 @@ func install(c *cli.Context, command []string, stdout io.Writer) error {
 		o.command = append([]string{p}, o.command[1:]...)
 	}
 	args := serviceArgs(c, o)
-	// A literal auth key would sit in a world-readable unit file; keep it
-	// in the state dir instead and point the service at it.
-	if k := o.authKeyFlag; k != "" && !strings.HasPrefix(k, "file:") {
-		p := filepath.Join(o.dir, "authkey")
-		if err := os.WriteFile(p, []byte(k+"\n"), 0o600); err != nil {
-			return fmt.Errorf("saving auth key: %w", err)
-		}
-		args = replaceFlag(args, "authkey", "file:"+p)
+	keyArg, err := tunnel.ServiceAuthKey(o.dir, o.authKeyFlag)
+	if err != nil {
+		return err
 	}
+	args = tunnel.ReplaceFlag(args, "authkey", keyArg)
 	spec := serviceSpec(o, c.Bool("user"))
 	spec.Arguments = args
 	spec.Root = c.String("root")
@@ -207,18 +192,6 @@ func serviceArgs(c *cli.Context, o options) []string {
 	}
 	if len(o.command) > 0 {
 		args = append(append(args, "--"), o.command...)
-	}
-	return args
-}
-
-func replaceFlag(args []string, name, value string) []string {
-	for i := 0; i+1 < len(args); i++ {
-		if args[i] == "--" {
-			break
-		}
-		if args[i] == "-"+name {
-			args[i+1] = value
-		}
 	}
 	return args
 }

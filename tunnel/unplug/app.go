@@ -3,7 +3,6 @@ package unplug
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,18 +19,7 @@ import (
 func Main(args []string, version string, stdout, stderr io.Writer) int {
 	app := newApp(version, stdout, stderr)
 	err := app.Run(args)
-	if err == nil {
-		return 0
-	}
-	var ec cli.ExitCoder
-	if errors.As(err, &ec) {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(stderr, msg)
-		}
-		return ec.ExitCode()
-	}
-	fmt.Fprintf(stderr, "ts-unplug: %v\n", err)
-	return 1
+	return tunnel.ExitStatus("ts-unplug", err, stderr)
 }
 
 func newApp(version string, stdout, stderr io.Writer) *cli.App {
@@ -113,15 +101,11 @@ func install(c *cli.Context, stdout io.Writer) error {
 		return fmt.Errorf("creating state directory: %w", err)
 	}
 	args := serviceArgs(c, o)
-	// A literal auth key would sit in a world-readable unit file; keep it
-	// in the state dir instead and point the service at it.
-	if k := o.authKeyFlag; k != "" && !strings.HasPrefix(k, "file:") {
-		p := filepath.Join(o.dir, "authkey")
-		if err := os.WriteFile(p, []byte(k+"\n"), 0o600); err != nil {
-			return fmt.Errorf("saving auth key: %w", err)
-		}
-		args = replaceFlag(args, "authkey", "file:"+p)
+	keyArg, err := tunnel.ServiceAuthKey(o.dir, o.authKeyFlag)
+	if err != nil {
+		return err
 	}
+	args = tunnel.ReplaceFlag(args, "authkey", keyArg)
 	spec := serviceSpec(o, c.Bool("user"))
 	spec.Arguments = args
 	spec.Root = c.String("root")
@@ -178,15 +162,6 @@ func serviceArgs(c *cli.Context, o options) []string {
 		}
 	}
 	return append(args, o.target.String())
-}
-
-func replaceFlag(args []string, name, value string) []string {
-	for i := 0; i+1 < len(args); i++ {
-		if args[i] == "-"+name {
-			args[i+1] = value
-		}
-	}
-	return args
 }
 
 func control(c *cli.Context, stdout io.Writer, verb string, f func(installers.Spec) error) error {

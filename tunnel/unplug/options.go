@@ -154,15 +154,11 @@ func parseOptions(c *cli.Context, needTarget bool) (options, error) {
 	o.controlURL = c.String("control-url")
 	o.authKeyFlag = c.String("authkey")
 	o.ephemeral = c.Bool("ephemeral")
-	if t := c.String("advertise-tags"); t != "" {
-		for _, tag := range strings.Split(t, ",") {
-			tag = strings.TrimSpace(tag)
-			if !strings.HasPrefix(tag, "tag:") || len(tag) == 4 {
-				return o, usageError("-advertise-tags: %q is not a tag (tags look like tag:name)", tag)
-			}
-			o.tags = append(o.tags, tag)
-		}
+	tags, err := tunnel.ParseTags(c.String("advertise-tags"))
+	if err != nil {
+		return o, usageError("-advertise-tags: %v", err)
 	}
+	o.tags = tags
 	o.verbose = c.Bool("verbose")
 	o.allowOrigins = c.StringSlice("allow-origin")
 	o.allowHosts = c.StringSlice("allow-host")

@@ -1,0 +1,73 @@
+package tunnel
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// ExitStatus turns the error of a command's cli.App.Run into its exit
+// status, printing the error: an exit-coded error (usage errors are 2)
+// keeps its code, anything else is a runtime failure, 1. The apps set
+// ExitErrHandler to a no-op so that cli never exits the process itself.
+func ExitStatus(prog string, err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+	return 1
+}
+
+// ParseTags reads an -advertise-tags value ("tag:a,tag:b"). The error
+// names the bad tag, for a usage error.
+func ParseTags(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var tags []string
+	for _, tag := range strings.Split(s, ",") {
+		tag = strings.TrimSpace(tag)
+		if !strings.HasPrefix(tag, "tag:") || len(tag) == len("tag:") {
+			return nil, fmt.Errorf("%q is not a tag (tags look like tag:name)", tag)
+		}
+		tags = append(tags, tag)
+	}
+	return tags, nil
+}
+
+// ServiceAuthKey keeps a literal auth key out of a service's unit file,
+// which is world-readable: it saves the key as <dir>/authkey (0600) and
+// returns the -authkey value that reads it back. A "file:" or empty flag
+// is returned as is.
+func ServiceAuthKey(dir, flag string) (string, error) {
+	if flag == "" || strings.HasPrefix(flag, "file:") {
+		return flag, nil
+	}
+	p := filepath.Join(dir, "authkey")
+	if err := os.WriteFile(p, []byte(flag+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("saving auth key: %w", err)
+	}
+	return "file:" + p, nil
+}
+
+// ReplaceFlag sets the value following every "-name" in args.
+func ReplaceFlag(args []string, name, value string) []string {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-"+name {
+			args[i+1] = value
+		}
+	}
+	return args
+}
