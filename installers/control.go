@@ -3,6 +3,7 @@ package installers
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -318,4 +319,27 @@ func kardianosConfig(s Spec, m manager, install bool) (*service.Config, error) {
 // (which could come from an argument) is emitted through an action.
 func templateLiteral(text string) string {
 	return strings.ReplaceAll(text, "{{", `{{"{{"}}`)
+}
+
+// InstallAndStart installs spec and starts it, telling the user on out
+// what it did and what to check (journal command, lingering for user
+// services). With spec.Root set it only writes the file. prog names the
+// program in the messages.
+func InstallAndStart(spec Spec, prog string, out io.Writer) (started bool, err error) {
+	if err := Install(spec); err != nil {
+		return false, err
+	}
+	fmt.Fprintf(out, "installed service %s: %s %s\n", spec.Name, prog, strings.Join(spec.Arguments, " "))
+	if spec.Root != "" {
+		p, _ := UnitPath(spec)
+		fmt.Fprintf(out, "wrote %s (not started: --root)\n", p)
+		return false, nil
+	}
+	for _, n := range InstallNotes(spec) {
+		fmt.Fprintln(out, n)
+	}
+	if err := Start(spec); err != nil {
+		return false, fmt.Errorf("installed, but starting failed: %w", err)
+	}
+	return true, nil
 }

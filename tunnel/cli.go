@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -67,6 +68,36 @@ func ReplaceFlag(args []string, name, value string) []string {
 	for i := 0; i+1 < len(args); i++ {
 		if args[i] == "-"+name {
 			args[i+1] = value
+		}
+	}
+	return args
+}
+
+// FlagArgs rebuilds, as "-name value" arguments, the flags of flags that
+// were set on the command line (except skip), so that a service runs with
+// exactly what the user gave to install.
+func FlagArgs(c *cli.Context, flags []cli.Flag, skip ...string) []string {
+	var args []string
+	for _, f := range flags {
+		name := f.Names()[0]
+		if !c.IsSet(name) || slices.Contains(skip, name) {
+			continue
+		}
+		switch f.(type) {
+		case *cli.BoolFlag:
+			if c.Bool(name) {
+				args = append(args, "-"+name)
+			}
+		case *cli.StringSliceFlag:
+			for _, v := range c.StringSlice(name) {
+				args = append(args, "-"+name, v)
+			}
+		case *cli.IntFlag:
+			args = append(args, "-"+name, fmt.Sprint(c.Int(name)))
+		case *cli.DurationFlag:
+			args = append(args, "-"+name, c.Duration(name).String())
+		default:
+			args = append(args, "-"+name, c.String(name))
 		}
 	}
 	return args

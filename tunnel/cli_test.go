@@ -53,3 +53,20 @@ func TestServiceAuthKey(t *testing.T) {
 		t.Errorf("ReplaceFlag = %q", got)
 	}
 }
+
+func TestFlagArgs(t *testing.T) {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "dir"}, &cli.IntFlag{Name: "port", Value: 9996}, &cli.BoolFlag{Name: "ephemeral"},
+		&cli.StringSliceFlag{Name: "allow-origin"}, &cli.DurationFlag{Name: "grace"}, &cli.StringFlag{Name: "hostname"},
+	}
+	var got []string
+	app := &cli.App{Flags: flags, Action: func(c *cli.Context) error {
+		got = FlagArgs(c, flags, "dir")
+		return nil
+	}}
+	app.Run([]string{"x", "-dir", "/d", "-port", "1", "-ephemeral", "-allow-origin", "a", "-allow-origin", "b", "-grace", "90s"})
+	want := "-port 1 -ephemeral -allow-origin a -allow-origin b -grace 1m30s"
+	if strings.Join(got, " ") != want {
+		t.Errorf("FlagArgs = %q, want %q (defaults and skipped flags left out)", strings.Join(got, " "), want)
+	}
+}

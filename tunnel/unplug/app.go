@@ -109,20 +109,8 @@ func install(c *cli.Context, stdout io.Writer) error {
 	spec := serviceSpec(o, c.Bool("user"))
 	spec.Arguments = args
 	spec.Root = c.String("root")
-	if err := installers.Install(spec); err != nil {
+	if started, err := installers.InstallAndStart(spec, "ts-unplug", stdout); err != nil || !started {
 		return err
-	}
-	fmt.Fprintf(stdout, "installed service %s: ts-unplug %s\n", spec.Name, strings.Join(args, " "))
-	if spec.Root != "" {
-		p, _ := installers.UnitPath(spec)
-		fmt.Fprintf(stdout, "wrote %s (not started: --root)\n", p)
-		return nil
-	}
-	for _, n := range installers.InstallNotes(spec) {
-		fmt.Fprintln(stdout, n)
-	}
-	if err := installers.Start(spec); err != nil {
-		return fmt.Errorf("installed, but starting failed: %w", err)
 	}
 	fmt.Fprintf(stdout, "started. Next: `ts-unplug status%s` shows the login URL or approval step; then use http://%s\n", userFlag(c), o.listen)
 	return nil
@@ -138,29 +126,7 @@ func userFlag(c *cli.Context) string {
 // serviceArgs rebuilds the run flags the user gave, with the state dir
 // made absolute, for the service manager to pass.
 func serviceArgs(c *cli.Context, o options) []string {
-	args := []string{"-dir", o.dir}
-	for _, f := range runFlags() {
-		name := f.Names()[0]
-		if name == "dir" || !c.IsSet(name) {
-			continue
-		}
-		switch f.(type) {
-		case *cli.BoolFlag:
-			if c.Bool(name) {
-				args = append(args, "-"+name)
-			}
-		case *cli.StringSliceFlag:
-			for _, v := range c.StringSlice(name) {
-				args = append(args, "-"+name, v)
-			}
-		case *cli.IntFlag:
-			args = append(args, "-"+name, fmt.Sprint(c.Int(name)))
-		case *cli.DurationFlag:
-			args = append(args, "-"+name, c.Duration(name).String())
-		default:
-			args = append(args, "-"+name, c.String(name))
-		}
-	}
+	args := append([]string{"-dir", o.dir}, tunnel.FlagArgs(c, runFlags(), "dir")...)
 	return append(args, o.target.String())
 }
 
