@@ -178,11 +178,19 @@ func (s *Server) serveQuotas(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"quotas": []any{}})
 		return
 	}
-	var views []quotas.BalanceView
+	// Everyone sees their own buckets, used yet or not; admins also see
+	// every bucket in use (unless ?mine=1).
+	views := s.opts.Quotas.Lookup(callerRefs(c))
 	if c.isAdmin() && r.URL.Query().Get("mine") == "" {
-		views = s.opts.Quotas.Balances(nil)
-	} else {
-		views = s.opts.Quotas.Lookup(callerRefs(c))
+		seen := make(map[string]bool, len(views))
+		for _, v := range views {
+			seen[v.Bucket] = true
+		}
+		for _, v := range s.opts.Quotas.Balances(nil) {
+			if !seen[v.Bucket] {
+				views = append(views, v)
+			}
+		}
 	}
 	if views == nil {
 		views = []quotas.BalanceView{}
