@@ -122,7 +122,7 @@ func TestClientDisconnectCancelsUpstream(t *testing.T) {
 
 type brokenLedger struct{ recordingSink }
 
-func (brokenLedger) Healthy() error { return errors.New("disk I/O error") }
+func (*brokenLedger) Healthy() error { return errors.New("disk I/O error") }
 
 func TestUnhealthyLedgerRefusesMeteredRequests(t *testing.T) {
 	hit := false
