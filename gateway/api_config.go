@@ -72,8 +72,8 @@ func (s *Server) adminFor(w http.ResponseWriter, r *http.Request) (*caller, bool
 	return c, true
 }
 
-// checkMutation refuses config changes a browser could be tricked into
-// making: they must be JSON, carry CSRFHeader and, when a browser says
+// checkMutation refuses changes (config saves, quota refills) a browser
+// could be tricked into making: they must be JSON, carry CSRFHeader and, when a browser says
 // where they come from, come from the gateway's own pages (whatever CORS
 // grants allow elsewhere).
 func checkMutation(w http.ResponseWriter, r *http.Request) bool {
@@ -81,9 +81,9 @@ func checkMutation(w http.ResponseWriter, r *http.Request) bool {
 	case !isJSON(r):
 		apis.WriteError(w, "", http.StatusUnsupportedMediaType, apis.KindInvalidRequest, "send Content-Type: application/json")
 	case r.Header.Get(CSRFHeader) == "":
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "send the "+CSRFHeader+": 1 header with config changes")
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "send the "+CSRFHeader+": 1 header with changes")
 	case r.Header.Get("Origin") != "" && !sameHost(r.Header.Get("Origin"), r):
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "config changes are accepted from the gateway's own pages only")
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "changes are accepted from the gateway's own pages only")
 	default:
 		return true
 	}

@@ -198,8 +198,8 @@ func (s *Server) serveQuotas(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"quotas": views})
 }
 
-// serveRefill adds funds to a bucket (admins). Mutations take JSON only,
-// which a cross-site HTML form cannot send without a CORS preflight.
+// serveRefill adds funds to a bucket (admins). Like config changes it
+// must be JSON with the CSRF header, from the gateway's own pages.
 func (s *Server) serveRefill(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.callerFor(w, r)
 	if !ok {
@@ -209,8 +209,7 @@ func (s *Server) serveRefill(w http.ResponseWriter, r *http.Request) {
 		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "refilling quotas needs the admin role")
 		return
 	}
-	if !isJSON(r) {
-		apis.WriteError(w, "", http.StatusUnsupportedMediaType, apis.KindInvalidRequest, "send Content-Type: application/json")
+	if !checkMutation(w, r) {
 		return
 	}
 	if s.opts.Quotas == nil {

@@ -156,12 +156,17 @@ func TestQuotaAPIs(t *testing.T) {
 		status      int
 	}{
 		{`{"bucket":"daily:(loopback)","amount":"$0.25"}`, "text/plain", 415},
+		{`{"bucket":"daily:(loopback)","amount":"$0.25"}`, "application/json; no-csrf", 403},
 		{`{"bucket":"daily:(loopback)","amount":"-$1"}`, "application/json", 400},
 		{`{"bucket":"nope","amount":"$1"}`, "application/json", 404},
 		{`{"bucket":"daily:(loopback)","amount":"$0.25"}`, "application/json", 200},
 	} {
 		req, _ := http.NewRequest("POST", base+"/api/quotas/refill", strings.NewReader(tc.body))
-		req.Header.Set("Content-Type", tc.ctype)
+		ctype, noCSRF := strings.CutSuffix(tc.ctype, "; no-csrf")
+		req.Header.Set("Content-Type", ctype)
+		if !noCSRF {
+			req.Header.Set(CSRFHeader, "1")
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
