@@ -189,7 +189,13 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	ext := usage.NewExtractor(api, stream)
 	rec.Capture.ResponseHeaders = apis.RedactHeaders(h)
 	respBody := &capBuffer{max: MaxCaptureBytes}
-	var out io.Writer = &flushWriter{w: w, rc: http.NewResponseController(w)}
+	// Streams are flushed on every read so each event goes out at once;
+	// a plain JSON answer is written as it comes and flushed at the end,
+	// saving a write per request.
+	var out io.Writer = w
+	if stream || strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		out = &flushWriter{w: w, rc: http.NewResponseController(w)}
+	}
 	var filter *usage.UsageChunkFilter
 	if hideUsage && res.StatusCode < 300 {
 		filter = usage.NewUsageChunkFilter(out)
