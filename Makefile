@@ -39,6 +39,7 @@ test-short:
 # Built, then run directly (not `go run`, which turns the demo's clean
 # exit on Ctrl-C into status 1).
 demo:
+	@echo "building the demo (the first build compiles tailscale.com: a minute or two)..."
 	@$(GO) build -o $(BUILD)/demo ./internal/demo
 	@$(BUILD)/demo $(DEMO_ARGS)
 
