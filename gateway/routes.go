@@ -92,10 +92,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
+// modelEntry is one model in the listing. It carries both OpenAI's fields
+// (object, created, owned_by) and Anthropic's (type, display_name,
+// created_at), so either SDK's models.list parses it.
 type modelEntry struct {
 	ID                 string       `json:"id"`
 	Object             string       `json:"object"`
 	Created            int64        `json:"created"`
+	Type               string       `json:"type"`
+	DisplayName        string       `json:"display_name"`
+	CreatedAt          string       `json:"created_at"`
 	OwnedBy            string       `json:"owned_by"`
 	Provider           string       `json:"provider"`
 	ProviderName       string       `json:"provider_name,omitempty"`
@@ -121,7 +127,8 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
 	}
 	data := []modelEntry{}
 	for _, m := range routing.Models(c.cfg(), c.access) {
-		e := modelEntry{ID: m.ID, Object: "model", OwnedBy: m.ProviderID, Provider: m.ProviderID,
+		e := modelEntry{ID: m.ID, Object: "model", Type: "model", DisplayName: m.ID, CreatedAt: "1970-01-01T00:00:00Z",
+			OwnedBy: m.ProviderID, Provider: m.ProviderID,
 			ProviderName: m.Provider.DisplayName(), SupportedEndpoints: m.Endpoints()}
 		if q, ok := c.rc.prices.Resolve(m.ProviderID, m.ID); ok {
 			p := &pricingJSON{Basis: q.Basis}
@@ -133,7 +140,11 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
 		}
 		data = append(data, e)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	list := map[string]any{"object": "list", "data": data, "has_more": false, "first_id": nil, "last_id": nil}
+	if len(data) > 0 {
+		list["first_id"], list["last_id"] = data[0].ID, data[len(data)-1].ID
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 // serveWhoAmI tells callers who the gateway thinks they are.

@@ -398,3 +398,23 @@ func post(t *testing.T, url, body string) (*http.Response, string) {
 	res.Body.Close()
 	return res, string(b)
 }
+
+// Both SDKs' model listings parse the gateway's /v1/models.
+func TestModelListsParseInBothSDKs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	fake := fakellm.New()
+	fakeURL, _ := fake.Start()
+	defer fake.Close()
+	_, base := localGateway(t, filepath.Join(t.TempDir(), "aperture"), fakeURL)
+	oai := openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey("-"), option.WithMaxRetries(0))
+	page, err := oai.Models.List(ctx)
+	if err != nil || len(page.Data) != 1 || page.Data[0].ID != "claude-sonnet-4-5" {
+		t.Errorf("openai models.list: %+v %v", page, err)
+	}
+	ant := anthropic.NewClient(aoption.WithBaseURL(base+"/"), aoption.WithAPIKey("-"), aoption.WithMaxRetries(0))
+	apage, err := ant.Models.List(ctx, anthropic.ModelListParams{})
+	if err != nil || len(apage.Data) != 1 || apage.Data[0].ID != "claude-sonnet-4-5" {
+		t.Errorf("anthropic models.list: %+v %v", apage, err)
+	}
+}
