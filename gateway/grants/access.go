@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"slices"
+	"sync"
 	"strings"
 
 	"github.com/tsplug/ts-plug/gateway/config"
@@ -42,6 +43,10 @@ type Access struct {
 	// Warnings lists problems with capability objects that came from the
 	// tailnet policy, which were applied as far as they could be parsed.
 	Warnings []string
+	// scopes memoizes ForModel by model FQN: the gateway keeps an Access
+	// per identity and config, and asks for the same models again and
+	// again. Callers must not modify a returned Scope.
+	scopes sync.Map
 }
 
 // Evaluate collects the capabilities of every grant in cfg (grants and
@@ -188,10 +193,19 @@ type Scope struct {
 // by several capabilities appears once with the union of its events and
 // send fields.
 func (a *Access) ForModel(fqn string) Scope {
-	var s Scope
 	if a == nil {
-		return s
+		return Scope{}
 	}
+	if s, ok := a.scopes.Load(fqn); ok {
+		return s.(Scope)
+	}
+	s := a.forModel(fqn)
+	a.scopes.Store(fqn, s)
+	return s
+}
+
+func (a *Access) forModel(fqn string) Scope {
+	var s Scope
 	for _, c := range a.caps {
 		if !c.Floating() && !modelsMatch(c.Models, fqn) {
 			continue
