@@ -5,8 +5,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"slices"
-	"sync"
 	"strings"
+	"sync"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/identity"
