@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"net/http/httputil"
 
 	"github.com/tsplug/ts-plug/tunnel"
@@ -66,7 +67,33 @@ func (h *identify) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	tunnel.SetIdentityHeaders(r.Header, c, h.prefixes)
+	dropConnectionTokens(r.Header, "tailscale-")
 	h.next.ServeHTTP(w, r)
+}
+
+// dropConnectionTokens removes from the Connection header every token that
+// starts with prefix. The reverse proxy deletes each header the client
+// names there (hop-by-hop), which would let a caller delete the identity
+// headers set above, such as the Funnel marker. Other tokens (Upgrade for
+// WebSockets) are kept.
+func dropConnectionTokens(h http.Header, prefix string) {
+	vs := h.Values("Connection")
+	if len(vs) == 0 {
+		return
+	}
+	var keep []string
+	for _, v := range vs {
+		for _, tok := range strings.Split(v, ",") {
+			tok = strings.TrimSpace(tok)
+			if tok != "" && !strings.HasPrefix(strings.ToLower(tok), prefix) {
+				keep = append(keep, tok)
+			}
+		}
+	}
+	h.Del("Connection")
+	if len(keep) > 0 {
+		h.Set("Connection", strings.Join(keep, ", "))
+	}
 }
 
 type funnelKey struct{}

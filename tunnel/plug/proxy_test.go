@@ -259,3 +259,26 @@ func TestWaitAnswer(t *testing.T) {
 		})
 	}
 }
+
+// A caller cannot make the proxy delete its identity headers by naming
+// them in Connection (hop-by-hop headers are removed after they are set).
+func TestConnectionHeaderCannotStripIdentity(t *testing.T) {
+	var got http.Header
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer up.Close()
+	whois := func(context.Context, string) (*apitype.WhoIsResponse, error) {
+		return &apitype.WhoIsResponse{Node: &tailcfg.Node{Name: "n."}, UserProfile: &tailcfg.UserProfile{LoginName: "amy@example.com"}}, nil
+	}
+	front := httptest.NewServer(testHandler(localTarget(t, up), whois, nil))
+	defer front.Close()
+	req, _ := http.NewRequest("GET", front.URL+"/", nil)
+	req.Header.Set("Connection", "keep-alive, Tailscale-User-Login, tailscale-node-name")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got.Get("Tailscale-User-Login") != "amy@example.com" || got.Get("Tailscale-Node-Name") != "n" {
+		t.Errorf("identity headers stripped via Connection: %v", got)
+	}
+}
