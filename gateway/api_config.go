@@ -396,8 +396,18 @@ func unmaskSecrets(text, cur []byte) ([]byte, []config.Diagnostic) {
 		}
 	}
 	var diags []config.Diagnostic
+	oldURLs, newURLs := providerBaseURLs(cur), providerBaseURLs(text)
 	out := spliceSecrets(text, findSecrets(&root), func(s secretSite) (string, bool) {
 		if !strings.HasSuffix(s.value, maskSuffix) {
+			return "", false
+		}
+		// A stored key goes back only to the upstream it was given for:
+		// otherwise whoever can save the config could point the provider
+		// at their own server and receive the key with the next request.
+		if id, ok := providerOfSecret(s.path); ok && oldURLs[id] != newURLs[id] {
+			line, col := offsetPosition(text, s.start)
+			diags = append(diags, config.Diagnostic{Severity: config.Error, Line: line, Column: col, Path: s.path,
+				Message: "this provider's baseurl changed, so its stored key is not reused; enter the key again (or env:NAME / file:PATH)"})
 			return "", false
 		}
 		if old, ok := byPath[s.path]; ok && maskValue(old) == s.value {
@@ -419,4 +429,37 @@ func offsetPosition(src []byte, off int) (line, col int) {
 	off = min(off, len(src))
 	line = 1 + bytes.Count(src[:off], []byte("\n"))
 	return line, off - bytes.LastIndexByte(src[:off], '\n')
+}
+
+// providerBaseURLs maps provider IDs to their baseurl in a config text
+// (best effort: an unparsable text yields none).
+func providerBaseURLs(text []byte) map[string]string {
+	std, err := hujson.Standardize(bytes.Clone(text))
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		Providers map[string]struct {
+			BaseURL string `json:"baseurl"`
+		} `json:"providers"`
+	}
+	if json.Unmarshal(std, &doc) != nil {
+		return nil
+	}
+	out := make(map[string]string, len(doc.Providers))
+	for id, p := range doc.Providers {
+		out[id] = p.BaseURL
+	}
+	return out
+}
+
+// providerOfSecret returns the provider ID of a "providers.<id>.apikey"
+// secret path.
+func providerOfSecret(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "providers.")
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, ".apikey")
+	return id, ok
 }

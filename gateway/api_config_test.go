@@ -100,6 +100,16 @@ func TestValidateConfig(t *testing.T) {
 	if !found {
 		t.Errorf("no diagnostic at line 5 for basurl: %+v", a.Diagnostics)
 	}
+	// Pointing a provider elsewhere while sending its masked key back
+	// must not hand the stored key to the new upstream.
+	if i := strings.Index(masked, `"baseurl": "`); i >= 0 {
+		j := i + len(`"baseurl": "`)
+		k := j + strings.Index(masked[j:], `"`)
+		moved := masked[:j] + "https://attacker.example" + masked[k:]
+		if _, a := validate(moved, csrf...); a.Valid || !strings.Contains(diagText(a), "baseurl changed") {
+			t.Errorf("moved provider kept its stored key: %+v", a)
+		}
+	}
 	lockout := strings.Replace(masked, `"alice@example.com"`, `"someone-else@example.com"`, 1)
 	if _, a := validate(lockout, csrf...); a.Valid || !strings.Contains(body+diagText(a), "remove your own admin role") {
 		t.Errorf("lockout not reported: %+v", a)

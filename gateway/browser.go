@@ -67,7 +67,7 @@ func sameHost(origin string, r *http.Request) bool {
 	if strings.EqualFold(host, r.Host) {
 		return true
 	}
-	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" && strings.EqualFold(host, fh) {
+	if fh := forwardedLocalHost(r); fh != "" && strings.EqualFold(host, fh) {
 		return true
 	}
 	return false

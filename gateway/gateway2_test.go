@@ -181,3 +181,49 @@ func TestQuotaAPIs(t *testing.T) {
 		}
 	}
 }
+
+func TestDNSRebindingAndLANCallersRefused(t *testing.T) {
+	gw, base := localGateway(t, http.NotFoundHandler(), anthropicOnly, Options{
+		Hostnames: func() []string { return []string{"ai", "ai.example.ts.net"} },
+	})
+	for _, tc := range []struct {
+		host string
+		want int
+	}{
+		{"", 200}, // the test server's own 127.0.0.1:port
+		{"localhost:8080", 200},
+		{"ai", 200},
+		{"AI.example.ts.net.", 200},
+		{"100.64.0.7", 200},
+		{"evil.example.com", 403},
+		{"ai.evil.example.com:80", 403},
+	} {
+		req, _ := http.NewRequest("GET", base+"/api/whoami", nil)
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.want {
+			t.Errorf("Host %q: %d, want %d", tc.host, res.StatusCode, tc.want)
+		}
+	}
+	// The tailnet handler checks Host too.
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("PUT", "http://evil.example.com/api/config", strings.NewReader("{}"))
+	gw.ServeHTTP(w, r)
+	if w.Code != 403 || !strings.Contains(w.Body.String(), "rebinding") {
+		t.Errorf("tailnet handler, foreign Host: %d %s", w.Code, w.Body)
+	}
+	// The local listener serves this machine only, whatever it is bound to.
+	w = httptest.NewRecorder()
+	r = httptest.NewRequest("GET", "http://127.0.0.1/api/whoami", nil)
+	r.RemoteAddr = "192.168.1.20:50000"
+	gw.LocalHandler().ServeHTTP(w, r)
+	if w.Code != 403 {
+		t.Errorf("LAN caller on the local listener: %d, want 403", w.Code)
+	}
+}

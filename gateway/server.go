@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/identity"
 	"github.com/tsplug/ts-plug/gateway/ledger"
@@ -31,6 +32,10 @@ type Options struct {
 	Ledger ledger.Sink
 	// Store answers ledger queries (the JSON API); nil answers 503.
 	Store Store
+	// Hostnames, if set, returns the names the gateway answers to besides
+	// IP addresses and localhost (its device name and MagicDNS names);
+	// requests with any other Host are refused (DNS rebinding).
+	Hostnames func() []string
 	// OnConfig, if set, is told of every config that goes into force.
 	OnConfig func(*config.Config)
 	// Quotas enforces spending limits; nil enforces none.
@@ -130,13 +135,26 @@ func (s *Server) Config() (*config.Config, []byte) {
 
 // ServeHTTP serves tailnet callers, identified by WhoIs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.checkHost(w, r) {
+		return
+	}
 	s.mux.ServeHTTP(w, r.WithContext(withSource(r.Context(), sourceTailnet)))
 }
 
 // LocalHandler serves the plain --listen listener, whose callers have the
-// identity "(loopback)".
+// identity "(loopback)". Only callers on this machine are served, even if
+// the listener was bound to another address: "(loopback)" means this
+// machine's user, never the LAN.
 func (s *Server) LocalHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLoopbackAddr(r.RemoteAddr) {
+			apis.WriteError(w, apis.APIFromPath(r.URL.Path), http.StatusForbidden, apis.KindPermissionDenied,
+				"the local listener serves only this machine; other callers must come over the tailnet")
+			return
+		}
+		if !s.checkHost(w, r) {
+			return
+		}
 		s.mux.ServeHTTP(w, r.WithContext(withSource(r.Context(), sourceLoopback)))
 	})
 }

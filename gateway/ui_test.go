@@ -97,7 +97,7 @@ func newDashFixture(t *testing.T) *dashFixture {
 		"100.64.0.4": tagged("tag:prom"),
 		"100.64.0.5": user("erin@example.com"),
 	}
-	gw, err := New(cfg, src, Options{WhoIs: who.whois, Ledger: l, Store: l, Quotas: qm, Logf: t.Logf,
+	gw, err := New(cfg, src, Options{WhoIs: who.whois, Hostnames: func() []string { return []string{"ai", "ai.tail-scale.ts.net"} }, Ledger: l, Store: l, Quotas: qm, Logf: t.Logf,
 		ConfigPath: path, Version: "v-dash"})
 	if err != nil {
 		t.Fatal(err)

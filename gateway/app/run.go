@@ -102,6 +102,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	gw, err := gateway.New(cfg, src, gateway.Options{
 		WhoIs: whois, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
 		ConfigPath: o.configPath,
+		Hostnames:  hostnames(o.hostname, node),
 		OnConfig:   func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
 	})
 	if err != nil {
@@ -202,4 +203,19 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	drained.Wait()
 	wg.Wait()
 	return nil
+}
+
+// hostnames lists the names the gateway answers to: its device name and,
+// once on the tailnet, its MagicDNS name and certificate domains.
+func hostnames(hostname string, node *tunnel.Node) func() []string {
+	return func() []string {
+		names := []string{hostname}
+		if node != nil {
+			if st := node.State(); st.DNSName != "" {
+				names = append(names, st.DNSName)
+			}
+			names = append(names, node.Server().CertDomains()...)
+		}
+		return names
+	}
 }

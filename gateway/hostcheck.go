@@ -1,0 +1,76 @@
+package gateway
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
+)
+
+// hostAllowed reports whether a request's Host names this gateway: an IP
+// address, localhost, or one of the gateway's own names (its tailnet
+// device name and MagicDNS names). Anything else is a name that merely
+// resolves here: DNS rebinding, where a web page on a hostile domain that
+// resolves to the gateway would otherwise count as the gateway's own
+// origin and use the caller's identity, admin role included.
+func (s *Server) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "" || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	if s.opts.Hostnames != nil {
+		for _, n := range s.opts.Hostnames() {
+			if strings.EqualFold(strings.TrimSuffix(n, "."), host) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkHost answers 403 for a request whose Host is not the gateway's.
+func (s *Server) checkHost(w http.ResponseWriter, r *http.Request) bool {
+	if s.hostAllowed(r.Host) {
+		return true
+	}
+	apis.WriteError(w, apis.APIFromPath(r.URL.Path), http.StatusForbidden, apis.KindPermissionDenied,
+		"refused: Host "+r.Host+" is not this gateway's name (possible DNS rebinding); use its tailnet name or IP address")
+	return false
+}
+
+// isLoopbackAddr reports whether a RemoteAddr is on this machine.
+func isLoopbackAddr(remote string) bool {
+	ap, err := netip.ParseAddrPort(remote)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
+}
+
+// forwardedLocalHost is X-Forwarded-Host when it names this machine
+// (localhost or a loopback IP), as ts-unplug sets it; any other value is
+// ignored.
+func forwardedLocalHost(r *http.Request) string {
+	fh := r.Header.Get("X-Forwarded-Host")
+	if fh == "" {
+		return ""
+	}
+	host := fh
+	if h, _, err := net.SplitHostPort(fh); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.Trim(host, "[]"))
+	if host == "localhost" {
+		return fh
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.IsLoopback() {
+		return fh
+	}
+	return ""
+}
