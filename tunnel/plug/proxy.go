@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"net/http/httputil"
+	"strings"
 
 	"github.com/tsplug/ts-plug/tunnel"
 	"tailscale.com/client/tailscale/apitype"
