@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -17,6 +18,9 @@ var (
 	ErrNoModel = errors.New(`request body has no "model"`)
 	// ErrModelNotString means "model" is present but not a JSON string.
 	ErrModelNotString = errors.New(`request body "model" is not a string`)
+	// ErrAmbiguousModel means a top-level key differs from "model" only in
+	// case, which parsers disagree about.
+	ErrAmbiguousModel = errors.New(`request body has an ambiguous "model"`)
 )
 
 // maxDepth matches encoding/json's nesting limit, so the scanner accepts
@@ -50,6 +54,7 @@ type BodyInfo struct {
 func ScanBody(body []byte) (BodyInfo, error) {
 	s := scanner{data: body}
 	var info BodyInfo
+	var ambiguous error
 	s.skipSpace()
 	if !s.consume('{') {
 		return BodyInfo{}, s.errorf("expected '{'")
@@ -85,6 +90,12 @@ func ScanBody(body []byte) (BodyInfo, error) {
 				}
 			case keyIs(key, keyEsc, "stream"):
 				info.Stream = string(val) == "true"
+			case ambiguous == nil && keyFoldIs(key, keyEsc, "model"):
+				// "Model" or "MODEL": Go's encoding/json (Ollama and
+				// other Go servers) would take it as the model, Python
+				// and JavaScript would not. Refused (once the whole
+				// body is known to be valid) rather than guessed at.
+				ambiguous = fmt.Errorf("%w: key %s differs from \"model\" only in case", ErrAmbiguousModel, key)
 			}
 			s.skipSpace()
 			if s.consume(',') {
@@ -99,6 +110,9 @@ func ScanBody(body []byte) (BodyInfo, error) {
 	s.skipSpace()
 	if s.pos != len(body) {
 		return BodyInfo{}, s.errorf("data after top-level object")
+	}
+	if ambiguous != nil {
+		return BodyInfo{}, ambiguous
 	}
 	return info, nil
 }
@@ -136,6 +150,14 @@ func keyIs(raw []byte, escaped bool, name string) bool {
 		return len(raw) == len(name)+2 && string(raw[1:len(raw)-1]) == name
 	}
 	return unquote(raw, true) == name
+}
+
+// keyFoldIs reports whether a raw quoted key equals name ignoring case.
+func keyFoldIs(raw []byte, escaped bool, name string) bool {
+	if !escaped {
+		return len(raw) == len(name)+2 && strings.EqualFold(string(raw[1:len(raw)-1]), name)
+	}
+	return strings.EqualFold(unquote(raw, true), name)
 }
 
 // unquote decodes a raw JSON string that the scanner already validated.

@@ -28,7 +28,7 @@ func TestModelFromBody(t *testing.T) {
 		{"escaped key", `{"mod\u0065l":"m"}`, "m", nil},
 		{"fqn with slash", `{"model":"openrouter/qwen/qwen3-235b"}`, "openrouter/qwen/qwen3-235b", nil},
 		{"duplicate last wins", `{"model":"first","model":"second"}`, "second", nil},
-		{"case sensitive key", `{"Model":"x","MODEL":"y"}`, "", ErrNoModel},
+		{"case sensitive key", `{"Model":"x","MODEL":"y"}`, "", ErrAmbiguousModel},
 		{"missing", `{"messages":[]}`, "", ErrNoModel},
 		{"empty object", `{}`, "", ErrNoModel},
 		{"empty model", `{"model":""}`, "", ErrNoModel},
@@ -132,6 +132,14 @@ func checkAgainstStdlib(t testing.TB, body []byte) {
 		}
 		return
 	}
+	if errors.Is(err, ErrAmbiguousModel) {
+		for k := range m {
+			if k != "model" && strings.EqualFold(k, "model") {
+				return // refused on purpose: parsers disagree on such keys
+			}
+		}
+		t.Fatalf("ScanBody(%q) = %v, but no top-level key is a case variant of model", body, err)
+	}
 	if err != nil {
 		t.Fatalf("ScanBody(%q) = %v; encoding/json accepts it", body, err)
 	}
@@ -231,5 +239,20 @@ func BenchmarkModelFromBodyStdlib(b *testing.B) {
 		if err := json.Unmarshal(body, &v); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestScanBodyRefusesCaseVariantModel(t *testing.T) {
+	for _, body := range []string{
+		`{"model":"llama3:8b","Model":"llama3:70b"}`,
+		`{"MODEL":"x"}`,
+		`{"model":"a","mod\u0045l":"b"}`,
+	} {
+		if _, err := ScanBody([]byte(body)); !errors.Is(err, ErrAmbiguousModel) {
+			t.Errorf("ScanBody(%s) err = %v, want ErrAmbiguousModel", body, err)
+		}
+	}
+	if info, err := ScanBody([]byte(`{"model":"a","models":["b"],"modelName":"c"}`)); err != nil || info.Model != "a" {
+		t.Errorf("other keys: %+v %v", info, err)
 	}
 }
