@@ -227,3 +227,41 @@ func TestDNSRebindingAndLANCallersRefused(t *testing.T) {
 		t.Errorf("LAN caller on the local listener: %d, want 403", w.Code)
 	}
 }
+
+// A stream cut before its usage arrives is charged its reservation, not
+// refunded: the provider bills for what it generated.
+func TestCutStreamKeepsReservation(t *testing.T) {
+	qm, _ := quotas.New(nil, nil)
+	cut := make(chan struct{})
+	_, base := localGateway(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\"}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+		close(cut)
+	}), strings.Replace(anthropicOnly, `"authorization":"x-api-key",`, `"authorization":"x-api-key","cost_basis":"anthropic",`, 1),
+		Options{Quotas: qm})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/messages",
+		strings.NewReader(`{"model":"claude-sonnet-4-5","max_tokens":1000,"stream":true,"messages":[]}`))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Read(make([]byte, 10))
+	cancel()
+	<-cut
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if b := qm.Balances(nil); len(b) == 1 && b[0].ReservedNanos == 0 {
+			// $15/M output × 1000 max_tokens plus the small input: at
+			// least $0.015 kept.
+			if spent := b[0].CapacityNanos - b[0].BalanceNanos; spent < 15_000_000 {
+				t.Errorf("cut stream charged %d nanodollars, want its reservation", spent)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("reservation never settled")
+}

@@ -214,8 +214,14 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	if rec.Usage.Found {
 		rec.CostNanos, _, rec.CostKnown = c.rc.prices.Cost(rt.ProviderID, rt.Model, rec.Usage)
 	}
-	if rec.CostKnown {
+	switch {
+	case rec.CostKnown:
 		reservation.Settle(rec.CostNanos)
+	case res.StatusCode < 300:
+		// The provider answered (and bills for it) but no usage came back,
+		// e.g. the client left before the final usage chunk: keep the
+		// whole reservation rather than refund a request that cost money.
+		reservation.Settle(reservation.Amount())
 	}
 	s.finish(c, rec, start)
 }
@@ -242,7 +248,9 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	}
 	if async != nil && capture != nil {
 		id := rec.ID
+		s.background.Add(1)
 		go func() {
+			defer s.background.Done()
 			if err := async.CaptureAsync(id, capture); err != nil {
 				s.opts.Logf("capture of request %s not stored: %v", id, err)
 			}

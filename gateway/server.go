@@ -65,6 +65,9 @@ type Server struct {
 	// config saves so two admins cannot both pass the hash check.
 	metrics *metrics
 	saveMu  sync.Mutex
+	// background tracks work that outlives a request (queueing captures),
+	// which Wait lets finish before the ledger closes.
+	background sync.WaitGroup
 	// whois is opts.WhoIs behind a short cache.
 	whois  identity.WhoIsFunc
 	whoisC whoisCache
@@ -132,6 +135,11 @@ func (s *Server) Config() (*config.Config, []byte) {
 	rc := s.state.Load()
 	return rc.cfg, rc.src
 }
+
+// Wait returns once work started by finished requests (captures being
+// queued to the ledger) is done. Call it after the listeners have shut
+// down and before the ledger closes.
+func (s *Server) Wait() { s.background.Wait() }
 
 // ServeHTTP serves tailnet callers, identified by WhoIs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -202,6 +202,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 	drained.Wait()
 	wg.Wait()
+	gw.Wait() // captures still being queued, before the ledger closes
 	return nil
 }
 
