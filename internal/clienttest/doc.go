@@ -1,0 +1,17 @@
+// Package clienttest drives the real Claude Code and Codex command-line
+// clients, installed from npm into this directory, through ts-unplug and
+// the aperture gateway on an offline tailnet, with internal/fakellm as the
+// upstream provider. It checks what a user of those tools would see (the
+// answer, the usage, a clean exit) and what the gateway must do for them:
+// forward each request unchanged (path, query, body bytes, headers) except
+// for replacing the client's placeholder token with the provider key, and
+// meter each request in the ledger under the client's own session ID. A
+// transparent loopback hop in front of ts-unplug records what the CLIs
+// sent, for that comparison.
+//
+// Setup: `npm ci` in this directory (.ci/run does it). Without the CLIs the
+// test skips, except under CI=true, where it fails. The CLIs run with a
+// temporary HOME and CODEX_HOME, no login and no network beyond loopback,
+// configured as the clients spec (clients.md, "Observed offline")
+// describes.
+package clienttest
