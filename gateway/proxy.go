@@ -85,6 +85,12 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	if model == "" {
 		// GET/DELETE /v1/responses/{id}: no model; any provider of the
 		// API on which the caller may use some model.
+		if route.ResponseID != "" && !c.isAdmin() {
+			if owner := s.responseOwner(r.Context(), route.ResponseID); owner != "" && owner != c.id.Principal() {
+				apis.WriteError(w, api, http.StatusNotFound, apis.KindNotFound, "no response "+route.ResponseID+" of yours")
+				return
+			}
+		}
 		var ok bool
 		if rt, ok = s.anyProviderFor(c, api); !ok {
 			apis.WriteError(w, api, http.StatusNotFound, apis.KindNotFound, "no provider you may use serves "+string(api))
@@ -95,6 +101,16 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		if rt, msg = s.pickRoute(c, api, model); msg != "" {
 			apis.WriteError(w, api, http.StatusNotFound, apis.KindModelNotFound, msg)
 			return
+		}
+	}
+
+	// Continuing another caller's stored response would read it.
+	if api == config.OpenAIResponses && !c.isAdmin() {
+		if prev := previousResponseID(body); prev != "" {
+			if owner := s.responseOwner(r.Context(), prev); owner != "" && owner != c.id.Principal() {
+				apis.WriteError(w, api, http.StatusNotFound, apis.KindNotFound, "no response "+prev+" of yours")
+				return
+			}
 		}
 	}
 
@@ -203,6 +219,9 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	}
 	complete, ttfb := copyStream(out, res.Body, io.MultiWriter(ext, respBody), start, s.opts.Now)
 	rec.Capture.ResponseBody = respBody.b
+	if api == config.OpenAIResponses && route.Op == apis.OpCreate && res.StatusCode < 300 {
+		s.recordResponseOwner(respBody.b, c.id.Principal())
+	}
 	rec.Capture.Truncated = rec.Capture.Truncated || respBody.truncated
 	if filter != nil {
 		filter.Close()

@@ -68,6 +68,8 @@ type Server struct {
 	// background tracks work that outlives a request (queueing captures),
 	// which Wait lets finish before the ledger closes.
 	background sync.WaitGroup
+	// owners remembers who created each stored OpenAI response.
+	owners responseOwners
 	// whois is opts.WhoIs behind a short cache.
 	whois  identity.WhoIsFunc
 	whoisC whoisCache

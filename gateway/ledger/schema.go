@@ -77,6 +77,14 @@ var migrations = []string{
 
 	// 5: export bookkeeping, for database.retention.require_export.
 	`ALTER TABLE captures ADD COLUMN exported INTEGER;`,
+
+	// 6: who created each stored OpenAI response, so that only they can
+	// read or delete it by ID through the gateway's shared provider key.
+	`CREATE TABLE response_owners (
+		id        TEXT PRIMARY KEY,
+		principal TEXT NOT NULL,
+		created   INTEGER NOT NULL
+	);`,
 }
 
 // schemaVersion returns the database's schema version (0 when new).

@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"time"
+)
+
+// ownerStore persists who created each stored provider-side object (an
+// OpenAI stored response). The SQLite ledger is one.
+type ownerStore interface {
+	SetResponseOwner(ctx context.Context, id, principal string) error
+	ResponseOwner(ctx context.Context, id string) (string, error)
+}
+
+// responseOwners remembers who created each stored OpenAI response, so
+// that GET, DELETE and cancel by ID (which name no model) reach only the
+// creator's responses: every caller shares the gateway's provider key,
+// and the provider itself would serve any of them to anyone. Recent
+// owners are kept in memory (a client may ask for its response at once,
+// before the write lands), all of them in the ledger.
+type responseOwners struct {
+	mu     sync.Mutex
+	recent map[string]string
+}
+
+const maxRecentOwners = 10000
+
+func (o *responseOwners) remember(id, principal string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.recent == nil || len(o.recent) >= maxRecentOwners {
+		o.recent = make(map[string]string)
+	}
+	o.recent[id] = principal
+}
+
+func (o *responseOwners) lookup(ctx context.Context, store ownerStore, id string) string {
+	o.mu.Lock()
+	p, ok := o.recent[id]
+	o.mu.Unlock()
+	if ok || store == nil {
+		return p
+	}
+	p, _ = store.ResponseOwner(ctx, id)
+	return p
+}
+
+// recordResponseOwner notes that principal created the response whose
+// answer starts with body (JSON or the SSE stream; both name the id
+// "resp_…" early).
+func (s *Server) recordResponseOwner(body []byte, principal string) {
+	id := responseID(body)
+	if id == "" {
+		return
+	}
+	s.owners.remember(id, principal)
+	store, ok := s.opts.Ledger.(ownerStore)
+	if !ok {
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := store.SetResponseOwner(ctx, id, principal); err != nil {
+			s.opts.Logf("%v", err)
+		}
+	}()
+}
+
+// responseOwner is who created response id, or "" if unknown.
+func (s *Server) responseOwner(ctx context.Context, id string) string {
+	store, _ := s.opts.Ledger.(ownerStore)
+	return s.owners.lookup(ctx, store, id)
+}
+
+// responseID finds the first "id":"resp_…" in an OpenAI Responses answer.
+func responseID(body []byte) string {
+	const key = `"id":"resp_`
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	start := i + len(`"id":"`)
+	end := bytes.IndexByte(body[start:], '"')
+	if end <= 0 || end > 200 {
+		return ""
+	}
+	return string(body[start : start+end])
+}
+
+// previousResponseID finds a Responses request's "previous_response_id".
+func previousResponseID(body []byte) string {
+	const key = `"previous_response_id"`
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(body[i+len(key):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
+		return ""
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '"' {
+		return ""
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end <= 0 || end > 200 {
+		return ""
+	}
+	return string(rest[1 : 1+end])
+}

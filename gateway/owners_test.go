@@ -1,0 +1,48 @@
+package gateway
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestStoredResponsesArePerUser(t *testing.T) {
+	f := newFixture(t)
+	// dave (user, all models) creates a response.
+	res, body := do(t, "POST", f.url("dave", "/v1/responses"), seedResponses)
+	if res.StatusCode != 200 {
+		t.Fatalf("create: %d %s", res.StatusCode, body)
+	}
+	var created struct{ ID string }
+	json.Unmarshal([]byte(body), &created)
+	if !strings.HasPrefix(created.ID, "resp_") {
+		t.Fatalf("no response id in %s", body)
+	}
+	for _, tc := range []struct {
+		who, method, path, body string
+		want                    int
+	}{
+		{"ci", "GET", "/v1/responses/" + created.ID, "", 404},    // another user (tag:ci may use openai)
+		{"ci", "DELETE", "/v1/responses/" + created.ID, "", 404}, // nor delete it
+		{"ci", "POST", "/v1/responses", `{"model":"gpt-4o","input":"go on","previous_response_id":"` + created.ID + `"}`, 404},
+		{"dave", "GET", "/v1/responses/" + created.ID, "", 200},  // the creator
+		{"alice", "GET", "/v1/responses/" + created.ID, "", 200}, // an admin
+	} {
+		res, body := do(t, tc.method, f.url(tc.who, tc.path), tc.body)
+		if res.StatusCode != tc.want {
+			t.Errorf("%s %s %s: %d %s, want %d", tc.who, tc.method, tc.path, res.StatusCode, body, tc.want)
+		}
+	}
+}
+
+func TestResponseIDScans(t *testing.T) {
+	if got := responseID([]byte("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_abc\",\"object\":\"response\"}}")); got != "resp_abc" {
+		t.Errorf("stream id = %q", got)
+	}
+	if got := previousResponseID([]byte(`{"model":"m", "previous_response_id" : "resp_9"}`)); got != "resp_9" {
+		t.Errorf("previous id = %q", got)
+	}
+	if got := previousResponseID([]byte(`{"previous_response_id":null}`)); got != "" {
+		t.Errorf("null previous id = %q", got)
+	}
+}
