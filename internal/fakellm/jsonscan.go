@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
