@@ -1,6 +1,8 @@
 package tunnel
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,4 +103,48 @@ func FlagArgs(c *cli.Context, flags []cli.Flag, skip ...string) []string {
 		}
 	}
 	return args
+}
+
+// FetchStatusFor asks the instance of prog whose state directory is dir
+// for its status. When none answers, the error says so (exit status 1),
+// after printing the service manager's view when there is one (service
+// is "" when unknown).
+func FetchStatusFor(ctx context.Context, prog, dir, service string, stdout io.Writer) (json.RawMessage, error) {
+	raw, err := FetchStatus(ctx, filepath.Join(dir, StatusSocketName))
+	if err != nil {
+		if service != "" {
+			fmt.Fprintf(stdout, "service: %s\n", service)
+		}
+		return nil, cli.Exit(fmt.Sprintf("%s is not running with state dir %s (pass -dir if it uses another)", prog, dir), 1)
+	}
+	return raw, nil
+}
+
+// PrintState prints the lines of `status` that every binary shares: the
+// service manager's view (if any), the node's state and what to do about
+// it, device name, tailnet IPs and a pending login URL.
+func PrintState(w io.Writer, service string, st State) {
+	if service != "" {
+		fmt.Fprintf(w, "service:     %s\n", service)
+	}
+	fmt.Fprintf(w, "state:       %s\n", st.Phase)
+	fmt.Fprintf(w, "             %s\n", st.Message())
+	fmt.Fprintf(w, "device:      %s\n", orDashed(st.DNSName, st.Hostname))
+	fmt.Fprintf(w, "tailnet IPs: %s\n", orDashed(strings.Join(st.IPs, ", "), ""))
+	if st.LoginName != "" {
+		fmt.Fprintf(w, "login:       %s\n", st.LoginName)
+	}
+	if st.AuthURL != "" {
+		fmt.Fprintf(w, "login URL:   %s\n", st.AuthURL)
+	}
+}
+
+func orDashed(s, alt string) string {
+	switch {
+	case s != "":
+		return s
+	case alt != "":
+		return alt
+	}
+	return "-"
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/tsplug/ts-plug/installers"
 	"github.com/tsplug/ts-plug/tunnel"
@@ -200,12 +199,12 @@ func status(c *cli.Context, stdout io.Writer) error {
 	if hostname != "" {
 		svc, svcErr = installers.Status(installers.Spec{Name: serviceName(hostname), User: c.Bool("user")})
 	}
-	raw, err := tunnel.FetchStatus(c.Context, filepath.Join(dir, tunnel.StatusSocketName))
+	if svcErr != nil || svc == installers.StatusNotInstalled {
+		svc = ""
+	}
+	raw, err := tunnel.FetchStatusFor(c.Context, "ts-plug", dir, svc, stdout)
 	if err != nil {
-		if svcErr == nil && svc != "" && svc != installers.StatusNotInstalled {
-			fmt.Fprintf(stdout, "service: %s\n", svc)
-		}
-		return cli.Exit(fmt.Sprintf("ts-plug is not running with state dir %s (pass -dir if it uses another)", dir), 1)
+		return err
 	}
 	if c.Bool("json") {
 		stdout.Write(raw)
@@ -215,16 +214,7 @@ func status(c *cli.Context, stdout io.Writer) error {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return fmt.Errorf("reading status: %w", err)
 	}
-	if svcErr == nil && svc != installers.StatusNotInstalled {
-		fmt.Fprintf(stdout, "service:     %s\n", svc)
-	}
-	fmt.Fprintf(stdout, "state:       %s\n", r.Phase)
-	fmt.Fprintf(stdout, "             %s\n", r.State.Message())
-	fmt.Fprintf(stdout, "device:      %s\n", orNone(r.DNSName, r.Hostname))
-	fmt.Fprintf(stdout, "tailnet IPs: %s\n", orNone(strings.Join(r.IPs, ", "), ""))
-	if r.AuthURL != "" {
-		fmt.Fprintf(stdout, "login URL:   %s\n", r.AuthURL)
-	}
+	tunnel.PrintState(stdout, svc, r.State)
 	for _, s := range r.Serving {
 		fmt.Fprintf(stdout, "serving:     %s\n", s)
 	}
@@ -240,14 +230,4 @@ func status(c *cli.Context, stdout io.Writer) error {
 		r.Served.Requests, r.Served.BytesIn, r.Served.BytesOut, r.Served.TCPConns)
 	fmt.Fprintf(stdout, "running:     pid %d since %s (ts-plug %s)\n", r.PID, r.Started, r.Version)
 	return nil
-}
-
-func orNone(s, alt string) string {
-	if s != "" {
-		return s
-	}
-	if alt != "" {
-		return alt
-	}
-	return "-"
 }

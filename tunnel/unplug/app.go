@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/tsplug/ts-plug/installers"
 	"github.com/tsplug/ts-plug/tunnel"
@@ -159,12 +157,12 @@ func status(c *cli.Context, stdout io.Writer) error {
 		dir = d
 	}
 	svc, svcErr := installers.Status(installers.Spec{Name: "ts-unplug", User: c.Bool("user")})
-	raw, err := tunnel.FetchStatus(c.Context, filepath.Join(dir, tunnel.StatusSocketName))
+	if svcErr != nil || svc == installers.StatusNotInstalled {
+		svc = ""
+	}
+	raw, err := tunnel.FetchStatusFor(c.Context, "ts-unplug", dir, svc, stdout)
 	if err != nil {
-		if svcErr == nil && svc != "" && svc != installers.StatusNotInstalled {
-			fmt.Fprintf(stdout, "service: %s\n", svc)
-		}
-		return cli.Exit(fmt.Sprintf("ts-unplug is not running with state dir %s (pass -dir if it uses another)", dir), 1)
+		return err
 	}
 	if c.Bool("json") {
 		stdout.Write(raw)
@@ -174,30 +172,10 @@ func status(c *cli.Context, stdout io.Writer) error {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return fmt.Errorf("reading status: %w", err)
 	}
-	if svcErr == nil && svc != installers.StatusNotInstalled {
-		fmt.Fprintf(stdout, "service:     %s\n", svc)
-	}
-	fmt.Fprintf(stdout, "state:       %s\n", r.Phase)
-	fmt.Fprintf(stdout, "             %s\n", r.State.Message())
-	fmt.Fprintf(stdout, "device:      %s\n", orNone(r.DNSName, r.Hostname))
-	fmt.Fprintf(stdout, "tailnet IPs: %s\n", orNone(strings.Join(r.IPs, ", "), ""))
-	fmt.Fprintf(stdout, "login:       %s\n", orNone(r.LoginName, ""))
+	tunnel.PrintState(stdout, svc, r.State)
 	fmt.Fprintf(stdout, "forwarding:  %s %s -> %s\n", r.Mode, r.Listen, r.Target)
-	if r.AuthURL != "" {
-		fmt.Fprintf(stdout, "login URL:   %s\n", r.AuthURL)
-	}
 	fmt.Fprintf(stdout, "served:      %d requests, %d bytes in, %d bytes out, %d TCP connections\n",
 		r.Served.Requests, r.Served.BytesIn, r.Served.BytesOut, r.Served.TCPConns)
 	fmt.Fprintf(stdout, "running:     pid %d since %s (ts-unplug %s)\n", r.PID, r.Started, r.Version)
 	return nil
-}
-
-func orNone(s, alt string) string {
-	if s != "" {
-		return s
-	}
-	if alt != "" {
-		return alt
-	}
-	return "-"
 }
