@@ -69,6 +69,17 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 			return run(c.Context, o, stderr)
 		},
 		Commands: []*cli.Command{{
+			Name:      "install",
+			Usage:     "install aperture as a service that starts at boot (same flags as a run)",
+			Flags:     append(flags(), serviceFlags()...),
+			ArgsUsage: " ",
+			Action:    func(c *cli.Context) error { return install(c, version, stdout) },
+		}, {
+			Name:   "uninstall",
+			Usage:  "stop and remove the service",
+			Flags:  serviceFlags(),
+			Action: func(c *cli.Context) error { return uninstall(c, stdout) },
+		}, {
 			Name:  "validate",
 			Usage: "check a config file: every warning and error with its line; exit 1 on errors",
 			Flags: []cli.Flag{&cli.StringFlag{Name: "config", Usage: "config `FILE` to check"}},

@@ -75,3 +75,33 @@ func TestDefaultConfigIsWrittenAndLoads(t *testing.T) {
 		t.Errorf("existing config was not kept: %v", err)
 	}
 }
+
+func TestInstallWritesUnit(t *testing.T) {
+	root := t.TempDir()
+	state := filepath.Join(t.TempDir(), "state")
+	code, out := runMain("install", "--root", root, "--state-dir", state, "--authkey", "tskey-auth-SECRET",
+		"--listen", "127.0.0.1:8080", "--advertise-tags", "tag:aperture")
+	if code != 0 {
+		t.Fatalf("install: exit %d\n%s", code, out)
+	}
+	unit, err := os.ReadFile(filepath.Join(root, "etc/systemd/system/aperture.service"))
+	if err != nil {
+		t.Fatalf("unit not written: %v\n%s", err, out)
+	}
+	u := string(unit)
+	for _, want := range []string{"--state-dir " + state, "--config " + filepath.Join(state, "config.hujson"),
+		"-authkey file:" + filepath.Join(state, "authkey"), "-listen 127.0.0.1:8080", "-advertise-tags tag:aperture"} {
+		if !strings.Contains(u, want) {
+			t.Errorf("unit lacks %q:\n%s", want, u)
+		}
+	}
+	if strings.Contains(u, "SECRET") || strings.Contains(out, "SECRET") {
+		t.Errorf("auth key leaked into the unit or output")
+	}
+	if code, out := runMain("uninstall", "--root", root); code != 0 {
+		t.Fatalf("uninstall: %d %s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/systemd/system/aperture.service")); !os.IsNotExist(err) {
+		t.Errorf("unit still there: %v", err)
+	}
+}
