@@ -69,43 +69,50 @@ func timeRange(w http.ResponseWriter, r *http.Request) (from, to time.Time, ok b
 	return from, to, true
 }
 
-func (s *Server) serveRequests(w http.ResponseWriter, r *http.Request) {
+// ledgerReq is what every ledger query starts from: who asks, whose rows
+// they may see, the store and the time range.
+type ledgerReq struct {
+	scope    string
+	st       Store
+	from, to time.Time
+}
+
+// ledgerQuery checks the caller and parses the shared parameters,
+// answering the error itself when it returns ok=false.
+func (s *Server) ledgerQuery(w http.ResponseWriter, r *http.Request) (ledgerReq, bool) {
 	c, ok := s.callerFor(w, r)
 	if !ok {
-		return
+		return ledgerReq{}, false
 	}
 	st, ok := s.store(w)
 	if !ok {
-		return
+		return ledgerReq{}, false
 	}
 	from, to, ok := timeRange(w, r)
 	if !ok {
+		return ledgerReq{}, false
+	}
+	return ledgerReq{scope: scopeFor(c, r), st: st, from: from, to: to}, true
+}
+
+func (s *Server) serveRequests(w http.ResponseWriter, r *http.Request) {
+	q, ok := s.ledgerQuery(w, r)
+	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	limit, _ := strconv.Atoi(q.Get("limit"))
-	rows, err := st.Requests(r.Context(), ledger.Query{Limit: limit, Before: q.Get("before"), Principal: scopeFor(c, r),
-		Model: q.Get("model"), SessionID: q.Get("session"), From: from, To: to})
+	v := r.URL.Query()
+	limit, _ := strconv.Atoi(v.Get("limit"))
+	rows, err := q.st.Requests(r.Context(), ledger.Query{Limit: limit, Before: v.Get("before"), Principal: q.scope,
+		Model: v.Get("model"), SessionID: v.Get("session"), From: q.from, To: q.to})
 	if err != nil {
 		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "reading the ledger: "+err.Error())
 		return
-	}
-	if rows == nil {
-		rows = []ledger.Row{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"requests": rows})
 }
 
 func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return
-	}
-	st, ok := s.store(w)
-	if !ok {
-		return
-	}
-	from, to, ok := timeRange(w, r)
+	q, ok := s.ledgerQuery(w, r)
 	if !ok {
 		return
 	}
@@ -117,33 +124,22 @@ func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) {
 		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "group_by must be user, model or day")
 		return
 	}
-	rows, err := st.Usage(r.Context(), ledger.UsageQuery{GroupBy: group, From: from, To: to, Principal: scopeFor(c, r)})
+	rows, err := q.st.Usage(r.Context(), ledger.UsageQuery{GroupBy: group, From: q.from, To: q.to, Principal: q.scope})
 	if err != nil {
 		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "reading the ledger: "+err.Error())
 		return
-	}
-	if rows == nil {
-		rows = []ledger.UsageRow{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"group_by": group, "usage": rows})
 }
 
 func (s *Server) serveUsageCSV(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return
-	}
-	st, ok := s.store(w)
-	if !ok {
-		return
-	}
-	from, to, ok := timeRange(w, r)
+	q, ok := s.ledgerQuery(w, r)
 	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="usage.csv"`)
-	if err := st.UsageCSV(r.Context(), w, from, to, scopeFor(c, r)); err != nil {
+	if err := q.st.UsageCSV(r.Context(), w, q.from, q.to, q.scope); err != nil {
 		s.opts.Logf("usage.csv: %v", err)
 	}
 }

@@ -148,3 +148,22 @@ func orDashed(s, alt string) string {
 	}
 	return "-"
 }
+
+// StateDir is the absolute state directory of a binary: the -dir flag's
+// value, or <user config dir>/<prog>/<hostname> by default. The error
+// names the flag to pass, for a usage error.
+func StateDir(prog, flag, hostname string) (string, error) {
+	dir := flag
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return "", fmt.Errorf("no default state directory (%v): pass -dir", err)
+		}
+		dir = filepath.Join(base, prog, hostname)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("-dir: %w", err)
+	}
+	return abs, nil
+}

@@ -70,3 +70,14 @@ func TestFlagArgs(t *testing.T) {
 		t.Errorf("FlagArgs = %q, want %q (defaults and skipped flags left out)", strings.Join(got, " "), want)
 	}
 }
+
+func TestStateDir(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", "/cfg")
+	t.Setenv("HOME", "/home/u")
+	if got, err := StateDir("ts-unplug", "", "laptop"); err != nil || got != "/cfg/ts-unplug/laptop" {
+		t.Errorf("default = %q, %v", got, err)
+	}
+	if got, err := StateDir("ts-unplug", "rel/state", "x"); err != nil || !filepath.IsAbs(got) || !strings.HasSuffix(got, "rel/state") {
+		t.Errorf("relative -dir = %q, %v", got, err)
+	}
+}

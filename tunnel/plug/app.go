@@ -189,11 +189,10 @@ func status(c *cli.Context, stdout io.Writer) error {
 		if err := checkHostname(hostname); err != nil {
 			return usageError("status: %v (or give -dir)", err)
 		}
-		d, err := defaultDir(hostname)
-		if err != nil {
-			return usageError("%v", err)
-		}
-		dir = d
+	}
+	dir, err := tunnel.StateDir("ts-plug", dir, hostname)
+	if err != nil {
+		return usageError("%v", err)
 	}
 	svc, svcErr := "", errors.New("no service name")
 	if hostname != "" {

@@ -8,8 +8,6 @@ package plug
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -67,15 +65,6 @@ func usageError(format string, args ...any) error {
 	return cli.Exit("ts-plug: "+fmt.Sprintf(format, args...), 2)
 }
 
-// defaultDir is <user config dir>/ts-plug/<hostname>.
-func defaultDir(hostname string) (string, error) {
-	base, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("no default state directory (%v): pass -dir", err)
-	}
-	return filepath.Join(base, "ts-plug", hostname), nil
-}
-
 // serviceName is the OS service of the plugged server named hostname:
 // one machine may plug several servers, each its own service.
 func serviceName(hostname string) string { return "ts-plug-" + hostname }
@@ -112,19 +101,11 @@ func parseOptions(c *cli.Context, command []string) (options, error) {
 	if err := checkHostname(o.hostname); err != nil {
 		return o, usageError("%v", err)
 	}
-	o.dir = c.String("dir")
-	if o.dir == "" {
-		d, err := defaultDir(o.hostname)
-		if err != nil {
-			return o, usageError("%v", err)
-		}
-		o.dir = d
-	}
-	abs, err := filepath.Abs(o.dir)
+	dir, err := tunnel.StateDir("ts-plug", c.String("dir"), o.hostname)
 	if err != nil {
-		return o, usageError("-dir: %v", err)
+		return o, usageError("%v", err)
 	}
-	o.dir = abs
+	o.dir = dir
 	o.controlURL = c.String("control-url")
 	o.authKeyFlag = c.String("authkey")
 	o.ephemeral = c.Bool("ephemeral")

@@ -148,13 +148,9 @@ func status(c *cli.Context, stdout io.Writer) error {
 	if hostname == "" {
 		hostname = defaultHostname()
 	}
-	dir := c.String("dir")
-	if dir == "" {
-		d, err := defaultDir(hostname)
-		if err != nil {
-			return usageError("%v", err)
-		}
-		dir = d
+	dir, err := tunnel.StateDir("ts-unplug", c.String("dir"), hostname)
+	if err != nil {
+		return usageError("%v", err)
 	}
 	svc, svcErr := installers.Status(installers.Spec{Name: "ts-unplug", User: c.Bool("user")})
 	if svcErr != nil || svc == installers.StatusNotInstalled {

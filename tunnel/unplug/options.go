@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -75,15 +74,6 @@ func defaultHostname() string {
 	return "ts-unplug-" + h
 }
 
-// defaultDir is <user config dir>/ts-unplug/<hostname>.
-func defaultDir(hostname string) (string, error) {
-	base, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("no default state directory (%v): pass -dir", err)
-	}
-	return filepath.Join(base, "ts-unplug", hostname), nil
-}
-
 // parseOptions reads the flags and the TARGET argument.
 func parseOptions(c *cli.Context, needTarget bool) (options, error) {
 	var o options
@@ -104,19 +94,11 @@ func parseOptions(c *cli.Context, needTarget bool) (options, error) {
 	if o.hostname == "" {
 		o.hostname = defaultHostname()
 	}
-	o.dir = c.String("dir")
-	if o.dir == "" {
-		d, err := defaultDir(o.hostname)
-		if err != nil {
-			return o, usageError("%v", err)
-		}
-		o.dir = d
-	}
-	abs, err := filepath.Abs(o.dir)
+	dir, err := tunnel.StateDir("ts-unplug", c.String("dir"), o.hostname)
 	if err != nil {
-		return o, usageError("-dir: %v", err)
+		return o, usageError("%v", err)
 	}
-	o.dir = abs
+	o.dir = dir
 
 	port := c.Int("port")
 	if port < 1 || port > 65535 {
