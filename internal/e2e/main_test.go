@@ -3,10 +3,13 @@
 package e2e
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/tsplug/ts-plug/internal/testbin"
 )
@@ -15,6 +18,17 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testbin.Cleanup()
 	os.Exit(code)
+}
+
+// checkEcho writes msg on c and fails t unless the same bytes come back.
+func checkEcho(t *testing.T, c net.Conn, msg []byte) {
+	t.Helper()
+	go c.Write(msg)
+	got := make([]byte, len(msg))
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("tcp echo: %v", err)
+	}
 }
 
 // freePort returns a loopback port that was free a moment ago.

@@ -226,13 +226,7 @@ func TestPlugIdentityTCPAndSSE(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		msg := bytes.Repeat([]byte("raw tcp "), 2000)
-		go c.Write(msg)
-		got := make([]byte, len(msg))
-		c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
-			t.Fatalf("tcp echo through ts-plug: %v", err)
-		}
+		checkEcho(t, c, bytes.Repeat([]byte("raw tcp "), 2000))
 	})
 
 	t.Run("status", func(t *testing.T) {

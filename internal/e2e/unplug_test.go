@@ -336,13 +336,7 @@ func TestUnplugTCPMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	msg := bytes.Repeat([]byte("raw bytes "), 1000)
-	go c.Write(msg)
-	got := make([]byte, len(msg))
-	c.SetReadDeadline(time.Now().Add(30 * time.Second))
-	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
-		t.Fatalf("tcp echo: %v", err)
-	}
+	checkEcho(t, c, bytes.Repeat([]byte("raw bytes "), 1000))
 }
 
 func TestUnplugWaitsForApproval(t *testing.T) {
