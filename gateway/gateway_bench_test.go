@@ -113,6 +113,9 @@ func BenchmarkGateway(b *testing.B) {
 					b.RunParallel(func(pb *testing.PB) {
 						for pb.Next() {
 							req := httptest.NewRequest("POST", api.path, bytes.NewReader(body))
+							// The local handler serves loopback callers only.
+							req.RemoteAddr = "127.0.0.1:40000"
+							req.Host = "127.0.0.1:8080"
 							req.Header.Set("Content-Type", "application/json")
 							for k, v := range api.header {
 								req.Header[k] = v

@@ -61,7 +61,7 @@ type recordingSink struct {
 	recs []*ledger.Record
 }
 
-func (s *recordingSink) Commit(_ context.Context, r *ledger.Record) error {
+func (s *recordingSink) Enqueue(r *ledger.Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recs = append(s.recs, r)

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"sync"
-	"time"
 )
 
-// ownerStore persists who created each stored provider-side object (an
-// OpenAI stored response). The SQLite ledger is one.
+// ownerStore looks up who created each stored provider-side object (an
+// OpenAI stored response), written with the creating request's row. The
+// SQLite ledger is one.
 type ownerStore interface {
-	SetResponseOwner(ctx context.Context, id, principal string) error
 	ResponseOwner(ctx context.Context, id string) (string, error)
 }
 
@@ -49,26 +48,15 @@ func (o *responseOwners) lookup(ctx context.Context, store ownerStore, id string
 
 // recordResponseOwner notes that principal created the response whose
 // answer starts with body (JSON or the SSE stream; both name the id
-// "resp_…" early).
-func (s *Server) recordResponseOwner(body []byte, principal string) {
+// "resp_…" early) and returns its ID for the request's ledger row, which
+// stores the owner. Until that row is written the owner is known from
+// memory.
+func (s *Server) recordResponseOwner(body []byte, principal string) string {
 	id := responseID(body)
-	if id == "" {
-		return
+	if id != "" {
+		s.owners.remember(id, principal)
 	}
-	s.owners.remember(id, principal)
-	store, ok := s.opts.Ledger.(ownerStore)
-	if !ok {
-		return
-	}
-	s.background.Add(1)
-	go func() {
-		defer s.background.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := store.SetResponseOwner(ctx, id, principal); err != nil {
-			s.opts.Logf("%v", err)
-		}
-	}()
+	return id
 }
 
 // responseOwner is who created response id, or "" if unknown.

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -196,9 +195,11 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		h[k] = v
 	}
 	apis.SanitizeResponseHeaders(h)
-	// The answer ends with the chunked terminator, sent after the ledger
-	// row is committed: a client never holds a complete answer the
-	// ledger does not (a Content-Length would let it finish earlier).
+	// The answer ends when the handler returns (the chunked terminator,
+	// or for a small answer the Content-Length net/http then computes),
+	// after its ledger row is queued: a client that has read its whole
+	// answer and then asks /api/requests sees the row, as queries wait
+	// for queued rows. (The hidden usage chunk changes the length too.)
 	h.Del("Content-Length")
 	w.WriteHeader(res.StatusCode)
 
@@ -220,7 +221,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	complete, ttfb := copyStream(out, res.Body, io.MultiWriter(ext, respBody), start, s.opts.Now)
 	rec.Capture.ResponseBody = respBody.b
 	if api == config.OpenAIResponses && route.Op == apis.OpCreate && res.StatusCode < 300 {
-		s.recordResponseOwner(respBody.b, c.id.Principal())
+		rec.CreatedResponse = s.recordResponseOwner(respBody.b, c.id.Principal())
 	}
 	rec.Capture.Truncated = rec.Capture.Truncated || respBody.truncated
 	if filter != nil {
@@ -245,22 +246,19 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	s.finish(c, rec, start)
 }
 
-// finish commits rec to the ledger before the response is ended.
+// finish queues rec for the ledger. Nothing on the request's path waits
+// for the database: the ledger commits queued rows a few milliseconds
+// later in one transaction (and all of them on a clean shutdown), and the
+// capture's bodies are compressed and queued after the answer is out.
 func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	rec.Duration = s.opts.Now().Sub(start)
 	s.metrics.observe(rec)
-	// The metered row is committed before the response ends; the capture
-	// (bodies to compress) is queued after it, off the request's path,
-	// where the ledger supports that.
 	capture := rec.Capture
-	async, _ := s.opts.Ledger.(asyncCommitter)
+	async, _ := s.opts.Ledger.(asyncCapturer)
 	if async != nil {
 		rec.Capture = nil
 	}
-	// The client's cancellation must not stop the record being written.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.opts.Ledger.Commit(ctx, rec); err != nil {
+	if err := s.opts.Ledger.Enqueue(rec); err != nil {
 		s.opts.Logf("LEDGER: request %s by %s (%s, %d tokens) not recorded: %v",
 			rec.ID, rec.Principal, rec.Model, rec.Usage.InputTokens+rec.Usage.OutputTokens, err)
 		return
@@ -277,9 +275,9 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	}
 }
 
-// asyncCommitter is a ledger that can queue a request's capture after its
-// row, without waiting.
-type asyncCommitter interface {
+// asyncCapturer is a ledger that can queue a request's capture after its
+// row, compressing it on the caller's goroutine.
+type asyncCapturer interface {
 	CaptureAsync(id string, c *ledger.Capture) error
 }
 

@@ -109,6 +109,7 @@ func (l *Ledger) keepCaptures() bool {
 // error wrapping ErrNotFound if none is stored (never captured, or
 // purged).
 func (l *Ledger) Capture(ctx context.Context, id string) (*Capture, error) {
+	l.readOwnWrites(ctx)
 	var rh, sh, rb, sb []byte
 	var c Capture
 	err := l.db.QueryRowContext(ctx, `SELECT request_headers, response_headers,

@@ -23,6 +23,7 @@ const (
 	DefaultMaxBatch      = 1024
 	DefaultRetryInterval = time.Second
 	DefaultPurgeInterval = time.Hour
+	DefaultFlushInterval = 10 * time.Millisecond
 	DefaultBusyTimeout   = 10 * time.Second
 
 	maxConns = 8
@@ -46,6 +47,12 @@ type Options struct {
 	// MaxBatch bounds the records written in one transaction
 	// (DefaultMaxBatch).
 	MaxBatch int
+	// FlushInterval is how long the writer lets records nobody waits on
+	// (Enqueue, CaptureAsync) gather before it commits them in one
+	// transaction; a Commit or Sync in the queue commits everything at
+	// once. It bounds what a killed gateway can lose
+	// (DefaultFlushInterval). A negative value commits without waiting.
+	FlushInterval time.Duration
 	// RetryInterval is the wait between write attempts while the database
 	// cannot be written (DefaultRetryInterval).
 	RetryInterval time.Duration
@@ -66,13 +73,13 @@ type Options struct {
 // single writer goroutine that group-commits queued records, and query
 // functions for the JSON API. It is safe for concurrent use.
 type Ledger struct {
-	// insertReq and insertCap are the writer's prepared statements,
-	// made on its first write (writer goroutine only).
-	insertReq, insertCap *sql.Stmt
-	db                   *sql.DB
-	opts                 Options
-	logf                 func(string, ...any)
-	now                  func() time.Time
+	// insertReq, insertCap and insertOwner are the writer's prepared
+	// statements, made on its first write (writer goroutine only).
+	insertReq, insertCap, insertOwner *sql.Stmt
+	db                                *sql.DB
+	opts                              Options
+	logf                              func(string, ...any)
+	now                               func() time.Time
 
 	// queue carries records from Commit to the writer goroutine.
 	queue chan *item
@@ -107,11 +114,12 @@ var _ Sink = (*Ledger)(nil)
 // capture purge loop.
 //
 // The database runs in WAL mode with synchronous=NORMAL: a commit is
-// appended to the write-ahead log with write(2) before Commit returns, so
-// it is in the operating system's page cache and survives the gateway
-// being killed (even SIGKILL); only an OS crash or power loss can lose the
-// last commits (never corrupt the file). Options.SyncFull trades latency
-// for surviving that too.
+// appended to the write-ahead log with write(2), so it is in the operating
+// system's page cache and survives the gateway being killed (even
+// SIGKILL); only an OS crash or power loss can lose the last commits
+// (never corrupt the file). Options.SyncFull trades write cost for
+// surviving that too. Records queued with Enqueue are committed within
+// Options.FlushInterval; Close writes everything queued.
 func Open(path string, opts Options) (*Ledger, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
@@ -124,6 +132,9 @@ func Open(path string, opts Options) (*Ledger, error) {
 	}
 	if opts.PurgeInterval <= 0 {
 		opts.PurgeInterval = DefaultPurgeInterval
+	}
+	if opts.FlushInterval == 0 {
+		opts.FlushInterval = DefaultFlushInterval
 	}
 	l := &Ledger{
 		opts:    opts,

@@ -62,8 +62,8 @@ func TestCloseFlushesQueue(t *testing.T) {
 	}
 	const n = 500
 	for i := range n {
-		if err := l.CommitAsync(record(i)); err != nil {
-			t.Fatalf("CommitAsync: %v", err)
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatalf("Enqueue: %v", err)
 		}
 	}
 	if err := l.Close(); err != nil {
@@ -75,8 +75,8 @@ func TestCloseFlushesQueue(t *testing.T) {
 	if err := l.Commit(context.Background(), record(n)); !errors.Is(err, ErrClosed) {
 		t.Errorf("Commit after Close = %v, want ErrClosed", err)
 	}
-	if err := l.CommitAsync(record(n)); !errors.Is(err, ErrClosed) {
-		t.Errorf("CommitAsync after Close = %v, want ErrClosed", err)
+	if err := l.Enqueue(record(n)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Enqueue after Close = %v, want ErrClosed", err)
 	}
 	if err := l.Close(); err != nil {
 		t.Errorf("second Close: %v", err)

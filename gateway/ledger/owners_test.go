@@ -8,11 +8,18 @@ import (
 func TestResponseOwners(t *testing.T) {
 	l, path := openTest(t, Options{})
 	ctx := context.Background()
-	if err := l.SetResponseOwner(ctx, "resp_1", "alice@example.com"); err != nil {
+	// The owner is written with the request row that created it.
+	r := record(1)
+	r.Principal, r.CreatedResponse = "alice@example.com", "resp_1"
+	if err := l.Enqueue(r); err != nil {
 		t.Fatal(err)
 	}
 	// The first owner stays.
-	l.SetResponseOwner(ctx, "resp_1", "bob@example.com")
+	r2 := record(2)
+	r2.Principal, r2.CreatedResponse = "bob@example.com", "resp_1"
+	if err := l.Commit(ctx, r2); err != nil {
+		t.Fatal(err)
+	}
 	l.Close()
 	l2, err := Open(path, Options{})
 	if err != nil {

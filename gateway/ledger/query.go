@@ -87,6 +87,7 @@ func (f *filter) common(principal string, from, to time.Time) {
 
 // Requests returns request rows matching q, newest first.
 func (l *Ledger) Requests(ctx context.Context, q Query) ([]Row, error) {
+	l.readOwnWrites(ctx)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
@@ -167,4 +168,11 @@ func splitTags(s string) []string {
 		return []string{}
 	}
 	return strings.Split(s, ",")
+}
+
+// readOwnWrites waits for the records queued so far to be committed, so a
+// query right after a request sees it. While writes fail it returns at
+// once (Sync reports the failure) and the query shows what is committed.
+func (l *Ledger) readOwnWrites(ctx context.Context) {
+	l.Sync(ctx)
 }

@@ -1,12 +1,11 @@
 // Package ledger is the gateway's durable record of every request: who
 // called, which model, the tokens and the cost. The gateway hands each
-// finished request to a Sink; the SQLite implementation group-commits rows
-// off the hot path yet confirms each one before the client sees the end
-// of its response.
+// finished request to a Sink, which queues it and returns at once: the
+// SQLite implementation group-commits the queued rows a few milliseconds
+// later on its own goroutine, so no request waits on a database write.
 package ledger
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -37,7 +36,11 @@ type Record struct {
 	Interrupted  bool
 	Error        string // the gateway's own error, if it made one
 	UserAgent    string
-	Capture      *Capture // nil when nothing is captured
+	// CreatedResponse is the ID of the stored OpenAI response this request
+	// created, if any; its owner (Principal) is recorded with the row, so
+	// that only its creator can read it back.
+	CreatedResponse string
+	Capture         *Capture // nil when nothing is captured
 }
 
 // Capture is what a request and its answer looked like, secrets redacted.
@@ -51,10 +54,10 @@ type Capture struct {
 
 // Sink receives finished requests.
 type Sink interface {
-	// Commit records r durably. It returns once r is in the database
-	// (group-committed with others), or with an error when ctx ends or
-	// the ledger cannot write.
-	Commit(ctx context.Context, r *Record) error
+	// Enqueue queues r to be recorded and returns without waiting for the
+	// write. It never drops r: a full queue makes it wait for room. The
+	// caller may reuse r once it returns.
+	Enqueue(r *Record) error
 	// Healthy is non-nil while the ledger cannot write; the gateway then
 	// refuses metered requests rather than serve them unbilled.
 	Healthy() error
@@ -63,5 +66,5 @@ type Sink interface {
 // Discard is a Sink that keeps nothing, for tests and benchmarks.
 type Discard struct{}
 
-func (Discard) Commit(context.Context, *Record) error { return nil }
-func (Discard) Healthy() error                        { return nil }
+func (Discard) Enqueue(*Record) error { return nil }
+func (Discard) Healthy() error        { return nil }

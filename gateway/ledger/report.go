@@ -59,6 +59,7 @@ func (r *UsageRow) scanTargets() []any {
 // Usage sums tokens, cost and requests per user, model or day, ordered by
 // key.
 func (l *Ledger) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
+	l.readOwnWrites(ctx)
 	var key string
 	switch q.GroupBy {
 	case GroupByUser:
@@ -102,6 +103,7 @@ var csvHeader = []string{"date", "user", "model", "requests", "input_tokens",
 // everyone. cost_usd is the exact decimal of cost_nanodollars (no float
 // rounding), for spreadsheets.
 func (l *Ledger) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error {
+	l.readOwnWrites(ctx)
 	var f filter
 	f.common(principal, from, to)
 	rows, err := l.db.QueryContext(ctx, `SELECT `+daySQL+` AS d, principal, model, `+sums+
@@ -180,6 +182,7 @@ type SessionRow struct {
 // Sessions returns sessions with their request counts, tokens and cost,
 // most recently active first. Requests without a session ID are left out.
 func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, error) {
+	l.readOwnWrites(ctx)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultLimit

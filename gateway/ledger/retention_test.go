@@ -75,7 +75,7 @@ func TestPurgeManyChunks(t *testing.T) {
 	for i := range n {
 		r := record(i)
 		r.Capture = &Capture{ResponseBody: []byte("x")}
-		if err := l.CommitAsync(r); err != nil {
+		if err := l.Enqueue(r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,7 +16,8 @@ import (
 type item struct {
 	req      []any      // requests columns, in insertRequest order
 	capture  []any      // captures columns, or nil
-	done     chan error // buffered; nil for CommitAsync
+	owner    []any      // response_owners columns, or nil
+	done     chan error // buffered; nil when nobody waits (Enqueue)
 	notified bool       // done has been sent to (writer-only)
 }
 
@@ -28,13 +29,15 @@ const insertRequest = `INSERT OR IGNORE INTO requests (
 	cost_nanodollars, session_id, interrupted, error, user_agent
 ) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
+const insertOwner = `INSERT OR IGNORE INTO response_owners (id, principal, created) VALUES (?,?,?)`
+
 const insertCapture = `INSERT OR IGNORE INTO captures (
 	request_id, created, request_headers, response_headers, request_body,
 	response_body, truncated
 ) VALUES (?,?,?,?,?,?,?)`
 
 // newItem turns r into column values. It keeps no reference to r, so the
-// caller may reuse r as soon as Commit or CommitAsync returns.
+// caller may reuse r as soon as Commit or Enqueue returns.
 func (l *Ledger) newItem(r *Record) (*item, error) {
 	if r == nil || r.ID == "" {
 		return nil, errors.New("ledger: record has no ID")
@@ -57,6 +60,9 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 		u.ReasoningTokens, cost, r.SessionID, r.Interrupted || u.Interrupted,
 		r.Error, r.UserAgent,
 	}}
+	if r.CreatedResponse != "" {
+		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano()}
+	}
 	if r.Capture != nil && l.keepCaptures() {
 		c, err := encodeCapture(r.Capture)
 		if err != nil {
@@ -95,16 +101,34 @@ func (l *Ledger) Commit(ctx context.Context, r *Record) error {
 	}
 }
 
-// CommitAsync queues r without waiting for the transaction, for records
-// whose confirmation nobody waits on (captures written after the client
-// got its answer). It never drops r: when the queue is full it waits for
-// room. It fails only after Close.
-func (l *Ledger) CommitAsync(r *Record) error {
+// Enqueue queues r without waiting for the transaction: the writer
+// commits it with whatever else arrives within Options.FlushInterval. It
+// never drops r: when the queue is full it waits for room. It fails only
+// after Close. This is how the gateway records requests, so that no
+// request waits on a database write.
+func (l *Ledger) Enqueue(r *Record) error {
 	it, err := l.newItem(r)
 	if err != nil {
 		return err
 	}
 	return l.enqueue(context.Background(), it)
+}
+
+// Sync returns once every record queued before it is committed, so a
+// query that follows sees them (the dashboard and the JSON API read
+// their own writes). It returns the write error while the database
+// cannot be written.
+func (l *Ledger) Sync(ctx context.Context) error {
+	it := &item{done: make(chan error, 1)}
+	if err := l.enqueue(ctx, it); err != nil {
+		return err
+	}
+	select {
+	case err := <-it.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("ledger: sync: %w", ctx.Err())
+	}
 }
 
 // CaptureAsync queues the capture of request id, committed earlier
@@ -145,11 +169,11 @@ func (l *Ledger) enqueue(ctx context.Context, it *item) error {
 func (l *Ledger) maxBacklog() int { return 4 * l.opts.QueueSize }
 
 // writer is the single goroutine that writes to the requests and captures
-// tables. Each round it takes everything queued (up to MaxBatch) and
-// commits it in one transaction, then wakes those records' waiters: the
-// longer a transaction takes, the more records the next one carries, so
-// throughput grows with concurrency while each Commit still waits for its
-// own row.
+// tables. Each round it gathers what is queued (up to MaxBatch, for up to
+// FlushInterval unless someone waits) and commits it in one transaction,
+// then wakes those records' waiters. A commit costs the same few page
+// writes whether it holds one row or hundreds, so gathering keeps the
+// database's share of the CPU small at any request rate.
 func (l *Ledger) writer() {
 	var backlog []*item // records not yet committed, oldest first
 	for {
@@ -162,7 +186,7 @@ func (l *Ledger) writer() {
 				return
 			}
 		}
-		backlog = l.take(backlog, l.opts.MaxBatch)
+		backlog = l.gather(backlog, l.opts.MaxBatch)
 		n := min(len(backlog), l.opts.MaxBatch)
 		err := l.write(backlog[:n])
 		notify(backlog[:n], err)
@@ -177,6 +201,37 @@ func (l *Ledger) writer() {
 			return
 		}
 	}
+}
+
+// gather moves queued items into backlog until it holds max items, an
+// item with a waiter (Commit, Sync) arrives, FlushInterval has passed or
+// the ledger is closing.
+func (l *Ledger) gather(backlog []*item, max int) []*item {
+	backlog = l.take(backlog, max)
+	if l.opts.FlushInterval < 0 || len(backlog) >= max {
+		return backlog
+	}
+	for _, it := range backlog {
+		if it.done != nil {
+			return backlog
+		}
+	}
+	timer := time.NewTimer(l.opts.FlushInterval)
+	defer timer.Stop()
+	for len(backlog) < max {
+		select {
+		case it := <-l.queue:
+			backlog = append(backlog, it)
+			if it.done != nil {
+				return l.take(backlog, max)
+			}
+		case <-timer.C:
+			return l.take(backlog, max)
+		case <-l.stop:
+			return backlog
+		}
+	}
+	return backlog
 }
 
 // take moves queued items into backlog, without blocking, until backlog
@@ -276,12 +331,21 @@ func (l *Ledger) prepareWriter(ctx context.Context) error {
 		req.Close()
 		return fmt.Errorf("prepare insert capture: %w", err)
 	}
-	l.insertReq, l.insertCap = req, capt
+	owner, err := l.db.PrepareContext(ctx, insertOwner)
+	if err != nil {
+		req.Close()
+		capt.Close()
+		return fmt.Errorf("prepare insert owner: %w", err)
+	}
+	l.insertReq, l.insertCap, l.insertOwner = req, capt, owner
 	return nil
 }
 
 // write commits items in one transaction.
 func (l *Ledger) write(items []*item) (err error) {
+	if !hasData(items) {
+		return nil // only Syncs: everything before them is written
+	}
 	ctx := context.Background()
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -302,7 +366,7 @@ func (l *Ledger) write(items []*item) (err error) {
 	}
 	reqStmt := tx.StmtContext(ctx, l.insertReq)
 	defer reqStmt.Close()
-	var capStmt *sql.Stmt
+	var capStmt, ownerStmt *sql.Stmt
 	rows := 0
 	for _, it := range items {
 		if it.req != nil { // capture-only items (CaptureAsync) have none
@@ -310,6 +374,15 @@ func (l *Ledger) write(items []*item) (err error) {
 				return fmt.Errorf("insert request %v: %w", it.req[0], err)
 			}
 			rows++
+		}
+		if it.owner != nil {
+			if ownerStmt == nil {
+				ownerStmt = tx.StmtContext(ctx, l.insertOwner)
+				defer ownerStmt.Close()
+			}
+			if _, err = ownerStmt.ExecContext(ctx, it.owner...); err != nil {
+				return fmt.Errorf("record owner of %v: %w", it.owner[0], err)
+			}
 		}
 		if it.capture == nil {
 			continue
@@ -333,4 +406,14 @@ func (l *Ledger) write(items []*item) (err error) {
 	l.txCount.Add(1)
 	l.rowCount.Add(int64(rows))
 	return nil
+}
+
+// hasData reports whether any of items has a row to write.
+func hasData(items []*item) bool {
+	for _, it := range items {
+		if it.req != nil || it.capture != nil || it.owner != nil {
+			return true
+		}
+	}
+	return false
 }

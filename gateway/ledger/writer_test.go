@@ -64,6 +64,77 @@ func TestCommitWaitsForItsRow(t *testing.T) {
 	}
 }
 
+func TestEnqueueGathersUntilFlushInterval(t *testing.T) {
+	// An hour-long interval: nothing is written until a Sync arrives.
+	l, path := openTest(t, Options{FlushInterval: time.Hour})
+	const n = 50
+	for i := range n {
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for l.Stats().Queued > 0 { // the writer holds them, gathering
+		time.Sleep(time.Millisecond)
+	}
+	if got := countRows(t, path, "requests"); got != 0 {
+		t.Fatalf("%d rows written before the flush interval or a Sync", got)
+	}
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, path, "requests"); got != n {
+		t.Fatalf("after Sync: %d rows, want %d", got, n)
+	}
+	if st := l.Stats(); st.Transactions != 1 || st.Rows != n {
+		t.Errorf("Stats = %+v, want the %d rows in 1 transaction", st, n)
+	}
+}
+
+func TestEnqueueCommitsWithinFlushInterval(t *testing.T) {
+	l, path := openTest(t, Options{FlushInterval: 5 * time.Millisecond})
+	for i := range 3 {
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No Sync, no Close: the writer commits on its own.
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Stats().Rows < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("enqueued rows not committed: %+v", l.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := countRows(t, path, "requests"); got != 3 {
+		t.Errorf("%d rows, want 3", got)
+	}
+}
+
+func TestQueriesReadTheirOwnWrites(t *testing.T) {
+	l, _ := openTest(t, Options{FlushInterval: time.Hour})
+	ctx := context.Background()
+	r := record(1)
+	r.Capture = &Capture{RequestBody: []byte(`{"q":1}`), ResponseBody: []byte(`{"a":1}`)}
+	r.CreatedResponse = "resp_1"
+	if err := l.Enqueue(r); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := l.Requests(ctx, Query{})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("Requests right after Enqueue = %d rows, %v; want the queued one", len(rows), err)
+	}
+	if c, err := l.Capture(ctx, r.ID); err != nil || string(c.ResponseBody) != `{"a":1}` {
+		t.Errorf("Capture = %+v, %v", c, err)
+	}
+	if p, err := l.ResponseOwner(ctx, "resp_1"); err != nil || p != r.Principal {
+		t.Errorf("ResponseOwner = %q, %v", p, err)
+	}
+	u, err := l.Usage(ctx, UsageQuery{GroupBy: GroupByUser})
+	if err != nil || len(u) != 1 {
+		t.Errorf("Usage = %+v, %v", u, err)
+	}
+}
+
 func TestCommitIdempotent(t *testing.T) {
 	l, path := openTest(t, Options{})
 	mustCommit(t, l, record(1))
@@ -202,12 +273,25 @@ func TestDurabilityChild(t *testing.T) {
 	var failed atomic.Bool
 	for i := range k {
 		wg.Go(func() {
-			if err := l.Commit(context.Background(), record(i)); err != nil {
+			// Half the records the way the gateway writes them (queued,
+			// nobody waiting), half confirmed one by one.
+			var err error
+			if i%2 == 0 {
+				err = l.Enqueue(record(i))
+			} else {
+				err = l.Commit(context.Background(), record(i))
+			}
+			if err != nil {
 				failed.Store(true)
 			}
 		})
 	}
 	wg.Wait()
+	// The queued ones are committed within the flush interval, without
+	// a Sync or Close: wait until the writer has done so on its own.
+	for l.Stats().Rows < int64(k) {
+		time.Sleep(time.Millisecond)
+	}
 	if failed.Load() {
 		fmt.Println("commit failed")
 		os.Exit(1)

@@ -23,7 +23,7 @@ Profiles: ` + "`go test -run '^$' -bench BenchmarkGateway -cpuprofile cpu.out -m
 var methodNotes = []string{
 	"The load generator (this harness), the fake provider and the gateway share the machine's CPUs. A gateway request costs CPU that a direct one does not, so at high concurrency throughput through the gateway is bounded by the CPU all three processes need per request, not by waiting.",
 	"Latency is measured by the client from sending the request to reading the last byte (TTLB), and to the first body byte (TTFB); a request is counted only if it answered 200.",
-	"The gateway commits each request's ledger row (group commit, SQLite WAL) before ending the answer, and reserves/settles the quota bucket; captures (bodies and redacted headers) are queued after the row, off the request's path, and stored in a later group commit.",
+	"The gateway queues each request's ledger row (no request waits on the database; one writer commits what arrives in each 10 ms in one SQLite WAL transaction) and reserves/settles the quota bucket; captures (bodies and redacted headers) are compressed after the answer is out and queued behind the row.",
 	"Under-load RSS is the largest VmRSS sampled every 20 ms during the concurrency-50 runs; the big-stream growth is the largest VmRSS during the stream minus VmRSS just before it.",
 }
 

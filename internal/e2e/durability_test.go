@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -30,7 +31,7 @@ func localGateway(t *testing.T, state, fakeURL string) (*testbin.Proc, string) {
     "authorization": "x-api-key", "compatibility": {"anthropic_messages": true}, "cost_basis": "anthropic"}},
   "quotas": {"daily:<user>": {"capacity": "$10.00", "rate": "$0.01/month", "on_exceed": "reject"}},
   "grants": [{"src": ["(loopback)"], "app": {"tailscale.com/cap/aperture": [
-    {"role": "admin"}, {"models": "**", "quotas": [{"bucket": "daily:<user>"}]}]}}],
+    {"role": "admin", "read_metrics": true}, {"models": "**", "quotas": [{"bucket": "daily:<user>"}]}]}}],
 }`, fakeURL)), 0o600)
 	}
 	addr := "127.0.0.1:" + freePort(t)
@@ -61,7 +62,11 @@ func TestGatewayLedgerSurvivesSIGKILL(t *testing.T) {
 			t.Fatalf("request %d: %d %s", i, res.StatusCode, body)
 		}
 	}
-	// Every answer above arrived in full; kill the gateway at once.
+	// Every answer above arrived in full. The gateway commits their rows
+	// on its own a few milliseconds later (no request waits for that):
+	// watch its metrics, which do not force a commit, then kill it
+	// without warning.
+	waitLedgerRows(ctx, t, base, n)
 	p.Signal(syscall.SIGKILL)
 	p.Wait(ctx)
 
@@ -148,4 +153,32 @@ func TestGatewayFinishesStreamsOnSIGTERM(t *testing.T) {
 	if code, err := p.Wait(ctx); code != 0 || err != nil {
 		t.Errorf("exit %d %v", code, err)
 	}
+}
+
+// waitLedgerRows polls the gateway's /metrics until its ledger has
+// committed n rows.
+func waitLedgerRows(ctx context.Context, t *testing.T, base string, n int) {
+	t.Helper()
+	want := fmt.Sprintf("aperture_ledger_rows_total %d\n", n)
+	last := ""
+	for ctx.Err() == nil {
+		res, err := http.Get(base + "/metrics")
+		if err == nil && res.StatusCode != 200 {
+			t.Fatalf("/metrics: %s", res.Status)
+		}
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if strings.Contains(string(b), want) {
+				return
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(line, "aperture_ledger_rows_total") {
+					last = line
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("ledger never committed %d rows on its own (last: %q)", n, last)
 }
