@@ -30,8 +30,11 @@ install:
 uninstall:
 	@for b in $(BINARIES); do rm -f "$(BINDIR)/$$b"; done
 
+# Every benchmark runs once too, so one that no longer works fails here
+# rather than in the next `make bench`.
 test:
 	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...
 
 test-short:
 	$(GO) test -short ./...
