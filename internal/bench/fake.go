@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 
 	"github.com/tsplug/ts-plug/internal/fakellm"
 )
@@ -43,21 +41,6 @@ func serveFake(bodySize int64, chunks int) error {
 // startFake runs this program in -serve-fake mode and returns the child
 // and the fake's base URL.
 func startFake(ctx context.Context, bodySize int64, chunks int) (*Proc, string, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, "", fmt.Errorf("finding the harness binary: %w", err)
-	}
-	p, err := StartProc("fakellm", nil, self, "-serve-fake",
+	return startSelf(ctx, "fakellm", fakeReadyPrefix, "-serve-fake",
 		fmt.Sprintf("-fake-body-size=%d", bodySize), fmt.Sprintf("-fake-chunks=%d", chunks))
-	if err != nil {
-		return nil, "", err
-	}
-	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	line, err := p.WaitLine(wctx, fakeReadyPrefix)
-	if err != nil {
-		p.Stop()
-		return nil, "", err
-	}
-	return p, strings.TrimSpace(strings.TrimPrefix(line, fakeReadyPrefix)), nil
 }

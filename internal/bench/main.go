@@ -10,8 +10,8 @@
 //	go run ./internal/bench            # full run, a few minutes
 //	go run ./internal/bench -quick     # smaller run
 //
-// The -serve-fake mode is internal: the harness starts itself that way to
-// host the fake provider.
+// The -serve-fake and -serve-proxy modes are internal: the harness starts
+// itself that way to host the fake provider and the bare reverse proxy.
 package main
 
 import (
@@ -31,10 +31,19 @@ func main() {
 	flag.BoolVar(&o.tunnel, "tunnel", true, "measure the tunnel (offline tailnet, ts-unplug)")
 	flag.BoolVar(&o.micro, "micro", true, "run the Go micro-benchmarks and include them in the report")
 	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: how this run was started)")
+	flag.BoolVar(&o.floor, "floor", true, "measure a bare Go reverse proxy too, the floor of any gateway's overhead here")
 	serve := flag.Bool("serve-fake", false, "internal: serve the fake provider and print its URL")
+	proxyTo := flag.String("serve-proxy", "", "internal: serve a bare reverse proxy to this URL and print its URL")
 	bodySize := flag.Int64("fake-body-size", 0, "internal: with -serve-fake, the generated answer size in bytes")
 	chunks := flag.Int("fake-chunks", 0, "internal: with -serve-fake, the deltas a streamed answer is split into")
 	flag.Parse()
+	if *proxyTo != "" {
+		if err := serveProxy(*proxyTo); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *serve {
 		if err := serveFake(*bodySize, *chunks); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)

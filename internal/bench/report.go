@@ -46,7 +46,9 @@ type Report struct {
 	// same echo on loopback.
 	Tunnel     []Row
 	PureTunnel []Row
-	TunnelMBs  Throughput
+	// Floor compares a bare Go reverse proxy with direct calls.
+	Floor     []Row
+	TunnelMBs Throughput
 	// Skipped lists sections that could not run, with why.
 	Skipped []string
 	Notes   []string
@@ -55,7 +57,8 @@ type Report struct {
 // Check is one issue target and whether this run met it.
 type Check struct {
 	Name, Target, Measured string
-	Known, Pass            bool // Known is false when the section did not run
+	Floor                  string // the bare Go proxy's figure, when measured
+	Known, Pass            bool   // Known is false when the section did not run
 }
 
 // find returns the row with label and concurrency.
@@ -74,15 +77,24 @@ func (r *Report) Checks() []Check {
 	durCheck := func(name, target string, limit time.Duration, got time.Duration, known bool) {
 		cs = append(cs, Check{Name: name, Target: target, Measured: ms(got) + " ms", Known: known, Pass: known && got <= limit})
 	}
+	floorOf := func(label string, c int, f func(Comparison) string) string {
+		if row, ok := find(r.Floor, label, c); ok {
+			return f(row.Result.Total)
+		}
+		return ""
+	}
 	for _, api := range []string{"chat", "responses", "messages"} {
 		row, ok := find(r.NonStream, api, 10)
 		durCheck("overhead p50, "+api+", c=10", "≤ 0.200 ms", 200*time.Microsecond, row.Result.Total.OverheadP50(), ok)
+		cs[len(cs)-1].Floor = floorOf(api, 10, func(c Comparison) string { return ms(c.OverheadP50()) + " ms" })
 		durCheck("overhead p99, "+api+", c=10", "≤ 2.000 ms", 2*time.Millisecond, row.Result.Total.OverheadP99(), ok)
+		cs[len(cs)-1].Floor = floorOf(api, 10, func(c Comparison) string { return ms(c.OverheadP99()) + " ms" })
 	}
 	for _, api := range []string{"chat", "responses", "messages"} {
 		row, ok := find(r.NonStream, api, 50)
 		cs = append(cs, Check{Name: "requests/s, " + api + ", c=50", Target: "≥ 5000",
-			Measured: fmt.Sprintf("%.0f", row.Result.Total.ViaRPS), Known: ok, Pass: ok && row.Result.Total.ViaRPS >= 5000})
+			Measured: fmt.Sprintf("%.0f", row.Result.Total.ViaRPS), Known: ok, Pass: ok && row.Result.Total.ViaRPS >= 5000,
+			Floor: floorOf(api, 50, func(c Comparison) string { return fmt.Sprintf("%.0f", c.ViaRPS) })})
 	}
 	for _, api := range []string{"chat", "responses", "messages"} {
 		row, ok := find(r.Stream, api, 1)
@@ -125,7 +137,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	p("- Machine: %s\n- Date: %s\n- Run: %s, took %s\n- Command: `%s`\n\n", r.Machine, r.Date.UTC().Format("2006-01-02 15:04 UTC"), mode, r.Elapsed.Round(time.Second), r.Command)
 
-	p("## Targets\n\n| Target | Goal | Measured | Result |\n|---|---|---|---|\n")
+	p("## Targets\n\nThe last column is the same figure for a bare Go reverse proxy (`net/http/httputil`, no features,\n")
+	p("its own process) measured the same way: the floor of any Go gateway's overhead on this machine.\n\n")
+	p("| Target | Goal | Measured | Result | Bare Go proxy |\n|---|---|---|---|---|\n")
 	for _, c := range r.Checks() {
 		res := "not run"
 		if c.Known {
@@ -134,11 +148,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				res = "pass"
 			}
 		}
-		p("| %s | %s | %s | %s |\n", c.Name, c.Target, c.Measured, res)
+		p("| %s | %s | %s | %s | %s |\n", c.Name, c.Target, c.Measured, res, c.Floor)
 	}
 
 	p("\n## Non-streaming latency (ms) and throughput, `aperture --no-tailnet --listen`\n\n")
 	latencyTable(&b, r.NonStream, false)
+	p("\n## Floor: a bare Go reverse proxy (`net/http/httputil`, its own process, no features), same requests\n\n")
+	latencyTable(&b, r.Floor, false)
 	p("\n## Streaming (ms): time to first byte and to last byte\n\n")
 	latencyTable(&b, r.Stream, true)
 

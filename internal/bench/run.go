@@ -10,8 +10,8 @@ import (
 
 // options are the harness's flags.
 type options struct {
-	quick, tunnel, micro bool
-	out, command         string
+	quick, tunnel, micro, floor bool
+	out, command                string
 }
 
 // sizes say how much work each section does; -quick shrinks them.
@@ -82,6 +82,12 @@ func run(ctx context.Context, o options) error {
 	}
 	if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
 		return err
+	}
+	if o.floor {
+		if err := measureFloor(ctx, rep, sz, fakeURL); err != nil {
+			say("floor: %v", err)
+			rep.Skipped = append(rep.Skipped, "bare proxy: "+err.Error())
+		}
 	}
 	if o.tunnel {
 		if err := measureTunnel(ctx, rep, sz, apBin, unplugBin, dir, fakeURL, bigURL); err != nil {
