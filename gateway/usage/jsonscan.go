@@ -1,7 +1,5 @@
 package usage
 
-import "bytes"
-
 // jsonScanner walks a JSON document incrementally, byte by byte, tracking
 // only string/escape state and nesting depth, so memory stays constant
 // whatever the document size. It captures, up to a limit:
@@ -52,7 +50,7 @@ func (s *jsonScanner) Write(b []byte) (int, error) {
 		if s.inStr && !s.esc && !s.capturing && !s.inKey {
 			// Fast path: skip string content up to the next quote or
 			// backslash; most bytes of a large body are in strings.
-			j := bytes.IndexAny(b[i:], "\"\\")
+			j := indexEither(b[i:], '"', '\\')
 			if j < 0 {
 				return len(b), nil
 			}

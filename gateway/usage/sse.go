@@ -74,7 +74,7 @@ func (p *SSEParser) Write(b []byte) (int, error) {
 		}
 	}
 	for len(b) > 0 {
-		i := bytes.IndexAny(b, "\r\n")
+		i := indexEither(b, '\n', '\r')
 		if i < 0 {
 			p.appendPartial(b)
 			break

@@ -31,6 +31,7 @@ func main() {
 	flag.BoolVar(&o.tunnel, "tunnel", true, "measure the tunnel (offline tailnet, ts-unplug)")
 	flag.BoolVar(&o.micro, "micro", true, "run the Go micro-benchmarks and include them in the report")
 	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: how this run was started)")
+	flag.StringVar(&o.profile, "profile", "", "write the gateway's CPU profile of the --listen sections to this file")
 	flag.BoolVar(&o.floor, "floor", true, "measure a bare Go reverse proxy too, the floor of any gateway's overhead here")
 	serve := flag.Bool("serve-fake", false, "internal: serve the fake provider and print its URL")
 	proxyTo := flag.String("serve-proxy", "", "internal: serve a bare reverse proxy to this URL and print its URL")

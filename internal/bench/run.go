@@ -11,7 +11,7 @@ import (
 // options are the harness's flags.
 type options struct {
 	quick, tunnel, micro, floor bool
-	out, command                string
+	out, command, profile       string
 }
 
 // sizes say how much work each section does; -quick shrinks them.
@@ -80,7 +80,7 @@ func run(ctx context.Context, o options) error {
 	if err := measureColdStart(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
 		return err
 	}
-	if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
+	if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile); err != nil {
 		return err
 	}
 	if o.floor {
@@ -133,10 +133,20 @@ func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fa
 }
 
 // measureGateway runs the --listen sections: memory, the big stream,
-// non-streaming and streaming latency.
-func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL string) error {
+// non-streaming and streaming latency. A profile path gets the gateway's
+// CPU profile of the whole section.
+func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile string) error {
 	say("starting aperture --no-tailnet")
-	ap, _, err := startAperture(ctx, apBin, dir, "aperture", fakeURL, bigURL, nil, nil)
+	var env []string
+	if profile != "" {
+		abs, err := filepath.Abs(profile)
+		if err != nil {
+			return err
+		}
+		env = append(os.Environ(), "APERTURE_CPUPROFILE="+abs)
+		defer say("gateway CPU profile in %s (go tool pprof -top %s)", abs, abs)
+	}
+	ap, _, err := startAperture(ctx, apBin, dir, "aperture", fakeURL, bigURL, env, nil)
 	if err != nil {
 		return err
 	}
