@@ -93,8 +93,8 @@ func measureFloor(ctx context.Context, rep *Report, sz sizes, fakeURL string) er
 	defer floor.Close()
 	for _, api := range apiCases {
 		for _, c := range []int{1, 10, 50} {
-			res, err := Compare(ctx, direct, floor, Load{Spec: api.Spec(false, 0), Concurrency: c,
-				PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup})
+			res, err := CompareCPU(ctx, direct, floor, Load{Spec: api.Spec(false, 0), Concurrency: c,
+				PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup}, p.Pid())
 			if err != nil {
 				return fmt.Errorf("bare proxy %s c=%d: %w", api.Name, c, err)
 			}

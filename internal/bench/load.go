@@ -106,6 +106,9 @@ type Load struct {
 type Result struct {
 	Total, First Comparison
 	FirstError   error
+	// ViaCPU is the CPU time the via process used per via request
+	// (CompareCPU; 0 when not measured).
+	ViaCPU time.Duration
 }
 
 // side accumulates one target's samples over the blocks.
@@ -202,4 +205,25 @@ func runBlock(ctx context.Context, t Target, spec RequestSpec, c, n int, s *side
 	}
 	wg.Wait()
 	s.elapsed += time.Since(start)
+}
+
+// CompareCPU is Compare, also measuring the CPU time process pid (the via
+// side's server) spends per request it serves: it is idle while the
+// direct blocks run, so its CPU over the run divided by the via requests
+// (warm-up included) is its cost per request.
+func CompareCPU(ctx context.Context, direct, via Target, l Load, pid int) (Result, error) {
+	before, err := ReadCPU(pid)
+	if err != nil {
+		return Compare(ctx, direct, via, l)
+	}
+	res, err := Compare(ctx, direct, via, l)
+	if err != nil {
+		return res, err
+	}
+	if after, err := ReadCPU(pid); err == nil {
+		if n := l.Warmup + l.Rounds*l.PerBlock; n > 0 {
+			res.ViaCPU = (after - before) / time.Duration(n)
+		}
+	}
+	return res, nil
 }

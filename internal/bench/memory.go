@@ -106,3 +106,40 @@ func (s *Sampler) Stop() int64 {
 	defer s.mu.Unlock()
 	return s.max
 }
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on
+// every Linux architecture Go supports.
+const clockTicks = 100
+
+// ReadCPU returns the CPU time (user + system) process pid has used so
+// far, from /proc/PID/stat (Linux only; 10 ms resolution).
+func ReadCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("reading CPU time of pid %d: %w", pid, err)
+	}
+	return parseStatCPU(string(b))
+}
+
+// parseStatCPU extracts utime+stime (fields 14 and 15) from a
+// /proc/PID/stat line. The command name (field 2) may hold spaces, so the
+// fields are counted after its closing parenthesis.
+func parseStatCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("stat %q: no command name", stat)
+	}
+	f := strings.Fields(stat[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("stat %q: too few fields", stat)
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // fields 14 and 15, counting from 1 with pid and comm
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("stat %q: %w", stat, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}

@@ -53,3 +53,18 @@ func TestReadMemSelf(t *testing.T) {
 	}
 	_ = ballast[len(ballast)-1]
 }
+
+func TestParseStatCPU(t *testing.T) {
+	// pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+	stat := "4242 (aper ture) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 9 0 123 456 789\n"
+	got, err := parseStatCPU(stat)
+	if err != nil || got != 3250*time.Millisecond {
+		t.Errorf("parseStatCPU = %v, %v; want 3.25s", got, err)
+	}
+	if _, err := parseStatCPU("garbage"); err == nil {
+		t.Error("garbage parsed")
+	}
+	if cpu, err := ReadCPU(os.Getpid()); err != nil || cpu < 0 {
+		t.Errorf("ReadCPU(self) = %v, %v", cpu, err)
+	}
+}

@@ -214,14 +214,18 @@ func latencyTable(b *strings.Builder, rows []Row, stream bool) {
 		}
 		return
 	}
-	b.WriteString("| Upstream | c | direct p50 | via p50 | Δ p50 | ratio p50 | direct p99 | via p99 | Δ p99 | ratio p99 | direct req/s | via req/s | req/s ratio | n |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Upstream | c | direct p50 | via p50 | Δ p50 | ratio p50 | direct p99 | via p99 | Δ p99 | ratio p99 | direct req/s | via req/s | req/s ratio | via CPU µs/req | n |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		t := r.Result.Total
-		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %.2f× | %s | %s | %s | %.2f× | %.0f | %.0f | %.2f | %d%s |\n", r.Label, r.Concurrency,
+		cpu := ""
+		if r.Result.ViaCPU > 0 {
+			cpu = fmt.Sprintf("%.0f", float64(r.Result.ViaCPU)/float64(time.Microsecond))
+		}
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %.2f× | %s | %s | %s | %.2f× | %.0f | %.0f | %.2f | %s | %d%s |\n", r.Label, r.Concurrency,
 			ms(t.Direct.P50), ms(t.Via.P50), ms(t.OverheadP50()), t.RatioP50(),
 			ms(t.Direct.P99), ms(t.Via.P99), ms(t.OverheadP99()), t.RatioP99(),
-			t.DirectRPS, t.ViaRPS, t.RatioRPS(), t.Via.N, errNote(t))
+			t.DirectRPS, t.ViaRPS, t.RatioRPS(), cpu, t.Via.N, errNote(t))
 	}
 }
 

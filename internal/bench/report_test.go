@@ -31,6 +31,7 @@ func sampleReport() *Report {
 		{Label: "chat", Concurrency: 10, Result: cmp(100*time.Microsecond, 180*time.Microsecond, 9000, 7000)},
 		{Label: "chat", Concurrency: 50, Result: cmp(time.Millisecond, 1500*time.Microsecond, 9000, 5500)},
 	}
+	r.Floor[1].Result.ViaCPU = 55 * time.Microsecond
 	return r
 }
 
@@ -81,6 +82,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"| overhead p50, messages, c=10 | ≤ 0.200 ms | 0.150 ms | pass |  |",
 		"## Floor: a bare Go reverse proxy",
 		"| chat | 50 | 1.000 | 1.500 | 0.500 | 1.50× |",
+		"| 9000 | 5500 | 0.61 | 55 | 100 |", // req/s, CPU per request, n
 		"median 150.000 ms", "growth 25.0 MiB",
 		"through the tunnel 80 MB/s",
 		"| tunnel overhead p50, warm connection, c=1 | ≤ 1.000 ms | 0.500 ms | pass |",

@@ -171,8 +171,8 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			if c == 50 {
 				s = StartSampler(ap.Pid(), 20*time.Millisecond)
 			}
-			res, err := Compare(ctx, direct, gw, Load{Spec: api.Spec(false, 0), Concurrency: c,
-				PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup})
+			res, err := CompareCPU(ctx, direct, gw, Load{Spec: api.Spec(false, 0), Concurrency: c,
+				PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup}, ap.Pid())
 			if s != nil {
 				rep.Memory.UnderLoad = max(rep.Memory.UnderLoad, s.Stop())
 			}
@@ -186,8 +186,8 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 	// An agent's request carries a long context: the gateway must find
 	// the model without decoding it all.
 	const padding = 100 << 10
-	res, err := Compare(ctx, direct, gw, Load{Spec: chatSpec(false, padding), Concurrency: 10,
-		PerBlock: sz.perBlock[10] / 2, Rounds: sz.rounds, Warmup: sz.warmup})
+	res, err := CompareCPU(ctx, direct, gw, Load{Spec: chatSpec(false, padding), Concurrency: 10,
+		PerBlock: sz.perBlock[10] / 2, Rounds: sz.rounds, Warmup: sz.warmup}, ap.Pid())
 	if err != nil {
 		return fmt.Errorf("chat with a 100 KiB body: %w", err)
 	}
