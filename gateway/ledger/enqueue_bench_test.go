@@ -1,10 +1,12 @@
 package ledger
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // BenchmarkEnqueue is the enqueue alone: building the row's values
@@ -57,4 +59,39 @@ func BenchmarkSessionIDSmall(b *testing.B) {
 			b.Fatal("no session")
 		}
 	}
+}
+
+// BenchmarkWriterThroughput is the writer's cost per request, the way the
+// gateway records one: a row enqueued, then its capture; the writer
+// gathers them into transactions. ns/op is the writer's time per request
+// (it is the slower side), which on a busy gateway is CPU taken from
+// serving.
+func BenchmarkWriterThroughput(b *testing.B) {
+	l, _ := openTest(b, Options{Logf: func(string, ...any) {}, QueueSize: 1 << 16})
+	r0 := record(0)
+	c := &Capture{
+		RequestHeaders:  http.Header{"Content-Type": {"application/json"}, "User-Agent": {"bench/1.0"}},
+		ResponseHeaders: http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"req_123"}},
+		RequestBody:     []byte(`{"model":"gpt-4o","messages":[{"role":"user","content":"respond with: hello"}]}`),
+		ResponseBody:    []byte(`{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hello"}}],"usage":{"prompt_tokens":10,"completion_tokens":1}}`),
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := *r0
+		r.ID = "w-" + strconv.Itoa(i)
+		r.Time = r0.Time.Add(time.Duration(i) * time.Millisecond)
+		i++
+		if err := l.Enqueue(&r); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.CaptureAsync(r.ID, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := l.Sync(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	st := l.Stats()
+	b.ReportMetric(float64(st.Rows)/float64(max(st.Transactions, 1)), "rows/tx")
 }

@@ -75,7 +75,7 @@ type Options struct {
 type Ledger struct {
 	// insertReq, insertCap and insertOwner are the writer's prepared
 	// statements, made on its first write (writer goroutine only).
-	insertReq, insertCap, insertOwner *sql.Stmt
+	insertReq, insertCap, insertOwner *multiInsert
 	db                                *sql.DB
 	opts                              Options
 	logf                              func(string, ...any)

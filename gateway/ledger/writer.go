@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,20 +20,18 @@ type item struct {
 	notified bool       // done has been sent to (writer-only)
 }
 
-const insertRequest = `INSERT OR IGNORE INTO requests (
-	id, time, login_name, node, stable_node_id, tags, principal, provider,
-	model, api, stream, status, duration_ms, ttfb_ms, input_tokens,
-	output_tokens, cached_tokens, cache_creation_tokens,
-	cache_creation_5m_tokens, cache_creation_1h_tokens, reasoning_tokens,
-	cost_nanodollars, session_id, interrupted, error, user_agent
-) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
-
-const insertOwner = `INSERT OR IGNORE INTO response_owners (id, principal, created) VALUES (?,?,?)`
-
-const insertCapture = `INSERT OR IGNORE INTO captures (
-	request_id, created, request_headers, response_headers, request_body,
-	response_body, truncated
-) VALUES (?,?,?,?,?,?,?)`
+// requestColumns, ownerColumns and captureColumns are the columns the
+// writer inserts, in the order of an item's values.
+var (
+	requestColumns = []string{"id", "time", "login_name", "node", "stable_node_id", "tags", "principal", "provider",
+		"model", "api", "stream", "status", "duration_ms", "ttfb_ms", "input_tokens",
+		"output_tokens", "cached_tokens", "cache_creation_tokens",
+		"cache_creation_5m_tokens", "cache_creation_1h_tokens", "reasoning_tokens",
+		"cost_nanodollars", "session_id", "interrupted", "error", "user_agent"}
+	ownerColumns   = []string{"id", "principal", "created"}
+	captureColumns = []string{"request_id", "created", "request_headers", "response_headers", "request_body",
+		"response_body", "truncated"}
+)
 
 // newItem turns r into column values. It keeps no reference to r, so the
 // caller may reuse r as soon as Commit or Enqueue returns.
@@ -322,22 +319,21 @@ func (l *Ledger) prepareWriter(ctx context.Context) error {
 	if l.insertReq != nil {
 		return nil
 	}
-	req, err := l.db.PrepareContext(ctx, insertRequest)
-	if err != nil {
-		return fmt.Errorf("prepare insert request: %w", err)
+	var ins [3]*multiInsert
+	for i, t := range []struct {
+		table string
+		cols  []string
+	}{{"requests", requestColumns}, {"captures", captureColumns}, {"response_owners", ownerColumns}} {
+		m, err := prepareMulti(ctx, l.db, t.table, t.cols)
+		if err != nil {
+			for _, p := range ins[:i] {
+				p.Close()
+			}
+			return err
+		}
+		ins[i] = m
 	}
-	capt, err := l.db.PrepareContext(ctx, insertCapture)
-	if err != nil {
-		req.Close()
-		return fmt.Errorf("prepare insert capture: %w", err)
-	}
-	owner, err := l.db.PrepareContext(ctx, insertOwner)
-	if err != nil {
-		req.Close()
-		capt.Close()
-		return fmt.Errorf("prepare insert owner: %w", err)
-	}
-	l.insertReq, l.insertCap, l.insertOwner = req, capt, owner
+	l.insertReq, l.insertCap, l.insertOwner = ins[0], ins[1], ins[2]
 	return nil
 }
 
@@ -364,37 +360,28 @@ func (l *Ledger) write(items []*item) (err error) {
 	if err = l.prepareWriter(ctx); err != nil {
 		return err
 	}
-	reqStmt := tx.StmtContext(ctx, l.insertReq)
-	defer reqStmt.Close()
-	var capStmt, ownerStmt *sql.Stmt
-	rows := 0
+	var reqs, owners, caps [][]any
 	for _, it := range items {
 		if it.req != nil { // capture-only items (CaptureAsync) have none
-			if _, err = reqStmt.ExecContext(ctx, it.req...); err != nil {
-				return fmt.Errorf("insert request %v: %w", it.req[0], err)
-			}
-			rows++
+			reqs = append(reqs, it.req)
 		}
 		if it.owner != nil {
-			if ownerStmt == nil {
-				ownerStmt = tx.StmtContext(ctx, l.insertOwner)
-				defer ownerStmt.Close()
-			}
-			if _, err = ownerStmt.ExecContext(ctx, it.owner...); err != nil {
-				return fmt.Errorf("record owner of %v: %w", it.owner[0], err)
-			}
+			owners = append(owners, it.owner)
 		}
-		if it.capture == nil {
-			continue
-		}
-		if capStmt == nil {
-			capStmt = tx.StmtContext(ctx, l.insertCap)
-			defer capStmt.Close()
-		}
-		if _, err = capStmt.ExecContext(ctx, it.capture...); err != nil {
-			return fmt.Errorf("insert capture %v: %w", it.capture[0], err)
+		if it.capture != nil {
+			caps = append(caps, it.capture)
 		}
 	}
+	if err = l.insertReq.exec(ctx, tx, reqs); err != nil {
+		return err
+	}
+	if err = l.insertOwner.exec(ctx, tx, owners); err != nil {
+		return err
+	}
+	if err = l.insertCap.exec(ctx, tx, caps); err != nil {
+		return err
+	}
+	rows := len(reqs)
 	if h := l.hookWrite.Load(); h != nil {
 		if err = (*h)(); err != nil {
 			return err
