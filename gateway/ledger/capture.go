@@ -77,10 +77,7 @@ func encodeCapture(c *Capture) ([]any, error) {
 	for _, h := range []http.Header{c.RequestHeaders, c.ResponseHeaders} {
 		var raw []byte
 		if h != nil {
-			var err error
-			if raw, err = json.Marshal(h); err != nil {
-				return nil, fmt.Errorf("headers: %w", err)
-			}
+			raw = appendHeaderJSON(nil, h)
 		}
 		z, err := compress(raw)
 		if err != nil {
