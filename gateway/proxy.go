@@ -248,8 +248,9 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 
 // finish queues rec for the ledger. Nothing on the request's path waits
 // for the database: the ledger commits queued rows a few milliseconds
-// later in one transaction (and all of them on a clean shutdown), and the
-// capture's bodies are compressed and queued after the answer is out.
+// later in one transaction (and all of them on a clean shutdown), and
+// bodies big enough to compress are compressed and queued on another
+// goroutine.
 func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	rec.Duration = s.opts.Now().Sub(start)
 	s.metrics.observe(rec)
@@ -265,6 +266,14 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	}
 	if async != nil && capture != nil {
 		id := rec.ID
+		if len(capture.RequestBody) < ledger.MinCompress && len(capture.ResponseBody) < ledger.MinCompress {
+			// Nothing to compress: queuing it here is cheaper than waking
+			// another goroutine for it.
+			if err := async.CaptureAsync(id, capture); err != nil {
+				s.opts.Logf("capture of request %s not stored: %v", id, err)
+			}
+			return
+		}
 		s.background.Add(1)
 		go func() {
 			defer s.background.Done()
