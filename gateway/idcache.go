@@ -26,10 +26,11 @@ type whoisEntry struct {
 	expires time.Time
 }
 
-// whoisCache memoizes WhoIs answers by remote address for whoisTTL.
+// whoisCache memoizes WhoIs answers by remote address for whoisTTL. A hit
+// (nearly every request: clients keep connections alive) takes no lock.
 type whoisCache struct {
-	mu sync.Mutex
-	m  map[string]whoisEntry
+	m sync.Map // addr string -> whoisEntry
+	n atomic.Int64
 }
 
 func (c *whoisCache) wrap(whois identity.WhoIsFunc, now func() time.Time) identity.WhoIsFunc {
@@ -38,22 +39,18 @@ func (c *whoisCache) wrap(whois identity.WhoIsFunc, now func() time.Time) identi
 	}
 	return func(ctx context.Context, addr string) (*apitype.WhoIsResponse, error) {
 		t := now()
-		c.mu.Lock()
-		e, ok := c.m[addr]
-		c.mu.Unlock()
-		if ok && t.Before(e.expires) {
-			return e.resp, nil
+		if e, ok := c.m.Load(addr); ok && t.Before(e.(whoisEntry).expires) {
+			return e.(whoisEntry).resp, nil
 		}
 		resp, err := whois(ctx, addr)
 		if err != nil {
 			return nil, err
 		}
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= maxCached {
-			c.m = make(map[string]whoisEntry)
+		if c.n.Add(1) > maxCached {
+			c.m.Clear()
+			c.n.Store(0)
 		}
-		c.m[addr] = whoisEntry{resp: resp, expires: t.Add(whoisTTL)}
-		c.mu.Unlock()
+		c.m.Store(addr, whoisEntry{resp: resp, expires: t.Add(whoisTTL)})
 		return resp, nil
 	}
 }

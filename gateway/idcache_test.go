@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -58,5 +59,20 @@ func TestAccessCacheFollowsCapsAndConfig(t *testing.T) {
 	}
 	if rc.access.get(rc, alice).Role() != grants.User {
 		t.Error("cache mixed up two identities")
+	}
+}
+
+func TestWhoIsCacheBounded(t *testing.T) {
+	var c whoisCache
+	who := c.wrap(func(context.Context, string) (*apitype.WhoIsResponse, error) {
+		return user("alice@example.com"), nil
+	}, time.Now)
+	for i := range maxCached + 100 {
+		who(context.Background(), fmt.Sprintf("100.64.%d.%d:1", i/250, i%250))
+	}
+	n := 0
+	c.m.Range(func(any, any) bool { n++; return true })
+	if n > maxCached {
+		t.Errorf("cache holds %d entries, bound is %d", n, maxCached)
 	}
 }
