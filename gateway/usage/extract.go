@@ -137,17 +137,17 @@ func (e *Extractor) usageObject(val []byte) {
 	switch e.api {
 	case config.OpenAIChat:
 		var w openAIChatUsage
-		if json.Unmarshal(val, &w) == nil {
+		if fastChatUsage(val, &w) || unmarshalFresh(val, &w) {
 			e.u = w.usage()
 		}
 	case config.OpenAIResponses:
 		var w responsesUsage
-		if json.Unmarshal(val, &w) == nil {
+		if fastResponsesUsage(val, &w) || unmarshalFresh(val, &w) {
 			e.u = w.usage()
 		}
 	case config.AnthropicMessages:
 		var w anthropicUsage
-		if json.Unmarshal(val, &w) == nil {
+		if fastAnthropicUsage(val, &w) || unmarshalFresh(val, &w) {
 			e.anth.merge(&w)
 			e.u = e.anth.usage()
 		}
@@ -305,4 +305,12 @@ func (e *Extractor) Finish(complete bool) {
 func (e *Extractor) Result() Usage {
 	e.flushGemini()
 	return e.u
+}
+
+// unmarshalFresh decodes val into a zeroed *w with encoding/json, for
+// what the fast decoders leave to it (they may have filled *w partly).
+func unmarshalFresh[T any](val []byte, w *T) bool {
+	var zero T
+	*w = zero
+	return json.Unmarshal(val, w) == nil
 }
