@@ -87,6 +87,7 @@ type Ledger struct {
 	// reading while it sends, Close for writing to shut the queue.
 	mu      sync.RWMutex
 	closed  bool
+	wake    chan struct{} // (1) a waiter or a filling queue: write now
 	closing chan struct{} // closed first by Close: wakes blocked senders
 	stop    chan struct{} // closed once no sender can enqueue any more
 	done    chan struct{} // closed when the writer and purger exit
@@ -141,6 +142,7 @@ func Open(path string, opts Options) (*Ledger, error) {
 		logf:    opts.Logf,
 		now:     opts.Now,
 		queue:   make(chan *item, opts.QueueSize),
+		wake:    make(chan struct{}, 1),
 		closing: make(chan struct{}),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),

@@ -152,6 +152,15 @@ func (l *Ledger) enqueue(ctx context.Context, it *item) error {
 	}
 	select {
 	case l.queue <- it:
+		// The writer gathers records on a timer rather than taking each
+		// as it comes (a goroutine wake-up per request); someone waiting,
+		// or a queue filling up, calls it at once.
+		if it.done != nil || len(l.queue) >= cap(l.queue)/2 {
+			select {
+			case l.wake <- struct{}{}:
+			default:
+			}
+		}
 		return nil
 	case <-l.closing:
 		return ErrClosed
@@ -202,33 +211,38 @@ func (l *Ledger) writer() {
 
 // gather moves queued items into backlog until it holds max items, an
 // item with a waiter (Commit, Sync) arrives, FlushInterval has passed or
-// the ledger is closing.
+// the ledger is closing. It sleeps meanwhile: enqueue wakes it only for a
+// waiter or a half-full queue.
 func (l *Ledger) gather(backlog []*item, max int) []*item {
 	backlog = l.take(backlog, max)
-	if l.opts.FlushInterval < 0 || len(backlog) >= max {
+	if l.opts.FlushInterval < 0 || len(backlog) >= max || hasWaiter(backlog) {
 		return backlog
-	}
-	for _, it := range backlog {
-		if it.done != nil {
-			return backlog
-		}
 	}
 	timer := time.NewTimer(l.opts.FlushInterval)
 	defer timer.Stop()
-	for len(backlog) < max {
+	for {
 		select {
-		case it := <-l.queue:
-			backlog = append(backlog, it)
-			if it.done != nil {
-				return l.take(backlog, max)
-			}
+		case <-l.wake:
 		case <-timer.C:
 			return l.take(backlog, max)
 		case <-l.stop:
+			return l.take(backlog, max)
+		}
+		backlog = l.take(backlog, max)
+		if len(backlog) >= max || hasWaiter(backlog) {
 			return backlog
 		}
 	}
-	return backlog
+}
+
+// hasWaiter reports whether someone waits for one of items.
+func hasWaiter(items []*item) bool {
+	for _, it := range items {
+		if it.done != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // take moves queued items into backlog, without blocking, until backlog

@@ -73,9 +73,7 @@ func TestEnqueueGathersUntilFlushInterval(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for l.Stats().Queued > 0 { // the writer holds them, gathering
-		time.Sleep(time.Millisecond)
-	}
+	time.Sleep(20 * time.Millisecond) // time enough to write, were it not gathering
 	if got := countRows(t, path, "requests"); got != 0 {
 		t.Fatalf("%d rows written before the flush interval or a Sync", got)
 	}
@@ -87,6 +85,36 @@ func TestEnqueueGathersUntilFlushInterval(t *testing.T) {
 	}
 	if st := l.Stats(); st.Transactions != 1 || st.Rows != n {
 		t.Errorf("Stats = %+v, want the %d rows in 1 transaction", st, n)
+	}
+}
+
+func TestFillingQueueWakesWriter(t *testing.T) {
+	// The writer sleeps for the flush interval, but a queue filling up
+	// must not make Enqueue wait that long.
+	l, path := openTest(t, Options{FlushInterval: time.Hour, QueueSize: 4})
+	done := make(chan error, 1)
+	go func() {
+		for i := range 100 {
+			if err := l.Enqueue(record(i)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Enqueue blocked behind a sleeping writer with a full queue")
+	}
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, path, "requests"); got != 100 {
+		t.Errorf("%d rows, want 100", got)
 	}
 }
 
