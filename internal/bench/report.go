@@ -47,8 +47,9 @@ type Report struct {
 	Tunnel     []Row
 	PureTunnel []Row
 	// Floor compares a bare Go reverse proxy with direct calls.
-	Floor     []Row
-	TunnelMBs Throughput
+	Floor      []Row
+	TunnelMBs  Throughput
+	TunnelPath string // how the echo node reached ts-unplug (direct or DERP)
 	// Skipped lists sections that could not run, with why.
 	Skipped []string
 	Notes   []string
@@ -182,6 +183,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if tp := r.TunnelMBs; tp.Bytes > 0 {
 		p("\nLarge body (%s MiB download, best of 2): loopback %.0f MB/s, through the tunnel %.0f MB/s (%.2f×).\n",
 			mib(tp.Bytes), tp.DirectMBs, tp.ViaMBs, tp.ViaMBs/max(tp.DirectMBs, 1e-9))
+		if r.TunnelPath != "" {
+			p("WireGuard path between the echo node and ts-unplug: %s.\n", r.TunnelPath)
+		}
 	}
 	if len(r.Skipped) > 0 {
 		p("\n## Not measured in this run\n\n")

@@ -307,6 +307,8 @@ func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin,
 		return fmt.Errorf("tunnel throughput: %w", err)
 	}
 	rep.TunnelMBs = tp
+	rep.TunnelPath = tn.PathTo(ctx, "bench-echo")
+	say("tunnel path: %s", rep.TunnelPath)
 	say("tunnel throughput: loopback %.0f MB/s, ts-unplug %.0f MB/s", tp.DirectMBs, tp.ViaMBs)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tsplug/ts-plug/internal/tailnettest"
+	"tailscale.com/tsnet"
 )
 
 // echoHandler is the tunnel benchmark's upstream: /echo answers a short
@@ -49,6 +50,7 @@ type Tailnet struct {
 	dir       string
 	unplugBin string
 	EchoLocal string // loopback URL of the echo
+	echo      *tsnet.Server
 	closers   []func()
 }
 
@@ -67,6 +69,7 @@ func startTailnet(ctx context.Context, dir, unplugBin string) (*Tailnet, error) 
 		t.Close()
 		return nil, err
 	}
+	t.echo = node
 	ln, err := node.Listen("tcp", ":80")
 	if err != nil {
 		t.Close()
@@ -182,4 +185,31 @@ func tempDir() (string, error) {
 		return "", fmt.Errorf("creating scratch dir: %w", err)
 	}
 	return d, nil
+}
+
+// PathTo says how the echo node reaches peer hostname: directly over UDP
+// (and at which address) or relayed through DERP, which would bound the
+// tunnel's throughput very differently.
+func (t *Tailnet) PathTo(ctx context.Context, hostname string) string {
+	lc, err := t.echo.LocalClient()
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	st, err := lc.Status(ctx)
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	for _, p := range st.Peer {
+		if p.HostName != hostname {
+			continue
+		}
+		if p.CurAddr != "" {
+			return "direct UDP to " + p.CurAddr
+		}
+		if p.Relay != "" {
+			return "relayed through DERP region " + p.Relay
+		}
+		return "no traffic yet"
+	}
+	return "peer " + hostname + " not found"
 }
