@@ -1,6 +1,9 @@
 package apis
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // BenchmarkScanBody is what the request path calls on every body: model
 // and stream in one pass, without decoding the body.
@@ -11,6 +14,9 @@ func BenchmarkScanBody(b *testing.B) {
 	}{
 		{"small", []byte(`{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hello"}]}`)},
 		{"agent-200KiB", agentBody(200 << 10)},
+		// A long prompt: a system text of source-code-like lines, each
+		// ending in an escaped newline, as coding agents send.
+		{"prompt-200KiB", promptBody(200 << 10)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(tc.body)))
@@ -23,4 +29,18 @@ func BenchmarkScanBody(b *testing.B) {
 			}
 		})
 	}
+}
+
+// promptBody is a request whose bulk is one long string of 60-byte lines
+// joined by \n escapes.
+func promptBody(size int) []byte {
+	line := strings.Repeat("x := compute(alpha, beta) // a line of code, quite long ", 2)[:60]
+	var b strings.Builder
+	b.WriteString(`{"system":"`)
+	for b.Len() < size {
+		b.WriteString(line)
+		b.WriteString(`\n`)
+	}
+	b.WriteString(`","messages":[{"role":"user","content":"hi"}],"model":"claude-sonnet-4-5"}`)
+	return []byte(b.String())
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/tsplug/ts-plug/gateway/bytescan"
 	"net/http"
 	"strings"
 )
@@ -258,16 +259,18 @@ func (s *jscan) str() bool {
 		return false
 	}
 	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '\\':
-			s.i += 2
-		case '"':
+		j := bytescan.IndexEither(s.b[s.i:], '"', '\\')
+		if j < 0 {
+			break
+		}
+		s.i += j
+		if s.b[s.i] == '"' {
 			s.i++
 			return true
-		default:
-			s.i++
 		}
+		s.i += 2 // the backslash and the byte it escapes
 	}
+	s.i = len(s.b)
 	return false
 }
 

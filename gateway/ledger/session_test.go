@@ -118,3 +118,33 @@ func BenchmarkSessionIDLargeBody(b *testing.B) {
 		}
 	}
 }
+
+// FuzzJscanStr checks the word-at-a-time string skip against the byte
+// loop it replaced.
+func FuzzJscanStr(f *testing.F) {
+	f.Add([]byte(`"plain" rest`))
+	f.Add([]byte(`"esc\"aped\\" rest`))
+	f.Add([]byte(`"unterminated \`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) == 0 || b[0] != '"' {
+			b = append([]byte{'"'}, b...)
+		}
+		s := &jscan{b: b}
+		got := s.str()
+		i, want := 1, false
+		for i < len(b) {
+			if b[i] == '\\' {
+				i += 2
+				continue
+			}
+			i++
+			if b[i-1] == '"' {
+				want = true
+				break
+			}
+		}
+		if got != want || (want && s.i != i) {
+			t.Fatalf("str(%q) = %v at %d, want %v at %d", b, got, s.i, want, i)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package usage
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/tsplug/ts-plug/gateway/bytescan"
 	"io"
 )
 
@@ -107,25 +108,10 @@ func (f *UsageChunkFilter) Write(p []byte) (int, error) {
 // lineEnd returns how many bytes of p come before its first CR or LF
 // (len(p) if none).
 func lineEnd(p []byte) int {
-	if n := indexEither(p, '\n', '\r'); n >= 0 {
+	if n := bytescan.IndexEither(p, '\n', '\r'); n >= 0 {
 		return n
 	}
 	return len(p)
-}
-
-// indexEither is bytes.IndexAny for two bytes, x the more common: two
-// vectorized IndexByte scans beat IndexAny's byte-at-a-time loop several
-// times over on stream-sized input.
-func indexEither(b []byte, x, y byte) int {
-	n := bytes.IndexByte(b, x)
-	end := n
-	if n < 0 {
-		end = len(b)
-	}
-	if i := bytes.IndexByte(b[:end], y); i >= 0 {
-		return i
-	}
-	return n
 }
 
 // hold adds b to the current event: held back while the event may still

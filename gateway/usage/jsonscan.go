@@ -1,5 +1,7 @@
 package usage
 
+import "github.com/tsplug/ts-plug/gateway/bytescan"
+
 // jsonScanner walks a JSON document incrementally, byte by byte, tracking
 // only string/escape state and nesting depth, so memory stays constant
 // whatever the document size. It captures, up to a limit:
@@ -50,7 +52,7 @@ func (s *jsonScanner) Write(b []byte) (int, error) {
 		if s.inStr && !s.esc && !s.capturing && !s.inKey {
 			// Fast path: skip string content up to the next quote or
 			// backslash; most bytes of a large body are in strings.
-			j := indexEither(b[i:], '"', '\\')
+			j := bytescan.IndexEither(b[i:], '"', '\\')
 			if j < 0 {
 				return len(b), nil
 			}

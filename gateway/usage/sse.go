@@ -1,5 +1,7 @@
 package usage
 
+import "github.com/tsplug/ts-plug/gateway/bytescan"
+
 import "bytes"
 
 // DefaultMaxEventSize bounds the data an SSEParser buffers for one event.
@@ -74,7 +76,7 @@ func (p *SSEParser) Write(b []byte) (int, error) {
 		}
 	}
 	for len(b) > 0 {
-		i := indexEither(b, '\n', '\r')
+		i := bytescan.IndexEither(b, '\n', '\r')
 		if i < 0 {
 			p.appendPartial(b)
 			break
