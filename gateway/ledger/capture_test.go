@@ -2,10 +2,14 @@ package ledger
 
 import (
 	"bytes"
+	stdgzip "compress/gzip"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tsplug/ts-plug/gateway/config"
@@ -140,5 +144,46 @@ func TestCaptureAsyncAfterRow(t *testing.T) {
 	}
 	if st := l.Stats(); st.Rows != 1 {
 		t.Errorf("rows counted %d, want 1 (a capture is not a request row)", st.Rows)
+	}
+}
+
+// Captures written by earlier versions (compress/gzip) still read back:
+// the format is the same gzip, only the compressor changed.
+func TestDecompressStdlibGzip(t *testing.T) {
+	body := bytes.Repeat([]byte(`{"role":"user","content":"an earlier capture"},`), 200)
+	var buf bytes.Buffer
+	zw, _ := stdgzip.NewWriterLevel(&buf, stdgzip.BestSpeed)
+	zw.Write(body)
+	zw.Close()
+	got, err := decompress(buf.Bytes())
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("decompress(stdlib gzip) = %d bytes, %v", len(got), err)
+	}
+	z, err := compress(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := stdgzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := io.ReadAll(zr); err != nil || !bytes.Equal(back, body) {
+		t.Fatalf("stdlib gunzip of a new capture: %d bytes, %v", len(back), err)
+	}
+}
+
+// BenchmarkCompressPrompt is the capture of a coding agent's 100 KiB
+// request body, compressed after the answer is out.
+func BenchmarkCompressPrompt(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; sb.Len() < 100<<10; i++ {
+		fmt.Fprintf(&sb, "line %d: x := compute(alpha%d, beta) // %x\\n", i, i%97, i*7919)
+	}
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := compress(body); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
