@@ -57,7 +57,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	logf := log.New(stderr, "aperture: ", log.LstdFlags).Printf
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if stopProfile, err := startCPUProfile(os.Getenv(cpuProfileEnv)); err != nil {
+	if stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv)); err != nil {
 		return err
 	} else {
 		defer stopProfile()

@@ -90,7 +90,7 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	if o.tunnel {
-		if err := measureTunnel(ctx, rep, sz, apBin, unplugBin, dir, fakeURL, bigURL); err != nil {
+		if err := measureTunnel(ctx, rep, sz, apBin, unplugBin, dir, fakeURL, bigURL, o.profile); err != nil {
 			say("tunnel: %v", err)
 			rep.Skipped = append(rep.Skipped, "tunnel: "+err.Error())
 		}
@@ -143,7 +143,7 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 		if err != nil {
 			return err
 		}
-		env = append(os.Environ(), "APERTURE_CPUPROFILE="+abs)
+		env = append(os.Environ(), "TSPLUG_CPUPROFILE="+abs)
 		defer say("gateway CPU profile in %s (go tool pprof -top %s)", abs, abs)
 	}
 	ap, _, err := startAperture(ctx, apBin, dir, "aperture", fakeURL, bigURL, env, nil)
@@ -248,7 +248,7 @@ func measureBigStream(ctx context.Context, rep *Report, ap *Aperture, size int64
 }
 
 // measureTunnel runs the tailnet sections.
-func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin, dir, fakeURL, bigURL string) error {
+func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin, dir, fakeURL, bigURL, profile string) error {
 	say("starting the offline tailnet and the echo node")
 	// The in-process echo node must not try to upload logs (which, with
 	// no DNS, falls back to dialing Tailscale's real DERP servers); the
@@ -259,6 +259,14 @@ func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin,
 		return err
 	}
 	defer tn.Close()
+	if profile != "" {
+		abs, err := filepath.Abs(profile)
+		if err != nil {
+			return err
+		}
+		tn.profile = abs
+		defer say("ts-unplug CPU profiles in %s.*.pprof", abs)
+	}
 	say("starting aperture on the tailnet as \"ai\" (with --listen too)")
 	ap, _, err := startAperture(ctx, apBin, dir, "aperture-tailnet", fakeURL, bigURL, tn.Env(), tn.ApertureArgs())
 	if err != nil {

@@ -51,6 +51,7 @@ type Tailnet struct {
 	unplugBin string
 	EchoLocal string // loopback URL of the echo
 	echo      *tsnet.Server
+	profile   string // with -profile: where ts-unplug's CPU profiles go
 	closers   []func()
 }
 
@@ -114,7 +115,11 @@ func (t *Tailnet) startUnplug(ctx context.Context, hostname, target string, prob
 	if err != nil {
 		return nil, "", err
 	}
-	p, err := StartProc("ts-unplug-"+hostname, t.Env(), t.unplugBin,
+	env := t.Env()
+	if t.profile != "" {
+		env = append(env, "TSPLUG_CPUPROFILE="+t.profile+"."+hostname+".pprof")
+	}
+	p, err := StartProc("ts-unplug-"+hostname, env, t.unplugBin,
 		"-dir", filepath.Join(t.dir, "unplug-"+hostname), "-port", strconv.Itoa(port), "-hostname", hostname,
 		"-control-url", t.tn.ControlURL, "-authkey", t.tn.AuthKey, "-ephemeral", target)
 	if err != nil {

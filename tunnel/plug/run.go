@@ -63,6 +63,11 @@ type plug struct {
 func run(ctx context.Context, o options, version string, stdout, stderr io.Writer) error {
 	logf := log.New(stderr, "ts-plug: ", log.LstdFlags).Printf
 	tunnel.SetDefaultMemoryLimit()
+	if stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv)); err != nil {
+		return err
+	} else {
+		defer stopProfile()
+	}
 	authKey, err := tunnel.ResolveAuthKey(o.authKeyFlag)
 	if err != nil {
 		return usageError("-authkey: %v", err)

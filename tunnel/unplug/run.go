@@ -31,6 +31,11 @@ type statusReport struct {
 func run(ctx context.Context, o options, version string) error {
 	logf := log.New(os.Stderr, "ts-unplug: ", log.LstdFlags).Printf
 	tunnel.SetDefaultMemoryLimit()
+	if stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv)); err != nil {
+		return err
+	} else {
+		defer stopProfile()
+	}
 	authKey, err := tunnel.ResolveAuthKey(o.authKeyFlag)
 	if err != nil {
 		return usageError("-authkey: %v", err)

@@ -1,4 +1,4 @@
-package app
+package tunnel
 
 import (
 	"os"
@@ -7,14 +7,14 @@ import (
 )
 
 func TestStartCPUProfile(t *testing.T) {
-	stop, err := startCPUProfile("")
+	stop, err := StartCPUProfile("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop()
 
 	path := filepath.Join(t.TempDir(), "cpu.pprof")
-	stop, err = startCPUProfile(path)
+	stop, err = StartCPUProfile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestStartCPUProfile(t *testing.T) {
 	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
 		t.Errorf("profile not written: %v %v", fi, err)
 	}
-	if _, err := startCPUProfile(filepath.Join(t.TempDir(), "missing", "cpu.pprof")); err == nil {
+	if _, err := StartCPUProfile(filepath.Join(t.TempDir(), "missing", "cpu.pprof")); err == nil {
 		t.Error("an unwritable path was accepted")
 	}
 }
