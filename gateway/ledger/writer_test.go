@@ -118,6 +118,40 @@ func TestFillingQueueWakesWriter(t *testing.T) {
 	}
 }
 
+func TestQueriesDoNotHangWhileWritesFail(t *testing.T) {
+	defer func(d time.Duration) { readOwnWritesWait = d }(readOwnWritesWait)
+	readOwnWritesWait = 100 * time.Millisecond
+	l, _ := openTest(t, Options{QueueSize: 1, RetryInterval: time.Hour, Logf: func(string, ...any) {}})
+	mustCommit(t, l, record(0))
+	setHook(l, func() error { return errors.New("disk on fire") })
+	// Fill the writer's backlog past its bound, so it stops taking
+	// records until the (hour-long) retry.
+	for i := 1; i <= 8; i++ {
+		go l.Enqueue(record(i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Healthy() == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("writes never failed: %+v", l.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // the other records reach the backlog
+	done := make(chan int, 1)
+	go func() {
+		rows, _ := l.Requests(context.Background(), Query{})
+		done <- len(rows)
+	}()
+	select {
+	case n := <-done:
+		if n != 1 {
+			t.Errorf("query saw %d rows, want the 1 committed", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a query hung behind a failing writer")
+	}
+}
+
 func TestEnqueueCommitsWithinFlushInterval(t *testing.T) {
 	l, path := openTest(t, Options{FlushInterval: 5 * time.Millisecond})
 	for i := range 3 {
