@@ -16,12 +16,15 @@ type ownerStore interface {
 // responseOwners remembers who created each stored OpenAI response, so
 // that GET, DELETE and cancel by ID (which name no model) reach only the
 // creator's responses: every caller shares the gateway's provider key,
-// and the provider itself would serve any of them to anyone. Recent
-// owners are kept in memory (a client may ask for its response at once,
-// before the write lands), all of them in the ledger.
+// and the provider itself would serve any of them to anyone. The owner is
+// written to the ledger with the creating request's row, a few
+// milliseconds after the answer; recent owners are kept in memory in two
+// generations of maxRecentOwners, so an owner stays here until at least
+// that many later responses were created, long after its row is written,
+// and a lookup never has to wait for the ledger.
 type responseOwners struct {
-	mu     sync.Mutex
-	recent map[string]string
+	mu       sync.Mutex
+	cur, old map[string]string
 }
 
 const maxRecentOwners = 10000
@@ -29,15 +32,18 @@ const maxRecentOwners = 10000
 func (o *responseOwners) remember(id, principal string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.recent == nil || len(o.recent) >= maxRecentOwners {
-		o.recent = make(map[string]string)
+	if o.cur == nil || len(o.cur) >= maxRecentOwners {
+		o.old, o.cur = o.cur, make(map[string]string)
 	}
-	o.recent[id] = principal
+	o.cur[id] = principal
 }
 
 func (o *responseOwners) lookup(ctx context.Context, store ownerStore, id string) string {
 	o.mu.Lock()
-	p, ok := o.recent[id]
+	p, ok := o.cur[id]
+	if !ok {
+		p, ok = o.old[id]
+	}
 	o.mu.Unlock()
 	if ok || store == nil {
 		return p

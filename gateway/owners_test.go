@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -44,5 +46,36 @@ func TestResponseIDScans(t *testing.T) {
 	}
 	if got := previousResponseID([]byte(`{"previous_response_id":null}`)); got != "" {
 		t.Errorf("null previous id = %q", got)
+	}
+}
+
+// countingStore counts ledger lookups, which run on the request path.
+type countingStore struct{ n int }
+
+func (c *countingStore) ResponseOwner(context.Context, string) (string, error) {
+	c.n++
+	return "", nil
+}
+
+func TestRecentOwnersOutliveTheirRows(t *testing.T) {
+	var o responseOwners
+	var store countingStore
+	o.remember("resp_first", "alice@example.com")
+	// A full generation of later responses: the first owner is still
+	// known from memory (its row was written long ago, but a lookup
+	// must never depend on that).
+	for i := range maxRecentOwners + 5 {
+		o.remember(fmt.Sprintf("resp_%d", i), "bob@example.com")
+	}
+	if got := o.lookup(context.Background(), &store, "resp_first"); got != "alice@example.com" || store.n != 0 {
+		t.Errorf("lookup = %q after %d ledger reads, want alice from memory", got, store.n)
+	}
+	// Two generations later it is the ledger's to answer.
+	for i := range 2 * maxRecentOwners {
+		o.remember(fmt.Sprintf("resp_later_%d", i), "bob@example.com")
+	}
+	o.lookup(context.Background(), &store, "resp_first")
+	if store.n != 1 {
+		t.Errorf("an old owner was not looked up in the ledger (%d reads)", store.n)
 	}
 }
