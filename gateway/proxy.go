@@ -20,6 +20,8 @@ import (
 
 // serveLLM handles one provider API call (route already detected).
 func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Route) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
 	start := s.opts.Now()
 	api := route.API
 	c, err := s.identify(r)

@@ -65,8 +65,10 @@ type Server struct {
 	// config saves so two admins cannot both pass the hash check.
 	metrics *metrics
 	saveMu  sync.Mutex
-	// background tracks work that outlives a request (queueing captures),
-	// which Wait lets finish before the ledger closes.
+	// inflight counts provider calls being served and background work
+	// that outlives a request (queueing big captures): Wait lets both
+	// finish before the ledger closes.
+	inflight   sync.WaitGroup
 	background sync.WaitGroup
 	// owners remembers who created each stored OpenAI response.
 	owners responseOwners
@@ -138,10 +140,28 @@ func (s *Server) Config() (*config.Config, []byte) {
 	return rc.cfg, rc.src
 }
 
-// Wait returns once work started by finished requests (captures being
-// queued to the ledger) is done. Call it after the listeners have shut
-// down and before the ledger closes.
-func (s *Server) Wait() { s.background.Wait() }
+// Wait returns once the provider calls still being served and the work
+// they started (captures being queued to the ledger) are done, or after
+// limit, reporting which. Call it after the HTTP servers have shut down
+// or closed and before the ledger closes: when the grace period cuts a
+// stream, http.Server.Close returns before its handler has recorded the
+// (partly billed) request.
+func (s *Server) Wait(limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		s.background.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
 
 // ServeHTTP serves tailnet callers, identified by WhoIs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -207,7 +207,11 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 	drained.Wait()
 	wg.Wait()
-	gw.Wait() // captures still being queued, before the ledger closes
+	// Requests the grace period cut off are still being recorded, and
+	// captures queued: let them reach the ledger before it closes.
+	if !gw.Wait(10 * time.Second) {
+		logf("some requests were still being recorded at exit; they may be missing from the ledger")
+	}
 	return nil
 }
 
