@@ -50,6 +50,7 @@ func (m *multiInsert) exec(ctx context.Context, tx *sql.Tx, rows [][]any) error 
 	if len(rows) >= insertChunk {
 		stmt := tx.StmtContext(ctx, m.chunk)
 		defer stmt.Close()
+		defer clear(m.args) // keep no references to written rows
 		for len(rows) >= insertChunk {
 			m.args = m.args[:0]
 			for _, r := range rows[:insertChunk] {
@@ -60,7 +61,6 @@ func (m *multiInsert) exec(ctx context.Context, tx *sql.Tx, rows [][]any) error 
 			}
 			rows = rows[insertChunk:]
 		}
-		clear(m.args) // keep no references to written rows
 	}
 	if len(rows) == 0 {
 		return nil

@@ -55,8 +55,8 @@ type Capture struct {
 // Sink receives finished requests.
 type Sink interface {
 	// Enqueue queues r to be recorded and returns without waiting for the
-	// write. It never drops r: a full queue makes it wait for room. The
-	// caller may reuse r once it returns.
+	// write. A full queue makes it wait for room (bounded: an error then
+	// says r was not recorded). The caller may reuse r once it returns.
 	Enqueue(r *Record) error
 	// Healthy is non-nil while the ledger cannot write; the gateway then
 	// refuses metered requests rather than serve them unbilled.

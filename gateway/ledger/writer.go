@@ -99,17 +99,28 @@ func (l *Ledger) Commit(ctx context.Context, r *Record) error {
 }
 
 // Enqueue queues r without waiting for the transaction: the writer
-// commits it with whatever else arrives within Options.FlushInterval. It
-// never drops r: when the queue is full it waits for room. It fails only
-// after Close. This is how the gateway records requests, so that no
-// request waits on a database write.
+// commits it with whatever else arrives within Options.FlushInterval.
+// This is how the gateway records requests, so that no request waits on
+// a database write. When the queue is full (the database has been
+// failing for a while) it waits for room, up to enqueueWait, and then
+// fails rather than hold its caller indefinitely; it also fails after
+// Close.
 func (l *Ledger) Enqueue(r *Record) error {
 	it, err := l.newItem(r)
 	if err != nil {
 		return err
 	}
-	return l.enqueue(context.Background(), it)
+	ctx, cancel := context.WithTimeout(context.Background(), enqueueWait)
+	defer cancel()
+	return l.enqueue(ctx, it)
 }
+
+// enqueueWait bounds how long Enqueue and CaptureAsync wait for room in a
+// full queue. The queue fills only while the database has been failing
+// for a while (the writer then holds 4×QueueSize records and stops
+// taking more); a caller would otherwise wait for as long as the disk
+// stays broken, holding its client's answer open.
+var enqueueWait = 30 * time.Second
 
 // Sync returns once every record queued before it is committed, so a
 // query that follows sees them (the dashboard and the JSON API read
@@ -140,7 +151,9 @@ func (l *Ledger) CaptureAsync(id string, c *Capture) error {
 	if err != nil {
 		return fmt.Errorf("ledger: capture of %s: %w", id, err)
 	}
-	return l.enqueue(context.Background(), &item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
+	ctx, cancel := context.WithTimeout(context.Background(), enqueueWait)
+	defer cancel()
+	return l.enqueue(ctx, &item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
 }
 
 // enqueue hands it to the writer, waiting for room in the queue.
@@ -154,8 +167,8 @@ func (l *Ledger) enqueue(ctx context.Context, it *item) error {
 	case l.queue <- it:
 		// The writer gathers records on a timer rather than taking each
 		// as it comes (a goroutine wake-up per request); someone waiting,
-		// or a queue filling up, calls it at once.
-		if it.done != nil || len(l.queue) >= cap(l.queue)/2 {
+		// a full batch or a queue filling up calls it at once.
+		if it.done != nil || len(l.queue) >= min(cap(l.queue)/2, l.opts.MaxBatch) {
 			select {
 			case l.wake <- struct{}{}:
 			default:

@@ -152,6 +152,42 @@ func TestQueriesDoNotHangWhileWritesFail(t *testing.T) {
 	}
 }
 
+func TestEnqueueWaitIsBounded(t *testing.T) {
+	defer func(d time.Duration) { enqueueWait = d }(enqueueWait)
+	enqueueWait = 100 * time.Millisecond
+	l, _ := openTest(t, Options{QueueSize: 2, RetryInterval: time.Hour, Logf: func(string, ...any) {}})
+	setHook(l, func() error { return errors.New("disk on fire") })
+	for i := range 10 {
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for l.Healthy() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	// The writer now holds more than 4×QueueSize records and takes no
+	// more until its retry; the queue fills: some Enqueue must give up,
+	// none may hang.
+	errs := make(chan error, 5)
+	for i := range 5 {
+		go func() { errs <- l.Enqueue(record(100 + i)) }()
+	}
+	failed := 0
+	for range 5 {
+		select {
+		case err := <-errs:
+			if err != nil {
+				failed++
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Enqueue hung behind a failing database")
+		}
+	}
+	if failed == 0 {
+		t.Error("15 records fit in a queue of 2 and a backlog of 8 while writes failed")
+	}
+}
+
 func TestEnqueueCommitsWithinFlushInterval(t *testing.T) {
 	l, path := openTest(t, Options{FlushInterval: 5 * time.Millisecond})
 	for i := range 3 {
