@@ -110,9 +110,7 @@ func (l *Ledger) Enqueue(r *Record) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), enqueueWait)
-	defer cancel()
-	return l.enqueue(ctx, it)
+	return l.enqueueWithin(context.Background(), enqueueWait, it)
 }
 
 // enqueueWait bounds how long Enqueue and CaptureAsync wait for room in a
@@ -151,13 +149,18 @@ func (l *Ledger) CaptureAsync(id string, c *Capture) error {
 	if err != nil {
 		return fmt.Errorf("ledger: capture of %s: %w", id, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), enqueueWait)
-	defer cancel()
-	return l.enqueue(ctx, &item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
+	return l.enqueueWithin(context.Background(), enqueueWait, &item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
 }
 
 // enqueue hands it to the writer, waiting for room in the queue.
 func (l *Ledger) enqueue(ctx context.Context, it *item) error {
+	return l.enqueueWithin(ctx, 0, it)
+}
+
+// enqueueWithin is enqueue bounded by ctx and, when wait > 0, by wait.
+// The timer is made only when the queue is full: the common case costs
+// one channel send.
+func (l *Ledger) enqueueWithin(ctx context.Context, wait time.Duration, it *item) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
@@ -165,20 +168,39 @@ func (l *Ledger) enqueue(ctx context.Context, it *item) error {
 	}
 	select {
 	case l.queue <- it:
-		// The writer gathers records on a timer rather than taking each
-		// as it comes (a goroutine wake-up per request); someone waiting,
-		// a full batch or a queue filling up calls it at once.
-		if it.done != nil || len(l.queue) >= min(cap(l.queue)/2, l.opts.MaxBatch) {
-			select {
-			case l.wake <- struct{}{}:
-			default:
-			}
-		}
+		l.queued(it)
+		return nil
+	default:
+	}
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case l.queue <- it:
+		l.queued(it)
 		return nil
 	case <-l.closing:
 		return ErrClosed
 	case <-ctx.Done():
 		return fmt.Errorf("ledger: queue full: %w", ctx.Err())
+	case <-timeout:
+		return fmt.Errorf("ledger: queue full for %v (database writes failing?)", wait)
+	}
+}
+
+// queued wakes the writer for it when needed. The writer gathers records
+// on a timer rather than taking each as it comes (a goroutine wake-up per
+// request); someone waiting, a full batch or a queue filling up calls it
+// at once.
+func (l *Ledger) queued(it *item) {
+	if it.done != nil || len(l.queue) >= min(cap(l.queue)/2, l.opts.MaxBatch) {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
