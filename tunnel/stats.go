@@ -8,14 +8,13 @@ import (
 
 // Stats counts what a forwarder served.
 type Stats struct {
-	Requests  atomic.Int64
-	BytesIn   atomic.Int64 // from local clients
-	BytesOut  atomic.Int64 // to local clients
-	Errors    atomic.Int64 // answers with status >= 500
-	InFlight  atomic.Int64
-	TCPConns  atomic.Int64
-	Refused   atomic.Int64 // refused by the browser guard
-	lastError atomic.Pointer[string]
+	Requests atomic.Int64
+	BytesIn  atomic.Int64 // from local clients
+	BytesOut atomic.Int64 // to local clients
+	Errors   atomic.Int64 // answers with status >= 500
+	InFlight atomic.Int64
+	TCPConns atomic.Int64
+	Refused  atomic.Int64 // refused by the browser guard
 }
 
 // StatsSnapshot is Stats as JSON.

@@ -2,7 +2,6 @@ package fakellm
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -128,16 +127,6 @@ func at(v any, path ...any) any {
 		}
 	}
 	return v
-}
-
-// compact re-encodes JSON without spaces, for comparing shapes.
-func compact(t *testing.T, b []byte) string {
-	t.Helper()
-	var out bytes.Buffer
-	if err := json.Compact(&out, b); err != nil {
-		t.Fatalf("compact %q: %v", b, err)
-	}
-	return out.String()
 }
 
 // textOf reassembles the reply text of a raw answer (streamed or not) the
