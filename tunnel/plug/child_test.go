@@ -3,39 +3,21 @@
 package plug
 
 import (
-	"bytes"
 	"errors"
+	"github.com/tsplug/ts-plug/internal/testbin"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startShell runs script under sh and waits until it printed "ready".
-func startShell(t *testing.T, script string, env ...string) (*child, *syncBuffer) {
+func startShell(t *testing.T, script string, env ...string) (*child, *testbin.SyncBuffer) {
 	t.Helper()
-	out := new(syncBuffer)
+	out := new(testbin.SyncBuffer)
 	c, err := startChild([]string{"sh", "-c", script}, env, out, out)
 	if err != nil {
 		t.Fatal(err)
