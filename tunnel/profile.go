@@ -31,3 +31,11 @@ func StartCPUProfile(path string) (stop func(), err error) {
 		f.Close()
 	}, nil
 }
+
+// StartProcess applies what every tunnel binary runs with: the default
+// soft memory limit and, when CPUProfileEnv names a file, a CPU profile.
+// The returned function finishes the profile.
+func StartProcess() (stop func(), err error) {
+	SetDefaultMemoryLimit()
+	return StartCPUProfile(os.Getenv(CPUProfileEnv))
+}

@@ -57,11 +57,11 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	logf := log.New(stderr, "aperture: ", log.LstdFlags).Printf
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv)); err != nil {
+	stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv))
+	if err != nil {
 		return err
-	} else {
-		defer stopProfile()
 	}
+	defer stopProfile()
 	if err := os.MkdirAll(o.stateDir, 0o700); err != nil {
 		return fmt.Errorf("creating state directory: %w", err)
 	}

@@ -62,12 +62,11 @@ type plug struct {
 // command exits, then stops the command and returns ts-plug's exit error.
 func run(ctx context.Context, o options, version string, stdout, stderr io.Writer) error {
 	logf := log.New(stderr, "ts-plug: ", log.LstdFlags).Printf
-	tunnel.SetDefaultMemoryLimit()
-	if stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv)); err != nil {
+	stopProfile, err := tunnel.StartProcess()
+	if err != nil {
 		return err
-	} else {
-		defer stopProfile()
 	}
+	defer stopProfile()
 	authKey, err := tunnel.ResolveAuthKey(o.authKeyFlag)
 	if err != nil {
 		return usageError("-authkey: %v", err)

@@ -30,12 +30,11 @@ type statusReport struct {
 // tailnet in the background, and forwards until ctx ends.
 func run(ctx context.Context, o options, version string) error {
 	logf := log.New(os.Stderr, "ts-unplug: ", log.LstdFlags).Printf
-	tunnel.SetDefaultMemoryLimit()
-	if stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv)); err != nil {
+	stopProfile, err := tunnel.StartProcess()
+	if err != nil {
 		return err
-	} else {
-		defer stopProfile()
 	}
+	defer stopProfile()
 	authKey, err := tunnel.ResolveAuthKey(o.authKeyFlag)
 	if err != nil {
 		return usageError("-authkey: %v", err)
