@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -55,28 +56,19 @@ func (l *lexer) literal(word string) bool {
 	return false
 }
 
-// integer reads an integer that fits int64: no fraction, no exponent.
+// integer reads an integer that fits int64: a JSON number without
+// fraction or exponent.
 func (l *lexer) integer() (int64, bool) {
 	start := l.i
-	j := l.i
-	if j < len(l.b) && l.b[j] == '-' {
-		j++
-	}
-	digits := j
-	for j < len(l.b) && l.b[j] >= '0' && l.b[j] <= '9' {
-		j++
-	}
-	if j == digits || (l.b[digits] == '0' && j-digits > 1) {
-		return 0, false // no digits, or a leading zero
-	}
-	if j < len(l.b) && (l.b[j] == '.' || l.b[j] == 'e' || l.b[j] == 'E') {
+	if l.i >= len(l.b) || !l.number() {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(l.b[start:j]), 10, 64)
-	if err != nil {
+	lit := l.b[start:l.i]
+	n, err := strconv.ParseInt(string(lit), 10, 64)
+	if err != nil || bytes.ContainsAny(lit, ".eE") {
+		l.i = start
 		return 0, false
 	}
-	l.i = j
 	return n, true
 }
 
@@ -299,26 +291,38 @@ func (l *lexer) skip(depth int) bool {
 	}
 }
 
+// decodeObject reads b as one object, calling member for each name with
+// the lexer at its value; only whitespace may follow.
+func decodeObject(b []byte, member func(l *lexer, name []byte) bool) bool {
+	l := lexer{b: b}
+	return l.object(func(k []byte) bool { return member(&l, k) }) && l.end()
+}
+
+// nested reads a member holding an object into a fresh *dst (null sets
+// it nil, as encoding/json does), calling member for each of its names.
+func nested[T any](l *lexer, dst **T, member func(d *T, name []byte) bool) bool {
+	if l.literal("null") {
+		*dst = nil
+		return true
+	}
+	d := new(T)
+	*dst = d
+	return l.object(func(k []byte) bool { return member(d, k) })
+}
+
 // fastChatUsage decodes an OpenAI chat completions usage object.
 func fastChatUsage(b []byte, w *openAIChatUsage) bool {
-	l := lexer{b: b}
-	ok := l.object(func(k []byte) bool {
+	return decodeObject(b, func(l *lexer, k []byte) bool {
 		switch string(k) {
 		case "prompt_tokens":
 			return l.int64Field(&w.PromptTokens)
 		case "completion_tokens":
 			return l.int64Field(&w.CompletionTokens)
 		case "prompt_tokens_details":
-			if l.literal("null") {
-				w.PromptTokensDetails = nil
-				return true
-			}
-			d := &struct {
+			return nested(l, &w.PromptTokensDetails, func(d *struct {
 				CachedTokens     int64 `json:"cached_tokens"`
 				CacheWriteTokens int64 `json:"cache_write_tokens"`
-			}{}
-			w.PromptTokensDetails = d
-			return l.object(func(k []byte) bool {
+			}, k []byte) bool {
 				switch string(k) {
 				case "cached_tokens":
 					return l.int64Field(&d.CachedTokens)
@@ -328,15 +332,9 @@ func fastChatUsage(b []byte, w *openAIChatUsage) bool {
 				return l.unknown(k, "cached_tokens", "cache_write_tokens")
 			})
 		case "completion_tokens_details":
-			if l.literal("null") {
-				w.CompletionTokensDetails = nil
-				return true
-			}
-			d := &struct {
+			return nested(l, &w.CompletionTokensDetails, func(d *struct {
 				ReasoningTokens int64 `json:"reasoning_tokens"`
-			}{}
-			w.CompletionTokensDetails = d
-			return l.object(func(k []byte) bool {
+			}, k []byte) bool {
 				if string(k) == "reasoning_tokens" {
 					return l.int64Field(&d.ReasoningTokens)
 				}
@@ -345,43 +343,29 @@ func fastChatUsage(b []byte, w *openAIChatUsage) bool {
 		}
 		return l.unknown(k, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
 	})
-	return ok && l.end()
 }
 
 // fastResponsesUsage decodes an OpenAI Responses usage object.
 func fastResponsesUsage(b []byte, w *responsesUsage) bool {
-	l := lexer{b: b}
-	ok := l.object(func(k []byte) bool {
+	return decodeObject(b, func(l *lexer, k []byte) bool {
 		switch string(k) {
 		case "input_tokens":
 			return l.int64Field(&w.InputTokens)
 		case "output_tokens":
 			return l.int64Field(&w.OutputTokens)
 		case "input_tokens_details":
-			if l.literal("null") {
-				w.InputTokensDetails = nil
-				return true
-			}
-			d := &struct {
+			return nested(l, &w.InputTokensDetails, func(d *struct {
 				CachedTokens int64 `json:"cached_tokens"`
-			}{}
-			w.InputTokensDetails = d
-			return l.object(func(k []byte) bool {
+			}, k []byte) bool {
 				if string(k) == "cached_tokens" {
 					return l.int64Field(&d.CachedTokens)
 				}
 				return l.unknown(k, "cached_tokens")
 			})
 		case "output_tokens_details":
-			if l.literal("null") {
-				w.OutputTokensDetails = nil
-				return true
-			}
-			d := &struct {
+			return nested(l, &w.OutputTokensDetails, func(d *struct {
 				ReasoningTokens int64 `json:"reasoning_tokens"`
-			}{}
-			w.OutputTokensDetails = d
-			return l.object(func(k []byte) bool {
+			}, k []byte) bool {
 				if string(k) == "reasoning_tokens" {
 					return l.int64Field(&d.ReasoningTokens)
 				}
@@ -390,13 +374,11 @@ func fastResponsesUsage(b []byte, w *responsesUsage) bool {
 		}
 		return l.unknown(k, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
 	})
-	return ok && l.end()
 }
 
 // fastAnthropicUsage decodes an Anthropic usage object.
 func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
-	l := lexer{b: b}
-	ok := l.object(func(k []byte) bool {
+	return decodeObject(b, func(l *lexer, k []byte) bool {
 		switch string(k) {
 		case "input_tokens":
 			return l.int64Ptr(&w.InputTokens)
@@ -407,16 +389,10 @@ func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
 		case "cache_creation_input_tokens":
 			return l.int64Ptr(&w.CacheCreationInputTokens)
 		case "cache_creation":
-			if l.literal("null") {
-				w.CacheCreation = nil
-				return true
-			}
-			d := &struct {
+			return nested(l, &w.CacheCreation, func(d *struct {
 				Ephemeral5m *int64 `json:"ephemeral_5m_input_tokens"`
 				Ephemeral1h *int64 `json:"ephemeral_1h_input_tokens"`
-			}{}
-			w.CacheCreation = d
-			return l.object(func(k []byte) bool {
+			}, k []byte) bool {
 				switch string(k) {
 				case "ephemeral_5m_input_tokens":
 					return l.int64Ptr(&d.Ephemeral5m)
@@ -429,5 +405,4 @@ func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
 		return l.unknown(k, "input_tokens", "output_tokens", "cache_read_input_tokens",
 			"cache_creation_input_tokens", "cache_creation")
 	})
-	return ok && l.end()
 }
