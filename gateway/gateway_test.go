@@ -57,9 +57,12 @@ func tagged(tags ...string) *apitype.WhoIsResponse {
 
 // recordingSink keeps committed records.
 type recordingSink struct {
-	mu   sync.Mutex
-	recs []*ledger.Record
+	mu         sync.Mutex
+	recs       []*ledger.Record
+	noCaptures bool // as a ledger with retention "0"
 }
+
+func (s *recordingSink) KeepsCaptures() bool { return !s.noCaptures }
 
 func (s *recordingSink) Enqueue(r *ledger.Record) error {
 	s.mu.Lock()

@@ -175,7 +175,9 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		Tags: c.id.Tags, Principal: c.id.Principal(),
 		Provider: rt.ProviderID, Model: rt.Model, API: api, Stream: stream,
 		UserAgent: r.UserAgent(), SessionID: ledger.SessionID(r.Header, body),
-		Capture: newCapture(r.Header, body),
+	}
+	if s.capturing() {
+		rec.Capture = newCapture(r.Header, body)
 	}
 	res, err := s.opts.Transport.RoundTrip(up)
 	if err != nil {
@@ -206,8 +208,21 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	w.WriteHeader(res.StatusCode)
 
 	ext := usage.NewExtractor(api, stream)
-	rec.Capture.ResponseHeaders = apis.RedactHeaders(h)
-	respBody := &capBuffer{max: MaxCaptureBytes}
+	// The answer is copied aside only for a capture, or, for a created
+	// Responses object, as far as its ID (a first member).
+	createsResponse := api == config.OpenAIResponses && route.Op == apis.OpCreate && res.StatusCode < 300
+	var meter io.Writer = ext
+	var respBody *capBuffer
+	switch {
+	case rec.Capture != nil:
+		rec.Capture.ResponseHeaders = apis.RedactHeaders(h)
+		respBody = &capBuffer{max: MaxCaptureBytes}
+	case createsResponse:
+		respBody = &capBuffer{max: responseIDWindow}
+	}
+	if respBody != nil {
+		meter = io.MultiWriter(ext, respBody)
+	}
 	// Streams are flushed on every read so each event goes out at once;
 	// a plain JSON answer is written as it comes and flushed at the end,
 	// saving a write per request.
@@ -220,12 +235,14 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		filter = usage.NewUsageChunkFilter(out)
 		out = filter
 	}
-	complete, ttfb := copyStream(out, res.Body, io.MultiWriter(ext, respBody), start, s.opts.Now)
-	rec.Capture.ResponseBody = respBody.b
-	if api == config.OpenAIResponses && route.Op == apis.OpCreate && res.StatusCode < 300 {
+	complete, ttfb := copyStream(out, res.Body, meter, start, s.opts.Now)
+	if createsResponse {
 		rec.CreatedResponse = s.recordResponseOwner(respBody.b, c.id.Principal())
 	}
-	rec.Capture.Truncated = rec.Capture.Truncated || respBody.truncated
+	if rec.Capture != nil {
+		rec.Capture.ResponseBody = respBody.b
+		rec.Capture.Truncated = rec.Capture.Truncated || respBody.truncated
+	}
 	if filter != nil {
 		filter.Close()
 	}

@@ -97,9 +97,10 @@ func encodeCapture(c *Capture) ([]any, error) {
 	return append(cols, c.Truncated), nil
 }
 
-// keepCaptures reports whether captures are stored at all: retention "0"
-// without require_export means bodies are never written.
-func (l *Ledger) keepCaptures() bool {
+// KeepsCaptures reports whether captures are stored at all: retention
+// "0" without require_export means bodies are never written, so the
+// gateway need not copy them.
+func (l *Ledger) KeepsCaptures() bool {
 	r := l.retention.Load()
 	return r == nil || r.Forever || r.Period > 0 || r.RequireExport
 }

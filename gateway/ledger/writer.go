@@ -60,7 +60,7 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 	if r.CreatedResponse != "" {
 		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano()}
 	}
-	if r.Capture != nil && l.keepCaptures() {
+	if r.Capture != nil && l.KeepsCaptures() {
 		c, err := encodeCapture(r.Capture)
 		if err != nil {
 			return nil, fmt.Errorf("ledger: capture of %s: %w", r.ID, err)
@@ -142,7 +142,7 @@ func (l *Ledger) Sync(ctx context.Context) error {
 // caller's goroutine, which for the gateway is after the client has its
 // answer. Retention "0" stores nothing.
 func (l *Ledger) CaptureAsync(id string, c *Capture) error {
-	if id == "" || c == nil || !l.keepCaptures() {
+	if id == "" || c == nil || !l.KeepsCaptures() {
 		return nil
 	}
 	cols, err := encodeCapture(c)
