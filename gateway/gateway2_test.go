@@ -132,6 +132,10 @@ func TestUnhealthyLedgerRefusesMeteredRequests(t *testing.T) {
 	if res.StatusCode != 503 || !strings.Contains(body, "disk I/O error") || !strings.Contains(body, "overloaded_error") {
 		t.Errorf("%d %s", res.StatusCode, body)
 	}
+	// The caller learns what to do: retry shortly, or tell the admin.
+	if res.Header.Get("Retry-After") != "1" || !strings.Contains(body, "try again shortly") || !strings.Contains(body, "admin") {
+		t.Errorf("no guidance in the refusal: Retry-After %q, %s", res.Header.Get("Retry-After"), body)
+	}
 	if hit {
 		t.Error("the request was forwarded although it could not be billed")
 	}

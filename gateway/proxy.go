@@ -48,8 +48,12 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		return
 	}
 	if err := s.opts.Ledger.Healthy(); err != nil {
+		// SDKs retry a 503 by themselves; the writer retries every second.
+		w.Header().Set("Retry-After", "1")
 		apis.WriteError(w, api, http.StatusServiceUnavailable, apis.KindUnavailable,
-			"the gateway cannot record usage right now, so it is not forwarding requests: "+err.Error())
+			"the gateway cannot record usage right now, so it is not forwarding requests ("+err.Error()+
+				"); it retries every second and resumes on its own: try again shortly, and if this persists "+
+				"tell the gateway's admin, whose log says why its database cannot be written")
 		return
 	}
 
