@@ -23,3 +23,23 @@ func TestNoCaptureCopiesWhenCapturesAreOff(t *testing.T) {
 		t.Errorf("record lost its owner or usage without a capture: %+v", rec)
 	}
 }
+
+// A model named provider/model reaches the provider under its own name,
+// every other byte of the body as the client sent it (key order,
+// spacing, duplicates the gateway has no business normalizing).
+func TestProviderQualifiedModelKeepsTheBody(t *testing.T) {
+	f := newFixture(t)
+	body := `{ "messages":[{"role":"user","content":"respond with: hi"}],  "model" : "openai/gpt-4o", "z":1 }`
+	res, out := do(t, "POST", f.url("alice", "/v1/chat/completions"), body)
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, out)
+	}
+	got, ok := f.fake.LastRequest()
+	if !ok {
+		t.Fatal("the provider saw nothing")
+	}
+	want := `{ "messages":[{"role":"user","content":"respond with: hi"}],  "model" : "gpt-4o", "z":1 }`
+	if string(got.Body) != want {
+		t.Errorf("provider got\n %s\nwant\n %s", got.Body, want)
+	}
+}

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,8 +69,9 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	}
 
 	model, stream := route.Model, route.Stream
+	var info apis.BodyInfo
 	if route.ModelInBody() {
-		info, err := apis.ScanBody(body)
+		info, err = apis.ScanBody(body)
 		switch {
 		case err != nil && !errors.Is(err, apis.ErrNoModel):
 			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "request body: "+err.Error())
@@ -120,14 +120,11 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	}
 
 	// A model given as provider/model goes upstream as the provider
-	// knows it. Otherwise the body is forwarded byte for byte.
+	// knows it, the rest of the body byte for byte as it is otherwise.
 	path := r.URL.Path
 	if model != "" && rt.Model != model {
 		if route.ModelInBody() {
-			if body, err = replaceModel(body, rt.Model); err != nil {
-				apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "request body: "+err.Error())
-				return
-			}
+			body = apis.WithModel(body, info, rt.Model)
 		} else {
 			path = strings.Replace(path, "/models/"+model+":", "/models/"+rt.Model+":", 1)
 		}
@@ -371,17 +368,6 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		return b, nil
 	}
 	return io.ReadAll(rd)
-}
-
-// replaceModel sets the top-level "model" of a JSON body.
-func replaceModel(body []byte, model string) ([]byte, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, err
-	}
-	b, _ := json.Marshal(model)
-	m["model"] = b
-	return json.Marshal(m)
 }
 
 // upstreamError describes a transport error without the provider key,

@@ -39,6 +39,21 @@ type BodyInfo struct {
 	ModelIsString bool
 	// Stream is true when the top-level "stream" member is the literal true.
 	Stream bool
+	// ModelStart and ModelEnd delimit the (last) "model" value in the
+	// body, for WithModel.
+	ModelStart, ModelEnd int
+}
+
+// WithModel returns body with its top-level "model" value (as ScanBody
+// found it in info) replaced by model, every other byte unchanged: no
+// decode and re-encode of a body that may be hundreds of kilobytes, and
+// the provider sees the client's request as sent but for the name.
+func WithModel(body []byte, info BodyInfo, model string) []byte {
+	q, _ := json.Marshal(model) // a string always marshals
+	out := make([]byte, 0, len(body)-(info.ModelEnd-info.ModelStart)+len(q))
+	out = append(out, body[:info.ModelStart]...)
+	out = append(out, q...)
+	return append(out, body[info.ModelEnd:]...)
 }
 
 // ScanBody reads the top-level "model" and "stream" members of a JSON
@@ -84,6 +99,7 @@ func ScanBody(body []byte) (BodyInfo, error) {
 			switch {
 			case keyIs(key, keyEsc, "model"):
 				info.HasModel = true
+				info.ModelStart, info.ModelEnd = valStart, s.pos
 				info.ModelIsString = val[0] == '"'
 				info.Model = ""
 				if info.ModelIsString {

@@ -256,3 +256,24 @@ func TestScanBodyRefusesCaseVariantModel(t *testing.T) {
 		t.Errorf("other keys: %+v %v", info, err)
 	}
 }
+
+func TestWithModel(t *testing.T) {
+	for _, tc := range []struct{ body, model, want string }{
+		{`{"model":"openai/gpt-4o","stream":true}`, "gpt-4o", `{"model":"gpt-4o","stream":true}`},
+		{`{"a":[1,2], "model" : "x/\u0079" }`, `q"uote`, `{"a":[1,2], "model" : "q\"uote" }`},
+		// The last "model" is the one providers read, and the one replaced.
+		{`{"model":"a","model":"p/b"}`, "b", `{"model":"a","model":"b"}`},
+	} {
+		info, err := ScanBody([]byte(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := WithModel([]byte(tc.body), info, tc.model)
+		if string(got) != tc.want {
+			t.Errorf("WithModel(%s, %q) = %s, want %s", tc.body, tc.model, got, tc.want)
+		}
+		if again, err := ModelFromBody(got); err != nil || again != tc.model {
+			t.Errorf("model read back = %q, %v", again, err)
+		}
+	}
+}
