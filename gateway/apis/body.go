@@ -68,13 +68,72 @@ func WithModel(body []byte, info BodyInfo, model string) []byte {
 // parsers could read differently is rejected instead of guessed at. Keys
 // match exactly (after unescaping), never case-insensitively.
 func ScanBody(body []byte) (BodyInfo, error) {
-	s := scanner{data: body}
 	var info BodyInfo
 	var ambiguous error
+	_, err := walkObject(body, func(key []byte, keyEsc bool, valStart, valEnd int, valEsc bool) {
+		val := body[valStart:valEnd]
+		switch {
+		case keyIs(key, keyEsc, "model"):
+			info.HasModel = true
+			info.ModelStart, info.ModelEnd = valStart, valEnd
+			info.ModelIsString = val[0] == '"'
+			info.Model = ""
+			if info.ModelIsString {
+				info.Model = unquote(val, valEsc)
+			}
+		case keyIs(key, keyEsc, "stream"):
+			info.Stream = string(val) == "true"
+		case ambiguous == nil && keyFoldIs(key, keyEsc, "model"):
+			// "Model" or "MODEL": Go's encoding/json (Ollama and
+			// other Go servers) would take it as the model, Python
+			// and JavaScript would not. Refused (once the whole
+			// body is known to be valid) rather than guessed at.
+			ambiguous = fmt.Errorf("%w: key %s differs from \"model\" only in case", ErrAmbiguousModel, key)
+		}
+	})
+	if err != nil {
+		return BodyInfo{}, err
+	}
+	if ambiguous != nil {
+		return BodyInfo{}, ambiguous
+	}
+	return info, nil
+}
+
+// Span is the byte range [Start, End) of a JSON value inside a document.
+type Span struct{ Start, End int }
+
+// Members finds the values of the wanted top-level members of the JSON
+// object body (the last occurrence of a repeated one, as decoders keep),
+// and open, the offset just after its opening brace, in the one pass and
+// with the grammar of ScanBody: for rewriting a member in place without
+// decoding the body. It fails when body is not one valid JSON object.
+func Members(body []byte, wanted ...string) (members map[string]Span, open int, err error) {
+	members = make(map[string]Span, len(wanted))
+	open, err = walkObject(body, func(key []byte, keyEsc bool, valStart, valEnd int, _ bool) {
+		for _, w := range wanted {
+			if keyIs(key, keyEsc, w) {
+				members[w] = Span{valStart, valEnd}
+			}
+		}
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return members, open, nil
+}
+
+// walkObject validates body as one JSON object and calls member for each
+// top-level member: the raw key (with its quotes), whether it has
+// escapes, and its value's span and escapes. Nested values are skipped,
+// not decoded. It returns the offset just after the opening brace.
+func walkObject(body []byte, member func(key []byte, keyEsc bool, valStart, valEnd int, valEsc bool)) (open int, err error) {
+	s := scanner{data: body}
 	s.skipSpace()
 	if !s.consume('{') {
-		return BodyInfo{}, s.errorf("expected '{'")
+		return 0, s.errorf("expected '{'")
 	}
+	open = s.pos
 	s.skipSpace()
 	if !s.consume('}') {
 		for {
@@ -82,38 +141,20 @@ func ScanBody(body []byte) (BodyInfo, error) {
 			keyStart := s.pos
 			keyEsc, err := s.skipString()
 			if err != nil {
-				return BodyInfo{}, err
+				return 0, err
 			}
 			key := body[keyStart:s.pos]
 			s.skipSpace()
 			if !s.consume(':') {
-				return BodyInfo{}, s.errorf("expected ':' after object key")
+				return 0, s.errorf("expected ':' after object key")
 			}
 			s.skipSpace()
 			valStart := s.pos
 			valEsc, err := s.skipValue(1)
 			if err != nil {
-				return BodyInfo{}, err
+				return 0, err
 			}
-			val := body[valStart:s.pos]
-			switch {
-			case keyIs(key, keyEsc, "model"):
-				info.HasModel = true
-				info.ModelStart, info.ModelEnd = valStart, s.pos
-				info.ModelIsString = val[0] == '"'
-				info.Model = ""
-				if info.ModelIsString {
-					info.Model = unquote(val, valEsc)
-				}
-			case keyIs(key, keyEsc, "stream"):
-				info.Stream = string(val) == "true"
-			case ambiguous == nil && keyFoldIs(key, keyEsc, "model"):
-				// "Model" or "MODEL": Go's encoding/json (Ollama and
-				// other Go servers) would take it as the model, Python
-				// and JavaScript would not. Refused (once the whole
-				// body is known to be valid) rather than guessed at.
-				ambiguous = fmt.Errorf("%w: key %s differs from \"model\" only in case", ErrAmbiguousModel, key)
-			}
+			member(key, keyEsc, valStart, s.pos, valEsc)
 			s.skipSpace()
 			if s.consume(',') {
 				continue
@@ -121,17 +162,14 @@ func ScanBody(body []byte) (BodyInfo, error) {
 			if s.consume('}') {
 				break
 			}
-			return BodyInfo{}, s.errorf("expected ',' or '}' in object")
+			return 0, s.errorf("expected ',' or '}' in object")
 		}
 	}
 	s.skipSpace()
 	if s.pos != len(body) {
-		return BodyInfo{}, s.errorf("data after top-level object")
+		return 0, s.errorf("data after top-level object")
 	}
-	if ambiguous != nil {
-		return BodyInfo{}, ambiguous
-	}
-	return info, nil
+	return open, nil
 }
 
 // ModelFromBody returns the top-level "model" string of a JSON request body

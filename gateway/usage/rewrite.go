@@ -2,7 +2,8 @@ package usage
 
 import (
 	"bytes"
-	"encoding/json"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
 )
 
 // span is the byte range [start, end) of a JSON value inside a document.
@@ -11,37 +12,16 @@ type span struct{ start, end int }
 // objectMembers returns the spans of the values of the wanted members of the
 // JSON object doc, and the offset just after its opening brace. ok is false
 // when doc is not a single valid JSON object. A duplicated member reports
-// its last occurrence, the one JSON decoders keep.
+// its last occurrence, the one JSON decoders keep. It scans (apis.Members);
+// nothing of doc is decoded or copied.
 func objectMembers(doc []byte, wanted ...string) (members map[string]span, open int, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
+	found, open, err := apis.Members(doc, wanted...)
+	if err != nil {
 		return nil, 0, false
 	}
-	open = int(dec.InputOffset())
-	members = make(map[string]span, len(wanted))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, 0, false
-		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, 0, false
-		}
-		for _, w := range wanted {
-			if key == w {
-				end := int(dec.InputOffset())
-				members[key] = span{end - len(raw), end}
-			}
-		}
-	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, 0, false
-	}
-	if len(bytes.TrimSpace(doc[dec.InputOffset():])) != 0 {
-		return nil, 0, false
+	members = make(map[string]span, len(found))
+	for k, v := range found {
+		members[k] = span{v.Start, v.End}
 	}
 	return members, open, true
 }

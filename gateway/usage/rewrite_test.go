@@ -1,8 +1,10 @@
 package usage
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -94,4 +96,57 @@ func TestInsertIncludeUsageMatchesRewrite(t *testing.T) {
 			t.Errorf("%s: fast path %s (%v), full rewrite %s (%v)", body, got, gotInj, want, wantInj)
 		}
 	}
+}
+
+// decoderMembers is objectMembers as first written, with encoding/json's
+// Decoder: the reference FuzzObjectMembers holds the scanning version to.
+func decoderMembers(doc []byte, wanted ...string) (map[string]span, int, bool) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('{') {
+		return nil, 0, false
+	}
+	open := int(dec.InputOffset())
+	members := make(map[string]span, len(wanted))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, 0, false
+		}
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, 0, false
+		}
+		for _, w := range wanted {
+			if key == w {
+				end := int(dec.InputOffset())
+				members[key] = span{end - len(raw), end}
+			}
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, 0, false
+	}
+	if len(bytes.TrimSpace(doc[dec.InputOffset():])) != 0 {
+		return nil, 0, false
+	}
+	return members, open, true
+}
+
+func FuzzObjectMembers(f *testing.F) {
+	for _, s := range []string{`{"stream":true,"stream_options":{"include_usage":false}}`, `{ "stream" : true }`,
+		`{"stream_options":null,"stream":true,"stream":false}`, `{"str\u0065am":true}`, `{}`, `[1]`, `{"a":1} x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		got, gotOpen, gotOK := objectMembers(doc, "stream", "stream_options")
+		want, wantOpen, wantOK := decoderMembers(doc, "stream", "stream_options")
+		if gotOK != wantOK {
+			t.Fatalf("%q: ok %v, encoding/json says %v", doc, gotOK, wantOK)
+		}
+		if gotOK && (gotOpen != wantOpen || !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%q: %v at %d, encoding/json %v at %d", doc, got, gotOpen, want, wantOpen)
+		}
+	})
 }
