@@ -50,10 +50,16 @@ type BodyInfo struct {
 // the provider sees the client's request as sent but for the name.
 func WithModel(body []byte, info BodyInfo, model string) []byte {
 	q, _ := json.Marshal(model) // a string always marshals
-	out := make([]byte, 0, len(body)-(info.ModelEnd-info.ModelStart)+len(q))
-	out = append(out, body[:info.ModelStart]...)
-	out = append(out, q...)
-	return append(out, body[info.ModelEnd:]...)
+	return Splice(body, Span{info.ModelStart, info.ModelEnd}, string(q))
+}
+
+// Splice returns doc with doc[s.Start:s.End] replaced by repl, in a new
+// slice (doc is left as it was).
+func Splice(doc []byte, s Span, repl string) []byte {
+	out := make([]byte, 0, len(doc)-(s.End-s.Start)+len(repl))
+	out = append(out, doc[:s.Start]...)
+	out = append(out, repl...)
+	return append(out, doc[s.End:]...)
 }
 
 // ScanBody reads the top-level "model" and "stream" members of a JSON

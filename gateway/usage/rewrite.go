@@ -6,34 +6,6 @@ import (
 	"github.com/tsplug/ts-plug/gateway/apis"
 )
 
-// span is the byte range [start, end) of a JSON value inside a document.
-type span struct{ start, end int }
-
-// objectMembers returns the spans of the values of the wanted members of the
-// JSON object doc, and the offset just after its opening brace. ok is false
-// when doc is not a single valid JSON object. A duplicated member reports
-// its last occurrence, the one JSON decoders keep. It scans (apis.Members);
-// nothing of doc is decoded or copied.
-func objectMembers(doc []byte, wanted ...string) (members map[string]span, open int, ok bool) {
-	found, open, err := apis.Members(doc, wanted...)
-	if err != nil {
-		return nil, 0, false
-	}
-	members = make(map[string]span, len(found))
-	for k, v := range found {
-		members[k] = span{v.Start, v.End}
-	}
-	return members, open, true
-}
-
-// splice returns doc with doc[s.start:s.end] replaced by repl, in a new slice.
-func splice(doc []byte, s span, repl string) []byte {
-	out := make([]byte, 0, len(doc)-(s.end-s.start)+len(repl))
-	out = append(out, doc[:s.start]...)
-	out = append(out, repl...)
-	return append(out, doc[s.end:]...)
-}
-
 // isEmptyObject reports whether the object starting at doc[open-1] ('{')
 // has no members.
 func isEmptyObject(doc []byte, open int) bool {
@@ -52,12 +24,12 @@ func isEmptyObject(doc []byte, open int) bool {
 // passed through a UsageChunkFilter. Otherwise (not streamed, already
 // asked, or not a valid JSON object) it returns body unchanged and false.
 func IncludeUsageRewrite(body []byte) (out []byte, injected bool) {
-	members, open, ok := objectMembers(body, "stream", "stream_options")
-	if !ok {
+	members, open, err := apis.Members(body, "stream", "stream_options")
+	if err != nil {
 		return body, false
 	}
 	st, ok := members["stream"]
-	if !ok || string(body[st.start:st.end]) != "true" {
+	if !ok || string(body[st.Start:st.End]) != "true" {
 		return body, false
 	}
 	so, ok := members["stream_options"]
@@ -66,29 +38,29 @@ func IncludeUsageRewrite(body []byte) (out []byte, injected bool) {
 		if isEmptyObject(body, open) {
 			ins = ins[:len(ins)-1] // unreachable with "stream" present; kept for safety
 		}
-		return splice(body, span{open, open}, ins), true
+		return apis.Splice(body, apis.Span{Start: open, End: open}, ins), true
 	}
-	opts := body[so.start:so.end]
+	opts := body[so.Start:so.End]
 	switch {
 	case string(opts) == "null":
-		return splice(body, so, `{"include_usage":true}`), true
+		return apis.Splice(body, so, `{"include_usage":true}`), true
 	case len(opts) > 0 && opts[0] == '{':
-		inner, innerOpen, ok := objectMembers(opts, "include_usage")
-		if !ok {
+		inner, innerOpen, err := apis.Members(opts, "include_usage")
+		if err != nil {
 			return body, false
 		}
 		if iu, ok := inner["include_usage"]; ok {
-			if string(opts[iu.start:iu.end]) == "true" {
+			if string(opts[iu.Start:iu.End]) == "true" {
 				return body, false
 			}
-			return splice(body, span{so.start + iu.start, so.start + iu.end}, "true"), true
+			return apis.Splice(body, apis.Span{Start: so.Start + iu.Start, End: so.Start + iu.End}, "true"), true
 		}
 		ins := `"include_usage":true,`
 		if isEmptyObject(opts, innerOpen) {
 			ins = ins[:len(ins)-1]
 		}
-		at := so.start + innerOpen
-		return splice(body, span{at, at}, ins), true
+		at := so.Start + innerOpen
+		return apis.Splice(body, apis.Span{Start: at, End: at}, ins), true
 	default:
 		// stream_options of the wrong type: the upstream rejects the
 		// request anyway; do not guess.
@@ -113,5 +85,5 @@ func InsertIncludeUsage(body []byte) (out []byte, injected bool) {
 	if open < 0 || len(bytes.TrimSpace(body[:open])) != 0 {
 		return body, false
 	}
-	return splice(body, span{open + 1, open + 1}, includeUsageMember), true
+	return apis.Splice(body, apis.Span{Start: open + 1, End: open + 1}, includeUsageMember), true
 }

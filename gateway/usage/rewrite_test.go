@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/tsplug/ts-plug/gateway/apis"
 	"reflect"
 	"testing"
 )
@@ -98,16 +99,16 @@ func TestInsertIncludeUsageMatchesRewrite(t *testing.T) {
 	}
 }
 
-// decoderMembers is objectMembers as first written, with encoding/json's
-// Decoder: the reference FuzzObjectMembers holds the scanning version to.
-func decoderMembers(doc []byte, wanted ...string) (map[string]span, int, bool) {
+// decoderMembers is how IncludeUsageRewrite first found members, with
+// encoding/json's Decoder: the reference FuzzMembers holds apis.Members to.
+func decoderMembers(doc []byte, wanted ...string) (map[string]apis.Span, int, bool) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('{') {
 		return nil, 0, false
 	}
 	open := int(dec.InputOffset())
-	members := make(map[string]span, len(wanted))
+	members := make(map[string]apis.Span, len(wanted))
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -121,7 +122,7 @@ func decoderMembers(doc []byte, wanted ...string) (map[string]span, int, bool) {
 		for _, w := range wanted {
 			if key == w {
 				end := int(dec.InputOffset())
-				members[key] = span{end - len(raw), end}
+				members[key] = apis.Span{Start: end - len(raw), End: end}
 			}
 		}
 	}
@@ -134,13 +135,14 @@ func decoderMembers(doc []byte, wanted ...string) (map[string]span, int, bool) {
 	return members, open, true
 }
 
-func FuzzObjectMembers(f *testing.F) {
+func FuzzMembers(f *testing.F) {
 	for _, s := range []string{`{"stream":true,"stream_options":{"include_usage":false}}`, `{ "stream" : true }`,
 		`{"stream_options":null,"stream":true,"stream":false}`, `{"str\u0065am":true}`, `{}`, `[1]`, `{"a":1} x`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		got, gotOpen, gotOK := objectMembers(doc, "stream", "stream_options")
+		got, gotOpen, err := apis.Members(doc, "stream", "stream_options")
+		gotOK := err == nil
 		want, wantOpen, wantOK := decoderMembers(doc, "stream", "stream_options")
 		if gotOK != wantOK {
 			t.Fatalf("%q: ok %v, encoding/json says %v", doc, gotOK, wantOK)
