@@ -85,14 +85,19 @@ func (f *filter) common(principal string, from, to time.Time) {
 	}
 }
 
+// pageSize is a query's row limit: DefaultLimit when unset, at most
+// MaxLimit.
+func pageSize(limit int) int {
+	if limit <= 0 {
+		return DefaultLimit
+	}
+	return min(limit, MaxLimit)
+}
+
 // Requests returns request rows matching q, newest first.
 func (l *Ledger) Requests(ctx context.Context, q Query) ([]Row, error) {
 	l.readOwnWrites(ctx)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	limit = min(limit, MaxLimit)
+	limit := pageSize(q.Limit)
 	var f filter
 	f.common(q.Principal, q.From, q.To)
 	if q.Model != "" {

@@ -183,11 +183,7 @@ type SessionRow struct {
 // most recently active first. Requests without a session ID are left out.
 func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, error) {
 	l.readOwnWrites(ctx)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	limit = min(limit, MaxLimit)
+	limit := pageSize(q.Limit)
 	var f filter
 	f.add("session_id != ''")
 	f.common(q.Principal, q.From, q.To)
