@@ -46,6 +46,12 @@ type Usage struct {
 	// event (or, for JSON, before the document closed): the counts are
 	// what was seen and may be partial.
 	Interrupted bool `json:"-"`
+	// Estimated reports that some counts are not the provider's own: the
+	// answer ended before its final usage (client gone, upstream cut,
+	// shutdown), so output tokens were estimated from the content that
+	// passed (text, tool-call arguments, thinking) and, where the
+	// provider never reported them, input tokens from the request.
+	Estimated bool `json:"-"`
 }
 
 // TotalInput returns all input tokens of the request: base-rate input plus
