@@ -3,6 +3,7 @@ package quotas
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,9 +16,9 @@ import (
 // buckets appear with the first request charged to them.
 var ErrUnknownBucket = errors.New("unknown quota bucket")
 
-// BalanceView is one bucket as GET /api/quotas, the models page and hook
-// payloads show it. Money is in nanodollars, with "$x.yz" strings for
-// display.
+// BalanceView is one bucket as GET /api/quotas, the dashboard, the models
+// page and hook payloads show it. Money is in nanodollars, with "$x.yz"
+// strings for display.
 type BalanceView struct {
 	Bucket        string `json:"bucket"`     // expanded name
 	Definition    string `json:"definition"` // its config.Quotas name
@@ -36,6 +37,34 @@ type BalanceView struct {
 	// Invalid says why the definition cannot be enforced, when it cannot:
 	// requests charged to the bucket are then refused.
 	Invalid string `json:"invalid,omitempty"`
+
+	// FullIn is how long the bucket needs, refilling at its rate with
+	// nothing more charged, to be back at capacity, rounded up to whole
+	// seconds; FullAt is that moment. Both are zero when it is full, when
+	// it never refills (NeverRefills, a zero rate) and when its definition
+	// is invalid. Money held by requests in flight counts as spent: what
+	// comes back when they end makes it full sooner.
+	FullIn       time.Duration `json:"-"`
+	FullAt       time.Time     `json:"full_at,omitzero"`
+	NeverRefills bool          `json:"never_refills,omitempty"`
+}
+
+// untilFull sets v's FullIn, FullAt and NeverRefills from its balance and
+// capacity, refilling under q from now.
+func (v *BalanceView) untilFull(q *config.Quota, now time.Time) {
+	if v.Invalid != "" || v.BalanceNanos >= v.CapacityNanos {
+		return
+	}
+	deficit := v.CapacityNanos - v.BalanceNanos
+	if v.BalanceNanos < 0 && v.CapacityNanos > math.MaxInt64+v.BalanceNanos {
+		deficit = math.MaxInt64 // a balance that far below zero would overflow
+	}
+	d, ok := q.RetryAfter(deficit)
+	if !ok {
+		v.NeverRefills = true
+		return
+	}
+	v.FullIn, v.FullAt = d, now.Add(d)
 }
 
 // Balances returns the buckets for which keep(name) is true (all when keep
@@ -123,6 +152,7 @@ func (b *bucket) view(now time.Time, cur *config.Quota) BalanceView {
 		v.Invalid = cur.Err.Error()
 	}
 	v.Balance, v.Capacity = FormatDollars(v.BalanceNanos), FormatDollars(v.CapacityNanos)
+	v.untilFull(b.q, now)
 	return v
 }
 

@@ -33,6 +33,8 @@ func TestBalances(t *testing.T) {
 		BalanceNanos: usd(t, "$7.5") + 208_333_333, CapacityNanos: usd(t, "$10"),
 		Rate: "$5.00/day", RefillPerSecondNanos: 5e9 / 86400,
 		Updated: used, Balance: "$7.708333333", Capacity: "$10.00",
+		// $2.291666667 at $5/day is 11h and 5.76µs: rounded up, 11h0m1s.
+		FullIn: 11*time.Hour + time.Second, FullAt: c.Now().Add(11*time.Hour + time.Second),
 	}
 	if len(bob) != 1 || bob[0] != want {
 		t.Errorf("bob = %+v\nwant %+v", bob, want)
@@ -65,6 +67,80 @@ func TestLookup(t *testing.T) {
 	}
 	if after := m.Balances(nil); !slices.Equal(before, after) {
 		t.Errorf("Lookup changed the buckets: %+v", after)
+	}
+}
+
+// The dashboard shows what requests in flight hold, from the moment they
+// reserve until they settle, and when the bucket will be full again.
+func TestLookupHeldAndFull(t *testing.T) {
+	c := newClock()
+	daily := quota(t, "daily:<user>", "$10", "$5/day")
+	m := newManager(t, c, daily)
+	ref := BucketRef{"daily:alice", daily.Name}
+	look := func() BalanceView {
+		t.Helper()
+		vs := m.Lookup([]BucketRef{ref})
+		if len(vs) != 1 {
+			t.Fatalf("Lookup = %+v", vs)
+		}
+		return vs[0]
+	}
+	if v := look(); v.ReservedNanos != 0 || v.FullIn != 0 || !v.FullAt.IsZero() || v.NeverRefills {
+		t.Errorf("unused bucket = %+v, want full with nothing held", v)
+	}
+	r, err := m.Reserve([]BucketRef{ref}, usd(t, "$2.5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Held money counts as spent: $2.50 short at $5/day is 12 hours.
+	v := look()
+	if v.ReservedNanos != usd(t, "$2.5") || v.BalanceNanos != usd(t, "$7.5") ||
+		v.FullIn != 12*time.Hour || !v.FullAt.Equal(c.Now().Add(12*time.Hour)) {
+		t.Errorf("while held = %+v", v)
+	}
+	c.Advance(3 * time.Hour)
+	r.Settle(usd(t, "$1"))
+	// Settled at $1: $1.50 back, $1 spent and $0.625 refilled since.
+	v = look()
+	if v.ReservedNanos != 0 || v.BalanceNanos != usd(t, "$9.625") ||
+		v.FullIn != 1*time.Hour+48*time.Minute || !v.FullAt.Equal(c.Now().Add(108*time.Minute)) {
+		t.Errorf("after settle = %+v", v)
+	}
+}
+
+func TestUntilFull(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	daily := quota(t, "d", "$10", "$5/day")
+	never := quota(t, "n", "$10", "$0/day")
+	tests := []struct {
+		name      string
+		q         *config.Quota
+		balance   int64
+		capacity  int64
+		invalid   string
+		wantIn    time.Duration
+		wantNever bool
+	}{
+		{"full", daily, usd(t, "$10"), usd(t, "$10"), "", 0, false},
+		{"half", daily, usd(t, "$5"), usd(t, "$10"), "", 24 * time.Hour, false},
+		{"below zero", daily, -usd(t, "$5"), usd(t, "$10"), "", 72 * time.Hour, false},
+		{"dust rounds up to a second", daily, usd(t, "$10") - 1, usd(t, "$10"), "", time.Second, false},
+		{"never refills", never, usd(t, "$5"), usd(t, "$10"), "", 0, true},
+		{"never refills but full", never, usd(t, "$10"), usd(t, "$10"), "", 0, false},
+		{"invalid shows nothing", daily, usd(t, "$5"), usd(t, "$10"), "unknown unit", 0, false},
+		{"deficit overflows", daily, math.MinInt64, usd(t, "$10"), "", math.MaxInt64, false},
+	}
+	for _, tt := range tests {
+		v := BalanceView{BalanceNanos: tt.balance, CapacityNanos: tt.capacity, Invalid: tt.invalid}
+		v.untilFull(tt.q, now)
+		wantAt := time.Time{}
+		if tt.wantIn > 0 {
+			wantAt = now.Add(tt.wantIn)
+		}
+		if v.FullIn != tt.wantIn || !v.FullAt.Equal(wantAt) || v.NeverRefills != tt.wantNever {
+			t.Errorf("%s: FullIn %v, FullAt %v, NeverRefills %v; want %v, %v, %v",
+				tt.name, v.FullIn, v.FullAt, v.NeverRefills, tt.wantIn, wantAt, tt.wantNever)
+		}
 	}
 }
 
