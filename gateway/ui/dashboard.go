@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/tsplug/ts-plug/gateway/ledger"
-	"github.com/tsplug/ts-plug/gateway/quotas"
 )
 
 // dashboardBody is the Dashboard page: one principal's usage over a range
@@ -24,7 +23,7 @@ type dashboardBody struct {
 	Legend   []series
 	Models   []usageTotal
 	Recent   []ledger.Row
-	Quotas   []quotas.BalanceView
+	Limits   []limit  // the subject's spending limits
 	Users    []string // admins: principals with usage, to pick another dashboard
 	BaseURL  string
 }
@@ -102,9 +101,9 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v Viewer) er
 		return internal("reading requests", err)
 	}
 	if b.Own {
-		b.Quotas = v.Quotas
+		b.Limits = limits(v.Quotas, v.Models)
 	} else {
-		b.Quotas = h.src.QuotasOf(subject)
+		b.Limits = limits(h.src.QuotasOf(subject), nil)
 	}
 	if v.Admin {
 		all, err := readUsage(ctx, st, d.From, d.To, "")

@@ -17,6 +17,8 @@ var funcs = template.FuncMap{
 	"num":     formatInt,
 	"compact": compactInt,
 	"ms":      formatMillis,
+	"dur":     func(d time.Duration) string { return formatMillis(d.Milliseconds()) },
+	"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"when":    formatTime,
 	"stamp":   formatStamp,
 	"day":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
