@@ -98,6 +98,32 @@ func (l *lexer) int64Ptr(dst **int64) bool {
 	return ok
 }
 
+// stringPtr reads a string member into a pointer field; null sets nil.
+// Only strings of printable ASCII without escapes are read here, whose
+// value is their bytes; others are left to encoding/json (which would
+// unescape them or replace invalid UTF-8).
+func (l *lexer) stringPtr(dst **string) bool {
+	if l.literal("null") {
+		*dst = nil
+		return true
+	}
+	if l.i >= len(l.b) || l.b[l.i] != '"' {
+		return false
+	}
+	for j := l.i + 1; j < len(l.b); j++ {
+		switch c := l.b[j]; {
+		case c == '"':
+			v := string(l.b[l.i+1 : j])
+			*dst = &v
+			l.i = j + 1
+			return true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return false
+		}
+	}
+	return false
+}
+
 // scalar skips a string (without escapes), number, true, false or null.
 func (l *lexer) scalar() bool {
 	if l.i >= len(l.b) {
@@ -319,26 +345,26 @@ func fastChatUsage(b []byte, w *openAIChatUsage) bool {
 		case "completion_tokens":
 			return l.int64Field(&w.CompletionTokens)
 		case "prompt_tokens_details":
-			return nested(l, &w.PromptTokensDetails, func(d *struct {
-				CachedTokens     int64 `json:"cached_tokens"`
-				CacheWriteTokens int64 `json:"cache_write_tokens"`
-			}, k []byte) bool {
+			return nested(l, &w.PromptTokensDetails, func(d *chatPromptDetails, k []byte) bool {
 				switch string(k) {
 				case "cached_tokens":
 					return l.int64Field(&d.CachedTokens)
 				case "cache_write_tokens":
 					return l.int64Field(&d.CacheWriteTokens)
+				case "audio_tokens":
+					return l.int64Field(&d.AudioTokens)
 				}
-				return l.unknown(k, "cached_tokens", "cache_write_tokens")
+				return l.unknown(k, "cached_tokens", "cache_write_tokens", "audio_tokens")
 			})
 		case "completion_tokens_details":
-			return nested(l, &w.CompletionTokensDetails, func(d *struct {
-				ReasoningTokens int64 `json:"reasoning_tokens"`
-			}, k []byte) bool {
-				if string(k) == "reasoning_tokens" {
+			return nested(l, &w.CompletionTokensDetails, func(d *chatCompletionDetails, k []byte) bool {
+				switch string(k) {
+				case "reasoning_tokens":
 					return l.int64Field(&d.ReasoningTokens)
+				case "audio_tokens":
+					return l.int64Field(&d.AudioTokens)
 				}
-				return l.unknown(k, "reasoning_tokens")
+				return l.unknown(k, "reasoning_tokens", "audio_tokens")
 			})
 		}
 		return l.unknown(k, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
@@ -354,18 +380,14 @@ func fastResponsesUsage(b []byte, w *responsesUsage) bool {
 		case "output_tokens":
 			return l.int64Field(&w.OutputTokens)
 		case "input_tokens_details":
-			return nested(l, &w.InputTokensDetails, func(d *struct {
-				CachedTokens int64 `json:"cached_tokens"`
-			}, k []byte) bool {
+			return nested(l, &w.InputTokensDetails, func(d *responsesInputDetails, k []byte) bool {
 				if string(k) == "cached_tokens" {
 					return l.int64Field(&d.CachedTokens)
 				}
 				return l.unknown(k, "cached_tokens")
 			})
 		case "output_tokens_details":
-			return nested(l, &w.OutputTokensDetails, func(d *struct {
-				ReasoningTokens int64 `json:"reasoning_tokens"`
-			}, k []byte) bool {
+			return nested(l, &w.OutputTokensDetails, func(d *responsesOutputDetails, k []byte) bool {
 				if string(k) == "reasoning_tokens" {
 					return l.int64Field(&d.ReasoningTokens)
 				}
@@ -389,10 +411,7 @@ func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
 		case "cache_creation_input_tokens":
 			return l.int64Ptr(&w.CacheCreationInputTokens)
 		case "cache_creation":
-			return nested(l, &w.CacheCreation, func(d *struct {
-				Ephemeral5m *int64 `json:"ephemeral_5m_input_tokens"`
-				Ephemeral1h *int64 `json:"ephemeral_1h_input_tokens"`
-			}, k []byte) bool {
+			return nested(l, &w.CacheCreation, func(d *anthropicCacheCreation, k []byte) bool {
 				switch string(k) {
 				case "ephemeral_5m_input_tokens":
 					return l.int64Ptr(&d.Ephemeral5m)
@@ -401,8 +420,20 @@ func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
 				}
 				return l.unknown(k, "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")
 			})
+		case "server_tool_use":
+			return nested(l, &w.ServerToolUse, func(d *anthropicServerToolUse, k []byte) bool {
+				switch string(k) {
+				case "web_search_requests":
+					return l.int64Ptr(&d.WebSearchRequests)
+				case "web_fetch_requests":
+					return l.int64Ptr(&d.WebFetchRequests)
+				}
+				return l.unknown(k, "web_search_requests", "web_fetch_requests")
+			})
+		case "service_tier":
+			return l.stringPtr(&w.ServiceTier)
 		}
 		return l.unknown(k, "input_tokens", "output_tokens", "cache_read_input_tokens",
-			"cache_creation_input_tokens", "cache_creation")
+			"cache_creation_input_tokens", "cache_creation", "server_tool_use", "service_tier")
 	})
 }

@@ -39,6 +39,37 @@ type Usage struct {
 	// ReasoningTokens is the reasoning part of OutputTokens, for
 	// information only: it is never priced separately.
 	ReasoningTokens int64 `json:"reasoning_tokens,omitempty"`
+
+	// The parts of InputTokens, CachedTokens and OutputTokens in a
+	// modality other than text, which some models price differently
+	// (audio input, image output). Each is included in its parent count
+	// and never exceeds it, so an unpriced modality can fall back to its
+	// parent's rate: OpenAI prompt_tokens_details / completion_tokens_details
+	// audio_tokens; Gemini promptTokensDetails, toolUsePromptTokensDetails,
+	// cacheTokensDetails and candidatesTokensDetails by modality
+	// (DOCUMENT counts as IMAGE, as Google prices it).
+	InputAudioTokens  int64 `json:"input_audio_tokens,omitempty"`
+	InputImageTokens  int64 `json:"input_image_tokens,omitempty"`
+	InputVideoTokens  int64 `json:"input_video_tokens,omitempty"`
+	CachedAudioTokens int64 `json:"cached_audio_tokens,omitempty"`
+	OutputAudioTokens int64 `json:"output_audio_tokens,omitempty"`
+	OutputImageTokens int64 `json:"output_image_tokens,omitempty"`
+	OutputVideoTokens int64 `json:"output_video_tokens,omitempty"`
+
+	// WebSearches is the number of server-side web searches the provider
+	// ran and bills per search, beyond the tokens of their results
+	// (Anthropic usage.server_tool_use.web_search_requests).
+	WebSearches int64 `json:"web_searches,omitempty"`
+	// WebFetches is the number of server-side web fetches (Anthropic
+	// server_tool_use.web_fetch_requests). Anthropic charges nothing for
+	// them beyond the tokens of the fetched content; they are kept so a
+	// row shows that the tool ran.
+	WebFetches int64 `json:"web_fetches,omitempty"`
+	// ServiceTier is the processing tier that served the request, as the
+	// provider reported it ("standard", "batch", "priority" for
+	// Anthropic; "default", "flex", "priority", "scale" for OpenAI), or ""
+	// when none was reported. Some tiers change every token's price.
+	ServiceTier string `json:"service_tier,omitempty"`
 	// Found reports whether the response reported usage at all. A zero
 	// Usage with Found false means "unknown", not "free".
 	Found bool `json:"-"`

@@ -51,7 +51,7 @@ var (
 	anthropicDeltaFull = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":3000,\"cache_read_input_tokens\":20000,\"output_tokens\":345}}"
 	anthropicDeltaOld  = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":345}}"
 	anthropicStop      = "event: message_stop\ndata: {\"type\":\"message_stop\"}"
-	anthropicWant      = Usage{InputTokens: 12, CachedTokens: 20000, CacheCreationTokens: 3000, CacheCreation5mTokens: 1000, CacheCreation1hTokens: 2000, OutputTokens: 345, Found: true}
+	anthropicWant      = Usage{InputTokens: 12, CachedTokens: 20000, CacheCreationTokens: 3000, CacheCreation5mTokens: 1000, CacheCreation1hTokens: 2000, OutputTokens: 345, ServiceTier: "standard", Found: true}
 
 	geminiChunk1 = `{"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":100,"candidatesTokenCount":2,"totalTokenCount":102},"modelVersion":"gemini-2.5-flash"}`
 	geminiChunk2 = `{"candidates":[{"content":{"parts":[{"text":"lo"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":100,"cachedContentTokenCount":40,"candidatesTokenCount":10,"thoughtsTokenCount":90,"totalTokenCount":200},"modelVersion":"gemini-2.5-flash"}`
@@ -86,6 +86,16 @@ func vectors() []vector {
 		want: Usage{Interrupted: true}})
 	add(vector{name: "broken/chat-stream-before-done", api: config.OpenAIChat, stream: true, body: chatStream[:strings.Index(chatStream, "data: [DONE]")],
 		want: func() Usage { u := chatStreamUsage; u.Interrupted = true; return u }()})
+	// gpt-4o-audio-preview: audio in and out, priced apart from text
+	// (shape of the audio guide's example response).
+	add(vector{name: "chat/json-audio", api: config.OpenAIChat, body: `{"id":"chatcmpl-a","object":"chat.completion","model":"gpt-4o-audio-preview-2025-06-03","choices":[{"index":0,"message":{"role":"assistant","content":null,"audio":{"id":"audio_1","data":"UklGRg==","expires_at":1,"transcript":"Hi"}},"finish_reason":"stop"}],"usage":{"prompt_tokens":317,"completion_tokens":223,"total_tokens":540,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":300,"text_tokens":17,"image_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":180,"text_tokens":43,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default"}`,
+		want: Usage{InputTokens: 317, InputAudioTokens: 300, OutputTokens: 223, OutputAudioTokens: 180, Found: true}})
+	add(vector{name: "chat/stream-audio", api: config.OpenAIChat, stream: true, body: sse(
+		`data: {"id":"c2","object":"chat.completion.chunk","model":"gpt-4o-audio-preview","choices":[{"index":0,"delta":{"audio":{"transcript":"Hi"}},"finish_reason":"stop"}],"usage":null}`,
+		`data: {"id":"c2","object":"chat.completion.chunk","model":"gpt-4o-audio-preview","choices":[],"usage":{"prompt_tokens":1300,"completion_tokens":90,"total_tokens":1390,"prompt_tokens_details":{"cached_tokens":1024,"audio_tokens":400},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":70}}}`,
+		`data: [DONE]`),
+		// 276 uncached tokens cannot all be audio: the rest of the audio was cached.
+		want: Usage{InputTokens: 276, InputAudioTokens: 276, CachedTokens: 1024, OutputTokens: 90, OutputAudioTokens: 70, Found: true}})
 
 	// OpenAI responses.
 	add(vector{name: "responses/json", api: config.OpenAIResponses, body: `{"id":"resp_1","object":"response","status":"completed","output":[{"type":"message","content":[{"type":"output_text","text":"{\"usage\":1}"}]}],"usage":{"input_tokens":5000,"input_tokens_details":{"cached_tokens":4096},"output_tokens":700,"output_tokens_details":{"reasoning_tokens":512},"total_tokens":5700}}`,
@@ -122,10 +132,24 @@ func vectors() []vector {
 		want: Usage{InputTokens: 4, OutputTokens: 9, Found: true}})
 	add(vector{name: "broken/anthropic-after-start", api: config.AnthropicMessages, stream: true,
 		body: anthropicStream(append([]string{anthropicStart}, anthropicBody...)...),
-		want: Usage{InputTokens: 12, CachedTokens: 20000, CacheCreationTokens: 3000, CacheCreation5mTokens: 1000, CacheCreation1hTokens: 2000, OutputTokens: 1, Found: true, Interrupted: true}})
+		want: Usage{InputTokens: 12, CachedTokens: 20000, CacheCreationTokens: 3000, CacheCreation5mTokens: 1000, CacheCreation1hTokens: 2000, OutputTokens: 1, ServiceTier: "standard", Found: true, Interrupted: true}})
 	add(vector{name: "broken/anthropic-midline", api: config.AnthropicMessages, stream: true,
 		body: anthropicStream(anthropicStart, anthropicDeltaFull)[:len(anthropicStart)+40],
-		want: Usage{InputTokens: 12, CachedTokens: 20000, CacheCreationTokens: 3000, CacheCreation5mTokens: 1000, CacheCreation1hTokens: 2000, OutputTokens: 1, Found: true, Interrupted: true}})
+		want: Usage{InputTokens: 12, CachedTokens: 20000, CacheCreationTokens: 3000, CacheCreation5mTokens: 1000, CacheCreation1hTokens: 2000, OutputTokens: 1, ServiceTier: "standard", Found: true, Interrupted: true}})
+	// Server tool use (shape of the web search tool guide's response) and
+	// a batch-tier result.
+	add(vector{name: "anthropic/json-web-search", api: config.AnthropicMessages, body: `{"id":"msg_ws","type":"message","role":"assistant","model":"claude-opus-4-1-20250805","content":[{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"claude shannon birth date"}},{"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[{"type":"web_search_result","url":"https://en.wikipedia.org/wiki/Claude_Shannon","title":"Claude Shannon","encrypted_content":"EqgfCioIARgBIiQ3YTAwMjY1Mi1mZjM5LTQ1NGUtODgxNC1kNjNjNTk1ZWI3Y","page_age":"April 30, 2025"}]},{"type":"text","text":"Claude Shannon was born on April 30, 1916"}],"stop_reason":"end_turn","usage":{"input_tokens":6039,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":931,"server_tool_use":{"web_search_requests":3,"web_fetch_requests":1},"service_tier":"standard"}}`,
+		want: Usage{InputTokens: 6039, OutputTokens: 931, WebSearches: 3, WebFetches: 1, ServiceTier: "standard", Found: true}})
+	add(vector{name: "anthropic/json-batch-tier", api: config.AnthropicMessages, body: `{"id":"msg_b","type":"message","usage":{"input_tokens":1000,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":200,"service_tier":"batch"}}`,
+		want: Usage{InputTokens: 1000, OutputTokens: 200, ServiceTier: "batch", Found: true}})
+	// Streamed, the search count comes in message_delta.
+	add(vector{name: "anthropic/stream-web-search", api: config.AnthropicMessages, stream: true,
+		body: anthropicStream(
+			"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\",\"type\":\"message\",\"usage\":{\"input_tokens\":2679,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":3,\"service_tier\":\"priority\"}}}",
+			"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_2\",\"name\":\"web_search\",\"input\":{}}}",
+			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":10682,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":510,\"server_tool_use\":{\"web_search_requests\":1}}}",
+			anthropicStop),
+		want: Usage{InputTokens: 10682, OutputTokens: 510, WebSearches: 1, ServiceTier: "priority", Found: true}})
 
 	// Gemini generateContent.
 	add(vector{name: "gemini/json", api: config.GeminiGenerateContent, body: geminiChunk2, want: geminiWant})
@@ -147,6 +171,12 @@ func vectors() []vector {
 	add(vector{name: "gemini/no-usage", api: config.GeminiGenerateContent, stream: true,
 		body: "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]},\"finishReason\":\"STOP\"}]}\n\n",
 		want: Usage{}})
+	// Modalities: audio input with a tool-use prompt (code execution
+	// results), and an image model's output.
+	add(vector{name: "gemini/json-audio-tool-use", api: config.GeminiGenerateContent, body: `{"candidates":[{"content":{"parts":[{"text":"It says hello."}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":3300,"candidatesTokenCount":40,"totalTokenCount":3880,"cachedContentTokenCount":1000,"promptTokensDetails":[{"modality":"TEXT","tokenCount":300},{"modality":"AUDIO","tokenCount":3000}],"cacheTokensDetails":[{"modality":"AUDIO","tokenCount":1000}],"candidatesTokensDetails":[{"modality":"TEXT","tokenCount":40}],"toolUsePromptTokenCount":500,"toolUsePromptTokensDetails":[{"modality":"TEXT","tokenCount":500}],"thoughtsTokenCount":40},"modelVersion":"gemini-2.5-flash","responseId":"r1"}`,
+		want: Usage{InputTokens: 2800, InputAudioTokens: 2000, CachedTokens: 1000, CachedAudioTokens: 1000, OutputTokens: 80, ReasoningTokens: 40, Found: true}})
+	add(vector{name: "gemini/json-image-output", api: config.GeminiGenerateContent, body: `{"candidates":[{"content":{"parts":[{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":270,"candidatesTokenCount":1290,"totalTokenCount":1560,"promptTokensDetails":[{"modality":"TEXT","tokenCount":12},{"modality":"IMAGE","tokenCount":258}],"candidatesTokensDetails":[{"modality":"IMAGE","tokenCount":1290}]},"modelVersion":"gemini-2.5-flash-image"}`,
+		want: Usage{InputTokens: 270, InputImageTokens: 258, OutputTokens: 1290, OutputImageTokens: 1290, Found: true}})
 	add(vector{name: "empty-body", api: config.OpenAIChat, stream: true, body: "", want: Usage{Interrupted: true}})
 	return v
 }
