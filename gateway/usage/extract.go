@@ -49,6 +49,17 @@ type Extractor struct {
 	anth       anthropicState
 	terminal   bool // the terminal event (or the end of the JSON) was seen
 	finished   bool
+
+	// Content estimate, for an answer that ends before its final usage
+	// (see estimate.go): in SSE mode the events' content measured, in
+	// JSON mode doc's.
+	events  contentMeasure
+	doc     contentScanner
+	skipped int64 // leading whitespace written before the format was known
+	// finalUsage: the usage that covers the whole answer was seen (Chat's
+	// usage chunk, Anthropic's message_delta, Responses' terminal event,
+	// Gemini's last chunk), and no content came after it.
+	finalUsage bool
 	maxEvent   int // test hook; 0 means the defaults
 	maxObject  int
 }
@@ -74,6 +85,7 @@ func (e *Extractor) Write(b []byte) (int, error) {
 		for i < len(b) && isSpace(b[i]) {
 			i++
 		}
+		e.skipped += int64(i)
 		if i == len(b) {
 			return n, nil
 		}
@@ -84,6 +96,7 @@ func (e *Extractor) Write(b []byte) (int, error) {
 		e.sse.Write(b)
 	} else {
 		e.json.Write(b)
+		e.doc.Write(b)
 	}
 	return n, nil
 }
@@ -104,6 +117,7 @@ func (e *Extractor) start(first byte) {
 		}
 		e.json.keys = []string{"usage", "usageMetadata"}
 		e.json.onValue = e.onJSONValue
+		e.doc.members = contentMembers(e.api, false)
 		return
 	}
 	e.mode = modeSSE
@@ -156,13 +170,23 @@ func (e *Extractor) usageObject(val []byte) {
 
 // onEvent handles one SSE event.
 func (e *Extractor) onEvent(ev *SSEEvent) {
+	var typ string
+	if e.api == config.OpenAIResponses || e.api == config.AnthropicMessages {
+		typ = string(ev.Event)
+		if typ == "" && !ev.Truncated {
+			typ = eventType(ev.Data)
+		}
+	}
+	if e.eventContent(ev, typ) {
+		e.finalUsage = false // usage seen before this content does not cover it
+	}
 	switch e.api {
 	case config.OpenAIChat:
 		e.openAIChatEvent(ev)
 	case config.OpenAIResponses:
-		e.responsesEvent(ev)
+		e.responsesEvent(ev, typ)
 	case config.AnthropicMessages:
-		e.anthropicEvent(ev)
+		e.anthropicEvent(ev, typ)
 	case config.GeminiGenerateContent:
 		if !ev.Truncated {
 			e.geminiChunk(ev.Data)
@@ -183,14 +207,12 @@ func (e *Extractor) openAIChatEvent(ev *SSEEvent) {
 	}
 	if json.Unmarshal(ev.Data, &c) == nil && c.Usage != nil {
 		e.u = c.Usage.usage() // cumulative: the latest report wins
+		e.finalUsage = true   // it covers the content so far, this chunk's included
 	}
 }
 
-func (e *Extractor) responsesEvent(ev *SSEEvent) {
-	typ := string(ev.Event)
-	if typ == "" && !ev.Truncated {
-		typ = eventType(ev.Data)
-	}
+// responsesEvent handles a Responses event of type typ.
+func (e *Extractor) responsesEvent(ev *SSEEvent, typ string) {
 	switch typ {
 	case "response.completed", "response.incomplete", "response.failed":
 		e.terminal = true
@@ -207,14 +229,12 @@ func (e *Extractor) responsesEvent(ev *SSEEvent) {
 	}
 	if json.Unmarshal(ev.Data, &c) == nil && c.Response.Usage != nil {
 		e.u = c.Response.Usage.usage()
+		e.finalUsage = true
 	}
 }
 
-func (e *Extractor) anthropicEvent(ev *SSEEvent) {
-	typ := string(ev.Event)
-	if typ == "" && !ev.Truncated {
-		typ = eventType(ev.Data)
-	}
+// anthropicEvent handles an Anthropic event of type typ.
+func (e *Extractor) anthropicEvent(ev *SSEEvent, typ string) {
 	switch typ {
 	case "message_stop":
 		e.terminal = true
@@ -242,6 +262,9 @@ func (e *Extractor) anthropicEvent(ev *SSEEvent) {
 		if json.Unmarshal(ev.Data, &c) == nil && c.Usage != nil {
 			e.anth.merge(c.Usage)
 			e.u = e.anth.usage()
+			// message_start's output_tokens is a placeholder; this
+			// count is the answer's.
+			e.finalUsage = true
 		}
 	}
 }
@@ -254,16 +277,28 @@ func (e *Extractor) anthropicEvent(ev *SSEEvent) {
 // aside (a few hundred bytes, bounded) and decoded once, when the result is
 // needed. Only a chunk that may end the answer is decoded in full.
 func (e *Extractor) geminiChunk(data []byte) {
+	hasUsage := false
 	if obj := objectField(data, `"usageMetadata"`); obj != nil && len(obj) <= maxUsageObject {
 		e.gemLast = append(e.gemLast[:0], obj...)
 		e.gemPending = true
+		hasUsage = true
 	}
 	if !hasObjectField(data, `"promptFeedback"`) && !bytesContains(data, `"finishReason"`) {
+		if e.mode == modeJSON {
+			// A chunk after the last one (another candidate still
+			// going) brings content the final usage did not cover.
+			// (In SSE mode eventContent tells; the JSON array is
+			// measured as one document.)
+			e.finalUsage = false
+		}
 		return
 	}
 	var c geminiChunk
 	if json.Unmarshal(data, &c) == nil && c.final() {
 		e.terminal = true
+		// Earlier chunks' counts are partial (often prompt only); the
+		// last chunk's cover the answer.
+		e.finalUsage = hasUsage
 	}
 }
 
@@ -289,7 +324,6 @@ func (e *Extractor) Finish(complete bool) {
 		return
 	}
 	e.finished = true
-	e.flushGemini()
 	switch e.mode {
 	case modeSSE:
 		e.sse.End()
@@ -298,7 +332,109 @@ func (e *Extractor) Finish(complete bool) {
 			e.terminal = true
 		}
 	}
+	e.flushGemini() // after End, which may dispatch a last chunk
 	e.u.Interrupted = !complete || !e.terminal
+	if e.usageFinal() {
+		return
+	}
+	// The answer's own count never came: bill what was delivered. An
+	// answer that ended cleanly with neither content nor usage (an error
+	// document) has nothing to estimate.
+	est := e.estimate()
+	if !e.u.Interrupted && est == 0 {
+		return
+	}
+	e.u.Estimated = true
+	e.u.OutputTokens = max(e.u.OutputTokens, est)
+	if est > 0 {
+		e.u.Found = true
+	}
+}
+
+// usageFinal reports whether the usage seen covers the whole answer, so
+// that it is the provider's count and nothing needs estimating.
+func (e *Extractor) usageFinal() bool {
+	if e.mode == modeJSON && !e.json.array {
+		// A non-streamed document: its usage is final once it closed.
+		return e.json.done && e.u.Found
+	}
+	return e.finalUsage
+}
+
+// estimate returns the output tokens estimated from the content seen.
+func (e *Extractor) estimate() int64 {
+	if e.mode == modeJSON {
+		return e.doc.m.tokens()
+	}
+	return e.events.tokens()
+}
+
+// OutputSoFar returns the output tokens delivered so far: the provider's
+// count once its final usage has arrived, else the larger of the count
+// reported so far and the estimate from the content that passed (complete
+// SSE events, and in a JSON body every byte). It is cheap enough to call
+// after every Write: it decodes nothing.
+func (e *Extractor) OutputSoFar() int64 {
+	if e.usageFinal() {
+		e.flushGemini() // at most once: the final chunk's usage
+		return e.u.OutputTokens
+	}
+	return max(e.u.OutputTokens, e.estimate())
+}
+
+// EventEnd returns the number of body bytes written up to and including
+// the end of the last complete event: the blank line that dispatched it in
+// an SSE stream, the end of the last array element in Gemini's JSON-array
+// stream. It is 0 before the first, and for a single JSON document. A
+// gateway that ends a stream early cuts it there, so the client never
+// sees half an event.
+func (e *Extractor) EventEnd() int64 {
+	var n int64
+	switch e.mode {
+	case modeSSE:
+		n = e.sse.EventEnd()
+	case modeJSON:
+		n = e.doc.elemEnd
+	}
+	if n == 0 {
+		return 0
+	}
+	return e.skipped + n
+}
+
+// eventContent measures the answer content of one SSE event of type typ
+// (Responses and Anthropic; "" for the others) and reports whether it had
+// any. Event types that repeat content already streamed (Responses' *.done
+// and response.completed, Anthropic's content_block_start and
+// message_start) are skipped.
+func (e *Extractor) eventContent(ev *SSEEvent, typ string) bool {
+	if ev.Truncated || len(ev.Data) == 0 || !e.contentEvent(typ) {
+		return false
+	}
+	m := measureEvent(ev.Data, contentMembers(e.api, true))
+	if m.values == 0 {
+		return false
+	}
+	e.events.units += m.units
+	e.events.values += m.values
+	return true
+}
+
+// contentEvent reports whether an event of type typ can carry answer
+// content that no other event repeats.
+func (e *Extractor) contentEvent(t string) bool {
+	switch e.api {
+	case config.AnthropicMessages:
+		return t == "content_block_delta"
+	case config.OpenAIResponses:
+		// response.output_text.delta, response.function_call_arguments.delta,
+		// response.reasoning_summary_text.delta, response.reasoning_text.delta,
+		// response.refusal.delta, response.custom_tool_call_input.delta, ...;
+		// not response.audio.delta, whose delta is base64 audio.
+		return len(t) > len("response..delta") && t[:len("response.")] == "response." &&
+			t[len(t)-len(".delta"):] == ".delta" && t != "response.audio.delta"
+	}
+	return true
 }
 
 // Result returns the usage seen so far; after Finish it is final.

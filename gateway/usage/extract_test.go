@@ -20,8 +20,63 @@ func run(api config.API, stream bool, complete bool, chunks ...string) Usage {
 	return e.Result()
 }
 
+// estimatedVectors are the vectors whose answer never reached its final
+// usage, with what the content estimate makes of them (see estimate.go).
+// They are kept here rather than in vectors_test.go's wants so that the
+// shared vector table states what the provider reported, and this the
+// estimate laid over it.
+var estimatedVectors = map[string]func(Usage) Usage{
+	// `say \"usage\":{\"prompt_tokens\":9}` is 35 raw bytes: 9 tokens.
+	"broken/chat-stream-before-usage": estimated(9, true),
+	// A complete stream whose upstream ignored include_usage: "x".
+	"chat/stream-no-usage":    estimated(1, true),
+	"broken/responses-stream": estimated(1, true), // delta "Hi"
+	// `Hello \"usage\"` is 15 raw bytes: 4 tokens, not message_start's 1.
+	"broken/anthropic-after-start": estimated(4, false),
+	// Cut before any content: the placeholder 1 stands, but estimated.
+	"broken/anthropic-midline": estimated(1, false),
+	// Gemini's counts before the last chunk are partial: 2 reported
+	// beats "Hel" (1); the cut document's 100 beats "lo".
+	"broken/gemini-sse":           estimated(2, false),
+	"broken/gemini-json":          estimated(100, false),
+	"broken/gemini-json-in-usage": estimated(1, true), // "lo", usage cut
+	"gemini/no-usage":             estimated(1, true), // "x", no usageMetadata
+	// Nothing arrived, but the provider may have billed the prompt: the
+	// gateway estimates input when Estimated is set.
+	"empty-body": estimated(0, false),
+}
+
+// estimated returns a want transform: output tokens out, Estimated set, and
+// Found set when found (content was seen where no usage was).
+func estimated(out int64, found bool) func(Usage) Usage {
+	return func(u Usage) Usage {
+		u.OutputTokens = out
+		u.Estimated = true
+		if found {
+			u.Found = true
+		}
+		return u
+	}
+}
+
+// vectorsWithEstimates returns vectors() with the estimated wants applied.
+func vectorsWithEstimates(t *testing.T) []vector {
+	vs := vectors()
+	seen := 0
+	for i, v := range vs {
+		if f, ok := estimatedVectors[v.name]; ok {
+			vs[i].want = f(v.want)
+			seen++
+		}
+	}
+	if seen != len(estimatedVectors) {
+		t.Fatalf("estimatedVectors names %d vectors, %d exist", len(estimatedVectors), seen)
+	}
+	return vs
+}
+
 func TestExtractorVectors(t *testing.T) {
-	for _, v := range vectors() {
+	for _, v := range vectorsWithEstimates(t) {
 		t.Run(v.name, func(t *testing.T) {
 			if got := run(v.api, v.stream, v.complete, v.body); got != v.want {
 				t.Errorf("got  %+v\nwant %+v", got, v.want)
@@ -33,7 +88,7 @@ func TestExtractorVectors(t *testing.T) {
 // TestExtractorChunkBoundaries feeds every vector split at every byte
 // offset, and byte by byte: the result must not depend on chunking.
 func TestExtractorChunkBoundaries(t *testing.T) {
-	for _, v := range vectors() {
+	for _, v := range vectorsWithEstimates(t) {
 		t.Run(v.name, func(t *testing.T) {
 			for i := 0; i <= len(v.body); i++ {
 				if got := run(v.api, v.stream, v.complete, v.body[:i], v.body[i:]); got != v.want {

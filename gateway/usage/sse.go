@@ -44,6 +44,11 @@ type SSEParser struct {
 	lineLong  bool // current partial line exceeded the limit and is dropped
 	skipLF    bool // previous write ended in CR: a leading LF belongs to it
 	ev        SSEEvent
+
+	fed     int64 // bytes written before the current Write
+	lineEnd int64 // offset just past the line being processed
+	ending  bool  // End is dispatching an unterminated event
+	evEnd   int64 // offset just past the blank line of the last dispatched event
 }
 
 // NewSSEParser returns a parser that calls fn for each event.
@@ -69,10 +74,17 @@ func (p *SSEParser) lineMax() int { return p.max() + lineSlack }
 // sit behind an io.MultiWriter or io.TeeReader.
 func (p *SSEParser) Write(b []byte) (int, error) {
 	n := len(b)
+	base := p.fed
+	p.fed += int64(n)
 	if p.skipLF && len(b) > 0 {
 		p.skipLF = false
 		if b[0] == '\n' {
 			b = b[1:]
+			if p.evEnd == base {
+				// The event was dispatched at the CR that ended the
+				// previous write; its blank line is CRLF and ends here.
+				p.evEnd++
+			}
 		}
 	}
 	for len(b) > 0 {
@@ -99,6 +111,7 @@ func (p *SSEParser) Write(b []byte) (int, error) {
 			}
 		}
 		b = b[i+1:]
+		p.lineEnd = base + int64(n-len(b))
 		if long {
 			p.truncated = true
 		} else {
@@ -174,6 +187,9 @@ func (p *SSEParser) dispatch() {
 		if p.truncated {
 			p.ev.Data = nil
 		}
+		if !p.ending {
+			p.evEnd = p.lineEnd
+		}
 		p.OnEvent(&p.ev)
 	}
 	p.data = p.data[:0]
@@ -186,6 +202,8 @@ func (p *SSEParser) dispatch() {
 // pending event is dispatched as if the stream had ended with a blank line.
 // (The SSE spec discards such an event; a meter would rather see it.)
 func (p *SSEParser) End() {
+	p.ending = true
+	defer func() { p.ending = false }()
 	if len(p.line) > 0 && !p.lineLong {
 		p.processLine(p.line)
 	} else if p.lineLong {
@@ -201,4 +219,12 @@ func (p *SSEParser) End() {
 func (p *SSEParser) Reset() {
 	p.line, p.data, p.event = p.line[:0], p.data[:0], p.event[:0]
 	p.hasData, p.truncated, p.lineLong, p.skipLF = false, false, false, false
+	p.fed, p.lineEnd, p.ending, p.evEnd = 0, 0, false, 0
 }
+
+// EventEnd returns the number of bytes written up to and including the
+// blank line that dispatched the last complete event, or 0 before the
+// first. A proxy that must stop a stream early cuts it there, so the client
+// never sees half an event. An event End dispatches without its blank line
+// does not count: it is not complete.
+func (p *SSEParser) EventEnd() int64 { return p.evEnd }
