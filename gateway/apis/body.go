@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tsplug/ts-plug/gateway/bytescan"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tsplug/ts-plug/gateway/bytescan"
 )
 
 // Errors returned by ScanBody and ModelFromBody; test with errors.Is.
@@ -29,7 +33,8 @@ var (
 // gateway accept.
 const maxDepth = 10000
 
-// BodyInfo is what ScanBody reads from a request body's top-level object.
+// BodyInfo is what ScanBody reads from a request body: every member the
+// gateway acts on, read once, with the semantics of a real JSON parser.
 type BodyInfo struct {
 	// Model is the top-level "model" string, unescaped. Empty if absent.
 	Model string
@@ -39,71 +44,383 @@ type BodyInfo struct {
 	ModelIsString bool
 	// Stream is true when the top-level "stream" member is the literal true.
 	Stream bool
-	// ModelStart and ModelEnd delimit the (last) "model" value in the
-	// body, for WithModel.
+	// ModelStart and ModelEnd delimit the "model" value in the body, for
+	// WithModel.
 	ModelStart, ModelEnd int
+	// Open is the offset just after the body's opening brace, where a
+	// member can be inserted.
+	Open int
+	// StreamOptions is the span of the top-level "stream_options" value;
+	// HasStreamOptions says whether there is one.
+	StreamOptions    Span
+	HasStreamOptions bool
+	// OutputLimit is the largest output-token limit the body sets
+	// (max_tokens, max_completion_tokens, max_output_tokens, or Gemini's
+	// generationConfig.maxOutputTokens, in any spelling the provider
+	// accepts), or -1 when it sets none (null counts as none).
+	OutputLimit int64
+	// LimitSpans are the spans of every output-limit value, null ones
+	// included, for setting them in place (WithOutputLimit).
+	LimitSpans []Span
+	// Choices is how many answers the request asks for (OpenAI "n",
+	// Gemini candidateCount); 1 when unset. Output is paid per choice.
+	Choices int64
+	// PreviousResponseID is the Responses API's "previous_response_id".
+	PreviousResponseID string
+	// GenerationConfig is the span of Gemini's generationConfig object
+	// (either spelling); HasGenerationConfig says whether there is one.
+	GenerationConfig    Span
+	HasGenerationConfig bool
+	// Fallbacks names a member that lets the provider run models other
+	// than "model" (OpenRouter's "models" list, "fallbacks"), when the
+	// body has a non-empty one.
+	Fallbacks string
 }
 
-// WithModel returns body with its top-level "model" value (as ScanBody
-// found it in info) replaced by model, every other byte unchanged: no
-// decode and re-encode of a body that may be hundreds of kilobytes, and
-// the provider sees the client's request as sent but for the name.
-func WithModel(body []byte, info BodyInfo, model string) []byte {
+// Edit replaces the bytes of Span with Repl (an insertion when the span
+// is empty).
+type Edit struct {
+	Span Span
+	Repl string
+}
+
+// Apply returns doc with edits made, in a new slice (doc is left as it
+// was). The edits' spans are offsets into doc and must not overlap; every
+// edit found from one ScanBody can be applied together, in one copy.
+func Apply(doc []byte, edits ...Edit) []byte {
+	if len(edits) == 0 {
+		return doc
+	}
+	edits = slices.Clone(edits)
+	slices.SortStableFunc(edits, func(a, b Edit) int { return a.Span.Start - b.Span.Start })
+	n := len(doc)
+	for _, e := range edits {
+		n += len(e.Repl) - (e.Span.End - e.Span.Start)
+	}
+	out := make([]byte, 0, n)
+	at := 0
+	for _, e := range edits {
+		out = append(out, doc[at:e.Span.Start]...)
+		out = append(out, e.Repl...)
+		at = e.Span.End
+	}
+	return append(out, doc[at:]...)
+}
+
+// ModelEdit replaces the top-level "model" value (as ScanBody found it in
+// info) with model: no decode and re-encode of a body that may be
+// hundreds of kilobytes, and the provider sees the client's request as
+// sent but for the name.
+func ModelEdit(info BodyInfo, model string) Edit {
 	q, _ := json.Marshal(model) // a string always marshals
-	return Splice(body, Span{info.ModelStart, info.ModelEnd}, string(q))
+	return Edit{Span{info.ModelStart, info.ModelEnd}, string(q)}
+}
+
+// WithModel returns body with ModelEdit applied.
+func WithModel(body []byte, info BodyInfo, model string) []byte {
+	return Apply(body, ModelEdit(info, model))
 }
 
 // Splice returns doc with doc[s.Start:s.End] replaced by repl, in a new
 // slice (doc is left as it was).
 func Splice(doc []byte, s Span, repl string) []byte {
-	out := make([]byte, 0, len(doc)-(s.End-s.Start)+len(repl))
-	out = append(out, doc[:s.Start]...)
-	out = append(out, repl...)
-	return append(out, doc[s.End:]...)
+	return Apply(doc, Edit{s, repl})
 }
 
-// ScanBody reads the top-level "model" and "stream" members of a JSON
-// object in one pass, skipping nested values without decoding them: agent
-// requests run to hundreds of kilobytes of messages and tools, and the
-// gateway only needs these two fields before forwarding the body unchanged.
+// ErrAmbiguousBody means the body names a member the gateway acts on in a
+// way parsers disagree about: twice (some keep the first, most the last,
+// some refuse), or under a spelling that differs only in case (Go's
+// encoding/json matches it, Python's and JavaScript's do not).
+var ErrAmbiguousBody = errors.New("request body is ambiguous")
+
+// ErrBadField means a member the gateway acts on has the wrong type, such
+// as a max_tokens that is not a whole number.
+var ErrBadField = errors.New("request body has an invalid member")
+
+// actedOn lists the top-level members ScanBody reads. Each may appear at
+// most once, in exactly this spelling.
+var actedOn = []string{
+	"model", "stream", "stream_options",
+	"max_tokens", "max_completion_tokens", "max_output_tokens",
+	"n", "previous_response_id", "models", "fallbacks",
+	"generationConfig", "generation_config",
+}
+
+// genConfigActedOn lists the members of Gemini's generationConfig that
+// ScanBody reads; protobuf's JSON parser accepts both spellings.
+var genConfigActedOn = []string{"maxOutputTokens", "max_output_tokens", "candidateCount", "candidate_count"}
+
+// maxCount bounds the token limits and choice counts ScanBody accepts:
+// far above any model's, far below overflow when multiplied by a price.
+const maxCount = 1 << 40
+
+// ScanBody reads, in one pass and without decoding nested values, the
+// members of a JSON request body that the gateway acts on: which model,
+// whether it streams, stream options, every output-limit field, how many
+// choices, the previous response, Gemini's generationConfig and fallback
+// model lists. Agent requests run to hundreds of kilobytes of messages and
+// tools that the gateway forwards unchanged.
 //
-// The whole body is validated with encoding/json's grammar, and duplicate
-// keys resolve to the last occurrence as encoding/json and Python's json
-// do. Both matter for authorization: the model the gateway checks against
-// grants must be the model the provider will read, so any document the two
-// parsers could read differently is rejected instead of guessed at. Keys
-// match exactly (after unescaping), never case-insensitively.
+// The model the gateway authorizes and prices, and the limits it holds
+// money for, must be the ones the provider will read. So the whole body is
+// validated with encoding/json's grammar; keys are compared after
+// unescaping ("mod\u0065l" is "model"), only at the top level (nested
+// look-alikes are content); and any document parsers could read
+// differently is refused rather than guessed at: a member acted on that
+// appears twice, or under a case variant. Values of the wrong type are
+// refused too (ErrBadField).
 func ScanBody(body []byte) (BodyInfo, error) {
-	var info BodyInfo
-	var ambiguous error
-	_, err := walkObject(body, func(key []byte, keyEsc bool, valStart, valEnd int, valEsc bool) {
+	info := BodyInfo{OutputLimit: -1, Choices: 1}
+	var seen uint32
+	var bad error
+	fail := func(err error) {
+		if bad == nil {
+			bad = err
+		}
+	}
+	open, err := walkObject(body, func(key []byte, keyEsc bool, valStart, valEnd int, valEsc bool) {
+		i, j := keyIndex(key, keyEsc, actedOn)
+		if i < 0 {
+			if j >= 0 {
+				if actedOn[j] == "model" {
+					fail(fmt.Errorf("%w: key %s differs from \"model\" only in case", ErrAmbiguousModel, key))
+				}
+				fail(fmt.Errorf("%w: key %s differs from %q only in case", ErrAmbiguousBody, key, actedOn[j]))
+			}
+			return
+		}
+		if seen&(1<<i) != 0 {
+			fail(fmt.Errorf("%w: %q appears more than once", ErrAmbiguousBody, actedOn[i]))
+			return
+		}
+		seen |= 1 << i
+		name := actedOn[i]
 		val := body[valStart:valEnd]
-		switch {
-		case keyIs(key, keyEsc, "model"):
+		span := Span{valStart, valEnd}
+		switch name {
+		case "model":
 			info.HasModel = true
 			info.ModelStart, info.ModelEnd = valStart, valEnd
 			info.ModelIsString = val[0] == '"'
-			info.Model = ""
 			if info.ModelIsString {
 				info.Model = unquote(val, valEsc)
 			}
-		case keyIs(key, keyEsc, "stream"):
+		case "stream":
 			info.Stream = string(val) == "true"
-		case ambiguous == nil && keyFoldIs(key, keyEsc, "model"):
-			// "Model" or "MODEL": Go's encoding/json (Ollama and
-			// other Go servers) would take it as the model, Python
-			// and JavaScript would not. Refused (once the whole
-			// body is known to be valid) rather than guessed at.
-			ambiguous = fmt.Errorf("%w: key %s differs from \"model\" only in case", ErrAmbiguousModel, key)
+		case "stream_options":
+			info.StreamOptions, info.HasStreamOptions = span, true
+		case "max_tokens", "max_completion_tokens", "max_output_tokens":
+			fail(info.addLimit(name, val, span))
+		case "n":
+			fail(info.setChoices(name, val))
+		case "previous_response_id":
+			if val[0] == '"' {
+				info.PreviousResponseID = unquote(val, valEsc)
+			} else if string(val) != "null" {
+				fail(fmt.Errorf("%w: %q must be a string", ErrBadField, name))
+			}
+		case "models", "fallbacks":
+			if string(val) != "null" && string(val) != "[]" && !isEmptyArray(val) {
+				info.Fallbacks = name
+			}
+		case "generationConfig", "generation_config":
+			if info.HasGenerationConfig {
+				fail(fmt.Errorf("%w: both generationConfig and generation_config", ErrAmbiguousBody))
+				return
+			}
+			info.GenerationConfig, info.HasGenerationConfig = span, true
+			if val[0] == '{' {
+				fail(info.scanGenerationConfig(body, span))
+			} else if string(val) != "null" {
+				fail(fmt.Errorf("%w: %q must be an object", ErrBadField, name))
+			}
 		}
 	})
 	if err != nil {
 		return BodyInfo{}, err
 	}
-	if ambiguous != nil {
-		return BodyInfo{}, ambiguous
+	if bad != nil {
+		return BodyInfo{}, bad
 	}
+	info.Open = open
 	return info, nil
+}
+
+// scanGenerationConfig reads Gemini's output limit and candidate count
+// from the generationConfig object at span of body.
+func (info *BodyInfo) scanGenerationConfig(body []byte, span Span) error {
+	obj := body[span.Start:span.End]
+	var seen uint32
+	var bad error
+	_, err := walkObject(obj, func(key []byte, keyEsc bool, valStart, valEnd int, _ bool) {
+		i, j := keyIndex(key, keyEsc, genConfigActedOn)
+		if i < 0 {
+			if j >= 0 && bad == nil {
+				bad = fmt.Errorf("%w: key %s differs from %q only in case", ErrAmbiguousBody, key, genConfigActedOn[j])
+			}
+			return
+		}
+		// Both spellings of one field are one field twice.
+		field := i / 2
+		if seen&(1<<field) != 0 {
+			if bad == nil {
+				bad = fmt.Errorf("%w: generationConfig sets %q more than once", ErrAmbiguousBody, genConfigActedOn[2*field])
+			}
+			return
+		}
+		seen |= 1 << field
+		name := genConfigActedOn[i]
+		val := obj[valStart:valEnd]
+		var e error
+		if field == 0 {
+			e = info.addLimit(name, val, Span{span.Start + valStart, span.Start + valEnd})
+		} else {
+			e = info.setChoices(name, val)
+		}
+		if e != nil && bad == nil {
+			bad = e
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return bad
+}
+
+// addLimit records an output-limit member.
+// A null one is kept among LimitSpans too: a limit inserted beside it
+// would be a duplicate key, and last-wins parsers would read the null.
+func (info *BodyInfo) addLimit(name string, val []byte, span Span) error {
+	n, ok, err := count(name, val)
+	if err != nil {
+		return err
+	}
+	info.LimitSpans = append(info.LimitSpans, span)
+	if ok {
+		info.OutputLimit = max(info.OutputLimit, n)
+	}
+	return nil
+}
+
+// setChoices records a choice-count member.
+func (info *BodyInfo) setChoices(name string, val []byte) error {
+	n, ok, err := count(name, val)
+	if err != nil || !ok {
+		return err
+	}
+	info.Choices = max(n, 1)
+	return nil
+}
+
+// count reads a JSON value that must be a whole number (any notation a
+// JSON parser reads as one, such as 4096, 4096.0 or 4.096e3) or null.
+func count(name string, val []byte) (n int64, ok bool, err error) {
+	if string(val) == "null" {
+		return 0, false, nil
+	}
+	if c := val[0]; c != '-' && (c < '0' || c > '9') {
+		return 0, false, fmt.Errorf("%w: %q must be a whole number", ErrBadField, name)
+	}
+	f, perr := strconv.ParseFloat(string(val), 64)
+	if perr != nil || f != math.Trunc(f) || f < 0 || f > maxCount {
+		return 0, false, fmt.Errorf("%w: %q must be a whole number from 0 to %d", ErrBadField, name, int64(maxCount))
+	}
+	return int64(f), true, nil
+}
+
+// OutputLimitEdits set every output-limit member ScanBody found in body to
+// limit or, when it has none, insert key: limit (for Gemini's
+// "maxOutputTokens", inside generationConfig, which is created if
+// missing). The rest of the body is unchanged byte for byte.
+func OutputLimitEdits(body []byte, info BodyInfo, key string, limit int64) []Edit {
+	v := strconv.FormatInt(limit, 10)
+	if len(info.LimitSpans) > 0 {
+		edits := make([]Edit, len(info.LimitSpans))
+		for i, s := range info.LimitSpans {
+			edits[i] = Edit{s, v}
+		}
+		return edits
+	}
+	if key == "maxOutputTokens" {
+		g := info.GenerationConfig
+		switch {
+		case info.HasGenerationConfig && body[g.Start] == '{':
+			m := `"maxOutputTokens":` + v
+			if !isEmptyObject(body[g.Start:g.End]) {
+				m += ","
+			}
+			return []Edit{{Span{g.Start + 1, g.Start + 1}, m}}
+		case info.HasGenerationConfig: // null
+			return []Edit{{g, `{"maxOutputTokens":` + v + `}`}}
+		}
+		return []Edit{InsertEdit(body, info, `"generationConfig":{"maxOutputTokens":`+v+`}`)}
+	}
+	return []Edit{InsertEdit(body, info, strconv.Quote(key)+":"+v)}
+}
+
+// WithOutputLimit returns body with OutputLimitEdits applied.
+func WithOutputLimit(body []byte, info BodyInfo, key string, limit int64) []byte {
+	return Apply(body, OutputLimitEdits(body, info, key, limit)...)
+}
+
+// InsertEdit inserts member as the body's first member. Several inserted
+// this way stay valid JSON together, as long as the object has a member of
+// its own.
+func InsertEdit(body []byte, info BodyInfo, member string) Edit {
+	if !isEmptyObject(body[info.Open-1:]) {
+		member += ","
+	}
+	return Edit{Span{info.Open, info.Open}, member}
+}
+
+// isEmptyObject reports whether the object starting at obj[0] has no
+// members.
+func isEmptyObject(obj []byte) bool {
+	for _, c := range obj[1:] {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == '}'
+	}
+	return false
+}
+
+// isEmptyArray reports whether the array value val has no elements.
+func isEmptyArray(val []byte) bool {
+	if val[0] != '[' {
+		return false
+	}
+	for _, c := range val[1:] {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == ']'
+	}
+	return false
+}
+
+// keyIndex returns the index in names of the raw quoted key (unescaped
+// first when it has escapes), or -1; fold reports the index of a name it
+// matches only ignoring case. Plain keys, the usual case, are compared
+// without allocating.
+func keyIndex(raw []byte, escaped bool, names []string) (exact, fold int) {
+	inner := raw[1 : len(raw)-1]
+	if escaped || !utf8.Valid(inner) {
+		inner = []byte(unquote(raw, true))
+	}
+	for i, n := range names {
+		if string(inner) == n {
+			return i, -1
+		}
+	}
+	for i, n := range names {
+		if len(n) == len(inner) && strings.EqualFold(string(inner), n) {
+			return -1, i
+		}
+	}
+	return -1, -1
 }
 
 // Span is the byte range [Start, End) of a JSON value inside a document.
@@ -211,14 +528,6 @@ func keyIs(raw []byte, escaped bool, name string) bool {
 		return len(raw) == len(name)+2 && string(raw[1:len(raw)-1]) == name
 	}
 	return unquote(raw, true) == name
-}
-
-// keyFoldIs reports whether a raw quoted key equals name ignoring case.
-func keyFoldIs(raw []byte, escaped bool, name string) bool {
-	if !escaped {
-		return len(raw) == len(name)+2 && strings.EqualFold(string(raw[1:len(raw)-1]), name)
-	}
-	return strings.EqualFold(unquote(raw, true), name)
 }
 
 // unquote decodes a raw JSON string that the scanner already validated.

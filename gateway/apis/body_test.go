@@ -27,7 +27,7 @@ func TestModelFromBody(t *testing.T) {
 		{"surrogate pair", `{"model":"\ud83d\ude00"}`, "😀", nil},
 		{"escaped key", `{"mod\u0065l":"m"}`, "m", nil},
 		{"fqn with slash", `{"model":"openrouter/qwen/qwen3-235b"}`, "openrouter/qwen/qwen3-235b", nil},
-		{"duplicate last wins", `{"model":"first","model":"second"}`, "second", nil},
+		{"duplicate refused", `{"model":"first","model":"second"}`, "", ErrAmbiguousBody},
 		{"case sensitive key", `{"Model":"x","MODEL":"y"}`, "", ErrAmbiguousModel},
 		{"missing", `{"messages":[]}`, "", ErrNoModel},
 		{"empty object", `{}`, "", ErrNoModel},
@@ -85,8 +85,8 @@ func TestStreamFromBody(t *testing.T) {
 		{`{"model":"m"}`, false},
 		{`{"model":"m","stream":"true"}`, false},
 		{`{"model":"m","stream":1}`, false},
-		{`{"stream":true,"stream":false}`, false},
-		{`{"stream":false,"stream":true}`, true},
+		{`{"stream":true,"stream":false}`, false}, // refused: ambiguous
+		{`{"stream":false,"stream":true}`, false},
 		{`{"options":{"stream":true}}`, false},
 		{`{"stream":true`, false},
 		{`{"str\u0065am":true}`, true},
@@ -115,7 +115,10 @@ func TestScanBodyDepthLimit(t *testing.T) {
 }
 
 // checkAgainstStdlib fails when ScanBody and ModelFromBody disagree with
-// encoding/json about body: validity, the top-level model, and stream.
+// encoding/json about body: validity, and every member the gateway acts
+// on (model, stream, stream_options, output limits, choices, previous
+// response, fallbacks), including refusing exactly the bodies whose
+// acted-on members appear twice or in another case.
 func checkAgainstStdlib(t testing.TB, body []byte) {
 	t.Helper()
 	info, err := ScanBody(body)
@@ -132,38 +135,195 @@ func checkAgainstStdlib(t testing.TB, body []byte) {
 		}
 		return
 	}
-	if errors.Is(err, ErrAmbiguousModel) {
-		for k := range m {
-			if k != "model" && strings.EqualFold(k, "model") {
-				return // refused on purpose: parsers disagree on such keys
-			}
+	if why := refAmbiguity(t, body, m); why != "" {
+		if !errors.Is(err, ErrAmbiguousBody) && !errors.Is(err, ErrAmbiguousModel) {
+			t.Fatalf("ScanBody(%q) = %+v, %v; want it refused as ambiguous (%s)", body, info, err, why)
 		}
-		t.Fatalf("ScanBody(%q) = %v, but no top-level key is a case variant of model", body, err)
+		return
+	}
+	if errors.Is(err, ErrAmbiguousBody) || errors.Is(err, ErrAmbiguousModel) {
+		t.Fatalf("ScanBody(%q) = %v, but no acted-on member is repeated or case-folded", body, err)
+	}
+	want, badField := refInfo(m)
+	if badField != "" {
+		if !errors.Is(err, ErrBadField) {
+			t.Fatalf("ScanBody(%q) = %+v, %v; want ErrBadField (%s)", body, info, err, badField)
+		}
+		return
 	}
 	if err != nil {
 		t.Fatalf("ScanBody(%q) = %v; encoding/json accepts it", body, err)
 	}
-	raw, has := m["model"]
-	var want string
-	wantIsString := has && json.Unmarshal(raw, &want) == nil && raw[0] == '"'
-	if info.HasModel != has || info.ModelIsString != wantIsString || info.Model != want {
-		t.Fatalf("ScanBody(%q) = %+v; encoding/json: has=%v string=%v model=%q", body, info, has, wantIsString, want)
+	got := BodyInfo{Model: info.Model, HasModel: info.HasModel, ModelIsString: info.ModelIsString, Stream: info.Stream,
+		HasStreamOptions: info.HasStreamOptions, OutputLimit: info.OutputLimit, Choices: info.Choices,
+		PreviousResponseID: info.PreviousResponseID, HasGenerationConfig: info.HasGenerationConfig, Fallbacks: info.Fallbacks}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("ScanBody(%q)\n got %+v\nwant %+v (encoding/json)", body, got, want)
+	}
+	for _, sp := range info.LimitSpans {
+		var n float64
+		if json.Unmarshal(body[sp.Start:sp.End], &n) != nil {
+			t.Fatalf("ScanBody(%q): limit span %v is %q, not a number", body, sp, body[sp.Start:sp.End])
+		}
 	}
 	switch {
-	case has && !wantIsString:
+	case want.HasModel && !want.ModelIsString:
 		if !errors.Is(modelErr, ErrModelNotString) {
 			t.Fatalf("ModelFromBody(%q) error %v, want ErrModelNotString", body, modelErr)
 		}
-	case want == "":
+	case want.Model == "":
 		if !errors.Is(modelErr, ErrNoModel) {
 			t.Fatalf("ModelFromBody(%q) error %v, want ErrNoModel", body, modelErr)
 		}
-	case modelErr != nil || model != want:
-		t.Fatalf("ModelFromBody(%q) = %q, %v; want %q", body, model, modelErr, want)
+	case modelErr != nil || model != want.Model:
+		t.Fatalf("ModelFromBody(%q) = %q, %v; want %q", body, model, modelErr, want.Model)
 	}
-	if wantStream := bytes.Equal(m["stream"], []byte("true")); info.Stream != wantStream {
-		t.Fatalf("ScanBody(%q).Stream = %v, encoding/json says %v", body, info.Stream, wantStream)
+}
+
+// refAmbiguity says why parsers could read body differently, using
+// encoding/json's tokenizer: an acted-on key (top level, or in Gemini's
+// generationConfig) repeated or present in another case.
+func refAmbiguity(t testing.TB, body []byte, m map[string]json.RawMessage) string {
+	if why := keysAmbiguity(body, actedOn, [][]string{{"generationConfig", "generation_config"}}); why != "" {
+		return why
 	}
+	for _, k := range []string{"generationConfig", "generation_config"} {
+		if g := m[k]; len(g) > 0 && g[0] == '{' {
+			if why := keysAmbiguity(g, genConfigActedOn, [][]string{{"maxOutputTokens", "max_output_tokens"}, {"candidateCount", "candidate_count"}}); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+// keysAmbiguity tokenizes the object doc's top-level keys.
+func keysAmbiguity(doc []byte, names []string, synonyms [][]string) string {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.Token() // '{'
+	count := map[string]int{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		k := tok.(string)
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+		for _, n := range names {
+			if k == n {
+				count[n]++
+			} else if strings.EqualFold(k, n) {
+				return fmt.Sprintf("%q folds to %q", k, n)
+			}
+		}
+	}
+	for n, c := range count {
+		if c > 1 {
+			return fmt.Sprintf("%q appears %d times", n, c)
+		}
+	}
+	for _, syn := range synonyms {
+		if count[syn[0]] > 0 && count[syn[1]] > 0 {
+			return fmt.Sprintf("both %q and %q", syn[0], syn[1])
+		}
+	}
+	return ""
+}
+
+// refInfo is BodyInfo as encoding/json reads m, or the name of a member
+// of the wrong type.
+func refInfo(m map[string]json.RawMessage) (BodyInfo, string) {
+	want := BodyInfo{OutputLimit: -1, Choices: 1}
+	raw, has := m["model"]
+	want.HasModel = has
+	want.ModelIsString = has && raw[0] == '"'
+	if want.ModelIsString {
+		json.Unmarshal(raw, &want.Model)
+	}
+	want.Stream = bytes.Equal(m["stream"], []byte("true"))
+	_, want.HasStreamOptions = m["stream_options"]
+	num := func(name string, raw json.RawMessage) (int64, bool, string) {
+		if string(raw) == "null" {
+			return 0, false, ""
+		}
+		var f float64
+		if json.Unmarshal(raw, &f) != nil || f != float64(int64(f)) || f < 0 || f > maxCount {
+			return 0, false, name
+		}
+		return int64(f), true, ""
+	}
+	limit := func(name string, raw json.RawMessage) string {
+		n, ok, bad := num(name, raw)
+		if ok {
+			want.OutputLimit = max(want.OutputLimit, n)
+		}
+		return bad
+	}
+	choices := func(name string, raw json.RawMessage) string {
+		n, ok, bad := num(name, raw)
+		if ok {
+			want.Choices = max(n, 1)
+		}
+		return bad
+	}
+	for _, k := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens"} {
+		if raw, ok := m[k]; ok {
+			if bad := limit(k, raw); bad != "" {
+				return want, bad
+			}
+		}
+	}
+	if raw, ok := m["n"]; ok {
+		if bad := choices("n", raw); bad != "" {
+			return want, bad
+		}
+	}
+	if raw, ok := m["previous_response_id"]; ok && string(raw) != "null" {
+		if raw[0] != '"' {
+			return want, "previous_response_id"
+		}
+		json.Unmarshal(raw, &want.PreviousResponseID)
+	}
+	for _, k := range []string{"models", "fallbacks"} {
+		if raw, ok := m[k]; ok {
+			var arr []json.RawMessage
+			if string(raw) != "null" && (json.Unmarshal(raw, &arr) != nil || len(arr) > 0) {
+				want.Fallbacks = k
+			}
+		}
+	}
+	for _, k := range []string{"generationConfig", "generation_config"} {
+		raw, ok := m[k]
+		if !ok {
+			continue
+		}
+		want.HasGenerationConfig = true
+		if string(raw) == "null" {
+			continue
+		}
+		var g map[string]json.RawMessage
+		if raw[0] != '{' || json.Unmarshal(raw, &g) != nil {
+			return want, k
+		}
+		for _, gk := range []string{"maxOutputTokens", "max_output_tokens"} {
+			if raw, ok := g[gk]; ok {
+				if bad := limit(gk, raw); bad != "" {
+					return want, bad
+				}
+			}
+		}
+		for _, gk := range []string{"candidateCount", "candidate_count"} {
+			if raw, ok := g[gk]; ok {
+				if bad := choices(gk, raw); bad != "" {
+					return want, bad
+				}
+			}
+		}
+	}
+	return want, ""
 }
 
 func FuzzModelFromBody(f *testing.F) {
@@ -261,8 +421,6 @@ func TestWithModel(t *testing.T) {
 	for _, tc := range []struct{ body, model, want string }{
 		{`{"model":"openai/gpt-4o","stream":true}`, "gpt-4o", `{"model":"gpt-4o","stream":true}`},
 		{`{"a":[1,2], "model" : "x/\u0079" }`, `q"uote`, `{"a":[1,2], "model" : "q\"uote" }`},
-		// The last "model" is the one providers read, and the one replaced.
-		{`{"model":"a","model":"p/b"}`, "b", `{"model":"a","model":"b"}`},
 	} {
 		info, err := ScanBody([]byte(tc.body))
 		if err != nil {
