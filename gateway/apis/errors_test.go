@@ -179,3 +179,21 @@ func TestWriteErrorAPIFromPath(t *testing.T) {
 		t.Errorf("got %d %s, want 405 %s", rec.Code, rec.Body, want)
 	}
 }
+
+func TestStreamError(t *testing.T) {
+	for _, tc := range []struct {
+		api       config.API
+		jsonArray bool
+		want      string
+	}{
+		{config.AnthropicMessages, false, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"m\"}}\n\n"},
+		{config.OpenAIChat, false, "data: {\"error\":{\"message\":\"m\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}\n\n"},
+		{config.OpenAIResponses, false, "event: error\ndata: {\"type\":\"error\",\"code\":\"insufficient_quota\",\"message\":\"m\",\"param\":null,\"error\":{\"message\":\"m\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}\n\n"},
+		{config.GeminiGenerateContent, false, "data: {\"error\":{\"code\":429,\"message\":\"m\",\"status\":\"RESOURCE_EXHAUSTED\"}}\n\n"},
+		{config.GeminiGenerateContent, true, ",\r\n{\"error\":{\"code\":429,\"message\":\"m\",\"status\":\"RESOURCE_EXHAUSTED\"}}]"},
+	} {
+		if got := string(StreamError(tc.api, tc.jsonArray, KindQuotaExceeded, "m")); got != tc.want {
+			t.Errorf("%s (array %v):\n got %q\nwant %q", tc.api, tc.jsonArray, got, tc.want)
+		}
+	}
+}
