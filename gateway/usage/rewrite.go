@@ -24,66 +24,57 @@ func isEmptyObject(doc []byte, open int) bool {
 // passed through a UsageChunkFilter. Otherwise (not streamed, already
 // asked, or not a valid JSON object) it returns body unchanged and false.
 func IncludeUsageRewrite(body []byte) (out []byte, injected bool) {
-	members, open, err := apis.Members(body, "stream", "stream_options")
-	if err != nil {
+	info, err := apis.ScanBody(body)
+	if err != nil || !info.Stream {
 		return body, false
 	}
-	st, ok := members["stream"]
-	if !ok || string(body[st.Start:st.End]) != "true" {
-		return body, false
-	}
-	so, ok := members["stream_options"]
+	e, ok := IncludeUsageEdit(body, info)
 	if !ok {
-		ins := `"stream_options":{"include_usage":true},`
-		if isEmptyObject(body, open) {
-			ins = ins[:len(ins)-1] // unreachable with "stream" present; kept for safety
-		}
-		return apis.Splice(body, apis.Span{Start: open, End: open}, ins), true
+		return body, false
 	}
+	return apis.Apply(body, e), true
+}
+
+// includeUsageMember is what IncludeUsageEdit inserts.
+const includeUsageMember = `"stream_options":{"include_usage":true}`
+
+// IncludeUsageEdit is IncludeUsageRewrite for a body the gateway has
+// already scanned (apis.ScanBody: one valid JSON object with "stream":
+// true, whose only "stream_options" member was found after unescaping
+// keys), as an edit to apply with the gateway's other edits of the body:
+// with no stream_options the member is inserted after the opening brace;
+// otherwise the scanned member is rewritten. A byte search for
+// "stream_options" would miss an escaped key ("stream\u005foptions")
+// that the provider reads, and the client's include_usage:false would then
+// win. ok is false when nothing needs to change.
+func IncludeUsageEdit(body []byte, info apis.BodyInfo) (e apis.Edit, ok bool) {
+	if !info.HasStreamOptions {
+		return apis.InsertEdit(body, info, includeUsageMember), true
+	}
+	so := info.StreamOptions
 	opts := body[so.Start:so.End]
 	switch {
 	case string(opts) == "null":
-		return apis.Splice(body, so, `{"include_usage":true}`), true
-	case len(opts) > 0 && opts[0] == '{':
+		return apis.Edit{Span: so, Repl: `{"include_usage":true}`}, true
+	case opts[0] == '{':
 		inner, innerOpen, err := apis.Members(opts, "include_usage")
 		if err != nil {
-			return body, false
+			return apis.Edit{}, false
 		}
 		if iu, ok := inner["include_usage"]; ok {
 			if string(opts[iu.Start:iu.End]) == "true" {
-				return body, false
+				return apis.Edit{}, false
 			}
-			return apis.Splice(body, apis.Span{Start: so.Start + iu.Start, End: so.Start + iu.End}, "true"), true
+			return apis.Edit{Span: apis.Span{Start: so.Start + iu.Start, End: so.Start + iu.End}, Repl: "true"}, true
 		}
 		ins := `"include_usage":true,`
 		if isEmptyObject(opts, innerOpen) {
 			ins = ins[:len(ins)-1]
 		}
 		at := so.Start + innerOpen
-		return apis.Splice(body, apis.Span{Start: at, End: at}, ins), true
-	default:
-		// stream_options of the wrong type: the upstream rejects the
-		// request anyway; do not guess.
-		return body, false
+		return apis.Edit{Span: apis.Span{Start: at, End: at}, Repl: ins}, true
 	}
-}
-
-// includeUsageMember is what InsertIncludeUsage adds.
-const includeUsageMember = `"stream_options":{"include_usage":true},`
-
-// InsertIncludeUsage is IncludeUsageRewrite's fast path for a body the
-// caller has already validated as one JSON object with "stream": true at
-// its top level (the gateway's body scan does both). When the body has no
-// "stream_options" anywhere, the member is inserted after the opening
-// brace, found without parsing; otherwise it falls back to
-// IncludeUsageRewrite.
-func InsertIncludeUsage(body []byte) (out []byte, injected bool) {
-	if bytes.Contains(body, []byte(`"stream_options"`)) {
-		return IncludeUsageRewrite(body)
-	}
-	open := bytes.IndexByte(body, '{')
-	if open < 0 || len(bytes.TrimSpace(body[:open])) != 0 {
-		return body, false
-	}
-	return apis.Splice(body, apis.Span{Start: open + 1, End: open + 1}, includeUsageMember), true
+	// stream_options of the wrong type: the upstream rejects the request
+	// anyway; do not guess.
+	return apis.Edit{}, false
 }
