@@ -55,12 +55,32 @@ type Reservation struct {
 // gets an empty reservation. Duplicate bucket names are charged once, under
 // the first definition given.
 func (m *Manager) Reserve(refs []BucketRef, amount int64) (*Reservation, error) {
-	amount = max(amount, 0)
+	return m.ReserveRange(refs, amount, amount)
+}
+
+// ReserveRange holds, in every bucket of refs, all or nothing, as much of
+// want as the buckets can spare but never less than least:
+//   - want, when every bucket has it;
+//   - else half of what the poorest bucket has, but at least least, when
+//     that bucket has least: a request that may cost more than is left
+//     takes a share and leaves the rest for requests running beside it,
+//     so a nearly spent bucket still serves small calls in parallel
+//     (the caller then lowers the request's output limit to what it
+//     holds);
+//   - else nothing: the error is an *ExceededError for least.
+//
+// The sum of what open reservations hold never exceeds what the buckets
+// had, so if no request costs more than it holds, no bucket is overspent,
+// however many requests run at once. Reservation.Amount is what was held.
+func (m *Manager) ReserveRange(refs []BucketRef, want, least int64) (*Reservation, error) {
+	want = max(want, 0)
+	least = min(max(least, 0), want)
 	now := m.now()
 	var fails []refusal
 	held := make([]*bucket, 0, len(refs))
 
 	m.mu.Lock()
+	poorest := int64(math.MaxInt64)
 	for i, ref := range refs {
 		if seen(refs[:i], ref.Name) {
 			continue
@@ -72,11 +92,16 @@ func (m *Manager) Reserve(refs []BucketRef, amount int64) (*Reservation, error) 
 		}
 		b := m.bucketLocked(ref, q, now)
 		b.advance(now)
-		if b.nanos <= 0 || b.nanos < amount {
+		if b.nanos <= 0 || b.nanos < least {
 			fails = append(fails, refusal{ref: ref, q: q, balance: b.nanos})
 			continue
 		}
+		poorest = min(poorest, b.nanos)
 		held = append(held, b)
+	}
+	amount := want
+	if poorest < want {
+		amount = max(least, poorest/2)
 	}
 	if len(fails) == 0 {
 		for _, b := range held {
@@ -90,9 +115,45 @@ func (m *Manager) Reserve(refs []BucketRef, amount int64) (*Reservation, error) 
 	m.mu.Unlock()
 
 	if len(fails) > 0 {
-		return nil, exceeded(fails, amount)
+		return nil, exceeded(fails, least)
 	}
 	return &Reservation{m: m, buckets: held, amount: amount}, nil
+}
+
+// Extend holds delta more in every bucket of the reservation, all or
+// nothing, and reports whether it could: every bucket must have delta
+// left (and be positive). A stream whose output outgrows its hold draws
+// more this way; when Extend fails, the gateway ends the stream. A nil or
+// settled reservation cannot be extended.
+func (r *Reservation) Extend(delta int64) bool {
+	if r == nil || r.m == nil || delta <= 0 {
+		return r != nil && delta <= 0
+	}
+	m := r.m
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r.settled {
+		return false
+	}
+	for _, b := range r.buckets {
+		if m.buckets[b.name] != b {
+			continue // deleted by Configure: no longer limits anything
+		}
+		b.advance(now)
+		if b.nanos <= 0 || b.nanos < delta {
+			return false
+		}
+	}
+	for _, b := range r.buckets {
+		b.reserved += delta
+		if m.buckets[b.name] == b {
+			b.nanos -= delta
+		}
+	}
+	r.amount += delta
+	m.dirty = true
+	return true
 }
 
 func seen(refs []BucketRef, name string) bool {
