@@ -85,25 +85,3 @@ func responseID(body []byte) string {
 	}
 	return string(body[start : start+end])
 }
-
-// previousResponseID finds a Responses request's "previous_response_id".
-func previousResponseID(body []byte) string {
-	const key = `"previous_response_id"`
-	i := bytes.Index(body, []byte(key))
-	if i < 0 {
-		return ""
-	}
-	rest := bytes.TrimLeft(body[i+len(key):], " \t\r\n")
-	if len(rest) == 0 || rest[0] != ':' {
-		return ""
-	}
-	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-	if len(rest) == 0 || rest[0] != '"' {
-		return ""
-	}
-	end := bytes.IndexByte(rest[1:], '"')
-	if end <= 0 || end > 200 {
-		return ""
-	}
-	return string(rest[1 : 1+end])
-}

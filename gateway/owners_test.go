@@ -41,12 +41,6 @@ func TestResponseIDScans(t *testing.T) {
 	if got := responseID([]byte("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_abc\",\"object\":\"response\"}}")); got != "resp_abc" {
 		t.Errorf("stream id = %q", got)
 	}
-	if got := previousResponseID([]byte(`{"model":"m", "previous_response_id" : "resp_9"}`)); got != "resp_9" {
-		t.Errorf("previous id = %q", got)
-	}
-	if got := previousResponseID([]byte(`{"previous_response_id":null}`)); got != "" {
-		t.Errorf("null previous id = %q", got)
-	}
 }
 
 // countingStore counts ledger lookups, which run on the request path.

@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/gateway/routing"
 	"github.com/tsplug/ts-plug/gateway/usage"
 )
@@ -69,20 +71,11 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	}
 
 	model, stream := route.Model, route.Stream
-	var info apis.BodyInfo
+	info, ok := s.scanBody(w, api, route, body)
+	if !ok {
+		return
+	}
 	if route.ModelInBody() {
-		info, err = apis.ScanBody(body)
-		switch {
-		case err != nil && !errors.Is(err, apis.ErrNoModel):
-			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "request body: "+err.Error())
-			return
-		case !info.HasModel || info.Model == "":
-			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, `request body has no "model"`)
-			return
-		case !info.ModelIsString:
-			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, `"model" must be a string`)
-			return
-		}
 		model, stream = info.Model, info.Stream || route.Stream
 	}
 
@@ -111,7 +104,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 
 	// Continuing another caller's stored response would read it.
 	if api == config.OpenAIResponses && !c.isAdmin() {
-		if prev := previousResponseID(body); prev != "" {
+		if prev := info.PreviousResponseID; prev != "" {
 			if owner := s.responseOwner(r.Context(), prev); owner != "" && owner != c.id.Principal() {
 				apis.WriteError(w, api, http.StatusNotFound, apis.KindNotFound, "no response "+prev+" of yours")
 				return
@@ -121,10 +114,13 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 
 	// A model given as provider/model goes upstream as the provider
 	// knows it, the rest of the body byte for byte as it is otherwise.
+	// Every edit of the body comes from the one scan and is applied in
+	// one copy, below, with the output limit the quota may set.
+	var edits []apis.Edit
 	path := r.URL.Path
 	if model != "" && rt.Model != model {
 		if route.ModelInBody() {
-			body = apis.WithModel(body, info, rt.Model)
+			edits = append(edits, apis.ModelEdit(info, rt.Model))
 		} else {
 			path = strings.Replace(path, "/models/"+model+":", "/models/"+rt.Model+":", 1)
 		}
@@ -133,8 +129,11 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	// usage gets it asked for anyway, and the extra chunk is removed from
 	// what it sees.
 	hideUsage := false
-	if api == config.OpenAIChat && stream {
-		body, hideUsage = usage.InsertIncludeUsage(body)
+	if api == config.OpenAIChat && stream && route.Op == apis.OpCreate {
+		var e apis.Edit
+		if e, hideUsage = usage.IncludeUsageEdit(body, info); hideUsage {
+			edits = append(edits, e)
+		}
 	}
 
 	q := r.URL.Query()
@@ -145,6 +144,21 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 			fmt.Sprintf("provider %s has a bad baseurl: %v", rt.ProviderID, err))
 		return
 	}
+	scope := c.access.ForModel(rt.FQN)
+	var h hold
+	if generates(route.Op) {
+		if h, ok = s.reserve(w, c, api, rt, scope, body, info); !ok {
+			return
+		}
+		edits = append(edits, h.edits...)
+	} else {
+		h.bounded = true
+	}
+	// A reservation is settled exactly once: to the real cost when the
+	// answer is metered below, else (no answer, unknown price) to zero.
+	defer h.res.Release()
+	body = apis.Apply(body, edits...)
+
 	ctx := r.Context()
 	up, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
 	if err != nil {
@@ -158,14 +172,6 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 			fmt.Sprintf("provider %s: %v", rt.ProviderID, err))
 		return
 	}
-	scope := c.access.ForModel(rt.FQN)
-	reservation, ok := s.reserve(w, c, api, rt, scope, body)
-	if !ok {
-		return
-	}
-	// A reservation is settled exactly once: to the real cost when the
-	// answer is metered below, else (no answer, unknown price) to zero.
-	defer reservation.Release()
 	apis.AddHeaders(up.Header, rt.Provider.AddHeaders)
 	apis.AddHeaders(up.Header, scope.AddHeaders)
 	up.ContentLength = int64(len(body))
@@ -195,17 +201,20 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	defer res.Body.Close()
 	rec.Status = res.StatusCode
 
-	h := w.Header()
+	hdr := w.Header()
 	for k, v := range res.Header {
-		h[k] = v
+		hdr[k] = v
 	}
-	apis.SanitizeResponseHeaders(h)
+	apis.SanitizeResponseHeaders(hdr)
+	if h.lowered > 0 {
+		hdr.Set(OutputLimitHeader, strconv.FormatInt(h.lowered, 10))
+	}
 	// The answer ends when the handler returns (the chunked terminator,
 	// or for a small answer the Content-Length net/http then computes),
 	// after its ledger row is queued: a client that has read its whole
 	// answer and then asks /api/requests sees the row, as queries wait
 	// for queued rows. (The hidden usage chunk changes the length too.)
-	h.Del("Content-Length")
+	hdr.Del("Content-Length")
 	w.WriteHeader(res.StatusCode)
 
 	ext := usage.NewExtractor(api, stream)
@@ -216,7 +225,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	var respBody *capBuffer
 	switch {
 	case rec.Capture != nil:
-		rec.Capture.ResponseHeaders = apis.RedactHeaders(h)
+		rec.Capture.ResponseHeaders = apis.RedactHeaders(hdr)
 		respBody = &capBuffer{max: MaxCaptureBytes}
 	case createsResponse:
 		respBody = &capBuffer{max: responseIDWindow}
@@ -236,7 +245,12 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		filter = usage.NewUsageChunkFilter(out)
 		out = filter
 	}
-	complete, ttfb := copyStream(out, res.Body, meter, start, s.opts.Now)
+	var cut *streamCut
+	if stream && !h.bounded && h.res != nil && h.priced && res.StatusCode < 300 {
+		cut = &streamCut{budget: streamBudget{&h}, ext: ext, api: api,
+			jsonArray: api == config.GeminiGenerateContent && !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream")}
+	}
+	complete, ttfb := copyStream(out, res.Body, meter, start, s.opts.Now, cut)
 	if createsResponse {
 		rec.CreatedResponse = s.recordResponseOwner(respBody.b, c.id.Principal())
 	}
@@ -251,18 +265,10 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	rec.TTFB = ttfb
 	rec.Usage = ext.Result()
 	rec.Interrupted = !complete || (rec.Usage.Interrupted && res.StatusCode < 300)
-	if rec.Usage.Found {
-		rec.CostNanos, _, rec.CostKnown = c.rc.prices.Cost(rt.ProviderID, rt.Model, rec.Usage)
+	if cut != nil && cut.done {
+		rec.Error = cutMessage(&h)
 	}
-	switch {
-	case rec.CostKnown:
-		reservation.Settle(rec.CostNanos)
-	case res.StatusCode < 300:
-		// The provider answered (and bills for it) but no usage came back,
-		// e.g. the client left before the final usage chunk: keep the
-		// whole reservation rather than refund a request that cost money.
-		reservation.Settle(reservation.Amount())
-	}
+	s.settle(c, rec, rt, route, &h, len(body))
 	s.finish(c, rec, start)
 }
 
@@ -389,4 +395,71 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// generates reports whether op makes the provider generate (and bill)
+// tokens. Counting tokens, and reading, listing, cancelling or deleting a
+// stored response, hold and charge nothing: a stored response's usage is
+// that of the request that created it, already on the ledger.
+func generates(op apis.Op) bool {
+	return op == apis.OpCreate || op == apis.OpCompact
+}
+
+// settle prices the answer and charges its hold.
+func (s *Server) settle(c *caller, rec *ledger.Record, rt routing.Route, route apis.Route, h *hold, bodyLen int) {
+	if !generates(route.Op) {
+		rec.CostNanos, rec.CostKnown = 0, true
+		return
+	}
+	if rec.Usage.Estimated && rec.Usage.TotalInput() == 0 {
+		// Cut before the provider said what the input was: the same
+		// estimate the hold was made with.
+		rec.Usage.InputTokens = quotas.EstimateInputTokens(bodyLen)
+	}
+	if rec.Usage.Found {
+		rec.CostNanos, _, rec.CostKnown = c.rc.prices.Cost(rt.ProviderID, rt.Model, rec.Usage)
+	}
+	switch {
+	case rec.CostKnown:
+		h.res.Settle(rec.CostNanos)
+	case rec.Status < 300:
+		// The provider answered (and bills for it) but its cost is
+		// unknown: keep the whole hold rather than refund a request
+		// that cost money.
+		h.res.Settle(h.res.Amount())
+	}
+}
+
+// scanBody reads the members of the request body the gateway acts on, or
+// answers 400 in the caller's dialect.
+func (s *Server) scanBody(w http.ResponseWriter, api config.API, route apis.Route, body []byte) (apis.BodyInfo, bool) {
+	none := apis.BodyInfo{OutputLimit: -1, Choices: 1}
+	gemini := api == config.GeminiGenerateContent && generates(route.Op)
+	if !route.ModelInBody() && !gemini {
+		return none, true
+	}
+	if gemini && len(bytes.TrimSpace(body)) == 0 {
+		return none, true // the provider answers an empty body itself
+	}
+	info, err := apis.ScanBody(body)
+	bad := func(msg string) (apis.BodyInfo, bool) {
+		apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, msg)
+		return info, false
+	}
+	switch {
+	case errors.Is(err, apis.ErrAmbiguousBody), errors.Is(err, apis.ErrAmbiguousModel), errors.Is(err, apis.ErrBadField):
+		return bad("request body: " + err.Error() + "; the gateway authorizes and meters what it reads, so it refuses a body that parsers could read differently")
+	case err != nil && !errors.Is(err, apis.ErrNoModel):
+		return bad("request body: " + err.Error())
+	case info.Fallbacks != "":
+		return bad(fmt.Sprintf("request body: %q lists other models the provider may run instead of \"model\"; "+
+			"the gateway authorizes and prices only the model it is asked for, so send a single \"model\"", info.Fallbacks))
+	case !route.ModelInBody():
+		return info, true
+	case !info.HasModel || info.Model == "":
+		return bad(`request body has no "model"`)
+	case !info.ModelIsString:
+		return bad(`"model" must be a string`)
+	}
+	return info, true
 }

@@ -1,39 +1,147 @@
 package gateway
 
 import (
-	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/grants"
+	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/gateway/routing"
 )
 
-// reserve holds the request's estimated cost in every quota bucket that
-// applies, or answers 429 and returns ok=false. A nil reservation with
-// ok=true means no bucket applies.
-func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt routing.Route, scope grants.Scope, body []byte) (*quotas.Reservation, bool) {
+// minHeldOutputTokens is the least output a request must be able to pay
+// for to be admitted when its bucket cannot pay for all it asks: fewer
+// would admit requests whose answers are cut after a few words.
+const minHeldOutputTokens = 1024
+
+// OutputLimitHeader tells the client that the gateway lowered (or set) the
+// request's output-token limit to what its quota could hold, and to what.
+const OutputLimitHeader = "Aperture-Output-Limit"
+
+// hold is the money a request holds in its quota buckets, and what it
+// covers.
+type hold struct {
+	res *quotas.Reservation // nil: no bucket applies
+	// edits lower (or set) the body's output limit to what res covers.
+	edits []apis.Edit
+	// lowered is the output limit the gateway set, 0 if it set none.
+	lowered int64
+	// bounded reports that the provider cannot produce more than res
+	// pays for: the body sets an output limit (the client's or the
+	// gateway's) that res covers in full. A stream that is not bounded is
+	// metered as it passes and draws more as it grows (streamBudget).
+	bounded bool
+	price   pricing.Price
+	priced  bool  // price has input and output prices
+	input   int64 // estimated input tokens
+	output  int64 // output tokens per choice res covers
+	choices int64
+	step    int64 // output tokens a stream draws at a time
+}
+
+// reserve holds the request's cost in every quota bucket that applies, or
+// answers 429 (or 400 for a body that cannot be bounded) and returns
+// ok=false.
+//
+// The bound: a request holds what it may cost, its input estimated from
+// the body size and its output at the limit it sets, times the choices it
+// asks for. When a bucket cannot pay that much, the request takes half of
+// what the poorest bucket has left (at least enough for
+// minHeldOutputTokens) and its output limit is lowered to what it holds,
+// so the provider cannot make it cost more, and other requests still fit
+// beside it (quotas.Manager.ReserveRange). A request that sets no output
+// limit holds reserve_output_tokens of output; if streamed, it is metered
+// as it passes and draws more, and it is ended in its API's format when
+// the bucket cannot pay (streamBudget).
+func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt routing.Route, scope grants.Scope, body []byte, info apis.BodyInfo) (hold, bool) {
+	h := hold{choices: max(info.Choices, 1)}
 	if s.opts.Quotas == nil || len(scope.Buckets) == 0 {
-		return nil, true
+		h.bounded = true
+		return h, true
 	}
 	refs := quotas.Refs(scope.Buckets, scope.BucketDefs)
-	var amount int64
+	reserveOut := int64(c.cfg().ReserveOutputTokens)
+	limit, explicit := info.OutputLimit, info.OutputLimit >= 0
+	if !explicit {
+		limit = reserveOut
+	}
+	var want, least int64
 	if q, ok := c.rc.prices.Resolve(rt.ProviderID, rt.Model); ok {
-		reserveOut := int64(c.cfg().ReserveOutputTokens)
-		amount, _ = quotas.Estimate(quotas.EstimateInputTokens(len(body)), maxOutputTokens(body, reserveOut), reserveOut, q.Price)
+		h.price = q.Price
+		h.input = quotas.EstimateInputTokens(len(body))
+		want, h.priced = h.cost(limit)
+		least, _ = h.cost(min(limit, minHeldOutputTokens))
 	}
-	res, err := s.opts.Quotas.Reserve(refs, amount)
-	if err == nil {
-		return res, true
+	res, err := s.opts.Quotas.ReserveRange(refs, want, least)
+	if err != nil {
+		s.refuseQuota(w, c, api, rt, err)
+		return hold{}, false
 	}
+	h.res, h.output, h.bounded, h.step = res, limit, explicit, max(reserveOut, minHeldOutputTokens)
+	if !h.priced {
+		// Unknown price: nothing to bound by; the bucket only had to be
+		// positive, and the real cost is charged if it can be computed.
+		h.bounded = false
+		return h, true
+	}
+	if res.Amount() < want {
+		h.output = h.affordable(res.Amount(), limit)
+		h.edits = apis.OutputLimitEdits(body, info, outputLimitKey(api, rt.Provider), h.output)
+		h.lowered, h.bounded = h.output, true
+	}
+	return h, true
+}
+
+// cost is what the request costs with out output tokens per choice.
+func (h *hold) cost(out int64) (int64, bool) {
+	return quotas.Estimate(h.input, out*h.choices, out*h.choices, h.price)
+}
+
+// affordable is the largest output limit, at most limit, whose cost is
+// within amount. Cost grows with the limit, so a binary search finds it.
+func (h *hold) affordable(amount, limit int64) int64 {
+	lo, hi := int64(0), limit
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if c, _ := h.cost(mid); c <= amount {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return max(lo, 1)
+}
+
+// outputLimitKey is the member that sets the output limit in a request of
+// api to provider, for a body that has none. OpenAI's own API wants
+// max_completion_tokens (its reasoning models refuse max_tokens), while
+// OpenAI-compatible servers all read max_tokens.
+func outputLimitKey(api config.API, p *config.Provider) string {
+	switch api {
+	case config.OpenAIResponses:
+		return "max_output_tokens"
+	case config.GeminiGenerateContent:
+		return "maxOutputTokens"
+	case config.OpenAIChat:
+		if u, err := url.Parse(p.BaseURL); err == nil && u.Hostname() == "api.openai.com" {
+			return "max_completion_tokens"
+		}
+	}
+	return "max_tokens"
+}
+
+// refuseQuota answers a refused reservation.
+func (s *Server) refuseQuota(w http.ResponseWriter, c *caller, api config.API, rt routing.Route, err error) {
 	var ex *quotas.ExceededError
 	if !errors.As(err, &ex) {
 		apis.WriteError(w, api, http.StatusInternalServerError, apis.KindInternal, "quota check failed: "+err.Error())
-		return nil, false
+		return
 	}
 	s.opts.Logf("WARN quota exceeded: detail=%q login_name=%q model=%q", ex.Error(), c.id.Principal(), rt.FQN)
 	s.metrics.quotaRejected(rt.ProviderID, rt.Model)
@@ -41,49 +149,33 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 		w.Header().Set("Retry-After", strconv.Itoa(int(ex.RetryAfter.Seconds())))
 	}
 	apis.WriteError(w, api, http.StatusTooManyRequests, apis.KindQuotaExceeded, ex.Error())
-	return nil, false
 }
 
-// maxOutputTokens finds the request's output-token limit cheaply, in one
-// pass and without decoding the body: the first "max_tokens",
-// "max_output_tokens", "max_completion_tokens" or Gemini
-// "maxOutputTokens" followed by a number. It only feeds the quota estimate
-// (which is settled to the real cost), so a rare false match costs a
-// slightly wrong reservation, never a wrong bill. It returns def when
-// there is none.
-func maxOutputTokens(body []byte, def int64) int64 {
-	rest := body
-	for {
-		i := bytes.Index(rest, []byte(`"max`))
-		if i < 0 {
-			return def
+// streamBudget keeps a stream that is not bounded by an output limit
+// within what its quota can pay: as output passes, it draws more from the
+// buckets, step tokens at a time.
+type streamBudget struct {
+	h *hold
+}
+
+// allow reports whether out output tokens (all choices, so far) are paid
+// for, drawing more when they are not; false means the buckets cannot
+// pay and the stream must end.
+func (b streamBudget) allow(out int64) bool {
+	h := b.h
+	for out > h.output*h.choices {
+		cur, _ := h.cost(h.output)
+		next, _ := h.cost(h.output + h.step)
+		if !h.res.Extend(next - cur) {
+			return false
 		}
-		rest = rest[i+4:]
-		var key int
-		switch {
-		case bytes.HasPrefix(rest, []byte(`_tokens"`)):
-			key = len(`_tokens"`)
-		case bytes.HasPrefix(rest, []byte(`_output_tokens"`)):
-			key = len(`_output_tokens"`)
-		case bytes.HasPrefix(rest, []byte(`_completion_tokens"`)):
-			key = len(`_completion_tokens"`)
-		case bytes.HasPrefix(rest, []byte(`OutputTokens"`)):
-			key = len(`OutputTokens"`)
-		default:
-			continue
-		}
-		v := bytes.TrimLeft(rest[key:], " \t\r\n")
-		if len(v) == 0 || v[0] != ':' {
-			continue
-		}
-		v = bytes.TrimLeft(v[1:], " \t\r\n")
-		n := 0
-		for n < len(v) && n < 19 && v[n] >= '0' && v[n] <= '9' {
-			n++
-		}
-		if n > 0 {
-			t, _ := strconv.ParseInt(string(v[:n]), 10, 64)
-			return t
-		}
+		h.output += h.step
 	}
+	return true
+}
+
+// cutMessage is what a client reads when its stream is ended for quota.
+func cutMessage(h *hold) string {
+	return fmt.Sprintf("the answer was ended after about %d output tokens: the quota buckets %v cannot pay for more "+
+		"(set a max_tokens the bucket can cover, or ask an admin for a refill)", h.output, h.res.Buckets())
 }

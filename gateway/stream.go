@@ -5,6 +5,10 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
 // flushWriter flushes after every write, so each SSE event (or any chunk
@@ -24,13 +28,43 @@ func (f *flushWriter) Write(p []byte) (int, error) {
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// streamCut ends a stream whose quota can no longer pay for it, at an
+// event boundary and in its API's own format (apis.StreamError).
+type streamCut struct {
+	budget    streamBudget
+	ext       *usage.Extractor
+	api       config.API
+	jsonArray bool // a Gemini stream sent as one JSON array
+	due       bool // the budget ran out; waiting for an event boundary
+	done      bool // the stream was ended
+}
+
+// cutAt returns, for a chunk of n bytes about to be written after written
+// bytes (the meter has already read it), how many of its bytes to write
+// before the stream ends, or -1 to write it all and go on. The stream ends
+// at the last complete event the meter has seen, once output is due that
+// the budget cannot pay for: at most the rest of the event in flight goes
+// out unpaid.
+func (c *streamCut) cutAt(written int64, n int) int {
+	if !c.due && c.budget.allow(c.ext.OutputSoFar()) {
+		return -1
+	}
+	c.due = true
+	end := c.ext.EventEnd()
+	if end < written || end > written+int64(n) {
+		return -1 // mid-event since before this chunk: wait for its end
+	}
+	return int(end - written)
+}
+
 // copyStream copies the provider's answer to the client as it arrives and
 // hands the same bytes to meter. complete is false when either side broke
-// off; ttfb is when the first byte went out.
-func copyStream(dst io.Writer, src io.Reader, meter io.Writer, start time.Time, now func() time.Time) (complete bool, ttfb time.Duration) {
+// off or cut ended the stream; ttfb is when the first byte went out.
+func copyStream(dst io.Writer, src io.Reader, meter io.Writer, start time.Time, now func() time.Time, cut *streamCut) (complete bool, ttfb time.Duration) {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
+	var written int64
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
@@ -38,9 +72,19 @@ func copyStream(dst io.Writer, src io.Reader, meter io.Writer, start time.Time, 
 				ttfb = now().Sub(start)
 			}
 			meter.Write(buf[:n])
+			if cut != nil {
+				if k := cut.cutAt(written, n); k >= 0 {
+					if _, err := dst.Write(buf[:k]); err == nil {
+						dst.Write(apis.StreamError(cut.api, cut.jsonArray, apis.KindQuotaExceeded, cutMessage(cut.budget.h)))
+					}
+					cut.done = true
+					return false, ttfb
+				}
+			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return false, ttfb
 			}
+			written += int64(n)
 		}
 		if rerr == io.EOF {
 			return true, ttfb

@@ -14,6 +14,9 @@ type call struct {
 	includeUsage bool   // OpenAI chat: stream_options.include_usage
 	store        bool   // OpenAI responses: keep the response for GET
 	prompt       string // text of the last user message
+	// maxTokens is the output limit the request sets (0: none). Like a
+	// real provider, the fake never reports more output than that.
+	maxTokens int64
 }
 
 // parseCall extracts the call from a decoded request body. The model of a
@@ -40,6 +43,19 @@ func parseCall(api config.API, body any) call {
 		}
 	case config.GeminiGenerateContent:
 		c.prompt = lastUserText(root["contents"], "role", "parts")
+	}
+	for _, k := range []string{"max_tokens", "max_completion_tokens", "max_output_tokens"} {
+		if n, ok := root[k].(float64); ok && n > 0 {
+			c.maxTokens = int64(n)
+		}
+	}
+	for _, k := range []string{"generationConfig", "generation_config"} {
+		g, _ := root[k].(map[string]any)
+		for _, gk := range []string{"maxOutputTokens", "max_output_tokens"} {
+			if n, ok := g[gk].(float64); ok && n > 0 {
+				c.maxTokens = int64(n)
+			}
+		}
 	}
 	return c
 }

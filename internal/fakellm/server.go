@@ -223,6 +223,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rt := routeOf(r)
 	c, parseErr := s.readAndRecord(r, rt)
 	x := &exchange{s: s, w: w, r: r, route: rt, call: c, set: s.snapshot(), reqID: "req_" + randID()}
+	if u := &x.set.usage; c.maxTokens > 0 && u.OutputTokens > c.maxTokens {
+		u.OutputTokens = c.maxTokens
+		u.ReasoningTokens = min(u.ReasoningTokens, c.maxTokens)
+	}
 	if x.set.bodySize > 0 {
 		x.txt = generatedText(x.set.bodySize)
 	} else {
