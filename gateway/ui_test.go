@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -65,12 +66,19 @@ type dashFixture struct {
 
 func newDashFixture(t *testing.T) *dashFixture {
 	t.Helper()
+	return newDashFixtureWith(t, dashConfig)
+}
+
+// newDashFixtureWith is newDashFixture with another config (a format
+// string taking the fake provider's URL).
+func newDashFixtureWith(t *testing.T, configFormat string) *dashFixture {
+	t.Helper()
 	fake := fakellm.New()
 	up := httptest.NewServer(fake.Handler())
 	t.Cleanup(up.Close)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.hujson")
-	src := []byte(fmt.Sprintf(dashConfig, up.URL))
+	src := []byte(fmt.Sprintf(configFormat, up.URL))
 	if err := os.WriteFile(path, src, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +191,68 @@ func TestUIPagesByRole(t *testing.T) {
 				t.Logf("%s", body)
 			}
 		})
+	}
+}
+
+// limitCards reads a dashboard's spending limits: bucket → term → text.
+func limitCards(body string) map[string]map[string]string {
+	card := regexp.MustCompile(`(?s)<li class="card" data-bucket="([^"]*)">(.*?)</li>`)
+	term := regexp.MustCompile(`(?s)<dt>(.*?)</dt><dd>(.*?)</dd>`)
+	tag := regexp.MustCompile(`<[^>]*>`)
+	text := func(s string) string {
+		return strings.Join(strings.Fields(html.UnescapeString(tag.ReplaceAllString(s, ""))), " ")
+	}
+	out := map[string]map[string]string{}
+	for _, c := range card.FindAllStringSubmatch(body, -1) {
+		terms := map[string]string{}
+		for _, d := range term.FindAllStringSubmatch(c[2], -1) {
+			terms[text(d[1])] = text(d[2])
+		}
+		out[html.UnescapeString(c[1])] = terms
+	}
+	return out
+}
+
+// The dashboard's limits come from the caller's grants: an admin sees
+// the buckets their own grants name, with the models each applies to, and
+// a user's buckets (by name) on that user's dashboard.
+func TestUIDashboardLimits(t *testing.T) {
+	cfg := strings.Replace(dashConfig, `[{"role": "admin"}, {"models": "**"}]`,
+		`[{"role": "admin"}, {"models": "**"}, {"models": "openai/**", "quotas": [{"bucket": "daily:<user>"}]}]`, 1)
+	f := newDashFixtureWith(t, cfg)
+	f.traffic(t)
+	tests := []struct {
+		who, path, bucket string
+		want              map[string]string
+	}{
+		{"alice", "/ui/", "daily:alice@example.com", map[string]string{"Capacity": "$10.00", "Refill rate": "$10.00/day",
+			"In flight": "$0", "Applies to": "gpt-4o"}},
+		{"bob", "/ui/", "daily:bob@example.com", map[string]string{"Capacity": "$10.00", "Refill rate": "$10.00/day",
+			"In flight": "$0", "Applies to": "every model you may use"}}, // bob may use only Anthropic's
+		{"alice", "/ui/dashboard/bob@example.com", "daily:bob@example.com", map[string]string{"Capacity": "$10.00",
+			"Refill rate": "$10.00/day", "In flight": "$0"}},
+	}
+	for _, tt := range tests {
+		_, body := do(t, "GET", f.url(tt.who, tt.path), "")
+		cards := limitCards(body)
+		got, ok := cards[tt.bucket]
+		if len(cards) != 1 || !ok {
+			t.Errorf("%s %s: limits %v, want only %s", tt.who, tt.path, cards, tt.bucket)
+			continue
+		}
+		// Each spent a fraction of a cent (the balance still reads
+		// "$10.00"): the bucket is below capacity and refilling.
+		if full := got["Full again"]; !strings.HasPrefix(full, "in ") || !strings.HasSuffix(full, " UTC") {
+			t.Errorf("%s %s: full again %q", tt.who, tt.path, full)
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("%s %s: %s = %q, want %q", tt.who, tt.path, k, got[k], v)
+			}
+		}
+		if _, ok := tt.want["Applies to"]; !ok && got["Applies to"] != "" {
+			t.Errorf("%s %s: applies to %q on someone else's dashboard", tt.who, tt.path, got["Applies to"])
+		}
 	}
 }
 

@@ -45,10 +45,12 @@ const browserConfig = `// Browser test config.
   },
   "quotas": {
     "daily:<user>": {"capacity": "$10.00", "rate": "$10.00/day", "on_exceed": "reject"},
+    "openai-trial": {"capacity": "$5.00", "rate": "$0.00/day", "on_exceed": "reject"},
   },
   "grants": [
     {"src": ["(loopback)"], "app": {"tailscale.com/cap/aperture": [
       {"role": "admin"}, {"models": "**", "quotas": [{"bucket": "daily:<user>"}]}, {"read_metrics": true},
+      {"models": "openai/**", "quotas": [{"bucket": "openai-trial"}]},
     ]}},
   ],
 }
@@ -118,6 +120,13 @@ func TestDashboardInChromium(t *testing.T) {
 	srv := httptest.NewServer(gw.LocalHandler()) // 127.0.0.1: callers are "(loopback)"
 	defer srv.Close()
 	seed(t, srv.URL, l)
+	// A request in flight for the whole run: the dashboard shows the
+	// $0.50 it holds in the daily bucket.
+	held, err := qm.Reserve(quotas.Refs([]string{"daily:(loopback)"}, []string{"daily:<user>"}), 500_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
 
 	shots := os.Getenv("SCREENSHOTS")
 	if shots == "" {

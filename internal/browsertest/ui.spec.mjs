@@ -54,7 +54,30 @@ await visit('dashboard', '/ui/', async () => {
   check((await page.locator('.legend li').count()) >= 2, 'dashboard: legend lists models');
   check((await page.content()).includes('daily:(loopback)'), 'dashboard: quota balance shown');
   check(await has('a[href^="/ui/logs/"]'), 'dashboard: recent requests link to details');
+  const limit = async (bucket) => {
+    const card = page.locator(`.limits li.card[data-bucket="${bucket}"]`);
+    if ((await card.count()) !== 1) { return {}; }
+    const terms = await card.evaluate((el) => Object.fromEntries([...el.querySelectorAll('dt')].map(
+      (dt) => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim().replace(/\s+/g, ' ')])));
+    console.log(`     ${bucket}: ${JSON.stringify(terms)}`);
+    return terms;
+  };
+  const daily = await limit('daily:(loopback)');
+  check(daily['Capacity'] === '$10.00' && daily['Refill rate'] === '$10.00/day', 'dashboard: limit capacity and rate');
+  check(daily['In flight'] === '$0.50', 'dashboard: money held by the request in flight');
+  check(/^in .+, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/.test(daily['Full again'] || ''), 'dashboard: when the limit is full again');
+  check(daily['Applies to'] === 'every model you may use', 'dashboard: a limit on every model');
+  const trial = await limit('openai-trial');
+  check(trial['Full again'] === 'never refills' && trial['In flight'] === '$0', 'dashboard: a limit that never refills');
+  check(trial['Applies to'] === 'gpt-4o, gpt-4o-mini', 'dashboard: a limit on some models');
+  check(await page.locator('.limits meter').first().isVisible(), 'dashboard: balance meter visible');
 });
+
+// The spending limits on their own, at both widths, to look at.
+for (const [width, height, name] of [[1280, 900, 'desktop'], [390, 844, 'phone']]) {
+  await page.setViewportSize({ width, height });
+  await page.locator('section.limits').screenshot({ path: join(shots, `limits-${name}.png`) });
+}
 
 await visit('dashboard-user', '/ui/dashboard/alice@example.com?days=30', async () => {
   check((await text('h1')) === 'Usage of alice@example.com', 'admin opens another user\'s dashboard');
