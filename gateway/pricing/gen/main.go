@@ -10,8 +10,10 @@
 //
 //	cd gateway/pricing && go run ./gen/main.go [-version 0.1.8] [-pkgdir DIR]
 //
-// Conversions: prices stay decimal strings of USD per million tokens (the
-// pricing package parses them exactly, no floats); the first price tier
+// Conversions: prices stay decimal strings of USD per million tokens, or
+// per 1,000 for web searches (the pricing package parses them exactly, no
+// floats); token prices by modality (audio, image, video) are kept beside
+// the text ones; the first price tier
 // becomes the long-context tier; of date-conditional prices the one in force
 // on -date is kept; match rules become exact names (equals, ends_with) and
 // explicit prefixes (starts_with, contains); regex rules are dropped (model
@@ -228,6 +230,14 @@ type (
 		CacheRead            string `json:"cache_read,omitempty"`
 		CacheWrite           string `json:"cache_write,omitempty"`
 		CacheWrite1h         string `json:"cache_write_1h,omitempty"`
+		InputAudio           string `json:"input_audio,omitempty"`
+		InputImage           string `json:"input_image,omitempty"`
+		InputVideo           string `json:"input_video,omitempty"`
+		CacheReadAudio       string `json:"cache_read_audio,omitempty"`
+		OutputAudio          string `json:"output_audio,omitempty"`
+		OutputImage          string `json:"output_image,omitempty"`
+		OutputVideo          string `json:"output_video,omitempty"`
+		WebSearchesPer1k     string `json:"web_searches_per_1k,omitempty"`
 		LongContextThreshold int64  `json:"long_context_threshold,omitempty"`
 		LongContext          *price `json:"long_context,omitempty"`
 	}
@@ -331,6 +341,15 @@ func convertPrice(ps map[string]json.RawMessage) (price, error) {
 		{"cache_read_mtok", &base.CacheRead, &long.CacheRead},
 		{"cache_write_mtok", &base.CacheWrite, &long.CacheWrite},
 		{"cache_write_1h_mtok", &base.CacheWrite1h, &long.CacheWrite1h},
+		{"input_audio_mtok", &base.InputAudio, &long.InputAudio},
+		{"input_image_mtok", &base.InputImage, &long.InputImage},
+		{"input_video_mtok", &base.InputVideo, &long.InputVideo},
+		{"cache_audio_read_mtok", &base.CacheReadAudio, &long.CacheReadAudio},
+		{"output_audio_mtok", &base.OutputAudio, &long.OutputAudio},
+		{"output_image_mtok", &base.OutputImage, &long.OutputImage},
+		{"output_video_mtok", &base.OutputVideo, &long.OutputVideo},
+		// Per 1,000 searches, not per million tokens.
+		{"web_searches_kcount", &base.WebSearchesPer1k, &long.WebSearchesPer1k},
 	}
 	for _, f := range fields {
 		raw, ok := ps[f.key]
