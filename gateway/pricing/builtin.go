@@ -17,16 +17,25 @@ import (
 //go:embed prices.json
 var pricesJSON []byte
 
-// PriceSpec is a price as written in JSON: USD per million tokens, each
-// component a decimal string ("3.00", "$3") or a number (3). An absent
-// component is unknown; "0" is free. It is the shape of the built-in table
-// and of explicit per-provider prices in the config.
+// PriceSpec is a price as written in JSON: USD per million tokens (per
+// 1,000 for web searches), each component a decimal string ("3.00", "$3")
+// or a number (3). An absent component is unknown; "0" is free. It is the
+// shape of the built-in table and of explicit per-provider prices in the
+// config.
 type PriceSpec struct {
 	Input                *USD       `json:"input,omitempty"`
 	Output               *USD       `json:"output,omitempty"`
 	CacheRead            *USD       `json:"cache_read,omitempty"`
 	CacheWrite           *USD       `json:"cache_write,omitempty"` // 5-minute TTL
 	CacheWrite1h         *USD       `json:"cache_write_1h,omitempty"`
+	InputAudio           *USD       `json:"input_audio,omitempty"`
+	InputImage           *USD       `json:"input_image,omitempty"`
+	InputVideo           *USD       `json:"input_video,omitempty"`
+	CacheReadAudio       *USD       `json:"cache_read_audio,omitempty"`
+	OutputAudio          *USD       `json:"output_audio,omitempty"`
+	OutputImage          *USD       `json:"output_image,omitempty"`
+	OutputVideo          *USD       `json:"output_video,omitempty"`
+	WebSearchesPer1k     *USD       `json:"web_searches_per_1k,omitempty"` // USD per 1,000 searches
 	LongContextThreshold int64      `json:"long_context_threshold,omitempty"`
 	LongContext          *PriceSpec `json:"long_context,omitempty"`
 }
@@ -71,6 +80,14 @@ func (s PriceSpec) Price() Price {
 	set(&p.CacheRead, s.CacheRead, CompCacheRead)
 	set(&p.CacheWrite5m, s.CacheWrite, CompCacheWrite5m)
 	set(&p.CacheWrite1h, s.CacheWrite1h, CompCacheWrite1h)
+	set(&p.InputAudio, s.InputAudio, CompInputAudio)
+	set(&p.InputImage, s.InputImage, CompInputImage)
+	set(&p.InputVideo, s.InputVideo, CompInputVideo)
+	set(&p.CacheReadAudio, s.CacheReadAudio, CompCacheReadAudio)
+	set(&p.OutputAudio, s.OutputAudio, CompOutputAudio)
+	set(&p.OutputImage, s.OutputImage, CompOutputImage)
+	set(&p.OutputVideo, s.OutputVideo, CompOutputVideo)
+	set(&p.WebSearchPer1k, s.WebSearchesPer1k, CompWebSearch)
 	if s.LongContext != nil && s.LongContextThreshold > 0 {
 		lc := s.LongContext.Price()
 		p.LongContextThreshold = s.LongContextThreshold

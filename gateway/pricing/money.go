@@ -7,7 +7,8 @@
 // price or a cost.
 //
 // A price component that is not known is never treated as $0: a cost that
-// needs an unknown component is reported as unknown. An explicit 0 means the
+// needs an unknown component is reported as unknown (Cost), or priced
+// without it with the component named (CostDetail). An explicit 0 means the
 // component is free.
 //
 // The built-in table (prices.json) is generated from the MIT-licensed npm

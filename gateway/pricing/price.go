@@ -8,7 +8,7 @@ import (
 
 // Components is a set of price components, used to tell a known price
 // (possibly an explicit 0, free) from an unknown one.
-type Components uint8
+type Components uint16
 
 // The price components.
 const (
@@ -17,21 +17,47 @@ const (
 	CompCacheRead
 	CompCacheWrite5m
 	CompCacheWrite1h
+	CompInputAudio
+	CompInputImage
+	CompInputVideo
+	CompCacheReadAudio
+	CompOutputAudio
+	CompOutputImage
+	CompOutputVideo
+	CompWebSearch
 )
 
 // Has reports whether every component of c2 is in c.
 func (c Components) Has(c2 Components) bool { return c&c2 == c2 }
 
-// Price is a model's price in nanodollars per million tokens. A component
-// counts only when its bit is set in Known: a missing component is unknown,
-// and a cost that needs it is unknown, never silently $0.
+// Price is a model's price in nanodollars per million tokens (per 1,000
+// for web searches). A component counts only when its bit is set in Known:
+// a missing component is unknown, and a cost that needs it is unknown,
+// never silently $0.
 type Price struct {
 	Input        int64 // base-rate input
 	Output       int64 // output, reasoning included
 	CacheRead    int64 // prompt-cache reads
 	CacheWrite5m int64 // prompt-cache writes with the 5-minute TTL
 	CacheWrite1h int64 // prompt-cache writes with the 1-hour TTL
-	Known        Components
+
+	// Token prices by modality. A modality whose price is unknown is
+	// priced at its parent's rate (audio input at Input, cached audio at
+	// CacheRead, image output at Output...), as @pydantic/genai-prices
+	// does: its data lists a separate price only where it differs.
+	InputAudio     int64
+	InputImage     int64
+	InputVideo     int64
+	CacheReadAudio int64
+	OutputAudio    int64
+	OutputImage    int64
+	OutputVideo    int64
+
+	// WebSearchPer1k is the fee per 1,000 server-side web searches, on
+	// top of the tokens of their results.
+	WebSearchPer1k int64
+
+	Known Components
 
 	// LongContextThreshold and LongContext describe a long-context tier:
 	// when a request's total input (base + cache reads + cache writes)
@@ -52,61 +78,180 @@ var tokenMillion = big.NewInt(1_000_000)
 
 // Cost returns what usage u costs at price p, in nanodollars, rounded once
 // (half up) after exact integer arithmetic. known is false when u reports
-// no usage at all or when it has tokens of a kind p has no price for.
+// no usage at all or when any part of it cannot be priced (CostDetail
+// says which part, and prices the rest).
 func Cost(p Price, u usage.Usage) (nanodollars int64, known bool) {
-	if !u.Found {
+	n, unpriced, ok := CostDetail(p, u)
+	if !ok || len(unpriced) > 0 {
 		return 0, false
+	}
+	return n, true
+}
+
+// The names CostDetail gives the parts of a usage it could not price.
+// A service tier without a known price effect is reported as
+// "service_tier:" + the tier.
+const (
+	UnpricedInput        = "input"
+	UnpricedOutput       = "output"
+	UnpricedCacheRead    = "cache_read"
+	UnpricedCacheWrite5m = "cache_write_5m"
+	UnpricedCacheWrite1h = "cache_write_1h"
+	UnpricedInputAudio   = "input_audio"
+	UnpricedInputImage   = "input_image"
+	UnpricedInputVideo   = "input_video"
+	UnpricedCachedAudio  = "cache_read_audio"
+	UnpricedOutputAudio  = "output_audio"
+	UnpricedOutputImage  = "output_image"
+	UnpricedOutputVideo  = "output_video"
+	UnpricedWebSearch    = "web_search"
+	UnpricedTierPrefix   = "service_tier:"
+)
+
+// costPart is one priced quantity of a usage: tokens at a per-million
+// price, or searches at a per-1,000 price.
+type costPart struct {
+	n     int64
+	price int64
+	comp  Components
+	// fallback prices the part when comp is unknown (a modality at its
+	// parent's rate); 0 means none.
+	fallback      Components
+	fallbackPrice int64
+	name          string
+}
+
+// CostDetail prices usage u at p, like Cost, but prices what it can when
+// some part of u has no price: nanos is the cost of the priced parts and
+// unpriced names the others (UnpricedInput..., "service_tier:priority"),
+// in a fixed order, nil when everything was priced. ok is false only when
+// u reports no usage or the cost cannot be computed at all (an overflow, a
+// negative multiplier); nanos is then 0.
+//
+// A row with a non-empty unpriced list costs at least nanos: a service
+// tier without a known effect is priced at standard rates.
+func CostDetail(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool) {
+	if !u.Found {
+		return 0, nil, false
 	}
 	mult := p.Multiplier
 	if p.LongContext != nil && p.LongContextThreshold > 0 &&
 		nonNeg(u.InputTokens)+nonNeg(u.CachedTokens)+nonNeg(u.CacheCreationTokens) > p.LongContextThreshold {
 		p = *p.LongContext
 	}
+	tier, tierKnown := ServiceTierMultiplier(u.ServiceTier)
+
+	var tokens, fees big.Int
+	for _, part := range tokenParts(p, u) {
+		term, ok := part.cost(p.Known)
+		if !ok {
+			unpriced = append(unpriced, part.name)
+			continue
+		}
+		tokens.Add(&tokens, term)
+	}
+	if searches := nonNeg(u.WebSearches); searches > 0 {
+		part := costPart{n: searches, price: p.WebSearchPer1k, comp: CompWebSearch, name: UnpricedWebSearch}
+		if term, ok := part.cost(p.Known); ok {
+			// Per 1,000, brought to the tokens' per-million denominator.
+			fees.Mul(term, big.NewInt(1000))
+		} else {
+			unpriced = append(unpriced, part.name)
+		}
+	}
+	if !tierKnown {
+		unpriced = append(unpriced, UnpricedTierPrefix+u.ServiceTier)
+	}
+
+	// sum/den = (tokens × tier + fees) × mult / 1e6, exactly. A tier
+	// changes token prices only: no provider discounts its tool fees.
+	den := new(big.Int).Set(tokenMillion)
+	sum := new(big.Int)
+	if !tier.IsOne() {
+		sum.Mul(&tokens, big.NewInt(tier.Num))
+		fees.Mul(&fees, big.NewInt(tier.Den))
+		den.Mul(den, big.NewInt(tier.Den))
+	} else {
+		sum.Set(&tokens)
+	}
+	sum.Add(sum, &fees)
+	if !mult.IsOne() {
+		if mult.Num < 0 || mult.Den < 0 {
+			return 0, nil, false
+		}
+		sum.Mul(sum, big.NewInt(mult.Num))
+		den.Mul(den, big.NewInt(mult.Den))
+	}
+	// Round half up: floor((2·sum + den) / (2·den)).
+	sum.Lsh(sum, 1)
+	sum.Add(sum, den)
+	den.Lsh(den, 1)
+	sum.Quo(sum, den)
+	if !sum.IsInt64() {
+		return 0, nil, false
+	}
+	return sum.Int64(), unpriced, true
+}
+
+// tokenParts splits u into disjoint token counts, each with its price:
+// the modality parts are taken out of the count they belong to, and what
+// remains of it is priced at the text rate.
+func tokenParts(p Price, u usage.Usage) []costPart {
 	write5m := nonNeg(u.CacheCreation5mTokens)
 	write1h := nonNeg(u.CacheCreation1hTokens)
 	// Cache writes without a TTL split are 5-minute writes.
 	if rest := nonNeg(u.CacheCreationTokens) - write5m - write1h; rest > 0 {
 		write5m += rest
 	}
-	parts := [...]struct {
-		tokens, price int64
-		comp          Components
-	}{
-		{nonNeg(u.InputTokens), p.Input, CompInput},
-		{nonNeg(u.OutputTokens), p.Output, CompOutput},
-		{nonNeg(u.CachedTokens), p.CacheRead, CompCacheRead},
-		{write5m, p.CacheWrite5m, CompCacheWrite5m},
-		{write1h, p.CacheWrite1h, CompCacheWrite1h},
+	input := nonNeg(u.InputTokens)
+	inAudio, inImage, inVideo := take(&input, u.InputAudioTokens), take(&input, u.InputImageTokens), take(&input, u.InputVideoTokens)
+	cached := nonNeg(u.CachedTokens)
+	cachedAudio := take(&cached, u.CachedAudioTokens)
+	output := nonNeg(u.OutputTokens)
+	outAudio, outImage, outVideo := take(&output, u.OutputAudioTokens), take(&output, u.OutputImageTokens), take(&output, u.OutputVideoTokens)
+	return []costPart{
+		{n: input, price: p.Input, comp: CompInput, name: UnpricedInput},
+		{n: output, price: p.Output, comp: CompOutput, name: UnpricedOutput},
+		{n: cached, price: p.CacheRead, comp: CompCacheRead, name: UnpricedCacheRead},
+		{n: write5m, price: p.CacheWrite5m, comp: CompCacheWrite5m, name: UnpricedCacheWrite5m},
+		{n: write1h, price: p.CacheWrite1h, comp: CompCacheWrite1h, name: UnpricedCacheWrite1h},
+		{inAudio, p.InputAudio, CompInputAudio, CompInput, p.Input, UnpricedInputAudio},
+		{inImage, p.InputImage, CompInputImage, CompInput, p.Input, UnpricedInputImage},
+		{inVideo, p.InputVideo, CompInputVideo, CompInput, p.Input, UnpricedInputVideo},
+		{cachedAudio, p.CacheReadAudio, CompCacheReadAudio, CompCacheRead, p.CacheRead, UnpricedCachedAudio},
+		{outAudio, p.OutputAudio, CompOutputAudio, CompOutput, p.Output, UnpricedOutputAudio},
+		{outImage, p.OutputImage, CompOutputImage, CompOutput, p.Output, UnpricedOutputImage},
+		{outVideo, p.OutputVideo, CompOutputVideo, CompOutput, p.Output, UnpricedOutputVideo},
 	}
-	var sum, term, price big.Int
-	for _, part := range parts {
-		if part.tokens == 0 {
-			continue
-		}
-		if !p.Known.Has(part.comp) || part.price < 0 {
-			return 0, false
-		}
-		term.SetInt64(part.tokens)
-		term.Mul(&term, price.SetInt64(part.price))
-		sum.Add(&sum, &term)
+}
+
+// take removes up to n (clamped to what *from holds) from *from and
+// returns the amount removed, so parts never outweigh their count.
+func take(from *int64, n int64) int64 {
+	n = min(nonNeg(n), *from)
+	*from -= n
+	return n
+}
+
+// cost returns n × price, or false when neither the part's price nor its
+// fallback is known (or the price is negative). A zero count costs
+// nothing whatever its price.
+func (c costPart) cost(known Components) (*big.Int, bool) {
+	if c.n == 0 {
+		return new(big.Int), true
 	}
-	den := new(big.Int).Set(tokenMillion)
-	if !mult.IsOne() {
-		if mult.Num < 0 || mult.Den < 0 {
-			return 0, false
-		}
-		sum.Mul(&sum, big.NewInt(mult.Num))
-		den.Mul(den, big.NewInt(mult.Den))
+	price := c.price
+	switch {
+	case known.Has(c.comp):
+	case c.fallback != 0 && known.Has(c.fallback):
+		price = c.fallbackPrice
+	default:
+		return nil, false
 	}
-	// Round half up: floor((2·sum + den) / (2·den)).
-	sum.Lsh(&sum, 1)
-	sum.Add(&sum, den)
-	den.Lsh(den, 1)
-	sum.Quo(&sum, den)
-	if !sum.IsInt64() {
-		return 0, false
+	if price < 0 {
+		return nil, false
 	}
-	return sum.Int64(), true
+	return new(big.Int).Mul(big.NewInt(c.n), big.NewInt(price)), true
 }
 
 func nonNeg(n int64) int64 {
@@ -152,7 +297,21 @@ func (p Price) PerToken(c Components, long bool) (string, bool) {
 		v = p.CacheWrite5m
 	case CompCacheWrite1h:
 		v = p.CacheWrite1h
-	default:
+	case CompInputAudio:
+		v = p.InputAudio
+	case CompInputImage:
+		v = p.InputImage
+	case CompInputVideo:
+		v = p.InputVideo
+	case CompCacheReadAudio:
+		v = p.CacheReadAudio
+	case CompOutputAudio:
+		v = p.OutputAudio
+	case CompOutputImage:
+		v = p.OutputImage
+	case CompOutputVideo:
+		v = p.OutputVideo
+	default: // web searches are priced per search, not per token
 		return "", false
 	}
 	r := new(big.Rat).SetFrac(big.NewInt(v), big.NewInt(NanosPerDollar*1_000_000))

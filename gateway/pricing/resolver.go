@@ -128,6 +128,20 @@ func (r *Resolver) Cost(provider, model string, u usage.Usage) (nanodollars int6
 	return n, q.Basis, ok
 }
 
+// CostDetail resolves the price of model on provider and applies it to u
+// with CostDetail: what could be priced, and the names of the parts that
+// could not (for the ledger's unpriced column). known is false when the
+// model has no price or u reports no usage; a known cost with a non-empty
+// unpriced list is a lower bound.
+func (r *Resolver) CostDetail(provider, model string, u usage.Usage) (nanodollars int64, basis string, unpriced []string, known bool) {
+	q, ok := r.Resolve(provider, model)
+	if !ok {
+		return 0, "", nil, false
+	}
+	n, unpriced, ok := CostDetail(q.Price, u)
+	return n, q.Basis, unpriced, ok
+}
+
 // ParseCostMapEntry builds a CostMapEntry from config strings; adjustment
 // "" means 1.
 func ParseCostMapEntry(match, as, adjustment string) (CostMapEntry, error) {
