@@ -119,6 +119,18 @@ type tableFile struct {
 	} `json:"providers"`
 }
 
+// noFallback lists, per cost basis, the modality prices that must not
+// fall back to the text rate where the table lacks them. OpenAI bills
+// audio tokens at audio rates on every model that takes audio
+// (gpt-4o-audio-preview: $40/M audio input against $2.50/M text,
+// https://platform.openai.com/docs/pricing), and genai-prices has no
+// audio prices for some of those models: their audio tokens are reported
+// unpriced rather than billed as text. Gemini prices image, video and
+// (on most models) audio input as text, so its modalities fall back.
+var noFallback = map[string]Components{
+	"openai": CompInputAudio | CompCacheReadAudio | CompOutputAudio,
+}
+
 // builtin is the parsed built-in table, keyed by cost basis.
 var builtin = sync.OnceValues(func() (map[string]*Table, error) {
 	return parseTables(pricesJSON)
@@ -143,6 +155,7 @@ func parseTables(b []byte) (map[string]*Table, error) {
 		t := &Table{exact: map[string]Price{}}
 		for _, m := range models {
 			p := m.Price.Price()
+			p.NoFallback = noFallback[basis]
 			// First entry wins for a name listed twice, as in the source
 			// data's first-match order.
 			for _, name := range append([]string{m.ID}, m.Exact...) {

@@ -141,6 +141,15 @@ func TestCostDetailBeyondTokens(t *testing.T) {
 			},
 		},
 		{
+			name: "openai audio where the table has no audio price: unpriced, not text", basis: "openai", model: "gpt-4o-audio-preview-2025-06-03",
+			need: CompInput | CompOutput,
+			u: func(t *testing.T) usage.Usage {
+				return meter(t, config.OpenAIChat, `{"id":"chatcmpl-b","object":"chat.completion","model":"gpt-4o-audio-preview-2025-06-03","choices":[],"usage":{"prompt_tokens":317,"completion_tokens":223,"total_tokens":540,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":300},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":180}}}`)
+			},
+			want:     func(p Price) int64 { return expect(one, []term{tok(17, p.Input), tok(43, p.Output)}) },
+			unpriced: []string{"input_audio", "output_audio"},
+		},
+		{
 			name: "openai flex tier at half price", basis: "openai", model: "o3",
 			need: CompInput | CompOutput | CompCacheRead,
 			// Chat and Responses report service_tier beside usage.
@@ -242,6 +251,8 @@ func TestCostDetailUnpriced(t *testing.T) {
 		{"output and its audio part unknown", inOnly, usage.Usage{InputTokens: 1000, OutputTokens: 50, OutputAudioTokens: 20, Found: true},
 			2_000_000, []string{"output", "output_audio"}, true},
 		{"audio falls back to the input price", inOnly, usage.Usage{InputTokens: 1000, InputAudioTokens: 400, Found: true}, 2_000_000, nil, true},
+		{"no fallback where the price says so", Price{Input: 2_000_000_000, Known: CompInput, NoFallback: CompInputAudio},
+			usage.Usage{InputTokens: 1000, InputAudioTokens: 400, InputImageTokens: 100, Found: true}, 1_200_000, []string{"input_audio"}, true},
 		{"modality larger than its count is clamped", inOnly, usage.Usage{InputTokens: 10, InputAudioTokens: 400, InputImageTokens: 400, Found: true}, 20_000, nil, true},
 		{"cache read unknown, the rest priced", inOnly, usage.Usage{InputTokens: 1000, CachedTokens: 9, CachedAudioTokens: 3, Found: true},
 			2_000_000, []string{"cache_read", "cache_read_audio"}, true},

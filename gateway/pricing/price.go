@@ -58,6 +58,10 @@ type Price struct {
 	WebSearchPer1k int64
 
 	Known Components
+	// NoFallback lists modalities that must not fall back to their
+	// parent's rate when unknown: they are reported unpriced instead. It
+	// also applies to the long-context tier.
+	NoFallback Components
 
 	// LongContextThreshold and LongContext describe a long-context tier:
 	// when a request's total input (base + cache reads + cache writes)
@@ -134,7 +138,7 @@ func CostDetail(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool
 	if !u.Found {
 		return 0, nil, false
 	}
-	mult := p.Multiplier
+	mult, strict := p.Multiplier, p.NoFallback
 	if p.LongContext != nil && p.LongContextThreshold > 0 &&
 		nonNeg(u.InputTokens)+nonNeg(u.CachedTokens)+nonNeg(u.CacheCreationTokens) > p.LongContextThreshold {
 		p = *p.LongContext
@@ -143,6 +147,9 @@ func CostDetail(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool
 
 	var tokens, fees big.Int
 	for _, part := range tokenParts(p, u) {
+		if strict.Has(part.comp) {
+			part.fallback = 0
+		}
 		term, ok := part.cost(p.Known)
 		if !ok {
 			unpriced = append(unpriced, part.name)
