@@ -49,6 +49,76 @@ func (w *openAIChatUsage) usage() Usage {
 	return u
 }
 
+// chatBody is the part of an OpenAI chat completion (or completion
+// chunk) the meter reads: usage, and the tier that served the request,
+// which OpenAI reports beside usage rather than in it.
+type chatBody struct {
+	Usage       *openAIChatUsage `json:"usage"`
+	ServiceTier string           `json:"service_tier"`
+}
+
+// usage returns the normalized usage, or false when the body has none.
+func (c *chatBody) usage() (Usage, bool) {
+	if c.Usage == nil {
+		return Usage{}, false
+	}
+	u := c.Usage.usage()
+	u.ServiceTier = c.ServiceTier
+	return u, true
+}
+
+// responsesEvent is a Responses stream event carrying a whole response
+// (response.completed, .incomplete, .failed).
+type responsesEvent struct {
+	Response responsesBody `json:"response"`
+}
+
+// responsesBody is the part of a Responses response object the meter
+// reads: usage, the tier, and the output items, whose web_search_call
+// items are billed per call (usage does not count them).
+type responsesBody struct {
+	Usage       *responsesUsage       `json:"usage"`
+	ServiceTier string                `json:"service_tier"`
+	Output      []responsesOutputItem `json:"output"`
+}
+
+type responsesOutputItem struct {
+	Type   string `json:"type"`
+	Status string `json:"status"`
+}
+
+// usage returns the normalized usage, or false when the body has none.
+func (r *responsesBody) usage() (Usage, bool) {
+	if r.Usage == nil {
+		return Usage{}, false
+	}
+	u := r.Usage.usage()
+	u.ServiceTier = r.ServiceTier
+	for _, it := range r.Output {
+		if isWebSearchCall(it.Type, it.Status) {
+			u.WebSearches++
+		}
+	}
+	return u, true
+}
+
+// isWebSearchCall reports whether a Responses output item of this type
+// and status is a billed web search call. A call that failed is not
+// counted; one cut short (in_progress, searching) was still run.
+func isWebSearchCall(typ, status string) bool {
+	return typ == "web_search_call" && status != "failed"
+}
+
+// serviceTierValue decodes the value of a top-level "service_tier" member
+// (OpenAI chat and Responses bodies): a JSON string, else "".
+func serviceTierValue(val []byte) string {
+	var s string
+	if json.Unmarshal(val, &s) != nil {
+		return ""
+	}
+	return s
+}
+
 type responsesUsage struct {
 	InputTokens         int64                   `json:"input_tokens"`
 	OutputTokens        int64                   `json:"output_tokens"`

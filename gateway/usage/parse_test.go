@@ -1,6 +1,9 @@
 package usage
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestHasObjectField(t *testing.T) {
 	tests := []struct {
@@ -121,4 +124,58 @@ func TestGeminiModalities(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenAIBodies: the service tier and web search calls that OpenAI
+// reports beside usage (shapes of the chat completion object and of
+// response.completed with the web_search tool).
+func TestOpenAIBodies(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		dec  func([]byte) (Usage, bool)
+		want Usage
+	}{
+		{"chat flex", `{"id":"chatcmpl-1","object":"chat.completion","model":"o3-2025-04-16","choices":[],"usage":{"prompt_tokens":2001,"completion_tokens":3001,"total_tokens":5002,"prompt_tokens_details":{"cached_tokens":1024},"completion_tokens_details":{"reasoning_tokens":2800}},"service_tier":"flex","system_fingerprint":null}`,
+			chatDec, Usage{InputTokens: 977, CachedTokens: 1024, OutputTokens: 3001, ReasoningTokens: 2800, ServiceTier: "flex", Found: true}},
+		{"chat chunk without usage", `{"id":"c","object":"chat.completion.chunk","choices":[],"usage":null,"service_tier":"default"}`,
+			chatDec, Usage{}},
+		{"responses web search", `{"type":"response.completed","sequence_number":9,"response":{"id":"resp_1","object":"response","status":"completed","model":"gpt-5-mini","service_tier":"default","output":[` +
+			`{"type":"reasoning","id":"rs_1","summary":[]},` +
+			`{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"positive news today"}},` +
+			`{"type":"web_search_call","id":"ws_2","status":"completed","action":{"type":"open_page","url":"https://example.com"}},` +
+			`{"type":"web_search_call","id":"ws_3","status":"failed"},` +
+			`{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"web_search_call","annotations":[]}]}],` +
+			`"usage":{"input_tokens":9000,"input_tokens_details":{"cached_tokens":0},"output_tokens":700,"output_tokens_details":{"reasoning_tokens":448},"total_tokens":9700}}}`,
+			responsesDec, Usage{InputTokens: 9000, OutputTokens: 700, ReasoningTokens: 448, WebSearches: 2, ServiceTier: "default", Found: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := tt.dec([]byte(tt.body))
+			if got != tt.want {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+	for val, want := range map[string]string{`"priority"`: "priority", `null`: "", `5`: "", `"\u0066lex"`: "flex"} {
+		if got := serviceTierValue([]byte(val)); got != want {
+			t.Errorf("serviceTierValue(%s) = %q, want %q", val, got, want)
+		}
+	}
+}
+
+func chatDec(b []byte) (Usage, bool) {
+	var c chatBody
+	if json.Unmarshal(b, &c) != nil {
+		return Usage{}, false
+	}
+	return c.usage()
+}
+
+func responsesDec(b []byte) (Usage, bool) {
+	var e responsesEvent
+	if json.Unmarshal(b, &e) != nil {
+		return Usage{}, false
+	}
+	return e.Response.usage()
 }
