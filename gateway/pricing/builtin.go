@@ -18,7 +18,7 @@ import (
 var pricesJSON []byte
 
 // PriceSpec is a price as written in JSON: USD per million tokens (per
-// 1,000 for web searches), each component a decimal string ("3.00", "$3")
+// 1,000 for web and file searches), each component a decimal string ("3.00", "$3")
 // or a number (3). An absent component is unknown; "0" is free. It is the
 // shape of the built-in table and of explicit per-provider prices in the
 // config.
@@ -36,6 +36,7 @@ type PriceSpec struct {
 	OutputImage          *USD       `json:"output_image,omitempty"`
 	OutputVideo          *USD       `json:"output_video,omitempty"`
 	WebSearchesPer1k     *USD       `json:"web_searches_per_1k,omitempty"` // USD per 1,000 searches
+	FileSearchesPer1k    *USD       `json:"file_searches_per_1k,omitempty"`
 	LongContextThreshold int64      `json:"long_context_threshold,omitempty"`
 	LongContext          *PriceSpec `json:"long_context,omitempty"`
 }
@@ -88,6 +89,7 @@ func (s PriceSpec) Price() Price {
 	set(&p.OutputImage, s.OutputImage, CompOutputImage)
 	set(&p.OutputVideo, s.OutputVideo, CompOutputVideo)
 	set(&p.WebSearchPer1k, s.WebSearchesPer1k, CompWebSearch)
+	set(&p.FileSearchPer1k, s.FileSearchesPer1k, CompFileSearch)
 	if s.LongContext != nil && s.LongContextThreshold > 0 {
 		lc := s.LongContext.Price()
 		p.LongContextThreshold = s.LongContextThreshold

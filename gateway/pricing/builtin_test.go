@@ -114,7 +114,7 @@ func TestBuiltinTableSane(t *testing.T) {
 				t.Errorf("%s/%s: neither input nor output known", basis, name)
 			}
 			for _, v := range []int64{p.Input, p.Output, p.CacheRead, p.CacheWrite5m, p.CacheWrite1h,
-				p.InputAudio, p.InputImage, p.InputVideo, p.CacheReadAudio, p.OutputAudio, p.OutputImage, p.OutputVideo, p.WebSearchPer1k} {
+				p.InputAudio, p.InputImage, p.InputVideo, p.CacheReadAudio, p.OutputAudio, p.OutputImage, p.OutputVideo, p.WebSearchPer1k, p.FileSearchPer1k} {
 				if v < 0 {
 					t.Errorf("%s/%s: negative price", basis, name)
 				}
@@ -172,15 +172,15 @@ func TestPriceSpecJSON(t *testing.T) {
 		t.Errorf("long context = %+v", p.LongContext)
 	}
 	var x PriceSpec
-	if err := json.Unmarshal([]byte(`{"input":1,"input_audio":"3","input_image":2,"input_video":"1","cache_read_audio":"0.3","output_audio":12,"output_image":"30","output_video":"0","web_searches_per_1k":"10"}`), &x); err != nil {
+	if err := json.Unmarshal([]byte(`{"input":1,"input_audio":"3","input_image":2,"input_video":"1","cache_read_audio":"0.3","output_audio":12,"output_image":"30","output_video":"0","web_searches_per_1k":"10","file_searches_per_1k":"2.5"}`), &x); err != nil {
 		t.Fatal(err)
 	}
 	xp := x.Price()
-	if got, want := [...]int64{xp.InputAudio, xp.InputImage, xp.InputVideo, xp.CacheReadAudio, xp.OutputAudio, xp.OutputImage, xp.OutputVideo, xp.WebSearchPer1k},
-		[...]int64{3e9, 2e9, 1e9, 3e8, 12e9, 30e9, 0, 10e9}; got != want {
+	if got, want := [...]int64{xp.InputAudio, xp.InputImage, xp.InputVideo, xp.CacheReadAudio, xp.OutputAudio, xp.OutputImage, xp.OutputVideo, xp.WebSearchPer1k, xp.FileSearchPer1k},
+		[...]int64{3e9, 2e9, 1e9, 3e8, 12e9, 30e9, 0, 10e9, 25e8}; got != want {
 		t.Errorf("modality and search prices = %v, want %v", got, want)
 	}
-	if want := CompInput | CompInputAudio | CompInputImage | CompInputVideo | CompCacheReadAudio | CompOutputAudio | CompOutputImage | CompOutputVideo | CompWebSearch; xp.Known != want {
+	if want := CompInput | CompInputAudio | CompInputImage | CompInputVideo | CompCacheReadAudio | CompOutputAudio | CompOutputImage | CompOutputVideo | CompWebSearch | CompFileSearch; xp.Known != want {
 		t.Errorf("Known = %b, want %b", xp.Known, want)
 	}
 	for _, bad := range []string{`{"input":"-1"}`, `{"input":"x"}`, `{"input":true}`, `{"input":1e-12}`} {

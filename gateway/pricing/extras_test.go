@@ -170,13 +170,13 @@ func TestCostDetailBeyondTokens(t *testing.T) {
 			unpriced: []string{"service_tier:priority"},
 		},
 		{
-			name: "openai responses web search calls, flex: fee not discounted", basis: "openai", model: "gpt-5-mini",
-			need: CompInput | CompOutput | CompWebSearch,
+			name: "openai responses web and file search calls, flex: fees not discounted", basis: "openai", model: "gpt-5-mini",
+			need: CompInput | CompOutput | CompWebSearch | CompFileSearch,
 			u: func(*testing.T) usage.Usage {
-				return usage.Usage{InputTokens: 9000, OutputTokens: 700, WebSearches: 2, ServiceTier: "flex", Found: true}
+				return usage.Usage{InputTokens: 9000, OutputTokens: 700, WebSearches: 2, FileSearches: 3, ServiceTier: "flex", Found: true}
 			},
 			want: func(p Price) int64 {
-				return expect(half, []term{tok(9000, p.Input), tok(700, p.Output)}, search(2, p.WebSearchPer1k))
+				return expect(half, []term{tok(9000, p.Input), tok(700, p.Output)}, search(2, p.WebSearchPer1k), search(3, p.FileSearchPer1k))
 			},
 		},
 		{
@@ -256,7 +256,7 @@ func TestCostDetailUnpriced(t *testing.T) {
 		{"modality larger than its count is clamped", inOnly, usage.Usage{InputTokens: 10, InputAudioTokens: 400, InputImageTokens: 400, Found: true}, 20_000, nil, true},
 		{"cache read unknown, the rest priced", inOnly, usage.Usage{InputTokens: 1000, CachedTokens: 9, CachedAudioTokens: 3, Found: true},
 			2_000_000, []string{"cache_read", "cache_read_audio"}, true},
-		{"search fee unknown", inOnly, usage.Usage{InputTokens: 1, WebSearches: 4, Found: true}, 2000, []string{"web_search"}, true},
+		{"search fees unknown", inOnly, usage.Usage{InputTokens: 1, WebSearches: 4, FileSearches: 1, Found: true}, 2000, []string{"web_search", "file_search"}, true},
 		{"unknown tier named after the rest", inOnly, usage.Usage{InputTokens: 1, WebSearches: 1, ServiceTier: "scale", Found: true},
 			2000, []string{"web_search", "service_tier:scale"}, true},
 		{"web fetches cost nothing", inOnly, usage.Usage{InputTokens: 1, WebFetches: 9, Found: true}, 2000, nil, true},

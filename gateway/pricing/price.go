@@ -25,13 +25,14 @@ const (
 	CompOutputImage
 	CompOutputVideo
 	CompWebSearch
+	CompFileSearch
 )
 
 // Has reports whether every component of c2 is in c.
 func (c Components) Has(c2 Components) bool { return c&c2 == c2 }
 
 // Price is a model's price in nanodollars per million tokens (per 1,000
-// for web searches). A component counts only when its bit is set in Known:
+// for web and file searches). A component counts only when its bit is set in Known:
 // a missing component is unknown, and a cost that needs it is unknown,
 // never silently $0.
 type Price struct {
@@ -56,6 +57,8 @@ type Price struct {
 	// WebSearchPer1k is the fee per 1,000 server-side web searches, on
 	// top of the tokens of their results.
 	WebSearchPer1k int64
+	// FileSearchPer1k is the fee per 1,000 file search tool calls.
+	FileSearchPer1k int64
 
 	Known Components
 	// NoFallback lists modalities that must not fall back to their
@@ -109,6 +112,7 @@ const (
 	UnpricedOutputImage  = "output_image"
 	UnpricedOutputVideo  = "output_video"
 	UnpricedWebSearch    = "web_search"
+	UnpricedFileSearch   = "file_search"
 	UnpricedTierPrefix   = "service_tier:"
 )
 
@@ -157,14 +161,17 @@ func CostDetail(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool
 		}
 		tokens.Add(&tokens, term)
 	}
-	if searches := nonNeg(u.WebSearches); searches > 0 {
-		part := costPart{n: searches, price: p.WebSearchPer1k, comp: CompWebSearch, name: UnpricedWebSearch}
-		if term, ok := part.cost(p.Known); ok {
-			// Per 1,000, brought to the tokens' per-million denominator.
-			fees.Mul(term, big.NewInt(1000))
-		} else {
+	for _, part := range []costPart{
+		{n: nonNeg(u.WebSearches), price: p.WebSearchPer1k, comp: CompWebSearch, name: UnpricedWebSearch},
+		{n: nonNeg(u.FileSearches), price: p.FileSearchPer1k, comp: CompFileSearch, name: UnpricedFileSearch},
+	} {
+		term, ok := part.cost(p.Known)
+		if !ok {
 			unpriced = append(unpriced, part.name)
+			continue
 		}
+		// Per 1,000, brought to the tokens' per-million denominator.
+		fees.Add(&fees, term.Mul(term, big.NewInt(1000)))
 	}
 	if !tierKnown {
 		unpriced = append(unpriced, UnpricedTierPrefix+u.ServiceTier)

@@ -75,7 +75,8 @@ type responsesEvent struct {
 
 // responsesBody is the part of a Responses response object the meter
 // reads: usage, the tier, and the output items, whose web_search_call
-// items are billed per call (usage does not count them).
+// and file_search_call items are billed per call (usage does not count
+// them).
 type responsesBody struct {
 	Usage       *responsesUsage       `json:"usage"`
 	ServiceTier string                `json:"service_tier"`
@@ -95,8 +96,11 @@ func (r *responsesBody) usage() (Usage, bool) {
 	u := r.Usage.usage()
 	u.ServiceTier = r.ServiceTier
 	for _, it := range r.Output {
-		if isWebSearchCall(it.Type, it.Status) {
+		switch {
+		case isWebSearchCall(it.Type, it.Status):
 			u.WebSearches++
+		case isFileSearchCall(it.Type, it.Status):
+			u.FileSearches++
 		}
 	}
 	return u, true
@@ -107,6 +111,11 @@ func (r *responsesBody) usage() (Usage, bool) {
 // counted; one cut short (in_progress, searching) was still run.
 func isWebSearchCall(typ, status string) bool {
 	return typ == "web_search_call" && status != "failed"
+}
+
+// isFileSearchCall is isWebSearchCall for the file_search tool.
+func isFileSearchCall(typ, status string) bool {
+	return typ == "file_search_call" && status != "failed"
 }
 
 // serviceTierValue decodes the value of a top-level "service_tier" member

@@ -145,9 +145,10 @@ func TestOpenAIBodies(t *testing.T) {
 			`{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"positive news today"}},` +
 			`{"type":"web_search_call","id":"ws_2","status":"completed","action":{"type":"open_page","url":"https://example.com"}},` +
 			`{"type":"web_search_call","id":"ws_3","status":"failed"},` +
+			`{"type":"file_search_call","id":"fs_1","status":"completed","queries":["refund policy"],"results":null},` +
 			`{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"web_search_call","annotations":[]}]}],` +
 			`"usage":{"input_tokens":9000,"input_tokens_details":{"cached_tokens":0},"output_tokens":700,"output_tokens_details":{"reasoning_tokens":448},"total_tokens":9700}}}`,
-			responsesDec, Usage{InputTokens: 9000, OutputTokens: 700, ReasoningTokens: 448, WebSearches: 2, ServiceTier: "default", Found: true}},
+			responsesDec, Usage{InputTokens: 9000, OutputTokens: 700, ReasoningTokens: 448, WebSearches: 2, FileSearches: 1, ServiceTier: "default", Found: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

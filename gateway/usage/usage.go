@@ -58,8 +58,12 @@ type Usage struct {
 
 	// WebSearches is the number of server-side web searches the provider
 	// ran and bills per search, beyond the tokens of their results
-	// (Anthropic usage.server_tool_use.web_search_requests).
+	// (Anthropic usage.server_tool_use.web_search_requests; the
+	// web_search_call items of an OpenAI Responses output).
 	WebSearches int64 `json:"web_searches,omitempty"`
+	// FileSearches is the number of file (vector store) searches billed
+	// per call: the file_search_call items of an OpenAI Responses output.
+	FileSearches int64 `json:"file_searches,omitempty"`
 	// WebFetches is the number of server-side web fetches (Anthropic
 	// server_tool_use.web_fetch_requests). Anthropic charges nothing for
 	// them beyond the tokens of the fetched content; they are kept so a

@@ -11,7 +11,7 @@
 //	cd gateway/pricing && go run ./gen/main.go [-version 0.1.8] [-pkgdir DIR]
 //
 // Conversions: prices stay decimal strings of USD per million tokens, or
-// per 1,000 for web searches (the pricing package parses them exactly, no
+// per 1,000 for web and file searches (the pricing package parses them exactly, no
 // floats); token prices by modality (audio, image, video) are kept beside
 // the text ones; the first price tier
 // becomes the long-context tier; of date-conditional prices the one in force
@@ -238,6 +238,7 @@ type (
 		OutputImage          string `json:"output_image,omitempty"`
 		OutputVideo          string `json:"output_video,omitempty"`
 		WebSearchesPer1k     string `json:"web_searches_per_1k,omitempty"`
+		FileSearchesPer1k    string `json:"file_searches_per_1k,omitempty"`
 		LongContextThreshold int64  `json:"long_context_threshold,omitempty"`
 		LongContext          *price `json:"long_context,omitempty"`
 	}
@@ -348,8 +349,10 @@ func convertPrice(ps map[string]json.RawMessage) (price, error) {
 		{"output_audio_mtok", &base.OutputAudio, &long.OutputAudio},
 		{"output_image_mtok", &base.OutputImage, &long.OutputImage},
 		{"output_video_mtok", &base.OutputVideo, &long.OutputVideo},
-		// Per 1,000 searches, not per million tokens.
+		// Per 1,000 searches, not per million tokens. "storage" searches
+		// are OpenAI's file_search tool calls.
 		{"web_searches_kcount", &base.WebSearchesPer1k, &long.WebSearchesPer1k},
+		{"storage_searches_kcount", &base.FileSearchesPer1k, &long.FileSearchesPer1k},
 	}
 	for _, f := range fields {
 		raw, ok := ps[f.key]
