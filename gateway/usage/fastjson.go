@@ -10,8 +10,9 @@ import (
 // json.Unmarshal spent about 8 µs per request on it (validation and
 // reflection over a dozen members), more than the gateway's scans of the
 // whole request and answer. The decoders here read the common shape
-// directly: an object of integer members, one level of nested objects of
-// integers, other scalar members ignored. Anything else (escapes in names,
+// directly: an object of integer members (and Anthropic's service_tier
+// string), one level of nested objects of integers, other scalar members
+// ignored. Anything else (escapes in names,
 // fractions, deeper nesting, arrays, duplicate names, names that match a
 // field only case-insensitively, trailing bytes) makes them report false,
 // and the caller decodes with encoding/json, so the result is always
