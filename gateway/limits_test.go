@@ -297,3 +297,25 @@ func TestAmbiguousBodiesAreRefused(t *testing.T) {
 		t.Errorf("%d refused requests reached the provider", n)
 	}
 }
+
+// What the price table cannot price is named on the row, and the rest is
+// still charged.
+func TestUnpricedPartIsNamedAndTheRestCharged(t *testing.T) {
+	sink := &recordingSink{}
+	_, base := localGateway(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"msg_1","type":"message","role":"assistant","content":[{"type":"text","text":"hi"}],
+			"model":"claude-sonnet-4-5","stop_reason":"end_turn",
+			"usage":{"input_tokens":1000,"output_tokens":100,"service_tier":"priority"}}`)
+	}), strings.Replace(anthropicOnly, `"authorization":"x-api-key",`, `"authorization":"x-api-key","cost_basis":"anthropic",`, 1),
+		Options{Ledger: sink})
+	res, body := do(t, "POST", base+"/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[]}`)
+	if res.StatusCode != 200 {
+		t.Fatal(res.StatusCode, body)
+	}
+	rec := sink.last()
+	// 1000 × $3/M + 100 × $15/M at the standard rate.
+	if rec.Unpriced != "service_tier:priority" || !rec.CostKnown || rec.CostNanos != 4_500_000 {
+		t.Errorf("row: unpriced %q, cost %d (known %v)", rec.Unpriced, rec.CostNanos, rec.CostKnown)
+	}
+}

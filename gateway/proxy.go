@@ -411,22 +411,35 @@ func (s *Server) settle(c *caller, rec *ledger.Record, rt routing.Route, route a
 		rec.CostNanos, rec.CostKnown = 0, true
 		return
 	}
+	if rec.Status < 300 && rec.Interrupted && !rec.Usage.Found {
+		// Cut before any content or usage passed: the provider has
+		// still read the prompt.
+		rec.Usage = usage.Usage{Found: true, Interrupted: true, Estimated: true}
+	}
 	if rec.Usage.Estimated && rec.Usage.TotalInput() == 0 {
 		// Cut before the provider said what the input was: the same
 		// estimate the hold was made with.
 		rec.Usage.InputTokens = quotas.EstimateInputTokens(bodyLen)
 	}
 	if rec.Usage.Found {
-		rec.CostNanos, _, rec.CostKnown = c.rc.prices.Cost(rt.ProviderID, rt.Model, rec.Usage)
+		// A part the price table cannot price (a service tier, audio
+		// without an audio price) is named on the row; the rest is
+		// still charged, never left at $0.
+		var unpriced []string
+		rec.CostNanos, _, unpriced, rec.CostKnown = c.rc.prices.CostDetail(rt.ProviderID, rt.Model, rec.Usage)
+		rec.Unpriced = strings.Join(unpriced, ",")
 	}
 	switch {
 	case rec.CostKnown:
 		h.res.Settle(rec.CostNanos)
-	case rec.Status < 300:
-		// The provider answered (and bills for it) but its cost is
-		// unknown: keep the whole hold rather than refund a request
-		// that cost money.
-		h.res.Settle(h.res.Amount())
+	case rec.Status < 300 && h.priced:
+		// The provider answered (and bills for it) but reported no
+		// usage the gateway can price: keep the whole hold rather
+		// than refund a request that cost money, and say so on the
+		// row, so the ledger has every nanodollar the bucket lost.
+		rec.CostNanos, rec.CostKnown = h.res.Amount(), true
+		rec.Usage.Estimated = true
+		h.res.Settle(rec.CostNanos)
 	}
 }
 
