@@ -116,11 +116,11 @@ func (s *contentScanner) Write(b []byte) (int, error) {
 			continue
 		}
 		c := b[i]
+		if s.whole {
+			s.measure(b[i : i+1]) // a whole value is measured raw, spaces included
+		}
 		if isSpace(c) {
 			continue
-		}
-		if s.whole {
-			s.measure(b[i : i+1])
 		}
 		switch c {
 		case '"':
