@@ -58,15 +58,33 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 		return
 	}
 
-	body, err := readBody(w, r, s.opts.MaxBodyBytes)
+	// One caller cannot hold every socket or all memory: its requests in
+	// flight and their buffered bodies are bounded (caller_limits).
+	who, limits := c.id.Principal(), c.cfg().CallerLimits
+	if !s.callers.admit(who, limits.MaxConcurrent) {
+		w.Header().Set("Retry-After", "1")
+		apis.WriteError(w, api, http.StatusTooManyRequests, apis.KindRateLimited,
+			fmt.Sprintf("%s already has %d requests in flight through this gateway (caller_limits.max_concurrent_requests); retry when some finish", who, limits.MaxConcurrent))
+		return
+	}
+	var charged int64
+	defer func() { s.callers.done(who, charged) }()
+	body, charged, err := readBody(w, r, s.opts.MaxBodyBytes, func(n int64) bool {
+		return s.callers.charge(who, n, limits.MaxBufferedBytes)
+	})
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			apis.WriteError(w, api, http.StatusRequestEntityTooLarge, apis.KindRequestTooLarge,
 				fmt.Sprintf("request body is larger than %d MiB", s.opts.MaxBodyBytes>>20))
-			return
+		case errors.Is(err, errCallerBytes):
+			w.Header().Set("Retry-After", "1")
+			apis.WriteError(w, api, http.StatusTooManyRequests, apis.KindRateLimited,
+				fmt.Sprintf("%s has more than %d MiB of request bodies in flight through this gateway (caller_limits.max_buffered_bytes); retry when some finish", who, limits.MaxBufferedBytes>>20))
+		default:
+			apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "reading request body: "+err.Error())
 		}
-		apis.WriteError(w, api, http.StatusBadRequest, apis.KindInvalidRequest, "reading request body: "+err.Error())
 		return
 	}
 
@@ -358,22 +376,6 @@ func apiLabel(api config.API) string {
 		return "the Gemini API"
 	}
 	return string(api)
-}
-
-// readBody reads the whole request body, up to limit.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	rd := http.MaxBytesReader(w, r.Body, limit)
-	if r.ContentLength > 0 && r.ContentLength <= limit {
-		b := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(rd, b); err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	return io.ReadAll(rd)
 }
 
 // upstreamError describes a transport error without the provider key,

@@ -72,6 +72,8 @@ type Server struct {
 	background sync.WaitGroup
 	// owners remembers who created each stored OpenAI response.
 	owners responseOwners
+	// callers bounds each caller's requests and buffered bytes in flight.
+	callers callerLimiter
 	// whois is opts.WhoIs behind a short cache.
 	whois  identity.WhoIsFunc
 	whoisC whoisCache

@@ -32,6 +32,8 @@ type Config struct {
 	// ReserveOutputTokens is assumed for quota pre-checks when a request
 	// sets no output limit.
 	ReserveOutputTokens int
+	// CallerLimits bounds what one caller may hold at once.
+	CallerLimits CallerLimits
 	// Known sections the gateway does not implement yet, kept as raw JSON
 	// so they round-trip and do not raise unknown-key warnings.
 	Exporters, MCP, Flags, Connectors, ChatModels, Sandboxes json.RawMessage
@@ -113,6 +115,7 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 	cfg := &Config{
 		AutoCostBasis:       true,
 		ReserveOutputTokens: DefaultReserveOutputTokens,
+		CallerLimits:        CallerLimits{MaxConcurrent: DefaultMaxConcurrentPerCaller, MaxBufferedBytes: DefaultMaxBufferedBytesPerCaller},
 		Database:            Database{Retention: Retention{Forever: true, Purge: []string{"captures"}}},
 		Hash:                Hash(src),
 	}
@@ -160,12 +163,13 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 			}
 			cfg.ReserveOutputTokens = int(n)
 		},
-		"exporters":   raw(&cfg.Exporters),
-		"mcp":         raw(&cfg.MCP),
-		"flags":       raw(&cfg.Flags),
-		"connectors":  raw(&cfg.Connectors),
-		"chat_models": raw(&cfg.ChatModels),
-		"sandboxes":   raw(&cfg.Sandboxes),
+		"caller_limits": func(v *hujson.Value, pth string) { cfg.CallerLimits = w.parseCallerLimits(v, pth) },
+		"exporters":     raw(&cfg.Exporters),
+		"mcp":           raw(&cfg.MCP),
+		"flags":         raw(&cfg.Flags),
+		"connectors":    raw(&cfg.Connectors),
+		"chat_models":   raw(&cfg.ChatModels),
+		"sandboxes":     raw(&cfg.Sandboxes),
 	})
 	w.crossCheck(cfg, &root, obj)
 	if HasErrors(w.diags) {
