@@ -338,6 +338,11 @@ func FuzzModelFromBody(f *testing.F) {
 		`null`,
 		`[]`,
 		` {} `,
+		`{"model":"m","max_tokens":64000,"max_tok\u0065ns":1}`,
+		`{"model":"m","Max_Tokens":1,"n":2.0e0,"stream_options":null}`,
+		`{"model":"m","metadata":{"max_tokens":1},"max_completion_tokens":5,"previous_response_id":"resp_\u0031"}`,
+		`{"generationConfig":{"maxOutputTokens":10,"candidate_count":3},"generation_config":null}`,
+		`{"model":"m","models":[],"fallbacks":["x"],"max_output_tokens":null}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
