@@ -1,6 +1,10 @@
 package usage
 
-import "github.com/tsplug/ts-plug/gateway/bytescan"
+import (
+	"encoding/binary"
+
+	"github.com/tsplug/ts-plug/gateway/bytescan"
+)
 
 // String roles in the content scanner.
 const (
@@ -95,12 +99,31 @@ func (s *contentScanner) Write(b []byte) (int, error) {
 				s.strBytes(b[i : i+1])
 				continue
 			}
-			j := bytescan.IndexEither(b[i:], '"', '\\')
+			var j int
+			if s.whole || s.str == strCount {
+				// Content: find the string's end and weigh it in one pass.
+				var units int64
+				j, units = contentRun(b[i:])
+				if j != 0 { // bytes before the end (j < 0: all of them; i < len(b))
+					s.m.units += units
+					if !s.nonEmpty {
+						s.nonEmpty = true
+						s.m.values++
+					}
+				}
+				if j < 0 {
+					return n, nil
+				}
+			} else {
+				j = bytescan.IndexEither(b[i:], '"', '\\')
+			}
 			if j < 0 {
 				s.strBytes(b[i:])
 				return n, nil
 			}
-			s.strBytes(b[i : i+j])
+			if !s.whole && s.str != strCount {
+				s.strBytes(b[i : i+j])
+			}
 			i += j
 			if b[i] == '\\' {
 				s.esc = true
@@ -200,4 +223,35 @@ func (s *contentScanner) Write(b []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// contentRun returns the index of the first quote or backslash in b (-1 if
+// none) and the contentUnits of the bytes before it: IndexEither and
+// contentUnits fused, so a long answer string is read once, a word at a
+// time while it is plain ASCII.
+func contentRun(b []byte) (int, int64) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var units int64
+	for i := 0; i < len(b); {
+		for ; i+8 <= len(b); i += 8 {
+			w := binary.LittleEndian.Uint64(b[i:])
+			q, bs := w^(ones*'"'), w^(ones*'\\')
+			if (q-ones)&^q&highs|(bs-ones)&^bs&highs|w&highs != 0 {
+				break
+			}
+			units += 8
+		}
+		// The word that stopped the run (or the tail), byte by byte.
+		for end := min(i+8, len(b)); i < end; i++ {
+			switch c := b[i]; {
+			case c == '"' || c == '\\':
+				return i, units
+			case c < 0x80:
+				units++
+			case c >= 0xC0:
+				units += 4 // a rune's lead byte; continuation bytes count 0
+			}
+		}
+	}
+	return -1, units
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/tsplug/ts-plug/gateway/bytescan"
 	"github.com/tsplug/ts-plug/gateway/config"
 )
 
@@ -203,6 +205,17 @@ func FuzzMeasureContent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, apiIdx uint8, data string) {
 		api := config.APIs[int(apiIdx)%len(config.APIs)]
 		members := contentMembers(api, apiIdx&4 != 0)
+		// contentRun is IndexEither and contentUnits in one pass.
+		j, units := contentRun([]byte(data))
+		if want := bytescan.IndexEither([]byte(data), '"', '\\'); j != want {
+			t.Fatalf("contentRun index %d, IndexEither %d", j, want)
+		}
+		if j < 0 {
+			j = len(data)
+		}
+		if want := contentUnits([]byte(data[:j])); units != want {
+			t.Fatalf("contentRun units %d, contentUnits %d on %q", units, want, data[:j])
+		}
 		m := measureEvent([]byte(data), members)
 		if m.units < 0 || m.values < 0 {
 			t.Fatalf("measureEvent = %+v", m)
@@ -220,8 +233,8 @@ func FuzzMeasureContent(f *testing.F) {
 		if s.m != m {
 			t.Fatalf("contentScanner %+v != measureEvent %+v on %q", s.m, m, data)
 		}
-		if strings.Contains(data, `\`) {
-			return
+		if strings.Contains(data, `\`) || !utf8.ValidString(data) {
+			return // decoding would change the bytes measured
 		}
 		ref, ok := referenceMeasure([]byte(data), members)
 		if !ok {
