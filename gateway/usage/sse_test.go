@@ -149,3 +149,38 @@ func BenchmarkSSEParser(b *testing.B) {
 		})
 	}
 }
+
+// TestSSEParserEventEnd: the offset just past the blank line of the last
+// dispatched event, whatever the chunking; an unterminated event that End
+// dispatches is not complete, and a comment block is no event.
+func TestSSEParserEventEnd(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want int64
+	}{
+		{"none yet", "data: 1\n", 0},
+		{"one event", "data: 1\n\n", 9},
+		{"second event partial", "data: 1\n\ndata: 2\n", 9},
+		{"CRLF", "data: 1\r\n\r\ndata: 2\r\n\r\n", 22},
+		{"lone CR", "data: 1\r\r", 9},
+		{"comment block is no event", "data: 1\n\n: ping\n\n", 9},
+		{"event without data is no event", "data: 1\n\nevent: x\n\n", 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := 0; i <= len(tt.in); i++ {
+				p := NewSSEParser(func(*SSEEvent) {})
+				p.Write([]byte(tt.in[:i]))
+				p.Write([]byte(tt.in[i:]))
+				if got := p.EventEnd(); got != tt.want {
+					t.Fatalf("split at %d: EventEnd = %d, want %d", i, got, tt.want)
+				}
+				p.End()
+				if got := p.EventEnd(); got != tt.want {
+					t.Fatalf("split at %d: after End, EventEnd = %d, want %d", i, got, tt.want)
+				}
+			}
+		})
+	}
+}
