@@ -35,9 +35,7 @@ func resolveSecret(value, baseDir string) (string, error) {
 		if p == "" {
 			return "", errors.New("file: reference has no path")
 		}
-		if !filepath.IsAbs(p) && baseDir != "" {
-			p = filepath.Join(baseDir, p)
-		}
+		p = refFilePath(p, baseDir)
 		b, err := os.ReadFile(p)
 		if err != nil {
 			var pe *os.PathError
@@ -53,4 +51,36 @@ func resolveSecret(value, baseDir string) (string, error) {
 		return v, nil
 	}
 	return value, nil
+}
+
+// IsSecretRef reports whether v is an env: or file: reference, which
+// resolveSecret reads on the gateway host, rather than a key itself.
+func IsSecretRef(v string) bool {
+	return strings.HasPrefix(v, "env:") || strings.HasPrefix(v, "file:")
+}
+
+// refFilePath is the file a file: reference reads: relative paths are
+// taken from baseDir.
+func refFilePath(p, baseDir string) string {
+	if !filepath.IsAbs(p) && baseDir != "" {
+		p = filepath.Join(baseDir, p)
+	}
+	return p
+}
+
+// NormalizeSecretRef returns the form of an env: or file: reference that
+// two spellings of the same thing share, so a reference can be compared
+// with those a host admin allowed: a file: path becomes absolute (from
+// baseDir, as resolveSecret reads it) and clean, so "file:keys/../../x"
+// is compared as the file it reads. Other values are returned as they are.
+func NormalizeSecretRef(ref, baseDir string) string {
+	p, ok := strings.CutPrefix(ref, "file:")
+	if !ok || p == "" {
+		return ref
+	}
+	p = refFilePath(p, baseDir)
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return "file:" + filepath.Clean(p)
 }
