@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -95,10 +94,12 @@ func FromWhoIs(w *apitype.WhoIsResponse) (Identity, error) {
 }
 
 // Resolve asks whois about remoteAddr and returns the caller's identity.
+// A loopback remoteAddr is asked about like any other, never taken for
+// "(loopback)": behind a local proxy (tailscale serve, nginx, ts-plug)
+// every remote caller arrives from 127.0.0.1, so the address says
+// nothing about who is calling. Only the listener a request came in on
+// makes it "(loopback)" (see LoopbackIdentity).
 func Resolve(ctx context.Context, whois WhoIsFunc, remoteAddr string) (Identity, error) {
-	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil && ap.Addr().IsLoopback() && whois == nil {
-		return LoopbackIdentity(), nil
-	}
 	if whois == nil {
 		return Identity{}, ErrNoIdentity
 	}

@@ -72,26 +72,45 @@ func TestCapsCopied(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	ctx := context.Background()
-	if id, err := Resolve(ctx, nil, "127.0.0.1:5000"); err != nil || !id.Loopback || id.Principal() != Loopback {
-		t.Errorf("loopback without whois = %+v, %v", id, err)
-	}
-	if _, err := Resolve(ctx, nil, "100.64.0.1:5000"); err == nil {
-		t.Errorf("tailnet address without whois resolved")
-	}
 	failing := func(context.Context, string) (*apitype.WhoIsResponse, error) {
 		return nil, errors.New("peer not found")
 	}
-	if _, err := Resolve(ctx, failing, "100.64.0.1:5000"); err == nil {
-		t.Errorf("whois failure resolved")
-	}
-	// With a WhoIs function, loopback addresses are not trusted blindly:
-	// the listener decides (the gateway's LocalHandler), not the address.
-	calls := 0
 	who := func(context.Context, string) (*apitype.WhoIsResponse, error) {
-		calls++
 		return &apitype.WhoIsResponse{Node: &tailcfg.Node{Name: "n."}, UserProfile: &tailcfg.UserProfile{LoginName: "u@x"}}, nil
 	}
-	if id, _ := Resolve(ctx, who, "127.0.0.1:1"); id.Loopback || calls != 1 {
-		t.Errorf("loopback with whois: %+v (calls %d)", id, calls)
+	// A loopback address is never "(loopback)" by itself: behind a local
+	// proxy every remote caller comes from 127.0.0.1. Only the local
+	// listener makes a caller "(loopback)".
+	tests := []struct {
+		name          string
+		whois         WhoIsFunc
+		addr          string
+		wantPrincipal string // "" = an error
+	}{
+		{"loopback address, no whois", nil, "127.0.0.1:5000", ""},
+		{"IPv6 loopback, no whois", nil, "[::1]:5000", ""},
+		{"mapped loopback, no whois", nil, "[::ffff:127.0.0.1]:5000", ""},
+		{"tailnet address, no whois", nil, "100.64.0.1:5000", ""},
+		{"whois fails", failing, "100.64.0.1:5000", ""},
+		{"loopback address, whois fails", failing, "127.0.0.1:5000", ""},
+		{"loopback address, whois answers", who, "127.0.0.1:1", "u@x"},
+		{"tailnet address, whois answers", who, "100.64.0.1:1", "u@x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := Resolve(ctx, tt.whois, tt.addr)
+			if id.Loopback || id.Principal() == Loopback {
+				t.Fatalf("resolved to (loopback): %+v", id)
+			}
+			if tt.wantPrincipal == "" {
+				if err == nil {
+					t.Errorf("resolved to %q, want an error", id.Principal())
+				}
+				return
+			}
+			if err != nil || id.Principal() != tt.wantPrincipal {
+				t.Errorf("got %q, %v; want %q", id.Principal(), err, tt.wantPrincipal)
+			}
+		})
 	}
 }
