@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/grants"
@@ -49,7 +52,30 @@ func (s *Server) identify(r *http.Request) (*caller, error) {
 			return nil, err
 		}
 	}
+	id = s.withOperatorAdmin(id)
 	return &caller{id: id, access: rc.access.get(rc, id), rc: rc}, nil
+}
+
+// operatorAdminCap is the capability an operator's --admin adds.
+var operatorAdminCap = json.RawMessage(`{"role":"admin"}`)
+
+// withOperatorAdmin gives id the admin role when the operator named it
+// (Options.Admins). The role is added as one more of the caller's
+// capabilities, like a tailnet policy grant: it counts whatever the
+// config says, in every check (a config save that drops the saver's own
+// admin role included), and is part of the identity the access cache
+// keys on.
+func (s *Server) withOperatorAdmin(id identity.Identity) identity.Identity {
+	if !slices.ContainsFunc(s.opts.Admins, func(src string) bool { return grants.MatchSrc(src, id) }) {
+		return id
+	}
+	caps := maps.Clone(id.Caps)
+	if caps == nil {
+		caps = map[string][]json.RawMessage{}
+	}
+	caps[identity.CapAperture] = append(slices.Clip(caps[identity.CapAperture]), operatorAdminCap)
+	id.Caps = caps
+	return id
 }
 
 // roleName is the caller's role for JSON answers.

@@ -28,6 +28,11 @@ type Options struct {
 	// WhoIs identifies tailnet callers. Nil means there is no tailnet:
 	// only the local handler's loopback callers have an identity.
 	WhoIs identity.WhoIsFunc
+	// Admins are grant srcs (logins, tags, "(loopback)" for the local
+	// listener) the operator made admins on the command line (--admin,
+	// --local-admin). They are admins whatever the config says, so no
+	// config save can lock them out.
+	Admins []string
 	// Ledger records every request; nil keeps nothing.
 	Ledger ledger.Sink
 	// Store answers ledger queries (the JSON API); nil answers 503.

@@ -1,27 +1,66 @@
 package config
 
+import "strings"
+
+// AdminGrantExample is a config grant making LOGIN an admin, as the
+// default config's comments and AdminHowTo show it.
+const AdminGrantExample = `{"src": ["LOGIN"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}]}}`
+
+// AdminHowTo tells whoever meets an admin-only page or endpoint how a
+// gateway gets admins: nobody is one until the operator says so.
+const AdminHowTo = "To make LOGIN an admin, start aperture with --admin LOGIN " +
+	"(repeatable; `aperture install --admin LOGIN` keeps it in the service), " +
+	"or add this grant to the config's \"grants\": " + AdminGrantExample + ". " +
+	"Callers of the local --listen port are admins only with --local-admin " +
+	"or a grant for \"(loopback)\"."
+
+// AdminHowToFor is AdminHowTo with the caller's own principal for LOGIN,
+// so the snippet can be pasted as is.
+func AdminHowToFor(principal string) string {
+	if principal == "" {
+		return AdminHowTo
+	}
+	return strings.ReplaceAll(AdminHowTo, "LOGIN", principal)
+}
+
+// PlaceholderAdmin is the login the default config's admin grant names
+// until the operator puts theirs there (Aperture's own default does the
+// same): example.com is reserved, so it is nobody's login.
+const PlaceholderAdmin = "example-user@example.com"
+
 // DefaultConfigText is the configuration a new gateway instance starts
 // with. It is HuJSON with comments explaining each part, so an admin who
-// opens the settings page learns the format from it. It gives every caller
-// the admin and user roles and every model, and declares OpenAI and
-// Anthropic providers whose keys come from the OPENAI_API_KEY and
-// ANTHROPIC_API_KEY environment variables.
+// opens the settings page learns the format from it. It gives every
+// caller the user role and every model, and the admin role only to
+// PlaceholderAdmin: the operator names admins with --admin (or in that
+// grant), so a fresh gateway does not hand every tailnet member the
+// provider keys. It declares
+// OpenAI and Anthropic providers whose keys come from the OPENAI_API_KEY
+// and ANTHROPIC_API_KEY environment variables.
 const DefaultConfigText = `// Gateway configuration (HuJSON: JSON with comments and trailing commas).
 {
   // Grants decide who may do what. Access is denied by default and grants
   // only ever add to it: every grant whose "src" matches the caller applies.
-  // "src" entries: "*" (everyone, including tagged devices), a login name
+  // "src" entries: "*" (everyone: users, tagged devices and callers of the
+  // local --listen port), a login name
   // such as "alice@example.com", "tag:ci", a comma-joined tag set such as
   // "tag:api,tag:prod", or "(loopback)" for the local --listen port.
   "grants": [
-    // Admins may edit this configuration and see everyone's usage.
-    // "*" makes everyone an admin until you replace it with your own login.
+    // Admins may edit this configuration (provider keys included) and see
+    // everyone's usage and captured requests. Nobody is one yet:
+    // "example-user@example.com" is a placeholder. Replace it with your
+    // login, or start aperture with --admin YOUR-LOGIN (repeatable;
+    // "aperture install --admin YOUR-LOGIN" keeps it in the service).
+    // Callers of the local --listen port ("(loopback)") are admins only
+    // with --local-admin or a grant naming "(loopback)": behind a local
+    // proxy (tailscale serve, nginx) anyone may arrive there.
     {
-      "src": ["example-user@example.com", "*"],
+      "src": ["example-user@example.com"],
       "app": { "tailscale.com/cap/aperture": [ { "role": "admin" } ] },
     },
-    // Everyone needs at least the user role to send requests at all;
-    // removing this grant denies everything to non-admins.
+    // Everyone on the tailnet gets the user role: they may send requests
+    // and see their own usage. Removing this grant denies everything to
+    // non-admins.
     {
       "src": ["*"],
       "app": { "tailscale.com/cap/aperture": [ { "role": "user" } ] },

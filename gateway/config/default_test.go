@@ -32,20 +32,26 @@ func TestDefaultConfigLoads(t *testing.T) {
 	if !an.Serves(AnthropicMessages) || an.Serves(OpenAIChat) || an.Authorization != AuthXAPIKey {
 		t.Errorf("anthropic = %+v", an)
 	}
-	var roles, models []string
-	for _, g := range cfg.Grants {
-		if !slices.Contains(g.Src, "*") {
-			continue
-		}
+	// Everyone gets the user role and every model; nobody is an admin
+	// through the default config (its admin grant names a placeholder
+	// until the operator puts their login there), so a fresh gateway does
+	// not let every tailnet member read its keys.
+	var everyoneRoles, models []string
+	for _, g := range cfg.AllGrants() {
 		for _, c := range g.Caps {
-			if c.Role != "" {
-				roles = append(roles, c.Role)
+			if c.Role == RoleAdmin && !slices.Equal(g.Src, []string{PlaceholderAdmin}) {
+				t.Errorf("default grant %v gives the admin role", g.Src)
 			}
-			models = append(models, c.Models...)
+			if slices.Contains(g.Src, "*") {
+				if c.Role != "" {
+					everyoneRoles = append(everyoneRoles, c.Role)
+				}
+				models = append(models, c.Models...)
+			}
 		}
 	}
-	if !slices.Contains(roles, RoleAdmin) || !slices.Contains(roles, RoleUser) || !slices.Contains(models, "**") {
-		t.Errorf("everyone should get admin, user and all models; roles=%v models=%v", roles, models)
+	if !slices.Equal(everyoneRoles, []string{RoleUser}) || !slices.Contains(models, "**") {
+		t.Errorf("everyone should get the user role and all models; roles=%v models=%v", everyoneRoles, models)
 	}
 	if !slices.Equal(cfg.ProviderIDs(), []string{"anthropic", "openai"}) {
 		t.Errorf("ProviderIDs = %v", cfg.ProviderIDs())
@@ -61,5 +67,30 @@ func TestDefaultConfigWithoutKeys(t *testing.T) {
 	}
 	if !hasDiag(diags, "providers.openai.apikey") || !hasDiag(diags, "providers.anthropic.apikey") {
 		t.Errorf("want key warnings, got %v", diags)
+	}
+}
+
+// The admin grant AdminHowTo shows must work when pasted: it parses and
+// makes exactly that login an admin.
+func TestAdminGrantExample(t *testing.T) {
+	snippet := strings.ReplaceAll(AdminGrantExample, "LOGIN", "alice@example.com")
+	cfg, diags, err := Parse([]byte(`{"grants": [` + snippet + `]}`))
+	if err != nil {
+		t.Fatalf("%s: %v", snippet, err)
+	}
+	for _, d := range diags {
+		if strings.HasPrefix(d.Path, "grants") {
+			t.Errorf("%s: %v", snippet, d)
+		}
+	}
+	if len(cfg.Grants) != 1 || !slices.Equal(cfg.Grants[0].Src, []string{"alice@example.com"}) ||
+		len(cfg.Grants[0].Caps) != 1 || cfg.Grants[0].Caps[0].Role != RoleAdmin {
+		t.Errorf("%s parsed as %+v", snippet, cfg.Grants)
+	}
+	how := AdminHowToFor("bob@example.com")
+	for _, want := range []string{"--admin bob@example.com", "aperture install --admin", `"src": ["bob@example.com"]`, "--local-admin", "(loopback)"} {
+		if !strings.Contains(how, want) {
+			t.Errorf("AdminHowToFor lacks %q: %s", want, how)
+		}
 	}
 }
