@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/identity"
 	"github.com/tsplug/ts-plug/tunnel"
 	"github.com/urfave/cli/v2"
 )
@@ -34,7 +36,9 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "authkey", Usage: "tailnet auth `KEY`, or file:PATH (default: $TS_AUTHKEY)"},
 		&cli.StringFlag{Name: "advertise-tags", Usage: "comma-separated `TAGS`, e.g. tag:aperture"},
 		&cli.BoolFlag{Name: "ephemeral", Usage: "register as an ephemeral device"},
-		&cli.StringFlag{Name: "listen", Usage: "extra plain-HTTP `ADDR` (e.g. 127.0.0.1:8080); its callers are \"(loopback)\""},
+		&cli.StringSliceFlag{Name: "admin", Usage: "make `LOGIN` (a tailnet login, or tag:NAME) an admin whatever the config says; repeatable. A fresh config has no admins"},
+		&cli.StringFlag{Name: "listen", Usage: "extra plain-HTTP `ADDR` (e.g. 127.0.0.1:8080); its callers are \"(loopback)\", users under the default config"},
+		&cli.BoolFlag{Name: "local-admin", Usage: "make callers of --listen admins; only when nothing but this machine's own users reach that port (not behind tailscale serve, nginx or ts-plug)"},
 		&cli.BoolFlag{Name: "no-tailnet", Usage: "serve only --listen (single-user local use, benchmarks)"},
 		&cli.BoolFlag{Name: "verbose", Usage: "show tsnet's own logs"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight streams may finish"},
@@ -52,6 +56,9 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 		ErrWriter:       stderr,
 		Flags:           flags(),
 		HideHelpCommand: true,
+		// --admin takes each value whole: "tag:a,tag:b" is one tag set,
+		// not two tags that would each become admins.
+		DisableSliceFlagSeparator: true,
 		// Main maps errors to exit codes itself; cli's default would
 		// os.Exit from inside Run (and kill an in-process caller).
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -103,6 +110,7 @@ type options struct {
 	ephemeral     bool
 	listen        string
 	noTailnet     bool
+	admins        []string // grant srcs made admins: --admin, and "(loopback)" for --local-admin
 	verbose       bool
 	shutdownGrace time.Duration
 	version       string
@@ -120,6 +128,11 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 	if o.hostname == "" {
 		return o, usageError("--hostname must not be empty")
 	}
+	admins, err := parseAdmins(c.StringSlice("admin"), c.Bool("local-admin"), o.listen != "")
+	if err != nil {
+		return o, err
+	}
+	o.admins = admins
 	tags, err := tunnel.ParseTags(c.String("advertise-tags"))
 	if err != nil {
 		return o, usageError("--advertise-tags: %v", err)
@@ -143,6 +156,35 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 		o.configPath = filepath.Join(o.stateDir, "config.hujson")
 	}
 	return o, nil
+}
+
+// parseAdmins checks the --admin values and adds "(loopback)" for
+// --local-admin. Each value is a grant src naming one caller or one tag
+// (set); the selectors that would make many callers admins at once are
+// refused here, since a config grant says the same thing in plain sight.
+func parseAdmins(logins []string, localAdmin, listening bool) ([]string, error) {
+	var out []string
+	for _, l := range logins {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "":
+			return nil, usageError("--admin needs a login, e.g. --admin alice@example.com")
+		case l == "*":
+			return nil, usageError("--admin \"*\" would make everyone an admin; name logins, or write that grant in the config if you mean it")
+		case l == identity.Loopback:
+			return nil, usageError("--admin %q: use --local-admin to make the --listen port's callers admins", l)
+		case strings.HasPrefix(l, "group:"):
+			return nil, usageError("--admin %q: groups are not matched (the gateway does not learn group membership); name logins", l)
+		}
+		out = append(out, l)
+	}
+	if localAdmin {
+		if !listening {
+			return nil, usageError("--local-admin needs --listen ADDR: it makes that port's callers admins")
+		}
+		out = append(out, identity.Loopback)
+	}
+	return out, nil
 }
 
 // validate prints each diagnostic of the config at path with its line.

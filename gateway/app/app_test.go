@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,7 +81,8 @@ func TestInstallWritesUnit(t *testing.T) {
 	root := t.TempDir()
 	state := filepath.Join(t.TempDir(), "state")
 	code, out := runMain("install", "--root", root, "--state-dir", state, "--authkey", "tskey-auth-SECRET",
-		"--listen", "127.0.0.1:8080", "--advertise-tags", "tag:aperture")
+		"--listen", "127.0.0.1:8080", "--advertise-tags", "tag:aperture",
+		"--admin", "alice@example.com", "--admin", "tag:a,tag:b", "--local-admin")
 	if code != 0 {
 		t.Fatalf("install: exit %d\n%s", code, out)
 	}
@@ -90,7 +92,10 @@ func TestInstallWritesUnit(t *testing.T) {
 	}
 	u := string(unit)
 	for _, want := range []string{"--state-dir " + state, "--config " + filepath.Join(state, "config.hujson"),
-		"-authkey file:" + filepath.Join(state, "authkey"), "-listen 127.0.0.1:8080", "-advertise-tags tag:aperture"} {
+		"-authkey file:" + filepath.Join(state, "authkey"), "-listen 127.0.0.1:8080", "-advertise-tags tag:aperture",
+		// The service keeps the admins it was installed with, each value
+		// whole (a tag set is not split into tags that each become admin).
+		"-admin alice@example.com", "-admin tag:a,tag:b", "-local-admin"} {
 		if !strings.Contains(u, want) {
 			t.Errorf("unit lacks %q:\n%s", want, u)
 		}
@@ -103,5 +108,56 @@ func TestInstallWritesUnit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc/systemd/system/aperture.service")); !os.IsNotExist(err) {
 		t.Errorf("unit still there: %v", err)
+	}
+}
+
+// install refuses the --admin values a run refuses (install, with
+// --root, writes a unit and starts nothing, so a regression fails here
+// rather than starting a gateway).
+func TestInstallRefusesBadAdmins(t *testing.T) {
+	for _, args := range [][]string{
+		{"--admin", "*"},
+		{"--admin", ""},
+		{"--admin", "group:eng"},
+		{"--admin", "(loopback)"},
+		{"--local-admin"}, // no --listen: nothing to trust
+	} {
+		root, state := t.TempDir(), t.TempDir()
+		all := append([]string{"install", "--root", root, "--state-dir", state}, args...)
+		if code, out := runMain(all...); code != 2 {
+			t.Errorf("%q: exit %d, want 2\n%s", args, code, out)
+		}
+	}
+}
+
+func TestParseAdmins(t *testing.T) {
+	tests := []struct {
+		name       string
+		logins     []string
+		localAdmin bool
+		listening  bool
+		want       []string // nil with wantErr
+		wantErr    bool
+	}{
+		{name: "none", want: nil},
+		{name: "logins and tags", logins: []string{"alice@example.com", " bob@example.com ", "tag:ci", "tag:a,tag:b"},
+			want: []string{"alice@example.com", "bob@example.com", "tag:ci", "tag:a,tag:b"}},
+		{name: "--local-admin", localAdmin: true, listening: true, want: []string{"(loopback)"}},
+		{name: "--local-admin without --listen", localAdmin: true, wantErr: true},
+		{name: "everyone", logins: []string{"*"}, wantErr: true},
+		{name: "empty", logins: []string{"  "}, wantErr: true},
+		{name: "group", logins: []string{"group:eng"}, wantErr: true},
+		{name: "loopback by name", logins: []string{"(loopback)"}, listening: true, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseAdmins(tt.logins, tt.localAdmin, tt.listening)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

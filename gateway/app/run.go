@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -104,8 +106,9 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		transport = gateway.DialTransport(node.DialAuto) // providers may be tailnet devices (ts-plug)
 	}
 
+	logAdmins(o.admins, logf)
 	gw, err := gateway.New(cfg, src, gateway.Options{
-		WhoIs: whois, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
+		WhoIs: whois, Admins: o.admins, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
 		ConfigPath: o.configPath,
 		Hostnames:  hostnames(o.hostname, node),
 		OnConfig:   func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
@@ -139,7 +142,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 			return fmt.Errorf("--listen %s: %w", o.listen, err)
 		}
 		serve(ln, gw.LocalHandler(), "local listener")
-		logf("serving http://%s (callers there are \"(loopback)\")", ln.Addr())
+		logf("serving http://%s (callers there are \"(loopback)\"%s)", ln.Addr(), localTrust(o.admins))
 	}
 	if node != nil {
 		ln, err := node.Server().Listen("tcp", ":80")
@@ -228,4 +231,23 @@ func hostnames(hostname string, node *tunnel.Node) func() []string {
 		}
 		return names
 	}
+}
+
+// logAdmins says at start who the command line made admins, and how to
+// add one when nobody was named: a fresh config has no admins.
+func logAdmins(admins []string, logf func(string, ...any)) {
+	if len(admins) == 0 {
+		logf("no --admin given: only the config's grants make admins, and a fresh config names none. %s", config.AdminHowTo)
+		return
+	}
+	logf("admins by the command line, whatever the config says: %s", strings.Join(admins, ", "))
+}
+
+// localTrust says whether the local listener's callers are admins by the
+// command line.
+func localTrust(admins []string) string {
+	if slices.Contains(admins, identity.Loopback) {
+		return ", admins by --local-admin"
+	}
+	return "; admins only with --local-admin or a \"(loopback)\" admin grant"
 }
