@@ -31,11 +31,25 @@ func main() {
 	port := flag.Int("port", 9996, "local port for ts-unplug")
 	verbose := flag.Bool("v", false, "show the components' logs")
 	flag.Parse()
-	if err := run(*port, *verbose); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logw := io.Discard
+	if *verbose {
+		logw = os.Stderr
+	}
+	if err := run(ctx, *port, logw, printHelp); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
+
+func say(format string, args ...any) { fmt.Printf("demo: "+format+"\n", args...) }
+
+// demoAdmin is the login of every device on the demo tailnet (it runs
+// with one user, as a person's own tailnet often does): the demo makes it
+// an admin with --admin, the way an operator names themself, so the
+// dashboard's admin pages work through ts-unplug.
+const demoAdmin = "user-123@fake-control.example.net"
 
 // demoConfig serves the seed page's models (and a few more) from the fake
 // provider, to everyone.
@@ -67,8 +81,9 @@ const demoConfig = `// Demo config: every provider is the local fake LLM.
     },
   },
   "grants": [
-    // Everyone on the demo tailnet is an admin and may use every model.
-    {"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}, {"models": "**"}]}},
+    // Everyone on the demo tailnet may use every model. The admin is
+    // named on aperture's command line (--admin), as on a real gateway.
+    {"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"role": "user"}, {"models": "**"}]}},
   ],
   "quotas": {
     "daily:<user>": {"capacity": "$10.00", "rate": "$10.00/day", "on_exceed": "reject"},
@@ -76,15 +91,12 @@ const demoConfig = `// Demo config: every provider is the local fake LLM.
 }
 `
 
-func run(port int, verbose bool) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// run runs the demo until ctx ends, calling ready with ts-unplug's local
+// URL once a request through it reaches the gateway.
+func run(ctx context.Context, port int, logw io.Writer, ready func(base string)) error {
+	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	logw := io.Discard
-	if verbose {
-		logw = os.Stderr
-	}
 	log.SetOutput(logw)
-	say := func(format string, args ...any) { fmt.Printf("demo: "+format+"\n", args...) }
 
 	local := fmt.Sprintf("127.0.0.1:%d", port)
 	if ln, err := net.Listen("tcp", local); err != nil {
@@ -99,7 +111,7 @@ func run(port int, verbose bool) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	tn, err := tailnettest.Start(tailnettest.Options{})
+	tn, err := tailnettest.Start(tailnettest.Options{AllNodesSameUser: true})
 	if err != nil {
 		return fmt.Errorf("starting the offline tailnet: %w", err)
 	}
@@ -133,7 +145,8 @@ func run(port int, verbose bool) error {
 	}
 	start("aperture", func() int {
 		return app.Main([]string{"aperture", "--state-dir", filepath.Join(tmp, "aperture"), "--config", cfgPath,
-			"--hostname", "ai", "--control-url", tn.ControlURL, "--authkey", tn.AuthKey, "--ephemeral"}, "demo", logw, logw)
+			"--hostname", "ai", "--control-url", tn.ControlURL, "--authkey", tn.AuthKey, "--ephemeral",
+			"--admin", demoAdmin}, "demo", logw, logw)
 	})
 	start("ts-unplug", func() int {
 		return unplug.Main([]string{"ts-unplug", "-dir", filepath.Join(tmp, "ts-unplug"), "-port", fmt.Sprint(port),
@@ -144,9 +157,7 @@ func run(port int, verbose bool) error {
 	if err := waitReady(ctx, base, errc); err != nil {
 		return err
 	}
-	say("aperture is tailnet device \"ai\"; ts-unplug is device \"demo-laptop\" listening on %s", base)
-	fmt.Print(strings.ReplaceAll(curlHelp, "BASE", strings.Replace(base, "127.0.0.1", "localhost", 1)))
-	say("running; press Ctrl-C to stop")
+	ready(base)
 
 	select {
 	case <-ctx.Done():
@@ -158,6 +169,14 @@ func run(port int, verbose bool) error {
 	say("stopping")
 	wg.Wait()
 	return nil
+}
+
+// printHelp tells the person running the demo what to try.
+func printHelp(base string) {
+	say("aperture is tailnet device \"ai\"; ts-unplug is device \"demo-laptop\" listening on %s", base)
+	say("you are %s, an admin because the demo started aperture with --admin %[1]s", demoAdmin)
+	fmt.Print(strings.ReplaceAll(curlHelp, "BASE", strings.Replace(base, "127.0.0.1", "localhost", 1)))
+	say("running; press Ctrl-C to stop")
 }
 
 // waitReady waits until a request through ts-unplug reaches the gateway.
@@ -201,10 +220,10 @@ Try it (these are the seed page's tests, through ts-unplug):
     "model": "claude-sonnet-4-5", "max_tokens": 100, "stream": true,
     "messages": [{"role": "user", "content": "respond with: streaming works"}]}'
 
-  curl -s BASE/api/whoami        # who the gateway thinks you are
+  curl -s BASE/api/whoami        # who the gateway thinks you are (role "admin")
   curl -s BASE/v1/models         # the models you may use
   curl -s BASE/api/requests      # your metered requests (tokens, cost)
-  open BASE/ui/                  # the dashboard
+  open BASE/ui/                  # the dashboard; Settings edits the config (admins only)
 
 No API key is needed on this side: the gateway holds the provider keys.
 `
