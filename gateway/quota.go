@@ -179,3 +179,6 @@ func cutMessage(h *hold) string {
 	return fmt.Sprintf("the answer was ended after about %d output tokens: the quota buckets %v cannot pay for more "+
 		"(set a max_tokens the bucket can cover, or ask an admin for a refill)", h.output, h.res.Buckets())
 }
+
+// estimateInput is the input-token estimate of a request body.
+func estimateInput(body []byte) int64 { return quotas.EstimateInputTokens(len(body)) }

@@ -1,0 +1,131 @@
+package gateway
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/usage"
+)
+
+// relay passes the provider's answer to the caller as it arrives while a
+// copy on the side meters it, then prices it, settles the hold and
+// records the row.
+func (x *exchange) relay(res *http.Response) {
+	s, w, rec := x.s, x.w, x.rec
+	hdr := w.Header()
+	for k, v := range res.Header {
+		hdr[k] = v
+	}
+	apis.SanitizeResponseHeaders(hdr)
+	if x.h.lowered > 0 {
+		hdr.Set(OutputLimitHeader, strconv.FormatInt(x.h.lowered, 10))
+	}
+	// The answer ends when the handler returns (the chunked terminator,
+	// or for a small answer the Content-Length net/http then computes),
+	// after its ledger row is queued: a client that has read its whole
+	// answer and then asks /api/requests sees the row, as queries wait
+	// for queued rows. (The hidden usage chunk changes the length too.)
+	hdr.Del("Content-Length")
+	w.WriteHeader(res.StatusCode)
+
+	ext := usage.NewExtractor(x.api, x.stream)
+	// The answer is copied aside only for a capture, or, for a created
+	// Responses object, as far as its ID (a first member).
+	createsResponse := x.api == config.OpenAIResponses && x.route.Op == apis.OpCreate && res.StatusCode < 300
+	var meter io.Writer = ext
+	var respBody *capBuffer
+	switch {
+	case rec.Capture != nil:
+		rec.Capture.ResponseHeaders = apis.RedactHeaders(hdr)
+		respBody = &capBuffer{max: MaxCaptureBytes}
+	case createsResponse:
+		respBody = &capBuffer{max: responseIDWindow}
+	}
+	if respBody != nil {
+		meter = io.MultiWriter(ext, respBody)
+	}
+	// Streams are flushed on every read so each event goes out at once;
+	// a plain JSON answer is written as it comes and flushed at the end,
+	// saving a write per request.
+	sse := strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream")
+	var out io.Writer = w
+	if x.stream || sse {
+		out = &flushWriter{w: w, rc: http.NewResponseController(w)}
+	}
+	var filter *usage.UsageChunkFilter
+	if x.hideUsage && res.StatusCode < 300 {
+		filter = usage.NewUsageChunkFilter(out)
+		out = filter
+	}
+	var cut *streamCut
+	if x.stream && !x.h.bounded && x.h.res != nil && x.h.priced && res.StatusCode < 300 {
+		cut = &streamCut{budget: streamBudget{&x.h}, ext: ext, api: x.api,
+			jsonArray: x.api == config.GeminiGenerateContent && !sse}
+	}
+	complete, ttfb := copyStream(out, res.Body, meter, x.start, s.opts.Now, cut)
+	if createsResponse {
+		rec.CreatedResponse = s.recordResponseOwner(respBody.b, x.c.id.Principal())
+	}
+	if rec.Capture != nil {
+		rec.Capture.ResponseBody = respBody.b
+		rec.Capture.Truncated = rec.Capture.Truncated || respBody.truncated
+	}
+	if filter != nil {
+		filter.Close()
+	}
+	ext.Finish(complete)
+	rec.TTFB = ttfb
+	rec.Usage = ext.Result()
+	rec.Interrupted = !complete || (rec.Usage.Interrupted && res.StatusCode < 300)
+	if cut != nil && cut.done {
+		rec.Error = cutMessage(&x.h)
+	}
+	x.settle()
+	s.finish(x.c, rec, x.start)
+}
+
+// settle prices the answer and charges its hold.
+func (x *exchange) settle() {
+	rec, h := x.rec, &x.h
+	if !generates(x.route.Op) {
+		rec.CostNanos, rec.CostKnown = 0, true
+		return
+	}
+	if rec.Status < 300 && rec.Interrupted && !rec.Usage.Found {
+		// Cut before any content or usage passed: the provider has
+		// still read the prompt.
+		rec.Usage = usage.Usage{Found: true, Interrupted: true, Estimated: true}
+	}
+	if rec.Usage.Estimated && rec.Usage.TotalInput() == 0 {
+		// Cut before the provider said what the input was: the same
+		// estimate the hold was made with.
+		rec.Usage.InputTokens = h.input
+		if h.input == 0 {
+			rec.Usage.InputTokens = estimateInput(x.body)
+		}
+	}
+	if rec.Usage.Found {
+		// A part the price table cannot price (a service tier, audio
+		// without an audio price) is named on the row; the rest is
+		// still charged, never left at $0.
+		var unpriced []string
+		rec.CostNanos, _, unpriced, rec.CostKnown = x.c.rc.prices.CostDetail(x.rt.ProviderID, x.rt.Model, rec.Usage)
+		rec.Unpriced = strings.Join(unpriced, ",")
+	}
+	switch {
+	case rec.CostKnown:
+		h.res.Settle(rec.CostNanos)
+	case rec.Status < 300 && h.priced:
+		// The provider answered (and bills for it) but reported no
+		// usage the gateway can price: keep the whole hold rather
+		// than refund a request that cost money, and say so on the
+		// row, so the ledger has every nanodollar the bucket lost.
+		rec.CostNanos, rec.CostKnown = h.res.Amount(), true
+		rec.Usage.Estimated = true
+		h.res.Settle(rec.CostNanos)
+	}
+}
