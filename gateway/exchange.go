@@ -35,9 +35,9 @@ type exchange struct {
 	path      string        // the path sent upstream
 	hideUsage bool          // an include_usage the client did not ask for
 
-	scope grants.Scope // reserve: what the caller's grants say of the model
-	h     hold         // reserve
-	rec *ledger.Record // send: the ledger row
+	scope grants.Scope   // reserve: what the caller's grants say of the model
+	h     hold           // reserve
+	rec   *ledger.Record // send: the ledger row
 }
 
 // serveLLM handles one provider API call (route already detected), as a
