@@ -49,8 +49,14 @@ type Route struct {
 	// Model is the model named in the path (Gemini only), exactly as sent;
 	// it may contain "/" when a client uses a provider/model FQN.
 	Model string
-	// ResponseID is the {id} of the Responses API's per-response operations.
+	// ResponseID is the {id} of the Responses API's per-response
+	// operations, decoded; Detect accepts only IDs ValidResponseID allows.
 	ResponseID string
+	// Path is the request path decoded exactly once and checked, as
+	// DetectURL authorized it (Detect leaves it empty). The URL sent
+	// upstream must be built from it and nothing else, so the provider
+	// reads the same path, model and response ID the gateway routed.
+	Path string
 }
 
 // ModelInBody reports whether this route's model must be read from the JSON
@@ -92,41 +98,81 @@ var geminiMethods = map[string]struct {
 // because clients whose upstream uses another version segment send
 // versionless paths. GET /v1/models is the gateway's own endpoint, not a
 // provider route, and is not detected. The boolean is false for anything
-// that is not a provider route.
+// that is not a provider route, and for a decoded path no client sends
+// (a control character, "%", "\", ";", "#", a . or .. segment, an empty
+// segment, a malformed response ID): such a path can only come from
+// escapes, and a server further on may read it differently. DetectURL,
+// which sees the path as it arrived, also refuses what decoding hides
+// (%2F) and says why.
 func Detect(method, path string) (Route, bool) {
 	path, rawQuery, _ := strings.Cut(path, "?")
-	if rt, ok := detectVersioned(method, path, rawQuery); ok {
-		return rt, true
+	if !plainDecodedPath(path) {
+		return Route{}, false
 	}
-	return detectGemini(method, path)
+	rt, ok, reason := detect(method, path, rawQuery)
+	return rt, ok && reason == ""
+}
+
+// detect classifies a decoded path without its query. A non-empty reason
+// means the path has a provider route's shape but must be refused (400).
+func detect(method, path, rawQuery string) (Route, bool, string) {
+	if rt, ok, reason := detectVersioned(method, path, rawQuery); ok || reason != "" {
+		return rt, ok, reason
+	}
+	rt, ok := detectGemini(method, path)
+	return rt, ok, ""
+}
+
+// plainDecodedPath reports whether a decoded path is one DecodePath could
+// have produced: printable ASCII without "%", "\", ";" or "#", no . or ..
+// segment, no empty segment but the last.
+func plainDecodedPath(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c <= 0x20 || c >= 0x7f || strings.IndexByte("%\\;#", c) >= 0 {
+			return false
+		}
+	}
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if seg == "." || seg == ".." || (seg == "" && i > 0 && i < len(segs)-1) {
+			return false
+		}
+	}
+	return true
 }
 
 // detectVersioned matches the OpenAI and Anthropic paths, which come with
 // or without a /v1 prefix.
-func detectVersioned(method, path, rawQuery string) (Route, bool) {
+func detectVersioned(method, path, rawQuery string) (Route, bool, string) {
 	rest := strings.TrimPrefix(path, "/v1")
 	if !strings.HasPrefix(rest, "/") {
-		return Route{}, false
+		return Route{}, false, ""
 	}
+	var rt Route
+	var ok bool
 	switch rest {
 	case "/chat/completions":
-		return post(method, Route{API: config.OpenAIChat, Op: OpCreate})
+		rt, ok = post(method, Route{API: config.OpenAIChat, Op: OpCreate})
 	case "/messages":
-		return post(method, Route{API: config.AnthropicMessages, Op: OpCreate})
+		rt, ok = post(method, Route{API: config.AnthropicMessages, Op: OpCreate})
 	case "/messages/count_tokens":
-		return post(method, Route{API: config.AnthropicMessages, Op: OpCountTokens})
+		rt, ok = post(method, Route{API: config.AnthropicMessages, Op: OpCountTokens})
 	case "/responses":
-		return post(method, Route{API: config.OpenAIResponses, Op: OpCreate})
+		rt, ok = post(method, Route{API: config.OpenAIResponses, Op: OpCreate})
+	default:
+		tail, isResp := strings.CutPrefix(rest, "/responses/")
+		if !isResp {
+			return Route{}, false, ""
+		}
+		return detectResponseOp(method, tail, rawQuery)
 	}
-	tail, ok := strings.CutPrefix(rest, "/responses/")
-	if !ok {
-		return Route{}, false
-	}
-	return detectResponseOp(method, tail, rawQuery)
+	return rt, ok, ""
 }
 
-// detectResponseOp matches /v1/responses/{tail}.
-func detectResponseOp(method, tail, rawQuery string) (Route, bool) {
+// detectResponseOp matches /v1/responses/{tail}. An operation on an ID
+// that ValidResponseID refuses is refused with a reason: ownership is
+// checked on the ID, so it must have one spelling only.
+func detectResponseOp(method, tail, rawQuery string) (Route, bool, string) {
 	rt := Route{API: config.OpenAIResponses}
 	// compact and input_tokens take a model in the body; they shadow
 	// response IDs only for POST, which has no per-ID meaning without a
@@ -134,14 +180,16 @@ func detectResponseOp(method, tail, rawQuery string) (Route, bool) {
 	switch tail {
 	case "compact":
 		rt.Op = OpCompact
-		return post(method, rt)
+		rt, ok := post(method, rt)
+		return rt, ok, ""
 	case "input_tokens":
 		rt.Op = OpCountTokens
-		return post(method, rt)
+		rt, ok := post(method, rt)
+		return rt, ok, ""
 	}
 	id, suffix, _ := strings.Cut(tail, "/")
 	if id == "" {
-		return Route{}, false
+		return Route{}, false, ""
 	}
 	rt.ResponseID = id
 	switch {
@@ -155,9 +203,12 @@ func detectResponseOp(method, tail, rawQuery string) (Route, bool) {
 	case suffix == "input_items" && method == http.MethodGet:
 		rt.Op = OpListInputItems
 	default:
-		return Route{}, false
+		return Route{}, false, ""
 	}
-	return rt, true
+	if !ValidResponseID(id) {
+		return Route{}, false, "a response ID is letters, digits, _ and - only"
+	}
+	return rt, true, ""
 }
 
 // detectGemini matches /{version}/models/{model}:{method}.
@@ -197,10 +248,10 @@ func queryStream(rawQuery string) bool {
 	if rawQuery == "" {
 		return false
 	}
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return false
-	}
+	// ParseQuery keeps the pairs it could parse; the forwarded query is
+	// parsed the same way (r.URL.Query), so a bad pair elsewhere does not
+	// hide stream=true from the gateway while the provider sees it.
+	q, _ := url.ParseQuery(rawQuery)
 	return q.Get("stream") == "true"
 }
 
