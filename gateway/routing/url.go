@@ -20,8 +20,12 @@ var versionlessFirst = map[string]bool{
 }
 
 // JoinURL builds the upstream URL from a provider baseurl, the request's
-// (escaped) path and raw query. The request path is appended to the
-// baseurl's path, so path prefixes such as OpenRouter's "/api" survive.
+// decoded path (the one the gateway routed and authorized, decoded exactly
+// once) and raw query. The path is escaped here, segment by segment, so
+// the provider decodes it back to exactly that path: an escape the client
+// sent is never decoded a second time on the way. The request path is
+// appended to the baseurl's path, so path prefixes such as OpenRouter's
+// "/api" survive.
 // When the baseurl already ends in a version segment ("/v1", "/v4",
 // "/v1beta") and the request path starts with one, the request's is
 // dropped: self-hosted servers are documented with a "/v1" baseurl, and
@@ -29,8 +33,9 @@ var versionlessFirst = map[string]bool{
 // Conversely a versionless OpenAI/Anthropic path ("/chat/completions",
 // "/responses", "/messages"), which some clients send, gets "/v1" added
 // when the baseurl carries no version of its own.
-// Paths with "." or ".." segments are refused so a caller cannot climb
-// out of the provider's API prefix.
+// Paths with "." or ".." segments, control characters, "\", "%", "?" or
+// "#" are refused: the gateway never authorizes one (apis.DecodePath), so
+// meeting one here means a path was decoded too often or not at all.
 func JoinURL(baseURL, path, rawQuery string) (string, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
@@ -42,12 +47,8 @@ func JoinURL(baseURL, path, rawQuery string) (string, error) {
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	for _, seg := range strings.Split(path, "/") {
-		if dec, err := url.PathUnescape(seg); err != nil {
-			return "", fmt.Errorf("request path %q: %w", path, err)
-		} else if dec == "." || dec == ".." {
-			return "", errors.New("request path must not contain . or .. segments")
-		}
+	if err := checkDecodedPath(path); err != nil {
+		return "", err
 	}
 	base := strings.TrimRight(u.EscapedPath(), "/")
 	first, after, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
@@ -58,7 +59,7 @@ func JoinURL(baseURL, path, rawQuery string) (string, error) {
 	case !baseVersioned && versionlessFirst[first]:
 		path = "/v1" + path
 	}
-	joined := base + path
+	joined := base + escapePath(path)
 	out := &url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host}
 	if out.Path, err = url.PathUnescape(joined); err != nil {
 		return "", fmt.Errorf("joined path %q: %w", joined, err)
@@ -73,4 +74,51 @@ func JoinURL(baseURL, path, rawQuery string) (string, error) {
 		out.RawQuery = u.RawQuery
 	}
 	return out.String(), nil
+}
+
+// checkDecodedPath refuses a decoded path that apis.DecodePath would
+// never have produced and that a provider could read as another path.
+func checkDecodedPath(path string) error {
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c < 0x20 || c == 0x7f || strings.IndexByte("\\%?#", c) >= 0 {
+			return fmt.Errorf("request path %q has a control character, \\, %%, ? or #", path)
+		}
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." || seg == ".." {
+			return errors.New("request path must not contain . or .. segments")
+		}
+	}
+	return nil
+}
+
+// escapePath escapes a decoded path for the request line: every byte
+// that is not a path character of RFC 3986 (unreserved, sub-delims, ":"
+// and "@") is percent-encoded, and so is ";", which servlet containers
+// read as the start of path parameters; "/" stays the separator. An ordinary path
+// thus goes out byte for byte as the client sent it, and whatever a
+// client escaped goes out escaped once. (url.PathEscape would also encode
+// sub-delims such as "!" and "*", changing paths that needed no change.)
+func escapePath(path string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(path))
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c == '/' || pathChar(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// pathChar reports whether c is an RFC 3986 pchar, ";" aside, that needs
+// no escape.
+func pathChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		strings.IndexByte("-._~!$&'()*+,=:@", c) >= 0
 }
