@@ -8,11 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
-	"strings"
 
-	"github.com/tailscale/hujson"
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/grants"
@@ -126,15 +123,24 @@ type configCheck struct {
 }
 
 // checkConfig validates text as a save would: masked secrets are restored from
-// the running config, every diagnostic (warnings too) counts, and an
-// empty config or one that would take the saver's admin role away is
-// refused.
+// the running config (where they still go to the same server), env:/file:
+// references the host's admin did not allow are refused before anything
+// is read, every diagnostic (warnings too) counts, and an empty config or
+// one that would take the saver's admin role away is refused.
 func (s *Server) checkConfig(c *caller, text string) configCheck {
 	_, cur := s.Config()
 	src, diags := unmaskSecrets([]byte(text), cur)
 	out := configCheck{src: src}
 	if len(bytes.TrimSpace(src)) == 0 {
 		out.diags = append(diags, config.Diagnostic{Severity: config.Error, Message: "the config is empty"})
+		return out
+	}
+	// Parsing reads every env:/file: reference, so the ones the host's
+	// admin did not allow are refused first; then nothing is parsed, as
+	// even a "not found" would tell the saver about the host.
+	if refused := s.checkSecretRefs(src); len(refused) > 0 {
+		out.diags = append(diags, refused...)
+		sort.SliceStable(out.diags, func(i, j int) bool { return out.diags[i].Line < out.diags[j].Line })
 		return out
 	}
 	var cfg *config.Config
@@ -267,199 +273,4 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		return fmt.Errorf("replacing %s: %w", path, err)
 	}
 	return nil
-}
-
-// Secret masking. The config text shown to admins keeps its comments and
-// layout, but literal secrets are replaced by a mask showing at most
-// their first characters. env: and file: references are not secrets and
-// are shown as they are.
-
-// maskSuffix ends every masked value.
-const maskSuffix = "…(masked)"
-
-// secretPaths are the config members holding secrets; "*" is any key.
-var secretPaths = [][]string{
-	{"providers", "*", "apikey"},
-	{"hooks", "*", "apikey"},
-	{"exporters", "s3", "access_secret"},
-}
-
-// secretSite is one secret string value in a config text.
-type secretSite struct {
-	path       string // dotted, e.g. "providers.openai.apikey"
-	start, end int    // byte offsets of the quoted literal
-	value      string
-}
-
-// findSecrets returns the secret string values of a parsed config, in
-// text order.
-func findSecrets(root *hujson.Value) []secretSite {
-	var out []secretSite
-	var walk func(v *hujson.Value, pattern []string, path []string)
-	walk = func(v *hujson.Value, pattern []string, path []string) {
-		if len(pattern) == 0 {
-			if lit, ok := v.Value.(hujson.Literal); ok && lit.Kind() == '"' {
-				out = append(out, secretSite{path: strings.Join(path, "."), start: v.StartOffset, end: v.EndOffset, value: lit.String()})
-			}
-			return
-		}
-		obj, ok := v.Value.(*hujson.Object)
-		if !ok {
-			return
-		}
-		for i := range obj.Members {
-			m := &obj.Members[i]
-			name, _ := m.Name.Value.(hujson.Literal)
-			key := name.String()
-			if pattern[0] == "*" || pattern[0] == key {
-				walk(&m.Value, pattern[1:], append(append([]string(nil), path...), key))
-			}
-		}
-	}
-	for _, p := range secretPaths {
-		walk(root, p, nil)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
-	return out
-}
-
-// isSecretLiteral reports whether a value is a key itself rather than a
-// reference to one or nothing.
-func isSecretLiteral(v string) bool {
-	return v != "" && !strings.HasPrefix(v, "env:") && !strings.HasPrefix(v, "file:")
-}
-
-// maskValue masks a secret, keeping its first four characters when it is
-// long enough that they give little away and tell keys apart.
-func maskValue(v string) string {
-	if !isSecretLiteral(v) {
-		return v
-	}
-	if r := []rune(v); len(r) >= 16 {
-		return string(r[:4]) + maskSuffix
-	}
-	return maskSuffix
-}
-
-// spliceSecrets replaces each site's literal in src with repl(site).
-func spliceSecrets(src []byte, sites []secretSite, repl func(secretSite) (string, bool)) []byte {
-	var out bytes.Buffer
-	last := 0
-	for _, s := range sites {
-		v, ok := repl(s)
-		if !ok {
-			continue
-		}
-		out.Write(src[last:s.start])
-		out.Write(hujson.String(v))
-		last = s.end
-	}
-	out.Write(src[last:])
-	return out.Bytes()
-}
-
-// maskSecrets returns src with every literal secret masked.
-func maskSecrets(src []byte) ([]byte, error) {
-	if len(bytes.TrimSpace(src)) == 0 {
-		return src, nil
-	}
-	root, err := hujson.Parse(src)
-	if err != nil {
-		return nil, fmt.Errorf("parsing: %w", err)
-	}
-	return spliceSecrets(src, findSecrets(&root), func(s secretSite) (string, bool) {
-		return maskValue(s.value), isSecretLiteral(s.value)
-	}), nil
-}
-
-// unmaskSecrets puts the stored secrets of cur back where text has their
-// masks: at the same path first, else wherever the mask is unambiguous
-// (a renamed provider). A mask matching no stored secret is an error, so
-// a mask is never saved as if it were a key. Text that does not parse is
-// returned as is for the parser to report.
-func unmaskSecrets(text, cur []byte) ([]byte, []config.Diagnostic) {
-	root, err := hujson.Parse(text)
-	if err != nil {
-		return text, nil
-	}
-	byPath := map[string]string{}
-	byMask := map[string][]string{}
-	if curRoot, err := hujson.Parse(cur); err == nil {
-		for _, s := range findSecrets(&curRoot) {
-			if isSecretLiteral(s.value) {
-				byPath[s.path] = s.value
-				m := maskValue(s.value)
-				if !slices.Contains(byMask[m], s.value) {
-					byMask[m] = append(byMask[m], s.value)
-				}
-			}
-		}
-	}
-	var diags []config.Diagnostic
-	oldURLs, newURLs := providerBaseURLs(cur), providerBaseURLs(text)
-	out := spliceSecrets(text, findSecrets(&root), func(s secretSite) (string, bool) {
-		if !strings.HasSuffix(s.value, maskSuffix) {
-			return "", false
-		}
-		// A stored key goes back only to the upstream it was given for:
-		// otherwise whoever can save the config could point the provider
-		// at their own server and receive the key with the next request.
-		if id, ok := providerOfSecret(s.path); ok && oldURLs[id] != newURLs[id] {
-			line, col := offsetPosition(text, s.start)
-			diags = append(diags, config.Diagnostic{Severity: config.Error, Line: line, Column: col, Path: s.path,
-				Message: "this provider's baseurl changed, so its stored key is not reused; enter the key again (or env:NAME / file:PATH)"})
-			return "", false
-		}
-		if old, ok := byPath[s.path]; ok && maskValue(old) == s.value {
-			return old, true
-		}
-		if olds := byMask[s.value]; len(olds) == 1 {
-			return olds[0], true
-		}
-		line, col := offsetPosition(text, s.start)
-		diags = append(diags, config.Diagnostic{Severity: config.Error, Line: line, Column: col, Path: s.path,
-			Message: "this masked key matches no stored key; enter the key itself, or env:NAME or file:PATH"})
-		return "", false
-	})
-	return out, diags
-}
-
-// offsetPosition is the 1-based line and column of byte offset off in src.
-func offsetPosition(src []byte, off int) (line, col int) {
-	off = min(off, len(src))
-	line = 1 + bytes.Count(src[:off], []byte("\n"))
-	return line, off - bytes.LastIndexByte(src[:off], '\n')
-}
-
-// providerBaseURLs maps provider IDs to their baseurl in a config text
-// (best effort: an unparsable text yields none).
-func providerBaseURLs(text []byte) map[string]string {
-	std, err := hujson.Standardize(bytes.Clone(text))
-	if err != nil {
-		return nil
-	}
-	var doc struct {
-		Providers map[string]struct {
-			BaseURL string `json:"baseurl"`
-		} `json:"providers"`
-	}
-	if json.Unmarshal(std, &doc) != nil {
-		return nil
-	}
-	out := make(map[string]string, len(doc.Providers))
-	for id, p := range doc.Providers {
-		out[id] = p.BaseURL
-	}
-	return out
-}
-
-// providerOfSecret returns the provider ID of a "providers.<id>.apikey"
-// secret path.
-func providerOfSecret(path string) (string, bool) {
-	rest, ok := strings.CutPrefix(path, "providers.")
-	if !ok {
-		return "", false
-	}
-	id, ok := strings.CutSuffix(rest, ".apikey")
-	return id, ok
 }

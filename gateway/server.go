@@ -57,6 +57,14 @@ type Options struct {
 	// ConfigPath is the config file PUT /api/config writes; "" means
 	// the config cannot be saved through the API.
 	ConfigPath string
+	// AllowedSecretRefs lists the env:/file: references a config saved
+	// through the API or the Settings page may use besides those in the
+	// config files the host's admin wrote: "env:NAME" or "file:PATH",
+	// each a path.Match pattern ("env:ANTHROPIC_*",
+	// "file:/etc/aperture/keys/*"; relative file: paths are from the
+	// config file's directory). Any other reference is refused on save,
+	// since it would be read on this host.
+	AllowedSecretRefs []string
 }
 
 // Server is the gateway. It is an http.Handler for tailnet callers;
@@ -82,6 +90,8 @@ type Server struct {
 	// whois is opts.WhoIs behind a short cache.
 	whois  identity.WhoIsFunc
 	whoisC whoisCache
+	// refs decides which env:/file: references a saved config may use.
+	refs *secretRefPolicy
 }
 
 // runtimeConfig is one loaded config and what is derived from it. A
@@ -112,7 +122,12 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, metrics: newMetrics(opts)}
+	refs, err := newSecretRefPolicy(opts.AllowedSecretRefs, opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	refs.approveText(src) // the config the host's admin started the gateway with
+	s := &Server{opts: opts, metrics: newMetrics(opts), refs: refs}
 	s.whois = s.whoisC.wrap(opts.WhoIs, opts.Now)
 	if err := s.SetConfig(cfg, src); err != nil {
 		return nil, err

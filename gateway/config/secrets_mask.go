@@ -23,9 +23,10 @@ func IsMasked(v string) bool { return strings.Contains(v, MaskSuffix) }
 
 // MaskValue masks a key, keeping its first four characters when it is
 // long enough that they give little away and tell keys apart. References
-// and "" are returned as they are.
+// and "" are returned as they are, and so are masks, so masking a masked
+// text changes nothing.
 func MaskValue(v string) string {
-	if v == "" || IsSecretRef(v) {
+	if v == "" || IsSecretRef(v) || IsMasked(v) {
 		return v
 	}
 	if r := []rune(v); len(r) >= 16 {

@@ -42,6 +42,11 @@ func TestMaskSecrets(t *testing.T) {
 			}
 		})
 	}
+	for _, tt := range tests {
+		if twice, _ := MaskSecrets([]byte(tt.want)); string(twice) != tt.want {
+			t.Errorf("%s: masking the masked text changed it:\n%s", tt.name, twice)
+		}
+	}
 	if _, err := MaskSecrets([]byte(`{"providers": `)); err == nil {
 		t.Errorf("unparseable text was returned")
 	}
