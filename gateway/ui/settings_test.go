@@ -9,7 +9,8 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("status %d", status)
 	}
 	want(t, body, []string{`data-hash="abc123"`, "// comment", "sk-p…(masked)", "/etc/aperture/config.hujson",
-		`<script src="/ui/static/settings.js"></script>`, `id="validate"`}, []string{"disabled", "<script>"})
+		`<script src="/ui/static/settings.js"></script>`, `id="validate"`,
+		`id="secret-refs"`, "the references the host's admin allowed", `id="messages"`}, []string{"disabled", "<script>"})
 
 	f.src.config.Writable, f.src.config.Path = false, ""
 	_, body = f.get(t, "alice", "/ui/settings")
