@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -90,5 +91,13 @@ func (c *caller) roleName() string {
 }
 
 func (c *caller) isAdmin() bool { return c.access.Role() == grants.Admin }
+
+// notAdmin is the 403 message for a non-admin at an admin-only endpoint:
+// what needed the role, who the caller is, and how the operator makes
+// them an admin (a fresh gateway has none).
+func (c *caller) notAdmin(what string) string {
+	return fmt.Sprintf("%s needs the admin role; you are %s with role %s. %s",
+		what, c.id.Principal(), c.roleName(), config.AdminHowToFor(c.id.Principal()))
+}
 
 func (c *caller) cfg() *config.Config { return c.rc.cfg }

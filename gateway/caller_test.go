@@ -153,3 +153,38 @@ func TestOperatorAdminSurvivesConfig(t *testing.T) {
 		t.Errorf("bob: role %q", role)
 	}
 }
+
+// notAdmin tells a non-admin who they are and how to become an admin,
+// with their own login in the flag and the grant.
+func TestNotAdminSaysHowToAddAdmins(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		front string
+		want  []string
+	}{
+		{"bob", []string{"the config API needs the admin role", "bob@example.com with role user",
+			"--admin bob@example.com", `"src": ["bob@example.com"]`}},
+		{"ci", []string{"tag:ci,tag:prod with role user", "--admin tag:ci,tag:prod"}},
+	} {
+		req := httptest.NewRequest("GET", "/api/config", nil)
+		req.RemoteAddr = map[string]string{"bob": "100.64.0.2:1", "ci": "100.64.0.4:1"}[tt.front]
+		c, err := f.gw.identify(req.WithContext(withSource(req.Context(), sourceTailnet)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := c.notAdmin("the config API")
+		for _, want := range tt.want {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: message lacks %q: %s", tt.front, want, msg)
+			}
+		}
+	}
+	req := httptest.NewRequest("GET", "/api/config", nil)
+	c, err := f.gw.identify(req.WithContext(withSource(req.Context(), sourceLoopback)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := c.notAdmin("the config API"); !strings.Contains(msg, "--local-admin") || strings.Contains(msg, "--admin (loopback)") {
+		t.Errorf("loopback: %s", msg)
+	}
+}

@@ -14,11 +14,21 @@ const AdminHowTo = "To make LOGIN an admin, start aperture with --admin LOGIN " 
 	"Callers of the local --listen port are admins only with --local-admin " +
 	"or a grant for \"(loopback)\"."
 
+// localAdminHowTo is AdminHowTo for a caller of the local port, whom
+// --admin cannot name.
+const localAdminHowTo = "Callers of the local --listen port are admins only when " +
+	"aperture runs with --local-admin, or with this grant in the config's \"grants\": " +
+	`{"src": ["(loopback)"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}]}}` + ". " +
+	"Do that only if nobody but this machine's users reaches the port (no tailscale serve, nginx or ts-plug in front)."
+
 // AdminHowToFor is AdminHowTo with the caller's own principal for LOGIN,
 // so the snippet can be pasted as is.
 func AdminHowToFor(principal string) string {
-	if principal == "" {
+	switch principal {
+	case "":
 		return AdminHowTo
+	case "(loopback)":
+		return localAdminHowTo
 	}
 	return strings.ReplaceAll(AdminHowTo, "LOGIN", principal)
 }

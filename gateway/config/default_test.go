@@ -87,10 +87,26 @@ func TestAdminGrantExample(t *testing.T) {
 		len(cfg.Grants[0].Caps) != 1 || cfg.Grants[0].Caps[0].Role != RoleAdmin {
 		t.Errorf("%s parsed as %+v", snippet, cfg.Grants)
 	}
-	how := AdminHowToFor("bob@example.com")
-	for _, want := range []string{"--admin bob@example.com", "aperture install --admin", `"src": ["bob@example.com"]`, "--local-admin", "(loopback)"} {
-		if !strings.Contains(how, want) {
-			t.Errorf("AdminHowToFor lacks %q: %s", want, how)
+	for _, tt := range []struct {
+		principal string
+		want      []string
+		not       string
+	}{
+		{"bob@example.com", []string{"--admin bob@example.com", "aperture install --admin", `"src": ["bob@example.com"]`, "--local-admin"}, "LOGIN"},
+		{"tag:a,tag:b", []string{"--admin tag:a,tag:b", `"src": ["tag:a,tag:b"]`}, "LOGIN"},
+		{"", []string{"--admin LOGIN", `"src": ["LOGIN"]`}, "(loopback)\"]"},
+		// --admin cannot name the local port's callers: the text says
+		// how they can be made admins instead.
+		{"(loopback)", []string{"--local-admin", `"src": ["(loopback)"]`, "tailscale serve"}, "--admin"},
+	} {
+		how := AdminHowToFor(tt.principal)
+		for _, want := range tt.want {
+			if !strings.Contains(how, want) {
+				t.Errorf("AdminHowToFor(%q) lacks %q: %s", tt.principal, want, how)
+			}
+		}
+		if strings.Contains(how, tt.not) {
+			t.Errorf("AdminHowToFor(%q) says %q: %s", tt.principal, tt.not, how)
 		}
 	}
 }
