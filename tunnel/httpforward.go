@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"strings"
 	"time"
 )
 
@@ -74,6 +73,7 @@ func NewHTTPForwarder(target Target, transport http.RoundTripper) *HTTPForwarder
 			pr.Out.Host = tu.Host
 			pr.SetXForwarded()
 			StripTailscaleHeaders(pr.Out.Header)
+			StripTailscaleHeaders(pr.Out.Trailer)
 		},
 		Transport:     transport,
 		FlushInterval: -1,
@@ -90,17 +90,6 @@ func NewHTTPForwarder(target Target, transport http.RoundTripper) *HTTPForwarder
 
 func (f *HTTPForwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.proxy.ServeHTTP(w, r)
-}
-
-// StripTailscaleHeaders removes every Tailscale-* header. Identity headers
-// are set only by the trusted side of a tunnel; a client that sends its
-// own must never have them believed.
-func StripTailscaleHeaders(h http.Header) {
-	for k := range h {
-		if len(k) >= 10 && strings.EqualFold(k[:10], "tailscale-") {
-			delete(h, k)
-		}
-	}
 }
 
 func describeDialError(err error) string {

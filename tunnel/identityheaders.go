@@ -37,7 +37,8 @@ type Caller struct {
 	Funnel bool
 }
 
-// SetIdentityHeaders replaces every Tailscale-* header in h with the
+// SetIdentityHeaders replaces every Tailscale-* header in h, in any
+// spelling a server may fold to one (see IsReservedHeader), with the
 // caller's identity. Inbound values are always removed first, so a client
 // can never pose as someone else. User headers are set only for devices
 // owned by a user (a tagged device has no user, only Tailscale-Tags);

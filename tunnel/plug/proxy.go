@@ -29,6 +29,9 @@ func newUpstreamProxy(target tunnel.Target, transport http.RoundTripper) http.Ha
 			pr.SetURL(u)
 			pr.Out.Host = pr.In.Host
 			pr.SetXForwarded()
+			// Identity is in the headers, set by identify; a client's
+			// trailers may not add to it.
+			tunnel.StripTailscaleHeaders(pr.Out.Trailer)
 		},
 		Transport:     transport,
 		FlushInterval: -1,
@@ -67,16 +70,16 @@ func (h *identify) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	tunnel.SetIdentityHeaders(r.Header, c, h.prefixes)
-	dropConnectionTokens(r.Header, "tailscale-")
+	dropConnectionTokens(r.Header)
 	h.next.ServeHTTP(w, r)
 }
 
 // dropConnectionTokens removes from the Connection header every token that
-// starts with prefix. The reverse proxy deletes each header the client
-// names there (hop-by-hop), which would let a caller delete the identity
-// headers set above, such as the Funnel marker. Other tokens (Upgrade for
-// WebSockets) are kept.
-func dropConnectionTokens(h http.Header, prefix string) {
+// names a reserved (Tailscale-*) header in any spelling. The reverse proxy
+// deletes each header the client names there (hop-by-hop), which would
+// let a caller delete the identity headers set above, such as the Funnel
+// marker. Other tokens (Upgrade for WebSockets) are kept.
+func dropConnectionTokens(h http.Header) {
 	vs := h.Values("Connection")
 	if len(vs) == 0 {
 		return
@@ -85,7 +88,7 @@ func dropConnectionTokens(h http.Header, prefix string) {
 	for _, v := range vs {
 		for _, tok := range strings.Split(v, ",") {
 			tok = strings.TrimSpace(tok)
-			if tok != "" && !strings.HasPrefix(strings.ToLower(tok), prefix) {
+			if tok != "" && !tunnel.IsReservedHeader(tok) {
 				keep = append(keep, tok)
 			}
 		}
