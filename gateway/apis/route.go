@@ -90,26 +90,23 @@ var geminiMethods = map[string]struct {
 	"countTokens":           {OpCountTokens, false},
 }
 
-// Detect classifies a provider request by method and path. path is the
-// request's decoded URL path (r.URL.Path); a query string after "?" is
-// tolerated and, apart from the stream hints, ignored (Claude Code sends
-// POST /v1/messages?beta=true, Gemini CLI adds ?alt=sse). Paths are matched
-// with and without the leading /v1 for the OpenAI and Anthropic APIs,
-// because clients whose upstream uses another version segment send
-// versionless paths. GET /v1/models is the gateway's own endpoint, not a
-// provider route, and is not detected. The boolean is false for anything
-// that is not a provider route, and for a decoded path no client sends
-// (a control character, "%", "\", ";", "#", a . or .. segment, an empty
-// segment, a malformed response ID): such a path can only come from
-// escapes, and a server further on may read it differently. DetectURL,
-// which sees the path as it arrived, also refuses what decoding hides
-// (%2F) and says why.
+// Detect classifies a provider request by method and decoded path
+// (r.URL.Path, no query: the query's stream hint is read by DetectURL).
+// Paths are matched with and without the leading /v1 for the OpenAI and
+// Anthropic APIs, because clients whose upstream uses another version
+// segment send versionless paths. GET /v1/models is the gateway's own
+// endpoint, not a provider route, and is not detected. The boolean is
+// false for anything that is not a provider route, and for a decoded path
+// no client sends (a control character, "%", "\\", ";", "?", "#", a . or ..
+// segment, an empty segment, a malformed response ID): such a path can
+// only come from escapes (a "?" in r.URL.Path was %3F), and a server
+// further on may read it differently. DetectURL, which sees the path as
+// it arrived, also refuses what decoding hides (%2F) and says why.
 func Detect(method, path string) (Route, bool) {
-	path, rawQuery, _ := strings.Cut(path, "?")
 	if !plainDecodedPath(path) {
 		return Route{}, false
 	}
-	rt, ok, reason := detect(method, path, rawQuery)
+	rt, ok, reason := detect(method, path, "")
 	return rt, ok && reason == ""
 }
 
@@ -128,7 +125,7 @@ func detect(method, path, rawQuery string) (Route, bool, string) {
 // segment, no empty segment but the last.
 func plainDecodedPath(path string) bool {
 	for i := 0; i < len(path); i++ {
-		if c := path[i]; c <= 0x20 || c >= 0x7f || strings.IndexByte("%\\;#", c) >= 0 {
+		if c := path[i]; c <= 0x20 || c >= 0x7f || strings.IndexByte("%\\;?#", c) >= 0 {
 			return false
 		}
 	}

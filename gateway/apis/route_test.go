@@ -2,6 +2,7 @@ package apis
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/tsplug/ts-plug/gateway/config"
@@ -77,12 +78,24 @@ func TestDetect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := Detect(tt.method, tt.path)
+			got, ok := detectTarget(tt.method, tt.path)
 			if ok != tt.ok || got != tt.want {
 				t.Errorf("Detect(%s, %q) = %+v, %v; want %+v, %v", tt.method, tt.path, got, ok, tt.want, tt.ok)
 			}
 		})
 	}
+}
+
+// detectTarget classifies a request target as the gateway does: the
+// path decoded once, the query read for stream hints.
+func detectTarget(method, target string) (Route, bool) {
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		return Route{}, false
+	}
+	rt, err := DetectURL(method, u)
+	rt.Path = ""
+	return rt, err == nil
 }
 
 func TestRouteModelInBody(t *testing.T) {
