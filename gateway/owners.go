@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"sync"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
 )
 
 // ownerStore looks up who created each stored provider-side object (an
@@ -56,17 +58,31 @@ func (o *responseOwners) lookup(ctx context.Context, store ownerStore, id string
 // answer starts with body (JSON or the SSE stream; both name the id
 // "resp_…" early) and returns its ID for the request's ledger row, which
 // stores the owner. Until that row is written the owner is known from
-// memory.
+// memory. An ID not in canonical form is not remembered: no lookup could
+// ask for it.
 func (s *Server) recordResponseOwner(body []byte, principal string) string {
 	id := responseID(body)
-	if id != "" {
+	if apis.ValidResponseID(id) {
 		s.owners.remember(id, principal)
 	}
 	return id
 }
 
-// responseOwner is who created response id, or "" if unknown.
+// noOwner owns every response ID that is not in canonical form: it is
+// no principal's name, so such an ID is never "yours".
+const noOwner = "(malformed response id)"
+
+// responseOwner is who created response id, or "" if unknown. Ownership is
+// compared on the ID's one canonical spelling (apis.ValidResponseID): the
+// path's ID is decoded once, previous_response_id by the JSON scanner, and
+// a provider may read other spellings (a trailing NUL, a space, a case
+// folded differently) as the same stored response. An ID in any other form
+// is owned by noOwner, so the check fails closed even where the caller
+// does not refuse it first.
 func (s *Server) responseOwner(ctx context.Context, id string) string {
+	if !apis.ValidResponseID(id) {
+		return noOwner
+	}
 	store, _ := s.opts.Ledger.(ownerStore)
 	return s.owners.lookup(ctx, store, id)
 }

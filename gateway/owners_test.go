@@ -73,3 +73,25 @@ func TestRecentOwnersOutliveTheirRows(t *testing.T) {
 		t.Errorf("an old owner was not looked up in the ledger (%d reads)", store.n)
 	}
 }
+
+func TestOwnerOfAMalformedIDIsNobody(t *testing.T) {
+	s := &Server{opts: Options{Ledger: &recordingSink{}}}
+	if id := s.recordResponseOwner([]byte(`{"id":"resp_ok-1","object":"response"}`), "dave@example.com"); id != "resp_ok-1" {
+		t.Fatalf("recorded %q", id)
+	}
+	if got := s.responseOwner(context.Background(), "resp_ok-1"); got != "dave@example.com" {
+		t.Errorf("owner of resp_ok-1 = %q", got)
+	}
+	// Other spellings a provider may take for the same stored response
+	// are owned by no caller, so "is it yours" fails closed.
+	for _, id := range []string{"resp_ok-1\x00", " resp_ok-1", "resp_ok-1 ", "resp_ok-1/", "resp_ok%2D1", "resp_ok-1\n"} {
+		if got := s.responseOwner(context.Background(), id); got != noOwner {
+			t.Errorf("owner of %q = %q, want %q", id, got, noOwner)
+		}
+	}
+	// A malformed ID in an answer is not remembered.
+	s.recordResponseOwner([]byte(`{"id":"resp_x\u0000y"}`), "erin@example.com")
+	if got := s.responseOwner(context.Background(), "resp_x"); got != "" {
+		t.Errorf("owner of resp_x = %q, want unknown", got)
+	}
+}
