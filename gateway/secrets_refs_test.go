@@ -132,85 +132,87 @@ func TestSaveRefusesSecretsLeavingTheHost(t *testing.T) {
 	capPath := `grants[0].app["tailscale.com/cap/aperture"][1]`
 	tests := []struct {
 		name, path string
-		edit       func(string) string
+		edit       func(t *testing.T, s string) string
 		want       []string // in the diagnostic at path
 	}{
 		{"env apikey", "providers.evil.apikey",
-			func(s string) string { return addProvider(s, evilProvider("env:TSPLUG_TEST_LEAK")) },
+			func(t *testing.T, s string) string { return addProvider(s, evilProvider("env:TSPLUG_TEST_LEAK")) },
 			[]string{`provider "evil"`, `apikey "env:TSPLUG_TEST_LEAK"`, "environment variable TSPLUG_TEST_LEAK", "host's admin allowed", allowSecretRefFlag, f.path}},
 		{"env:HOME", "providers.evil.apikey",
-			func(s string) string { return addProvider(s, evilProvider("env:HOME")) },
+			func(t *testing.T, s string) string { return addProvider(s, evilProvider("env:HOME")) },
 			[]string{`provider "evil"`, "environment variable HOME"}},
 		{"file:/etc/passwd", "providers.evil.apikey",
-			func(s string) string { return addProvider(s, evilProvider("file:/etc/passwd")) },
+			func(t *testing.T, s string) string { return addProvider(s, evilProvider("file:/etc/passwd")) },
 			[]string{`provider "evil"`, "file /etc/passwd"}},
 		{"file of the host", "providers.evil.apikey",
-			func(s string) string { return addProvider(s, evilProvider("file:"+secretFile)) },
+			func(t *testing.T, s string) string { return addProvider(s, evilProvider("file:"+secretFile)) },
 			[]string{"file " + secretFile}},
 		{"missing file is not even looked at", "providers.evil.apikey",
-			func(s string) string { return addProvider(s, evilProvider("file:/nonexistent/tsplug-test-key")) },
+			func(t *testing.T, s string) string {
+				return addProvider(s, evilProvider("file:/nonexistent/tsplug-test-key"))
+			},
 			[]string{"host's admin allowed"}},
 		{"provider add_headers env", "providers.evil.add_headers[0]",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return addProvider(s, evilProvider("own-key", `, "add_headers": ["X-Leak: env:TSPLUG_TEST_LEAK"]`))
 			},
 			[]string{`provider "evil"`, "add_headers[0]", "sent as written"}},
 		{"grant add_headers env", capPath + ".add_headers[1]",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return mustReplace(t, s, `"X-Grant-Secret: gran…(masked)"`, `"X-Grant-Secret: gran…(masked)", "X-Leak: env:TSPLUG_TEST_LEAK"`)
 			},
 			[]string{"grant capability", "env:TSPLUG_TEST_LEAK"}},
 		{"hook apikey env", "hooks.leak.apikey",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return mustReplace(t, s, `"grants": [`, fmt.Sprintf(`"hooks": {"leak": {"url": %q, "apikey": "env:TSPLUG_TEST_LEAK"}},`+"\n  \"grants\": [", evil.URL))
 			},
 			[]string{`hook "leak"`}},
 		{"host reference sent to another server", "providers.evil.apikey",
-			func(s string) string { return addProvider(s, evilProvider("file:openai.key")) },
+			func(t *testing.T, s string) string { return addProvider(s, evilProvider("file:openai.key")) },
 			[]string{`apikey "file:openai.key"`, "for another server"}},
 		{"masked key moved to another provider", "providers.evil.apikey",
-			func(s string) string { return addProvider(s, evilProvider("sk-a…(masked)")) },
+			func(t *testing.T, s string) string { return addProvider(s, evilProvider("sk-a…(masked)")) },
 			[]string{"matches no stored value in this place"}},
 		{"masked key kept, baseurl changed", "providers.anthropic.apikey",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return mustReplace(t, s, fmt.Sprintf(`"baseurl": %q,`, upstreamURL(f)), fmt.Sprintf(`"baseurl": %q,`, evil.URL))
 			},
 			[]string{"baseurl changed"}},
 		{"provider renamed with its masked key", "providers.anthropic2.apikey",
-			func(s string) string { return mustReplace(t, s, `"anthropic": {`, `"anthropic2": {`) },
+			func(t *testing.T, s string) string { return mustReplace(t, s, `"anthropic": {`, `"anthropic2": {`) },
 			[]string{"matches no stored value in this place"}},
 		{"masked header moved to another provider", "providers.evil.add_headers[0]",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return addProvider(s, evilProvider("own-key", `, "add_headers": ["X-Provider-Secret: hdr-…(masked)"]`))
 			},
 			[]string{"masked header value matches no stored value"}},
 		{"masked header kept, baseurl changed", "providers.anthropic.add_headers[0]",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return mustReplace(t, s, fmt.Sprintf(`"baseurl": %q,`, upstreamURL(f)), fmt.Sprintf(`"baseurl": %q,`, evil.URL))
 			},
 			[]string{"baseurl changed"}},
 		{"grant header would reach a new provider", capPath + ".add_headers[0]",
-			func(s string) string { return addProvider(s, evilProvider("own-key")) },
+			func(t *testing.T, s string) string { return addProvider(s, evilProvider("own-key")) },
 			[]string{`sent to provider "evil"`}},
 		{"grant header would reach a moved provider", capPath + ".add_headers[0]",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return mustReplace(t, s, `"baseurl": "http://…(masked)@127.0.0.1:9/v1"`, fmt.Sprintf(`"baseurl": %q`, evil.URL))
 			},
 			[]string{`sent to provider "creds"`}},
 		{"masked URL credentials to another host", "providers.creds.baseurl",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return mustReplace(t, s, `"http://…(masked)@127.0.0.1:9/v1"`, `"`+strings.Replace(evil.URL, "http://", "http://…(masked)@", 1)+`"`)
 			},
 			[]string{"masked credentials in this URL matches no stored value"}},
 		{"masked URL credentials moved to another provider", "providers.evil.baseurl",
-			func(s string) string {
+			func(t *testing.T, s string) string {
 				return addProvider(s, `"evil": {"baseurl": "http://…(masked)@127.0.0.1:9/v1", "models": ["evil-model"]}`)
 			},
 			[]string{"masked credentials in this URL matches no stored value"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			text := tt.edit(cur.Config)
+			text := tt.edit(t, cur.Config)
 			res, body := do(t, "PUT", f.url("alice", "/api/config"), putBody(text, cur.Hash), csrf...)
 			if res.StatusCode != 422 {
 				t.Fatalf("save: %d %s", res.StatusCode, body)
