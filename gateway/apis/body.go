@@ -75,6 +75,16 @@ type BodyInfo struct {
 	// than "model" (OpenRouter's "models" list, "fallbacks"), when the
 	// body has a non-empty one.
 	Fallbacks string
+	// Tools is the span of the top-level "tools" array, where server
+	// tools billed per call (web search) are declared; HasTools says
+	// whether there is one.
+	Tools    Span
+	HasTools bool
+	// MaxToolCalls is the Responses API's cap on tool calls, -1 if none.
+	MaxToolCalls int64
+	// Conversation is set when the body continues a stored conversation
+	// (the Responses API's "conversation"), whose input the provider adds.
+	Conversation bool
 }
 
 // Edit replaces the bytes of Span with Repl (an insertion when the span
@@ -144,6 +154,7 @@ var actedOn = []string{
 	"max_tokens", "max_completion_tokens", "max_output_tokens",
 	"n", "previous_response_id", "models", "fallbacks",
 	"generationConfig", "generation_config",
+	"tools", "max_tool_calls", "conversation",
 }
 
 // genConfigActedOn lists the members of Gemini's generationConfig that
@@ -170,7 +181,7 @@ const maxCount = 1 << 40
 // appears twice, or under a case variant. Values of the wrong type are
 // refused too (ErrBadField).
 func ScanBody(body []byte) (BodyInfo, error) {
-	info := BodyInfo{OutputLimit: -1, Choices: 1}
+	info := BodyInfo{OutputLimit: -1, Choices: 1, MaxToolCalls: -1}
 	var seen uint32
 	var bad error
 	fail := func(err error) {
@@ -206,7 +217,15 @@ func ScanBody(body []byte) (BodyInfo, error) {
 				info.Model = unquote(val, valEsc)
 			}
 		case "stream":
-			info.Stream = string(val) == "true"
+			// Lax parsers (pydantic) read "true" or 1 as true: only
+			// JSON's own booleans are unambiguous.
+			switch string(val) {
+			case "true":
+				info.Stream = true
+			case "false", "null":
+			default:
+				fail(fmt.Errorf("%w: %q must be true or false", ErrBadField, name))
+			}
 		case "stream_options":
 			info.StreamOptions, info.HasStreamOptions = span, true
 		case "max_tokens", "max_completion_tokens", "max_output_tokens":
@@ -219,6 +238,18 @@ func ScanBody(body []byte) (BodyInfo, error) {
 			} else if string(val) != "null" {
 				fail(fmt.Errorf("%w: %q must be a string", ErrBadField, name))
 			}
+		case "tools":
+			if val[0] == '[' {
+				info.Tools, info.HasTools = span, true
+			}
+		case "max_tool_calls":
+			if n, ok, err := count(name, val); err != nil {
+				fail(err)
+			} else if ok {
+				info.MaxToolCalls = n
+			}
+		case "conversation":
+			info.Conversation = string(val) != "null"
 		case "models", "fallbacks":
 			if string(val) != "null" && string(val) != "[]" && !isEmptyArray(val) {
 				info.Fallbacks = name
@@ -415,8 +446,10 @@ func keyIndex(raw []byte, escaped bool, names []string) (exact, fold int) {
 			return i, -1
 		}
 	}
+	// Go's encoding/json folds Unicode too: "ſtream" (U+017F) and a
+	// Kelvin sign K match, and are longer in bytes than their ASCII.
 	for i, n := range names {
-		if len(n) == len(inner) && strings.EqualFold(string(inner), n) {
+		if len(inner) >= len(n) && len(inner) <= 3*len(n) && strings.EqualFold(string(inner), n) {
 			return -1, i
 		}
 	}

@@ -83,7 +83,7 @@ func TestStreamFromBody(t *testing.T) {
 		{`{"stream" : true , "model":"m"}`, true},
 		{`{"model":"m","stream":false}`, false},
 		{`{"model":"m"}`, false},
-		{`{"model":"m","stream":"true"}`, false},
+		{`{"model":"m","stream":"true"}`, false}, // refused: not a boolean
 		{`{"model":"m","stream":1}`, false},
 		{`{"stream":true,"stream":false}`, false}, // refused: ambiguous
 		{`{"stream":false,"stream":true}`, false},
@@ -156,7 +156,8 @@ func checkAgainstStdlib(t testing.TB, body []byte) {
 	}
 	got := BodyInfo{Model: info.Model, HasModel: info.HasModel, ModelIsString: info.ModelIsString, Stream: info.Stream,
 		HasStreamOptions: info.HasStreamOptions, OutputLimit: info.OutputLimit, Choices: info.Choices,
-		PreviousResponseID: info.PreviousResponseID, HasGenerationConfig: info.HasGenerationConfig, Fallbacks: info.Fallbacks}
+		PreviousResponseID: info.PreviousResponseID, HasGenerationConfig: info.HasGenerationConfig, Fallbacks: info.Fallbacks,
+		HasTools: info.HasTools, MaxToolCalls: info.MaxToolCalls, Conversation: info.Conversation}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("ScanBody(%q)\n got %+v\nwant %+v (encoding/json)", body, got, want)
 	}
@@ -236,7 +237,7 @@ func keysAmbiguity(doc []byte, names []string, synonyms [][]string) string {
 // refInfo is BodyInfo as encoding/json reads m, or the name of a member
 // of the wrong type.
 func refInfo(m map[string]json.RawMessage) (BodyInfo, string) {
-	want := BodyInfo{OutputLimit: -1, Choices: 1}
+	want := BodyInfo{OutputLimit: -1, Choices: 1, MaxToolCalls: -1}
 	raw, has := m["model"]
 	want.HasModel = has
 	want.ModelIsString = has && raw[0] == '"'
@@ -244,6 +245,9 @@ func refInfo(m map[string]json.RawMessage) (BodyInfo, string) {
 		json.Unmarshal(raw, &want.Model)
 	}
 	want.Stream = bytes.Equal(m["stream"], []byte("true"))
+	if raw, ok := m["stream"]; ok && !want.Stream && string(raw) != "false" && string(raw) != "null" {
+		return want, "stream"
+	}
 	_, want.HasStreamOptions = m["stream_options"]
 	num := func(name string, raw json.RawMessage) (int64, bool, string) {
 		if string(raw) == "null" {
@@ -286,6 +290,21 @@ func refInfo(m map[string]json.RawMessage) (BodyInfo, string) {
 			return want, "previous_response_id"
 		}
 		json.Unmarshal(raw, &want.PreviousResponseID)
+	}
+	if raw, ok := m["tools"]; ok && raw[0] == '[' {
+		want.HasTools = true
+	}
+	if raw, ok := m["max_tool_calls"]; ok {
+		n, ok, bad := num("max_tool_calls", raw)
+		if bad != "" {
+			return want, bad
+		}
+		if ok {
+			want.MaxToolCalls = n
+		}
+	}
+	if raw, ok := m["conversation"]; ok && string(raw) != "null" {
+		want.Conversation = true
 	}
 	for _, k := range []string{"models", "fallbacks"} {
 		if raw, ok := m[k]; ok {
