@@ -44,6 +44,7 @@ type Extractor struct {
 	json jsonScanner
 
 	u          Usage
+	tier       string // OpenAI's top-level service_tier of a JSON body
 	gemLast    []byte // latest Gemini usageMetadata object, not yet decoded
 	gemPending bool
 	anth       anthropicState
@@ -62,6 +63,10 @@ type Extractor struct {
 	finalUsage bool
 	maxEvent   int // test hook; 0 means the defaults
 	maxObject  int
+
+	budget  func(out int64) bool // see SetBudget
+	stopped bool
+	stopAt  int64
 }
 
 // NewExtractor returns an extractor for a response of the given API.
@@ -116,6 +121,10 @@ func (e *Extractor) start(first byte) {
 			}
 		}
 		e.json.keys = []string{"usage", "usageMetadata"}
+		if e.api == config.OpenAIChat || e.api == config.OpenAIResponses {
+			// OpenAI reports the tier beside usage, before or after it.
+			e.json.keys = append(e.json.keys, "service_tier")
+		}
 		e.json.onValue = e.onJSONValue
 		e.doc.members = contentMembers(e.api, false)
 		return
@@ -130,6 +139,11 @@ func (e *Extractor) start(first byte) {
 func (e *Extractor) onJSONValue(key string, val []byte) {
 	if e.json.array {
 		e.geminiChunk(val)
+		e.checkBudget()
+		return
+	}
+	if key == "service_tier" {
+		e.tier = serviceTierValue(val)
 		return
 	}
 	if len(val) == 0 || val[0] != '{' {
@@ -192,6 +206,7 @@ func (e *Extractor) onEvent(ev *SSEEvent) {
 			e.geminiChunk(ev.Data)
 		}
 	}
+	e.checkBudget()
 }
 
 func (e *Extractor) openAIChatEvent(ev *SSEEvent) {
@@ -202,12 +217,13 @@ func (e *Extractor) openAIChatEvent(ev *SSEEvent) {
 	if !hasObjectField(ev.Data, `"usage"`) {
 		return
 	}
-	var c struct {
-		Usage *openAIChatUsage `json:"usage"`
+	var c chatBody
+	if json.Unmarshal(ev.Data, &c) != nil {
+		return
 	}
-	if json.Unmarshal(ev.Data, &c) == nil && c.Usage != nil {
-		e.u = c.Usage.usage() // cumulative: the latest report wins
-		e.finalUsage = true   // it covers the content so far, this chunk's included
+	if u, ok := c.usage(); ok {
+		e.u = u             // cumulative: the latest report wins
+		e.finalUsage = true // it covers the content so far, this chunk's included
 	}
 }
 
@@ -222,13 +238,14 @@ func (e *Extractor) responsesEvent(ev *SSEEvent, typ string) {
 	if ev.Truncated || !hasObjectField(ev.Data, `"usage"`) {
 		return
 	}
-	var c struct {
-		Response struct {
-			Usage *responsesUsage `json:"usage"`
-		} `json:"response"`
+	// The terminal event carries the whole response: its usage, its tier
+	// and the web and file search calls billed per call.
+	var c responsesEvent
+	if json.Unmarshal(ev.Data, &c) != nil {
+		return
 	}
-	if json.Unmarshal(ev.Data, &c) == nil && c.Response.Usage != nil {
-		e.u = c.Response.Usage.usage()
+	if u, ok := c.Response.usage(); ok {
+		e.u = u
 		e.finalUsage = true
 	}
 }
@@ -440,6 +457,9 @@ func (e *Extractor) contentEvent(t string) bool {
 // Result returns the usage seen so far; after Finish it is final.
 func (e *Extractor) Result() Usage {
 	e.flushGemini()
+	if e.tier != "" && e.u.ServiceTier == "" {
+		e.u.ServiceTier = e.tier
+	}
 	return e.u
 }
 

@@ -89,7 +89,7 @@ func vectors() []vector {
 	// gpt-4o-audio-preview: audio in and out, priced apart from text
 	// (shape of the audio guide's example response).
 	add(vector{name: "chat/json-audio", api: config.OpenAIChat, body: `{"id":"chatcmpl-a","object":"chat.completion","model":"gpt-4o-audio-preview-2025-06-03","choices":[{"index":0,"message":{"role":"assistant","content":null,"audio":{"id":"audio_1","data":"UklGRg==","expires_at":1,"transcript":"Hi"}},"finish_reason":"stop"}],"usage":{"prompt_tokens":317,"completion_tokens":223,"total_tokens":540,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":300,"text_tokens":17,"image_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":180,"text_tokens":43,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default"}`,
-		want: Usage{InputTokens: 317, InputAudioTokens: 300, OutputTokens: 223, OutputAudioTokens: 180, Found: true}})
+		want: Usage{InputTokens: 317, InputAudioTokens: 300, OutputTokens: 223, OutputAudioTokens: 180, ServiceTier: "default", Found: true}})
 	add(vector{name: "chat/stream-audio", api: config.OpenAIChat, stream: true, body: sse(
 		`data: {"id":"c2","object":"chat.completion.chunk","model":"gpt-4o-audio-preview","choices":[{"index":0,"delta":{"audio":{"transcript":"Hi"}},"finish_reason":"stop"}],"usage":null}`,
 		`data: {"id":"c2","object":"chat.completion.chunk","model":"gpt-4o-audio-preview","choices":[],"usage":{"prompt_tokens":1300,"completion_tokens":90,"total_tokens":1390,"prompt_tokens_details":{"cached_tokens":1024,"audio_tokens":400},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":70}}}`,
