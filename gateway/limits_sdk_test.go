@@ -34,7 +34,7 @@ func TestSDKsRaiseAStreamEndedForQuota(t *testing.T) {
 		f := newFixture(t)
 		c := oai(f.base)
 		s := c.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
-			Model: "gpt-4o", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
+			Model: "local-llm", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
 		var text string
 		for s.Next() {
 			if ch := s.Current(); len(ch.Choices) > 0 {
@@ -46,7 +46,7 @@ func TestSDKsRaiseAStreamEndedForQuota(t *testing.T) {
 	t.Run("openai responses", func(t *testing.T) {
 		f := newFixture(t)
 		c := oai(f.base)
-		s := c.Responses.NewStreaming(ctx, responses.ResponseNewParams{Model: "gpt-4o",
+		s := c.Responses.NewStreaming(ctx, responses.ResponseNewParams{Model: "local-llm",
 			Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")}})
 		var text string
 		var sawError bool
@@ -70,7 +70,7 @@ func TestSDKsRaiseAStreamEndedForQuota(t *testing.T) {
 		}
 		var text string
 		var last error
-		for ch, err := range c.Models.GenerateContentStream(ctx, "gemini-2.5-pro", genai.Text("hi"), nil) {
+		for ch, err := range c.Models.GenerateContentStream(ctx, "gemma-local", genai.Text("hi"), nil) {
 			if err != nil {
 				last = err
 				break

@@ -23,10 +23,12 @@ const limitsConfig = `{
   "providers": {
     "anthropic": {"baseurl": %[1]q, "apikey": "k", "models": ["claude-sonnet-4-5"], "authorization": "x-api-key",
       "cost_basis": "anthropic", "compatibility": {"anthropic_messages": true}},
-    "openai": {"baseurl": "%[1]s/v1", "apikey": "k", "models": ["gpt-4o"], "cost_basis": "openai",
+    "openai": {"baseurl": "%[1]s/v1", "apikey": "k", "models": ["gpt-4o", "local-llm"], "cost_basis": "openai",
+      "pricing": {"local-llm": {"input": 2.5, "output": 10}},
       "compatibility": {"openai_chat": true, "openai_responses": true}},
-    "gemini": {"baseurl": %[1]q, "apikey": "k", "models": ["gemini-2.5-pro"], "authorization": "x-goog-api-key",
-      "cost_basis": "gemini", "compatibility": {"gemini_generate_content": true}},
+    "gemini": {"baseurl": %[1]q, "apikey": "k", "models": ["gemini-2.5-pro", "gemma-local"], "authorization": "x-goog-api-key",
+      "cost_basis": "gemini", "pricing": {"gemma-local": {"input": 2.5, "output": 10}},
+      "compatibility": {"gemini_generate_content": true}},
   },
   "quotas": {"team": {"capacity": %[2]q, "rate": "$0.000001/month", "on_exceed": "reject"}},
   "grants": [{"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"role": "user"}, {"models": "**", "quotas": [{"bucket": "team"}]}]}}],
@@ -172,18 +174,19 @@ func TestLoweredOutputLimitReachesProvider(t *testing.T) {
 	}
 }
 
-// A stream that sets no output limit is metered as it passes, draws more
-// from its bucket as it grows, and is ended in its API's format when the
-// bucket cannot pay: overspend is at most about one event.
+// A stream to a model whose maximum output is unknown, setting no output
+// limit, is metered as it passes, draws more from its bucket as it grows,
+// and is ended in its API's format when the bucket cannot pay: overspend is
+// at most about one event.
 func TestUnlimitedStreamIsEndedWhenTheBucketRunsOut(t *testing.T) {
 	for _, tc := range []struct{ name, path, body, errorMark string }{
-		{"chat", "/v1/chat/completions", `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`, `data: {"error":{`},
-		{"responses", "/v1/responses", `{"model":"gpt-4o","stream":true,"input":"hi"}`, "event: error\n"},
-		{"gemini", "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse", `{"contents":[{"parts":[{"text":"hi"}]}]}`, `data: {"error":{"code":429`},
+		{"chat", "/v1/chat/completions", `{"model":"local-llm","stream":true,"messages":[{"role":"user","content":"hi"}]}`, `data: {"error":{`},
+		{"responses", "/v1/responses", `{"model":"local-llm","stream":true,"input":"hi"}`, "event: error\n"},
+		{"gemini", "/v1beta/models/gemma-local:streamGenerateContent?alt=sse", `{"contents":[{"parts":[{"text":"hi"}]}]}`, `data: {"error":{"code":429`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			// 800 KB of text is about 200,000 tokens: $2 at gpt-4o's
-			// $10/M, far over the $0.30 bucket.
+			// 800 KB of text is about 200,000 tokens: $2 at $10/M,
+			// far over the $0.30 bucket.
 			f := newLimitsFixture(t, "$0.30", fakellm.WithBodySize(800_000),
 				fakellm.WithUsage(fakellm.Usage{InputTokens: 10, OutputTokens: 200_000}))
 			res, body := do(t, "POST", f.base+tc.path, tc.body)
@@ -199,7 +202,7 @@ func TestUnlimitedStreamIsEndedWhenTheBucketRunsOut(t *testing.T) {
 			}
 			spent := f.spent(t)
 			// One event of the fake is a 16 KiB delta, ~4,100 tokens:
-			// $0.041 at gpt-4o, $0.041 at gemini-2.5-pro.
+			// $0.041 at $10/M.
 			if over := spent - f.capNs; over > 50_000_000 {
 				t.Errorf("overspent by $%.4f", float64(over)/1e9)
 			}
@@ -317,5 +320,31 @@ func TestUnpricedPartIsNamedAndTheRestCharged(t *testing.T) {
 	// 1000 × $3/M + 100 × $15/M at the standard rate.
 	if rec.Unpriced != "service_tier:priority" || !rec.CostKnown || rec.CostNanos != 4_500_000 {
 		t.Errorf("row: unpriced %q, cost %d (known %v)", rec.Unpriced, rec.CostNanos, rec.CostKnown)
+	}
+}
+
+// A request that sets no output limit, to a model whose maximum is known,
+// is held for that maximum, or gets a limit it can pay for: concurrent
+// non-streamed requests cannot overspend either.
+func TestUnlimitedRequestsAreHeldForTheModelsMaximum(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
+			// Each really uses 16,000 tokens ($0.16 at gpt-4o's $10/M),
+			// near gpt-4o's 16,384-token maximum, or less when the
+			// provider is sent a lower limit.
+			f := newLimitsFixture(t, "$1.00", fakellm.WithLatency(300*time.Millisecond),
+				fakellm.WithUsage(fakellm.Usage{InputTokens: 10, OutputTokens: 16000}))
+			var wg sync.WaitGroup
+			for range 30 {
+				wg.Go(func() {
+					do(t, "POST", f.base+"/v1/chat/completions",
+						fmt.Sprintf(`{"model":"gpt-4o","stream":%v,"messages":[{"role":"user","content":"hi"}]}`, stream))
+				})
+			}
+			wg.Wait()
+			if spent := f.spent(t); spent > f.capNs {
+				t.Errorf("spent $%.4f of $1.00", float64(spent)/1e9)
+			}
+		})
 	}
 }

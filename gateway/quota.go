@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/grants"
+	"github.com/tsplug/ts-plug/gateway/modelinfo"
 	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/gateway/routing"
@@ -39,26 +41,30 @@ type hold struct {
 	bounded bool
 	price   pricing.Price
 	priced  bool  // price has input and output prices
-	input   int64 // estimated input tokens
+	input   int64 // estimated input tokens, context included
+	context int64 // of which the stored response or conversation continued
+	fees    int64 // per-call fees the request may run up (searches)
 	output  int64 // output tokens per choice res covers
 	choices int64
 	step    int64 // output tokens a stream draws at a time
 }
 
 // reserve holds the request's cost in every quota bucket that applies, or
-// answers 429 (or 400 for a body that cannot be bounded) and returns
-// ok=false.
+// answers 429 and returns ok=false.
 //
-// The bound: a request holds what it may cost, its input estimated from
-// the body size and its output at the limit it sets, times the choices it
-// asks for. When a bucket cannot pay that much, the request takes half of
-// what the poorest bucket has left (at least enough for
-// minHeldOutputTokens) and its output limit is lowered to what it holds,
-// so the provider cannot make it cost more, and other requests still fit
-// beside it (quotas.Manager.ReserveRange). A request that sets no output
-// limit holds reserve_output_tokens of output; if streamed, it is metered
-// as it passes and draws more, and it is ended in its API's format when
-// the bucket cannot pay (streamBudget).
+// The bound: a request holds what it may cost: its input (estimated from
+// the body size, plus the stored conversation it continues), its output
+// at the limit it sets, or when it sets none at the model's own maximum
+// (modelinfo), times the choices it asks for, and the fees of the
+// server-side searches it allows. When a bucket cannot pay that much, the
+// request takes half of what the poorest bucket has left (at least enough
+// for minHeldOutputTokens) and its output limit is lowered, or set, to
+// what it holds, so the provider cannot make it cost more, and other
+// requests still fit beside it (quotas.Manager.ReserveRange). Only a
+// request to a model whose maximum is unknown, setting no limit, holds
+// reserve_output_tokens of output; if streamed, it is metered as it
+// passes, draws more, and is ended in its API's format when the bucket
+// cannot pay (streamBudget).
 func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt routing.Route, scope grants.Scope, body []byte, info apis.BodyInfo) (hold, bool) {
 	h := hold{choices: max(info.Choices, 1)}
 	if s.opts.Quotas == nil || len(scope.Buckets) == 0 {
@@ -67,14 +73,21 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 	}
 	refs := quotas.Refs(scope.Buckets, scope.BucketDefs)
 	reserveOut := int64(c.cfg().ReserveOutputTokens)
-	limit, explicit := info.OutputLimit, info.OutputLimit >= 0
-	if !explicit {
+	// The provider cannot produce more than the request's limit, or,
+	// when it sets none, than the model's own maximum where that is known.
+	limit, bounded := info.OutputLimit, info.OutputLimit >= 0
+	if !bounded {
+		limit, bounded = modelinfo.MaxOutputTokens(rt.Model)
+	}
+	if !bounded {
 		limit = reserveOut
 	}
 	var want, least int64
 	if q, ok := c.rc.prices.Resolve(rt.ProviderID, rt.Model); ok {
 		h.price = q.Price
-		h.input = quotas.EstimateInputTokens(len(body))
+		h.context = s.contextTokens(info)
+		h.input = quotas.EstimateInputTokens(len(body)) + h.context
+		h.fees = searchFees(body, info, q.Price)
 		want, h.priced = h.cost(limit)
 		least, _ = h.cost(min(limit, minHeldOutputTokens))
 	}
@@ -83,7 +96,7 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 		s.refuseQuota(w, c, api, rt, err)
 		return hold{}, false
 	}
-	h.res, h.output, h.bounded, h.step = res, limit, explicit, max(reserveOut, minHeldOutputTokens)
+	h.res, h.output, h.bounded, h.step = res, limit, bounded, max(reserveOut, minHeldOutputTokens)
 	if !h.priced {
 		// Unknown price: nothing to bound by; the bucket only had to be
 		// positive, and the real cost is charged if it can be computed.
@@ -98,9 +111,43 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 	return h, true
 }
 
-// cost is what the request costs with out output tokens per choice.
+// cost is what the request costs with out output tokens per choice. A
+// product too large for int64 costs more than any bucket holds.
 func (h *hold) cost(out int64) (int64, bool) {
-	return quotas.Estimate(h.input, out*h.choices, out*h.choices, h.price)
+	if out > 0 && h.choices > math.MaxInt64/out {
+		return math.MaxInt64, true
+	}
+	c, ok := quotas.Estimate(h.input, out*h.choices, out*h.choices, h.price)
+	return satAdd(c, h.fees), ok
+}
+
+// contextTokens is the input a request carries beyond its body: the
+// stored response or conversation it continues, which the provider adds.
+func (s *Server) contextTokens(info apis.BodyInfo) int64 {
+	var n int64
+	if info.PreviousResponseID != "" {
+		n += s.contexts.tokens(info.PreviousResponseID)
+	}
+	if info.Conversation {
+		n += unknownContextTokens
+	}
+	return n
+}
+
+// searchFees is what the server-side searches a request allows may cost,
+// billed per call beside its tokens.
+func searchFees(body []byte, info apis.BodyInfo, p pricing.Price) int64 {
+	web, file := apis.Searches(body, info, apis.DefaultSearchesPerTool)
+	per := func(n, per1k int64) int64 { return satMul(n, per1k) / 1000 }
+	return satAdd(per(web, p.WebSearchPer1k), per(file, p.FileSearchPer1k))
+}
+
+// satAdd is a+b for non-negative a and b, saturating at math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // affordable is the largest output limit, at most limit, whose cost is
@@ -163,7 +210,7 @@ type streamBudget struct {
 // pay and the stream must end.
 func (b streamBudget) allow(out int64) bool {
 	h := b.h
-	for out > h.output*h.choices {
+	for out > satMul(h.output, h.choices) {
 		cur, _ := h.cost(h.output)
 		next, _ := h.cost(h.output + h.step)
 		if !h.res.Extend(next - cur) {
@@ -182,3 +229,11 @@ func cutMessage(h *hold) string {
 
 // estimateInput is the input-token estimate of a request body.
 func estimateInput(body []byte) int64 { return quotas.EstimateInputTokens(len(body)) }
+
+// satMul is a*b for non-negative a and b, saturating at math.MaxInt64.
+func satMul(a, b int64) int64 {
+	if a > 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
+}

@@ -85,6 +85,8 @@ type Server struct {
 	background sync.WaitGroup
 	// owners remembers who created each stored OpenAI response.
 	owners responseOwners
+	// contexts remembers how much input continuing each response carries.
+	contexts responseContexts
 	// callers bounds each caller's requests and buffered bytes in flight.
 	callers callerLimiter
 	// whois is opts.WhoIs behind a short cache.

@@ -49,7 +49,7 @@ func (x *exchange) read() bool {
 // answers 400 in the caller's dialect.
 func (x *exchange) scanBody() (apis.BodyInfo, bool) {
 	route, body := x.route, x.body
-	none := apis.BodyInfo{OutputLimit: -1, Choices: 1}
+	none := apis.BodyInfo{OutputLimit: -1, Choices: 1, MaxToolCalls: -1}
 	gemini := x.api == config.GeminiGenerateContent && generates(route.Op)
 	if !route.ModelInBody() && !gemini {
 		return none, true

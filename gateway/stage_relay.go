@@ -63,8 +63,8 @@ func (x *exchange) relay(res *http.Response) {
 	}
 	var cut *streamCut
 	if x.stream && !x.h.bounded && x.h.res != nil && x.h.priced && res.StatusCode < 300 {
-		cut = &streamCut{budget: streamBudget{&x.h}, ext: ext, api: x.api,
-			jsonArray: x.api == config.GeminiGenerateContent && !sse}
+		cut = &streamCut{h: &x.h, ext: ext, api: x.api, jsonArray: x.api == config.GeminiGenerateContent && !sse}
+		ext.SetBudget(streamBudget{&x.h}.allow)
 	}
 	complete, ttfb := copyStream(out, res.Body, meter, x.start, s.opts.Now, cut)
 	if createsResponse {
@@ -85,6 +85,10 @@ func (x *exchange) relay(res *http.Response) {
 		rec.Error = cutMessage(&x.h)
 	}
 	x.settle()
+	if rec.CreatedResponse != "" {
+		u := rec.Usage
+		s.contexts.remember(rec.CreatedResponse, x.h.context+u.TotalInput()+u.OutputTokens)
+	}
 	s.finish(x.c, rec, x.start)
 }
 

@@ -29,32 +29,35 @@ func (f *flushWriter) Write(p []byte) (int, error) {
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // streamCut ends a stream whose quota can no longer pay for it, at an
-// event boundary and in its API's own format (apis.StreamError).
+// event boundary and in its API's own format (apis.StreamError). The
+// meter (a usage.Extractor with its budget set) finds where.
 type streamCut struct {
-	budget    streamBudget
+	h         *hold
 	ext       *usage.Extractor
 	api       config.API
 	jsonArray bool // a Gemini stream sent as one JSON array
-	due       bool // the budget ran out; waiting for an event boundary
 	done      bool // the stream was ended
 }
 
 // cutAt returns, for a chunk of n bytes about to be written after written
 // bytes (the meter has already read it), how many of its bytes to write
-// before the stream ends, or -1 to write it all and go on. The stream ends
-// at the last complete event the meter has seen, once output is due that
-// the budget cannot pay for: at most the rest of the event in flight goes
-// out unpaid.
+// before the stream ends, or -1 to write it all and go on: the stream ends
+// just past the complete event in which output went over what the buckets
+// can pay, so at most that event goes out unpaid. When that point was in
+// bytes already sent (the event ended in an earlier chunk, seen late), it
+// ends at the next event boundary instead.
 func (c *streamCut) cutAt(written int64, n int) int {
-	if !c.due && c.budget.allow(c.ext.OutputSoFar()) {
+	at, ok := c.ext.StopAt()
+	if !ok {
 		return -1
 	}
-	c.due = true
-	end := c.ext.EventEnd()
-	if end < written || end > written+int64(n) {
-		return -1 // mid-event since before this chunk: wait for its end
+	if at < written {
+		at = c.ext.EventEnd()
 	}
-	return int(end - written)
+	if at < written || at > written+int64(n) || (c.jsonArray && at == 0) {
+		return -1
+	}
+	return int(at - written)
 }
 
 // copyStream copies the provider's answer to the client as it arrives and
@@ -75,7 +78,7 @@ func copyStream(dst io.Writer, src io.Reader, meter io.Writer, start time.Time, 
 			if cut != nil {
 				if k := cut.cutAt(written, n); k >= 0 {
 					if _, err := dst.Write(buf[:k]); err == nil {
-						dst.Write(apis.StreamError(cut.api, cut.jsonArray, apis.KindQuotaExceeded, cutMessage(cut.budget.h)))
+						dst.Write(apis.StreamError(cut.api, cut.jsonArray, apis.KindQuotaExceeded, cutMessage(cut.h)))
 					}
 					cut.done = true
 					return false, ttfb

@@ -228,7 +228,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		u.ReasoningTokens = min(u.ReasoningTokens, c.maxTokens)
 	}
 	if x.set.bodySize > 0 {
-		x.txt = generatedText(x.set.bodySize)
+		n := x.set.bodySize
+		if c.maxTokens > 0 {
+			// A provider stops at the output limit: about 4 bytes a token.
+			n = min(n, 4*c.maxTokens)
+		}
+		x.txt = generatedText(n)
 	} else {
 		x.txt = literalText(replyFor(x.call.prompt, x.set.reply))
 	}
