@@ -36,7 +36,7 @@ func loadOrCreateConfig(path string, logf func(string, ...any)) (*config.Config,
 		if err := os.WriteFile(path, src, 0o600); err != nil {
 			return nil, nil, fmt.Errorf("writing default config: %w", err)
 		}
-		logf("no config at %s: wrote a commented default there; edit it (or the Settings page) to add provider keys", path)
+		logf("no config at %s: wrote a commented default there; edit it (or, as an admin, the Settings page) to add provider keys", path)
 	} else if err != nil {
 		return nil, nil, fmt.Errorf("reading config: %w", err)
 	}
@@ -237,7 +237,7 @@ func hostnames(hostname string, node *tunnel.Node) func() []string {
 // add one when nobody was named: a fresh config has no admins.
 func logAdmins(admins []string, logf func(string, ...any)) {
 	if len(admins) == 0 {
-		logf("no --admin given: only the config's grants make admins, and a fresh config names none. %s", config.AdminHowTo)
+		logf("no --admin given: only the config's grants make admins, and a fresh config names only a placeholder. %s", config.AdminHowTo)
 		return
 	}
 	logf("admins by the command line, whatever the config says: %s", strings.Join(admins, ", "))
