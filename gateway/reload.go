@@ -53,6 +53,10 @@ func (s *Server) ReloadFrom(path string, src []byte) (ok bool) {
 		s.opts.Logf("config reload: %v (keeping the running config)", err)
 		return false
 	}
+	// The file is the host admin's: the secret references it names may be
+	// kept by later saves through the config API. (A save writes the file
+	// too, but only with references already allowed.)
+	s.refs.approveText(src)
 	s.opts.Logf("config reloaded from %s (%d providers, hash %.12s)", path, len(cfg.Providers), cfg.Hash)
 	return true
 }
