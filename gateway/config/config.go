@@ -125,8 +125,13 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 		w.fail(&root, "", "config must be a JSON object, not %s", kindName(&root))
 		return nil, w.diags, fmt.Errorf("invalid config: line %d: %s", w.diags[0].Line, w.diags[0].Message)
 	}
+	// Sections of Aperture's format the gateway does not act on: kept so
+	// they round-trip, and refused unless empty.
 	raw := func(dst *json.RawMessage) fieldFunc {
-		return func(v *hujson.Value, _ string) { *dst = toJSON(v) }
+		return func(v *hujson.Value, pth string) {
+			*dst = toJSON(v)
+			w.refuseUnbuilt(v, pth, pth)
+		}
 	}
 	w.members(obj, "", map[string]fieldFunc{
 		"providers": func(v *hujson.Value, pth string) {
@@ -145,7 +150,10 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 		"grants":      func(v *hujson.Value, pth string) { cfg.Grants = w.parseGrants(v, pth, false) },
 		"temp_grants": func(v *hujson.Value, pth string) { cfg.TempGrants = w.parseGrants(v, pth, true) },
 		"quotas":      func(v *hujson.Value, pth string) { cfg.Quotas = w.parseQuotas(v, pth) },
-		"hooks":       func(v *hujson.Value, pth string) { cfg.Hooks = w.parseHooks(v, pth, baseDir) },
+		"hooks": func(v *hujson.Value, pth string) {
+			cfg.Hooks = w.parseHooks(v, pth, baseDir)
+			w.refuseUnbuilt(v, pth, "hooks (guardrails and webhooks)")
+		},
 		"database":    func(v *hujson.Value, pth string) { cfg.Database = w.parseDatabase(v, pth) },
 		"auto_cost_basis": func(v *hujson.Value, pth string) {
 			if b, ok := w.boolean(v, pth); ok {

@@ -84,7 +84,12 @@ func (w *walker) parseDatabase(v *hujson.Value, pth string) Database {
 					}
 					r.Duration, r.Forever, r.Period = s, forever, d
 				},
-				"require_export": func(v *hujson.Value, p string) { r.RequireExport, _ = w.boolean(v, p) },
+				"require_export": func(v *hujson.Value, p string) {
+					r.RequireExport, _ = w.boolean(v, p)
+					if r.RequireExport {
+						w.unbuilt(v, p, "require_export (keep captures until exported to S3) %s", notBuiltYet)
+					}
+				},
 				"purge": func(v *hujson.Value, p string) {
 					list, ok := w.strings(v, p)
 					if !ok {

@@ -50,6 +50,7 @@ func TestParseGrants(t *testing.T) {
 }
 
 func TestTempGrants(t *testing.T) {
+	acceptNotBuilt(t) // parses fields that are refused until built
 	cfg, diags, err := Parse([]byte(`{
   "providers": {"anthropic": {"baseurl": "https://a", "models": ["claude"]}},
   "hooks": {"rj": {"url": "https://hook.example"}},

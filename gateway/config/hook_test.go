@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseHooks(t *testing.T) {
+	acceptNotBuilt(t) // parses fields that are refused until built
 	t.Setenv("TSPLUG_HOOK_KEY", "hk")
 	cfg, diags, err := Parse([]byte(`{"hooks": {
 		"oso": {"url": "https://api.osohq.com/api/agents/v1/model-request", "apikey": "env:TSPLUG_HOOK_KEY"},

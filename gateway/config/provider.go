@@ -270,8 +270,11 @@ func (w *walker) parseProvider(id string, v *hujson.Value, pth, baseDir string) 
 				return
 			}
 			switch s {
-			case "", "override", "passthrough", "none":
+			case "", "override":
 				p.AuthMode = s
+			case "passthrough", "none":
+				p.AuthMode = s
+				w.unbuilt(v, pth, "auth_mode %q is not built in this gateway yet: the provider key would still be injected; remove auth_mode (the config is refused rather than silently ignore it)", s)
 			default:
 				w.warn(v, pth, "invalid auth_mode %q (want override, passthrough or none)", s)
 			}

@@ -3,6 +3,7 @@ package config
 import "testing"
 
 func TestCrossChecks(t *testing.T) {
+	acceptNotBuilt(t) // checks references of fields refused until built
 	tests := []struct {
 		name string
 		src  string

@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/quotas"
+)
+
+// newReviewFixture is newLimitsFixture with a hand-written upstream.
+func newReviewFixture(t *testing.T, capacity string, upstream http.HandlerFunc) *limitsFixture {
+	t.Helper()
+	up := httptest.NewServer(upstream)
+	t.Cleanup(up.Close)
+	src := fmt.Sprintf(limitsConfig, up.URL, capacity)
+	cfg, diags, err := config.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err, diags)
+	}
+	qm, err := quotas.New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordingSink{}
+	gw, err := New(cfg, []byte(src), Options{Ledger: sink, Quotas: qm, Logf: func(string, ...any) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(gw.LocalHandler())
+	t.Cleanup(front.Close)
+	c, _ := config.ParseDollars(capacity)
+	return &limitsFixture{qm: qm, sink: sink, base: front.URL, capNs: c}
+}
+
+func (f *limitsFixture) balance() int64 { return f.qm.Balances(nil)[0].BalanceNanos }
+
+// fire sends n concurrent requests and returns how many were admitted.
+func fire(t *testing.T, n int, url, body string) int64 {
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for range n {
+		wg.Go(func() {
+			res, b := do(t, "POST", url, body)
+			switch res.StatusCode {
+			case 200:
+				ok.Add(1)
+			case 429:
+			default:
+				t.Errorf("status %d: %s", res.StatusCode, b)
+			}
+		})
+	}
+	wg.Wait()
+	return ok.Load()
+}
+
+// An Anthropic request that sets max_tokens but enables the server-side web
+// search tool, 40 at once against $1: each search is billed per call, so
+// the hold must include the searches the tool allows (it did not, and the
+// bucket went to -$7.12).
+func TestReviewServerToolFeesNotHeld(t *testing.T) {
+	f := newReviewFixture(t, "$1.00", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"ok"}],`+
+			`"stop_reason":"end_turn","usage":{"input_tokens":40000,"output_tokens":200,"server_tool_use":{"web_search_requests":8}}}`)
+	})
+	body := `{"model":"claude-sonnet-4-5","max_tokens":1024,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"search the web a lot"}]}`
+	admitted := fire(t, 40, f.base+"/v1/messages", body)
+	spent := f.spent(t)
+	t.Logf("admitted %d, spent $%.4f of $1.00, balance $%.4f", admitted, float64(spent)/1e9, float64(f.balance())/1e9)
+	if spent > f.capNs*2 {
+		t.Errorf("bucket of $1.00 overspent to $%.2f by requests that all set max_tokens", float64(spent)/1e9)
+	}
+}
+
+// A Responses request continuing a stored conversation: the provider bills
+// the whole stored conversation as input, so the hold must count it, not
+// just the 100-byte body.
+func TestReviewPreviousResponseInputNotHeld(t *testing.T) {
+	f := newReviewFixture(t, "$1.00", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"resp_x","object":"response","status":"completed","model":"gpt-4o","output":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"ok"}]}],`+
+			`"usage":{"input_tokens":120000,"output_tokens":16,"total_tokens":120016}}`)
+	})
+	body := `{"model":"gpt-4o","max_output_tokens":16,"previous_response_id":"resp_abc","input":"go on"}`
+	admitted := fire(t, 40, f.base+"/v1/responses", body)
+	spent := f.spent(t)
+	t.Logf("admitted %d, spent $%.4f of $1.00", admitted, float64(spent)/1e9)
+	if spent > f.capNs*2 {
+		t.Errorf("bucket of $1.00 overspent to $%.2f by requests that all set an output limit", float64(spent)/1e9)
+	}
+}
+
+// Non-streamed requests without an output limit, to a model whose maximum
+// is known, are held for that maximum or given a limit they can pay for, so
+// concurrency cannot multiply an overspend (they held 4,096 tokens and
+// were never lowered).
+func TestReviewUnlimitedNonStreamConcurrency(t *testing.T) {
+	f := newReviewFixture(t, "$1.00", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"c1","object":"chat.completion","model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"`+strings.Repeat("x", 100)+`"},"finish_reason":"stop"}],`+
+			`"usage":{"prompt_tokens":10,"completion_tokens":16000,"total_tokens":16010}}`)
+	})
+	body := `{"model":"gpt-4o","messages":[{"role":"user","content":"write a lot"}]}`
+	admitted := fire(t, 40, f.base+"/v1/chat/completions", body)
+	spent := f.spent(t)
+	t.Logf("admitted %d, spent $%.4f of $1.00", admitted, float64(spent)/1e9)
+	if spent > f.capNs*2 {
+		t.Errorf("bucket of $1.00 overspent to $%.2f by concurrent unlimited non-streamed requests", float64(spent)/1e9)
+	}
+}
