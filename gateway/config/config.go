@@ -154,7 +154,7 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 			cfg.Hooks = w.parseHooks(v, pth, baseDir)
 			w.refuseUnbuilt(v, pth, "hooks (guardrails and webhooks)")
 		},
-		"database":    func(v *hujson.Value, pth string) { cfg.Database = w.parseDatabase(v, pth) },
+		"database": func(v *hujson.Value, pth string) { cfg.Database = w.parseDatabase(v, pth) },
 		"auto_cost_basis": func(v *hujson.Value, pth string) {
 			if b, ok := w.boolean(v, pth); ok {
 				cfg.AutoCostBasis = b
