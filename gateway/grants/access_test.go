@@ -48,7 +48,7 @@ const testConfig = `{
 
 func loadConfig(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, diags, err := config.Parse([]byte(testConfig))
+	cfg, diags, err := config.ParseAcceptingNotBuilt([]byte(testConfig))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
