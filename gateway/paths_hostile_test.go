@@ -15,7 +15,7 @@ import (
 // apis.DetectURL (the path as it arrived, decoded once) rather than
 // apis.Detect(r.URL.Path): then every hostile path is answered 400 in
 // the caller's dialect, not just refused. Set it with that change.
-const pathsRefusedAtDispatch = false
+const pathsRefusedAtDispatch = true
 
 // createdResponse has dave create a stored response and returns its ID.
 func createdResponse(t *testing.T, f *fixture) string {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -49,8 +50,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if method == http.MethodOptions {
 		method = r.Header.Get("Access-Control-Request-Method")
 	}
-	if route, ok := apis.Detect(method, r.URL.Path); ok {
+	// The path is decoded once and checked: a spelling the provider
+	// could read as another path (an encoded slash, a double encoding, a
+	// dot segment) is refused here, in the caller's dialect.
+	route, err := apis.DetectURL(method, r.URL)
+	if err == nil {
 		s.serveLLM(w, r, route)
+		return
+	}
+	if !errors.Is(err, apis.ErrNoRoute) {
+		apis.WriteError(w, apis.APIFromPath(r.URL.Path), http.StatusBadRequest, apis.KindInvalidRequest, err.Error())
 		return
 	}
 	if r.URL.Path == "/" {

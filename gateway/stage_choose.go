@@ -44,7 +44,14 @@ func (x *exchange) choose() bool {
 // creator is unknown. Otherwise it answers 404, as for a response that
 // does not exist.
 func (x *exchange) owns(id string) bool {
-	if id == "" || x.c.isAdmin() {
+	if id == "" {
+		return true
+	}
+	if !apis.ValidResponseID(id) {
+		return x.fail(http.StatusBadRequest, apis.KindInvalidRequest,
+			"previous_response_id must be a response ID: letters, digits, _ and - only")
+	}
+	if x.c.isAdmin() {
 		return true
 	}
 	if owner := x.s.responseOwner(x.r.Context(), id); owner != "" && owner != x.c.id.Principal() {
@@ -60,7 +67,7 @@ func (x *exchange) prepare() bool {
 	// knows it, the rest of the body byte for byte as it is otherwise.
 	// Every edit of the body comes from the one scan and is applied in
 	// one copy, by send, with the output limit the quota may set.
-	x.path = x.r.URL.Path
+	x.path = x.route.Path
 	if x.model != "" && x.rt.Model != x.model {
 		if x.route.ModelInBody() {
 			x.edits = append(x.edits, apis.ModelEdit(x.info, x.rt.Model))
