@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"tailscale.com/atomicfile"
 )
 
 // ExitStatus turns the error of a command's cli.App.Run into its exit
@@ -51,18 +52,30 @@ func ParseTags(s string) ([]string, error) {
 }
 
 // ServiceAuthKey keeps a literal auth key out of a service's unit file,
-// which is world-readable: it saves the key as <dir>/authkey (0600) and
-// returns the -authkey value that reads it back. A "file:" or empty flag
-// is returned as is.
+// which is world-readable: it saves the key as <dir>/authkey and returns
+// the -authkey value that reads it back. A "file:" or empty flag is
+// returned as is. The file is written whole or not at all (a crash never
+// leaves half a key), is 0600 even if an older file was not, and is never
+// written through a symlink: one at that path (planted to have the key
+// written where someone else can read it) is refused.
 func ServiceAuthKey(dir, flag string) (string, error) {
 	if flag == "" || strings.HasPrefix(flag, "file:") {
 		return flag, nil
 	}
 	p := filepath.Join(dir, "authkey")
-	if err := os.WriteFile(p, []byte(flag+"\n"), 0o600); err != nil {
+	if err := writeSecretFile(p, []byte(flag+"\n")); err != nil {
 		return "", fmt.Errorf("saving auth key: %w", err)
 	}
 	return "file:" + p, nil
+}
+
+// writeSecretFile writes data to path atomically with mode 0600, refusing
+// to replace anything but a regular file.
+func writeSecretFile(path string, data []byte) error {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s exists and is not a regular file (a symlink?); remove it and retry", path)
+	}
+	return atomicfile.WriteFile(path, data, 0o600)
 }
 
 // ReplaceFlag sets the value following every "-name" in args.

@@ -54,6 +54,74 @@ func TestServiceAuthKey(t *testing.T) {
 	}
 }
 
+func TestServiceAuthKeyFile(t *testing.T) {
+	tests := []struct {
+		name    string
+		before  func(t *testing.T, dir, p string) // what is at the path already
+		wantErr bool
+	}{
+		{"fresh", func(*testing.T, string, string) {}, false},
+		{"older world-readable file", func(t *testing.T, _, p string) {
+			os.WriteFile(p, []byte("tskey-old\n"), 0o644)
+			os.Chmod(p, 0o644)
+		}, false},
+		{"symlink to a file others can read", func(t *testing.T, dir, p string) {
+			os.WriteFile(filepath.Join(dir, "public"), []byte("nothing\n"), 0o644)
+			if err := os.Symlink(filepath.Join(dir, "public"), p); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, true},
+		{"dangling symlink", func(t *testing.T, dir, p string) {
+			if err := os.Symlink(filepath.Join(dir, "public"), p); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, true},
+		{"directory", func(t *testing.T, _, p string) { os.Mkdir(p, 0o700) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "authkey")
+			tt.before(t, dir, p)
+			// A hard link sees the old inode: an atomic write replaces
+			// the file, an in-place write would change it.
+			var oldLink string
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+				oldLink = filepath.Join(dir, "old")
+				os.Link(p, oldLink)
+			}
+			_, err := ServiceAuthKey(dir, "tskey-secret")
+			if tt.wantErr {
+				if err == nil {
+					t.Fatal("saved the key over a non-regular file")
+				}
+				if b, _ := os.ReadFile(filepath.Join(dir, "public")); strings.Contains(string(b), "tskey-secret") {
+					t.Errorf("the key was written through the symlink")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Lstat(p)
+			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+				t.Errorf("authkey = %v, %v; want a regular 0600 file", fi, err)
+			}
+			if b, _ := os.ReadFile(p); string(b) != "tskey-secret\n" {
+				t.Errorf("authkey holds %q", b)
+			}
+			if oldLink != "" {
+				if b, _ := os.ReadFile(oldLink); strings.Contains(string(b), "tskey-secret") {
+					t.Errorf("the old file was rewritten in place, not replaced atomically")
+				}
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, "authkey.tmp*")); len(left) > 0 {
+				t.Errorf("temporary files left: %q", left)
+			}
+		})
+	}
+}
+
 func TestFlagArgs(t *testing.T) {
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "dir"}, &cli.IntFlag{Name: "port", Value: 9996}, &cli.BoolFlag{Name: "ephemeral"},

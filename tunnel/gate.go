@@ -6,7 +6,9 @@ import "net/http"
 // while the node cannot carry traffic, so the local port can open at once
 // and a person running curl learns why nothing works yet. A node that was
 // Running and is briefly re-syncing still forwards: the dial decides.
-func ReadyGate(n *Node, next http.Handler) http.Handler {
+// The answer goes to any local process, so it never carries the login
+// URL: it points to statusCmd ("ts-unplug status") and the log instead.
+func ReadyGate(n *Node, statusCmd string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := n.State()
 		switch {
@@ -14,7 +16,7 @@ func ReadyGate(n *Node, next http.Handler) http.Handler {
 		case st.Phase == PhaseStarting && isClosed(n.Ready()):
 		default:
 			w.Header().Set("Retry-After", "5")
-			WriteJSONError(w, http.StatusServiceUnavailable, "tailnet_not_ready", st.Message())
+			WriteJSONError(w, http.StatusServiceUnavailable, "tailnet_not_ready", st.LocalMessage(statusCmd))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -64,6 +64,19 @@ func (s State) Message() string {
 	}
 }
 
+// LocalMessage is Message for an answer to anyone who can reach a local
+// port: every process on the machine, and web pages in its browsers. It
+// never holds the login URL, which would let them log the device into
+// their own tailnet (or watch the owner log in); the URL is only in the
+// log and in statusCmd, which reads an owner-only socket.
+func (s State) LocalMessage(statusCmd string) string {
+	if s.Phase == PhaseNeedsLogin {
+		return fmt.Sprintf("tailnet device %s needs login; run `%s` or see the log", s.Hostname, statusCmd)
+	}
+	s.AuthURL = ""
+	return s.Message()
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"

@@ -34,7 +34,13 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 		UsageText: "ts-unplug [flags] TARGET\n   ts-unplug install [flags] TARGET\n   ts-unplug status|start|stop|restart|uninstall [--user]\n\nTARGET is host[:port] or a URL: ai, ai.example.ts.net, http://ai:8080, https://ai.example.ts.net",
 		Description: "ts-unplug joins the tailnet as its own device and forwards http://127.0.0.1:9996 to TARGET.\n" +
 			"The first run prints a login URL (or waits for an admin to approve the device);\n" +
-			"after that every tool on this machine can use http://localhost:9996.",
+			"after that every tool on this machine can use http://localhost:9996.\n\n" +
+			"On a shared machine: every local process, of any user, can use the tunnel and reaches the tailnet\n" +
+			"as this device, by design (a local proxy has no way to tell local users apart); run it only where\n" +
+			"you trust them. Web pages in a browser are refused (Host, Origin and Sec-Fetch-Site checks).\n" +
+			"The login URL is never in an HTTP answer: it is in the log and in `ts-unplug status`, whose\n" +
+			"socket only this user can open. Tailscale-* headers from local clients, in any spelling,\n" +
+			"are removed in every spelling before a request goes on into the tailnet.",
 		Version:         version,
 		Writer:          stdout,
 		ErrWriter:       stderr,

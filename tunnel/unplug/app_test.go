@@ -104,3 +104,28 @@ func TestListenForms(t *testing.T) {
 		}
 	}
 }
+
+// Whoever runs ts-unplug on a shared machine must learn from --help that
+// every local user can use the tunnel, and where the login URL is.
+func TestHelpSaysWhoCanUseTheTunnel(t *testing.T) {
+	code, out := runMain("--help")
+	out = strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{"every local process, of any user, can use the tunnel",
+		"The login URL is never in an HTTP answer", "`ts-unplug status`"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("--help (exit %d) lacks %q:\n%s", code, want, out)
+		}
+	}
+}
+
+func TestStatusCommand(t *testing.T) {
+	tests := []struct{ dir, want string }{
+		{"/home/amy/.config/ts-unplug/laptop", "ts-unplug status -dir /home/amy/.config/ts-unplug/laptop"},
+		{"/Users/Amy Smith/state", `ts-unplug status -dir "/Users/Amy Smith/state"`},
+	}
+	for _, tt := range tests {
+		if got := statusCommand(tt.dir); got != tt.want {
+			t.Errorf("statusCommand(%q) = %q, want %q", tt.dir, got, tt.want)
+		}
+	}
+}

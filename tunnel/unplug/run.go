@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tsplug/ts-plug/tunnel"
@@ -83,7 +85,7 @@ func run(ctx context.Context, o options, version string) error {
 	}
 
 	fwd := tunnel.NewHTTPForwarder(o.target, tunnel.NewTransport(node.Dial, o.timeouts))
-	var h http.Handler = tunnel.ReadyGate(node, fwd)
+	var h http.Handler = tunnel.ReadyGate(node, statusCommand(o.dir), fwd)
 	h = &tunnel.BrowserGuard{AllowedHosts: o.allowHosts, AllowedOrigins: o.allowOrigins, Next: h}
 	h = stats.Count(h)
 	srv := &http.Server{
@@ -110,4 +112,14 @@ func run(ctx context.Context, o options, version string) error {
 		srv.Close()
 	}
 	return nil
+}
+
+// statusCommand is the command that shows this instance's state, login
+// URL included, to the user who runs it (the 503 before login points
+// there).
+func statusCommand(dir string) string {
+	if strings.ContainsAny(dir, " \t'\"") {
+		dir = strconv.Quote(dir)
+	}
+	return "ts-unplug status -dir " + dir
 }
