@@ -487,3 +487,81 @@ func TestPlugUsageErrors(t *testing.T) {
 		t.Errorf("missing command: exit %d\n%s", code, out)
 	}
 }
+
+// TestPlugHeaderSpellings sends spoofed identity headers in the spellings
+// CGI-style servers fold into the real ones, over a raw tailnet socket
+// (exact bytes, no http.Header canonicalization), through the real
+// ts-plug: the server sees alice's identity and nothing else.
+func TestPlugHeaderSpellings(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tn := tailnettest.New(t, tailnettest.Options{})
+	up := startHeaderEcho(t)
+	proc, _ := startPlug(t, tn, nil, "web", "-upstream", up.url)
+	alice := tn.Node(t, "alice")
+	if err := proc.WaitOutput(ctx, "ready: http://web."); err != nil {
+		t.Fatal(err)
+	}
+	const spoof = "Tailscale_User_Login: evil\r\n" +
+		"tailscale-user-login: evil\r\ntailscale-user-login: evil\r\n" +
+		"TAILSCALE_USER_LOGIN: evil\r\n" +
+		"Tailscale.User.Login: evil\r\n" +
+		"X-Tailscale-User-Login: evil\r\n" +
+		"Tailscale_Funnel_Request: ?1\r\n" +
+		"Connection: keep-alive, Tailscale-User-Login\r\n"
+	var got echoed
+	for {
+		res, err := rawTailnetGet(ctx, alice, "web:80", "GET /whoami HTTP/1.1\r\nHost: web\r\n"+spoof+"\r\n")
+		if err == nil && res.StatusCode == 200 {
+			err = json.NewDecoder(res.Body).Decode(&got)
+			res.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("raw GET never answered: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	want := loginOf(ctx, t, alice)
+	for k, vs := range got.Headers {
+		cgi := "HTTP_" + strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToUpper(k))
+		switch {
+		case cgi == "HTTP_TAILSCALE_USER_LOGIN" && (len(vs) != 1 || vs[0] != want):
+			t.Errorf("server reads %s as %s = %q, want only %q", k, cgi, vs, want)
+		case strings.Contains(cgi, "TAILSCALE") && cgi != "HTTP_TAILSCALE_USER_LOGIN" &&
+			cgi != "HTTP_TAILSCALE_USER_NAME" && cgi != "HTTP_TAILSCALE_USER_PROFILE_PIC" && cgi != "HTTP_TAILSCALE_NODE_NAME":
+			t.Errorf("spoofed %s = %q reached the server", k, vs)
+		}
+	}
+	if got.Headers.Get("Tailscale-User-Login") != want {
+		t.Errorf("Tailscale-User-Login = %q, want %q (alice's)", got.Headers.Get("Tailscale-User-Login"), want)
+	}
+}
+
+// rawTailnetGet writes req byte for byte to addr over the tailnet from s.
+func rawTailnetGet(ctx context.Context, s *tsnet.Server, addr, req string) (*http.Response, error) {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := s.Dial(dctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		c.Close()
+		return nil, err
+	}
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	res.Body = struct {
+		io.Reader
+		io.Closer
+	}{res.Body, c}
+	return res, nil
+}

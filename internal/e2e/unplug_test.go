@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -190,6 +191,32 @@ func TestUnplugEndToEnd(t *testing.T) {
 		json.NewDecoder(res.Body).Decode(&got)
 		if v := got.Headers.Get("Tailscale-User-Login"); v != "" {
 			t.Errorf("forged Tailscale-User-Login reached the target: %q", v)
+		}
+	})
+
+	t.Run("spoofed identity headers stripped in every spelling", func(t *testing.T) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		io.WriteString(c, "GET /whoami HTTP/1.1\r\nHost: localhost\r\nTailscale_User_Login: evil\r\n"+
+			"TAILSCALE_USER_LOGIN: evil\r\nTailscale.User.Login: evil\r\nX-Tailscale-Tags: evil\r\n\r\n")
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var got struct{ Headers http.Header }
+		json.NewDecoder(res.Body).Decode(&got)
+		if res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		for k, v := range got.Headers {
+			if strings.Contains(strings.ToLower(k), "tailscale") {
+				t.Errorf("forged %s = %q reached the target", k, v)
+			}
 		}
 	})
 
@@ -427,26 +454,38 @@ func TestUnplugInteractiveLogin(t *testing.T) {
 
 	bin := testbin.Build(t, "ts-unplug")
 	port := freePort(t)
-	proc := testbin.Start(t, tn.ChildEnv(), bin, "-dir", t.TempDir(), "-port", port, "-hostname", "newbie",
+	dir := t.TempDir()
+	proc := testbin.Start(t, tn.ChildEnv(), bin, "-dir", dir, "-port", port, "-hostname", "newbie",
 		"-control-url", tn.ControlURL, "ai")
 	base := "http://127.0.0.1:" + port
 
-	loginURL := func() string {
-		for {
-			res := waitHTTP(ctx, t, base+"/whoami", 503)
-			var e struct{ Error struct{ Message string } }
-			json.NewDecoder(res.Body).Decode(&e)
-			res.Body.Close()
-			if i := strings.Index(e.Error.Message, tn.ControlURL+"/auth/"); i >= 0 {
-				return strings.Fields(e.Error.Message[i:])[0]
-			}
-			if ctx.Err() != nil {
-				t.Fatalf("no login URL in the 503: %q", e.Error.Message)
-			}
-			time.Sleep(50 * time.Millisecond)
+	// Any local process can read the 503: it says what to do, never the
+	// URL (which would let it log the device into its own tailnet).
+	for {
+		res := waitHTTP(ctx, t, base+"/whoami", 503)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(b), "/auth/") || strings.Contains(string(b), tn.ControlURL) {
+			t.Fatalf("the 503 hands out the login URL: %s", b)
 		}
+		if strings.Contains(string(b), "needs login; run `ts-unplug status -dir "+dir+"` or see the log") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("503 never said the device needs login: %s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	url := loginURL()
+	// The owner finds the URL in `status` and in the log.
+	out, code := runBin(t, tn, "ts-unplug", "status", "-dir", dir)
+	i := strings.Index(out, "login URL:   "+tn.ControlURL+"/auth/")
+	if code != 0 || i < 0 {
+		t.Fatalf("status (exit %d) shows no login URL:\n%s", code, out)
+	}
+	url := strings.Fields(out[i+len("login URL:"):])[0]
+	if fi, err := os.Lstat(filepath.Join(dir, "status.sock")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("status socket %v %v, want 0600: it holds the login URL", fi, err)
+	}
 	if err := proc.WaitOutput(ctx, url); err != nil {
 		t.Fatalf("login URL not printed: %v", err)
 	}
@@ -457,5 +496,4 @@ func TestUnplugInteractiveLogin(t *testing.T) {
 	if n := strings.Count(proc.Output(), url); n != 1 {
 		t.Errorf("login URL printed %d times, want once:\n%s", n, proc.Output())
 	}
-
 }
