@@ -39,6 +39,7 @@ func flags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "admin", Usage: "make `LOGIN` (a tailnet login, or tag:NAME) an admin whatever the config says; repeatable. A fresh config has no admins"},
 		&cli.StringFlag{Name: "listen", Usage: "extra plain-HTTP `ADDR` (e.g. 127.0.0.1:8080); its callers are \"(loopback)\", users under the default config"},
 		&cli.BoolFlag{Name: "local-admin", Usage: "make callers of --listen admins; only when nothing but this machine's own users reach that port (not behind tailscale serve, nginx or ts-plug)"},
+		&cli.StringSliceFlag{Name: "allow-secret-ref", Usage: "let configs saved through the config API or Settings use the env:/file: `PATTERN` (e.g. env:ANTHROPIC_*, file:/etc/aperture/keys/*); repeatable. Without it they may use only references the config file on this host already has"},
 		&cli.BoolFlag{Name: "no-tailnet", Usage: "serve only --listen (single-user local use, benchmarks)"},
 		&cli.BoolFlag{Name: "verbose", Usage: "show tsnet's own logs"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight streams may finish"},
@@ -111,6 +112,7 @@ type options struct {
 	listen        string
 	noTailnet     bool
 	admins        []string // grant srcs made admins: --admin, and "(loopback)" for --local-admin
+	secretRefs    []string // --allow-secret-ref patterns
 	verbose       bool
 	shutdownGrace time.Duration
 	version       string
@@ -133,6 +135,7 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 		return o, err
 	}
 	o.admins = admins
+	o.secretRefs = c.StringSlice("allow-secret-ref")
 	tags, err := tunnel.ParseTags(c.String("advertise-tags"))
 	if err != nil {
 		return o, usageError("--advertise-tags: %v", err)

@@ -108,7 +108,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 
 	logAdmins(o.admins, logf)
 	gw, err := gateway.New(cfg, src, gateway.Options{
-		WhoIs: whois, Admins: o.admins, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
+		WhoIs: whois, Admins: o.admins, AllowedSecretRefs: o.secretRefs, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
 		ConfigPath: o.configPath,
 		Hostnames:  hostnames(o.hostname, node),
 		OnConfig:   func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
