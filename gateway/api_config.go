@@ -63,7 +63,7 @@ func (s *Server) adminFor(w http.ResponseWriter, r *http.Request) (*caller, bool
 		return nil, false
 	}
 	if !c.isAdmin() {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "the config API needs the admin role")
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, c.notAdmin("the config API"))
 		return nil, false
 	}
 	return c, true

@@ -202,7 +202,7 @@ func (s *Server) serveRefill(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !c.isAdmin() {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "refilling quotas needs the admin role")
+		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, c.notAdmin("refilling quotas"))
 		return
 	}
 	if !checkMutation(w, r) {

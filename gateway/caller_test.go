@@ -188,3 +188,14 @@ func TestNotAdminSaysHowToAddAdmins(t *testing.T) {
 		t.Errorf("loopback: %s", msg)
 	}
 }
+
+// The admin endpoints' 403 tells a user how to become an admin.
+func TestAdminEndpointsSayHowToBecomeAdmin(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct{ method, path string }{{"GET", "/api/config"}, {"POST", "/api/quotas/refill"}} {
+		res, body := do(t, c.method, f.url("bob", c.path), `{}`, "X-Aperture-CSRF", "1")
+		if res.StatusCode != 403 || !strings.Contains(body, "--admin bob@example.com") {
+			t.Errorf("%s %s: %d %s", c.method, c.path, res.StatusCode, body)
+		}
+	}
+}
