@@ -116,3 +116,22 @@ func countRows(t testing.TB, path, table string) int {
 	}
 	return n
 }
+
+// queueOnly queues r with nobody waiting for its commit, the way Enqueue
+// did before it waited: for tests of the writer's gathering, and of what
+// Close and queries do with rows not yet written.
+func queueOnly(t testing.TB, l *Ledger, r *Record) {
+	t.Helper()
+	it, err := l.newItem(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.enqueue(context.Background(), it); err != nil {
+		t.Fatalf("queue %s: %v", r.ID, err)
+	}
+}
+
+// testCapture is a small capture.
+func testCapture(i int) *Capture {
+	return &Capture{RequestBody: []byte(fmt.Sprintf(`{"q":%d}`, i)), ResponseBody: []byte(fmt.Sprintf(`{"a":%d}`, i))}
+}

@@ -11,7 +11,7 @@ import (
 // carries. Each execution costs a round through database/sql and the
 // SQLite VM besides the rows themselves; in the writer's benchmark that
 // overhead was about a third of the per-row cost at one row per
-// statement. 32 rows × 26 columns stays far below SQLite's limit of
+// statement. 32 rows × 28 columns stays far below SQLite's limit of
 // 32766 parameters.
 const insertChunk = 32
 

@@ -29,7 +29,7 @@ const (
 	maxConns = 8
 )
 
-// ErrClosed is returned by Commit after Close.
+// ErrClosed is returned by Commit, Enqueue and CaptureAsync after Close.
 var ErrClosed = errors.New("ledger: closed")
 
 // ErrNotFound is returned by lookups of a row that does not exist.
@@ -42,16 +42,18 @@ type Options struct {
 	// changed later with SetRetention).
 	Retention *config.Retention
 	// QueueSize bounds the number of records waiting for the writer
-	// (DefaultQueueSize). A full queue makes Commit wait, never drop.
+	// (DefaultQueueSize). A full queue makes Commit and Enqueue wait
+	// (bounded), never drop.
 	QueueSize int
 	// MaxBatch bounds the records written in one transaction
 	// (DefaultMaxBatch).
 	MaxBatch int
 	// FlushInterval is how long the writer lets records nobody waits on
-	// (Enqueue, CaptureAsync) gather before it commits them in one
-	// transaction; a Commit or Sync in the queue commits everything at
-	// once. It bounds what a killed gateway can lose
-	// (DefaultFlushInterval). A negative value commits without waiting.
+	// (CaptureAsync) gather before it commits them in one transaction; a
+	// record someone waits for (Enqueue, Commit, Sync) commits everything
+	// queued at once. It bounds the captures a killed gateway can lose;
+	// rows are never among them (DefaultFlushInterval). A negative value
+	// commits without waiting.
 	FlushInterval time.Duration
 	// RetryInterval is the wait between write attempts while the database
 	// cannot be written (DefaultRetryInterval).
@@ -76,10 +78,14 @@ type Ledger struct {
 	// insertReq, insertCap and insertOwner are the writer's prepared
 	// statements, made on its first write (writer goroutine only).
 	insertReq, insertCap, insertOwner *multiInsert
-	db                                *sql.DB
-	opts                              Options
-	logf                              func(string, ...any)
-	now                               func() time.Time
+	// lazyDue is when the oldest capture nobody waits for in the
+	// writer's backlog is due to be committed; zero when there is none
+	// (writer goroutine only).
+	lazyDue time.Time
+	db      *sql.DB
+	opts    Options
+	logf    func(string, ...any)
+	now     func() time.Time
 
 	// queue carries records from Commit to the writer goroutine.
 	queue chan *item
@@ -119,7 +125,8 @@ var _ Sink = (*Ledger)(nil)
 // system's page cache and survives the gateway being killed (even
 // SIGKILL); only an OS crash or power loss can lose the last commits
 // (never corrupt the file). Options.SyncFull trades write cost for
-// surviving that too. Records queued with Enqueue are committed within
+// surviving that too. Enqueue and Commit return once their row is
+// committed; captures queued with CaptureAsync are committed within
 // Options.FlushInterval; Close writes everything queued.
 func Open(path string, opts Options) (*Ledger, error) {
 	if opts.QueueSize <= 0 {

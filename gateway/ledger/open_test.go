@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestOpenPragmas(t *testing.T) {
@@ -56,14 +57,17 @@ func TestOpenBadPath(t *testing.T) {
 
 func TestCloseFlushesQueue(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	l, err := Open(path, Options{Logf: t.Logf})
+	l, err := Open(path, Options{Logf: t.Logf, FlushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Rows and captures nobody waits for (an hour-long flush interval
+	// keeps them queued).
 	const n = 500
 	for i := range n {
-		if err := l.Enqueue(record(i)); err != nil {
-			t.Fatalf("Enqueue: %v", err)
+		queueOnly(t, l, record(i))
+		if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
+			t.Fatalf("CaptureAsync: %v", err)
 		}
 	}
 	if err := l.Close(); err != nil {
@@ -71,6 +75,9 @@ func TestCloseFlushesQueue(t *testing.T) {
 	}
 	if got := countRows(t, path, "requests"); got != n {
 		t.Errorf("after Close: %d rows, want %d", got, n)
+	}
+	if got := countRows(t, path, "captures"); got != n {
+		t.Errorf("after Close: %d captures, want %d", got, n)
 	}
 	if err := l.Commit(context.Background(), record(n)); !errors.Is(err, ErrClosed) {
 		t.Errorf("Commit after Close = %v, want ErrClosed", err)

@@ -30,7 +30,10 @@ type Query struct {
 
 // Row is one request as the JSON API shows it. CostNanos is null when the
 // cost is unknown (no price for the model, or no usage reported), which
-// is not the same as free.
+// is not the same as free. Estimated says the token counts are the
+// gateway's estimate (the answer ended before the provider's final
+// usage); Unpriced lists, comma-separated, the cost components CostNanos
+// leaves out because the gateway could not price them ("" when none).
 type Row struct {
 	ID                  string    `json:"id"`
 	Time                time.Time `json:"time"` // UTC, marshals as RFC 3339 with nanoseconds
@@ -52,6 +55,8 @@ type Row struct {
 	CostNanos           *int64    `json:"cost_nanodollars"`
 	SessionID           string    `json:"session_id"`
 	Interrupted         bool      `json:"interrupted"`
+	Estimated           bool      `json:"estimated"`
+	Unpriced            string    `json:"unpriced"`
 }
 
 // filter accumulates WHERE clauses and their arguments.
@@ -114,7 +119,7 @@ func (l *Ledger) Requests(ctx context.Context, q Query) ([]Row, error) {
 	rows, err := l.db.QueryContext(ctx, `SELECT id, time, login_name, node, tags,
 		provider, model, api, stream, status, duration_ms, ttfb_ms, input_tokens,
 		output_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens,
-		cost_nanodollars, session_id, interrupted FROM requests`+f.sql()+
+		cost_nanodollars, session_id, interrupted, estimated, unpriced FROM requests`+f.sql()+
 		` ORDER BY time DESC, id DESC LIMIT ?`, append(f.args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("query requests: %w", err)
@@ -130,7 +135,7 @@ func (l *Ledger) Requests(ctx context.Context, q Query) ([]Row, error) {
 			&r.Model, &r.API, &r.Stream, &r.Status, &r.DurationMS, &r.TTFBMS,
 			&r.InputTokens, &r.OutputTokens, &r.CachedTokens,
 			&r.CacheCreationTokens, &r.ReasoningTokens, &cost, &r.SessionID,
-			&r.Interrupted); err != nil {
+			&r.Interrupted, &r.Estimated, &r.Unpriced); err != nil {
 			return nil, fmt.Errorf("query requests: %w", err)
 		}
 		r.Time = time.Unix(0, t).UTC()

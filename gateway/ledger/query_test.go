@@ -56,6 +56,13 @@ func TestRequestRoundTrip(t *testing.T) {
 			rec:  Record{ID: "req-cut", Time: baseTime, Usage: usage.Usage{OutputTokens: 9, Interrupted: true}},
 			want: Row{ID: "req-cut", Time: baseTime, Tags: []string{}, OutputTokens: 9, Interrupted: true},
 		},
+		{
+			name: "estimated counts and unpriced components",
+			rec: Record{ID: "req-est", Time: baseTime, CostKnown: true, CostNanos: 5, Unpriced: "web_search,audio_input",
+				Usage: usage.Usage{InputTokens: 4, OutputTokens: 5000, Interrupted: true, Estimated: true}},
+			want: Row{ID: "req-est", Time: baseTime, Tags: []string{}, InputTokens: 4, OutputTokens: 5000,
+				CostNanos: ptr(int64(5)), Interrupted: true, Estimated: true, Unpriced: "web_search,audio_input"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,10 +101,13 @@ func TestRowJSON(t *testing.T) {
 	}
 	slices.Sort(keys)
 	want := []string{"api", "cache_creation_tokens", "cached_tokens", "cost_nanodollars", "duration_ms",
-		"id", "input_tokens", "interrupted", "login_name", "model", "node", "output_tokens", "provider",
-		"reasoning_tokens", "session_id", "status", "stream", "tags", "time", "ttfb_ms"}
+		"estimated", "id", "input_tokens", "interrupted", "login_name", "model", "node", "output_tokens", "provider",
+		"reasoning_tokens", "session_id", "status", "stream", "tags", "time", "ttfb_ms", "unpriced"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("JSON keys = %v, want %v", keys, want)
+	}
+	if m["estimated"] != false || m["unpriced"] != "" {
+		t.Errorf("estimated, unpriced = %#v, %#v; want false, \"\"", m["estimated"], m["unpriced"])
 	}
 	if m["cost_nanodollars"] != nil {
 		t.Errorf("unknown cost = %v, want null", m["cost_nanodollars"])

@@ -1,8 +1,11 @@
 // Package ledger is the gateway's durable record of every request: who
 // called, which model, the tokens and the cost. The gateway hands each
-// finished request to a Sink, which queues it and returns at once: the
-// SQLite implementation group-commits the queued rows a few milliseconds
-// later on its own goroutine, so no request waits on a database write.
+// finished request to a Sink before the last bytes of its answer go out,
+// and the Sink returns once the row is committed: a request whose answer
+// a client has received in full is on the ledger, even if the gateway is
+// killed right after. The SQLite implementation has one writer goroutine
+// that commits every row waiting at that moment in one transaction (group
+// commit), so many requests finishing together wait for one commit.
 package ledger
 
 import (
@@ -36,6 +39,11 @@ type Record struct {
 	Interrupted  bool
 	Error        string // the gateway's own error, if it made one
 	UserAgent    string
+	// Unpriced lists, comma-separated, the cost components the gateway
+	// could not price (e.g. "web_search", "audio_input"): CostNanos
+	// leaves them out. Empty when everything charged was priced. (Whether
+	// the counts are estimates is Usage.Estimated.)
+	Unpriced string
 	// CreatedResponse is the ID of the stored OpenAI response this request
 	// created, if any; its owner (Principal) is recorded with the row, so
 	// that only its creator can read it back.
@@ -54,9 +62,15 @@ type Capture struct {
 
 // Sink receives finished requests.
 type Sink interface {
-	// Enqueue queues r to be recorded and returns without waiting for the
-	// write. A full queue makes it wait for room (bounded: an error then
-	// says r was not recorded). The caller may reuse r once it returns.
+	// Enqueue records r and returns once r's row is committed, so that a
+	// crash of the gateway right after (SIGKILL, OOM) cannot lose it: the
+	// gateway calls it before the last bytes of the answer go out.
+	// Concurrent callers share one commit (group commit). The wait is
+	// bounded: when the database fails, or stalls past the bound, it
+	// returns an error, which says r may not be recorded. The caller may
+	// reuse r once it returns. A capture queued separately
+	// (CaptureAsync) is not waited for: a crash can lose the captures of
+	// the last moments, never a row Enqueue confirmed.
 	Enqueue(r *Record) error
 	// Healthy is non-nil while the ledger cannot write; the gateway then
 	// refuses metered requests rather than serve them unbilled.

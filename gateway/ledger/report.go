@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +30,12 @@ type UsageQuery struct {
 
 // UsageRow is the sum of one group's requests. CostNanos adds up the
 // known costs only; UnknownCostRequests counts the requests whose cost is
-// unknown, so a total is never silently presented as complete.
+// unknown, so a total is never silently presented as complete. Likewise
+// EstimatedRequests counts the requests whose tokens are the gateway's
+// estimate (the answer ended before the provider's final usage), and
+// UnpricedRequests those with a cost component the gateway could not
+// price, which CostNanos leaves out; Unpriced lists those components
+// (sorted, comma-separated).
 type UsageRow struct {
 	Key                 string `json:"key"`
 	Requests            int64  `json:"requests"`
@@ -40,20 +46,52 @@ type UsageRow struct {
 	ReasoningTokens     int64  `json:"reasoning_tokens"`
 	CostNanos           int64  `json:"cost_nanodollars"`
 	UnknownCostRequests int64  `json:"unknown_cost_requests"`
+	EstimatedRequests   int64  `json:"estimated_requests"`
+	UnpricedRequests    int64  `json:"unpriced_requests"`
+	Unpriced            string `json:"unpriced"`
 }
 
 // daySQL is the UTC day of a row.
 const daySQL = `strftime('%Y-%m-%d', time / 1000000000, 'unixepoch')`
 
 // sums are the aggregate columns shared by Usage, UsageCSV and Sessions.
+// The distinct unpriced lists of a group are few (combinations of a
+// handful of components), whatever its number of rows.
 const sums = `COUNT(*), SUM(input_tokens), SUM(output_tokens),
 	SUM(cached_tokens), SUM(cache_creation_tokens), SUM(reasoning_tokens),
-	COALESCE(SUM(cost_nanodollars), 0), SUM(cost_nanodollars IS NULL)`
+	COALESCE(SUM(cost_nanodollars), 0), SUM(cost_nanodollars IS NULL),
+	SUM(estimated != 0), SUM(unpriced != ''),
+	COALESCE(GROUP_CONCAT(DISTINCT NULLIF(unpriced, '')), '')`
 
-// scanTargets returns pointers to r's summed fields, in sums order.
+// scanTargets returns pointers to r's summed fields, in sums order. After
+// the scan, r.merge must run.
 func (r *UsageRow) scanTargets() []any {
 	return []any{&r.Requests, &r.InputTokens, &r.OutputTokens, &r.CachedTokens,
-		&r.CacheCreationTokens, &r.ReasoningTokens, &r.CostNanos, &r.UnknownCostRequests}
+		&r.CacheCreationTokens, &r.ReasoningTokens, &r.CostNanos, &r.UnknownCostRequests,
+		&r.EstimatedRequests, &r.UnpricedRequests, &r.Unpriced}
+}
+
+// merge turns the concatenated unpriced lists of r's rows into one
+// sorted list without repeats.
+func (r *UsageRow) merge() { r.Unpriced = mergeUnpriced(r.Unpriced) }
+
+// mergeUnpriced sorts the comma-separated components of s and drops
+// repeats and empty ones: "web_search,audio_input,web_search" is
+// "audio_input,web_search".
+func mergeUnpriced(s string) string {
+	if s == "" {
+		return ""
+	}
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	slices.Sort(parts)
+	parts = slices.Compact(parts)
+	if parts[0] == "" {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ",")
 }
 
 // Usage sums tokens, cost and requests per user, model or day, ordered by
@@ -85,6 +123,7 @@ func (l *Ledger) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 		if err := rows.Scan(append([]any{&r.Key}, r.scanTargets()...)...); err != nil {
 			return nil, fmt.Errorf("usage by %s: %w", q.GroupBy, err)
 		}
+		r.merge()
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -96,12 +135,15 @@ func (l *Ledger) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 // csvHeader is the first line of UsageCSV.
 var csvHeader = []string{"date", "user", "model", "requests", "input_tokens",
 	"output_tokens", "cached_tokens", "cache_creation_tokens", "reasoning_tokens",
-	"cost_nanodollars", "cost_usd", "unknown_cost_requests"}
+	"cost_nanodollars", "cost_usd", "unknown_cost_requests",
+	"estimated_requests", "unpriced_requests", "unpriced"}
 
 // UsageCSV writes the Adoption page download: one line per UTC day, user
 // and model in [from, to) (zero times do not bound), for one principal or
 // everyone. cost_usd is the exact decimal of cost_nanodollars (no float
-// rounding), for spreadsheets.
+// rounding), for spreadsheets. estimated_requests, unpriced_requests and
+// unpriced say how much of a line's totals is an estimate or leaves a
+// cost out (see UsageRow).
 func (l *Ledger) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error {
 	l.readOwnWrites(ctx)
 	var f filter
@@ -127,7 +169,9 @@ func (l *Ledger) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, 
 			r.CachedTokens, r.CacheCreationTokens, r.ReasoningTokens, r.CostNanos} {
 			rec = append(rec, strconv.FormatInt(n, 10))
 		}
-		rec = append(rec, pricing.FormatUSD(r.CostNanos), strconv.FormatInt(r.UnknownCostRequests, 10))
+		r.merge()
+		rec = append(rec, pricing.FormatUSD(r.CostNanos), strconv.FormatInt(r.UnknownCostRequests, 10),
+			strconv.FormatInt(r.EstimatedRequests, 10), strconv.FormatInt(r.UnpricedRequests, 10), csvText(r.Unpriced))
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("usage csv: %w", err)
 		}
@@ -177,6 +221,9 @@ type SessionRow struct {
 	ReasoningTokens     int64     `json:"reasoning_tokens"`
 	CostNanos           int64     `json:"cost_nanodollars"`
 	UnknownCostRequests int64     `json:"unknown_cost_requests"`
+	EstimatedRequests   int64     `json:"estimated_requests"`
+	UnpricedRequests    int64     `json:"unpriced_requests"`
+	Unpriced            string    `json:"unpriced"`
 }
 
 // Sessions returns sessions with their request counts, tokens and cost,
@@ -206,6 +253,8 @@ func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, er
 		s.Requests, s.InputTokens, s.OutputTokens = u.Requests, u.InputTokens, u.OutputTokens
 		s.CachedTokens, s.CacheCreationTokens, s.ReasoningTokens = u.CachedTokens, u.CacheCreationTokens, u.ReasoningTokens
 		s.CostNanos, s.UnknownCostRequests = u.CostNanos, u.UnknownCostRequests
+		u.merge()
+		s.EstimatedRequests, s.UnpricedRequests, s.Unpriced = u.EstimatedRequests, u.UnpricedRequests, u.Unpriced
 		s.Tokens = u.InputTokens + u.CachedTokens + u.CacheCreationTokens + u.OutputTokens
 		out = append(out, s)
 	}

@@ -10,7 +10,9 @@ import (
 	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
-// seedUsage commits a small known data set over two days.
+// seedUsage commits a small known data set over two days. Rows a2 and b1
+// are estimated; a1 and a2 have cost components the gateway could not
+// price.
 func seedUsage(t *testing.T, l *Ledger) {
 	t.Helper()
 	day1 := time.Date(2026, 5, 1, 23, 0, 0, 0, time.UTC)
@@ -18,13 +20,14 @@ func seedUsage(t *testing.T, l *Ledger) {
 	rows := []Record{
 		{ID: "a1", Time: day1, Principal: "alice", Model: "m1", SessionID: "s1",
 			Usage:     usage.Usage{InputTokens: 10, OutputTokens: 1, CachedTokens: 100, CacheCreationTokens: 1000, ReasoningTokens: 1},
-			CostNanos: 1_500_000_000, CostKnown: true},
+			CostNanos: 1_500_000_000, CostKnown: true, Unpriced: "web_search,audio_input"},
 		{ID: "a2", Time: day2, Principal: "alice", Model: "m1", SessionID: "s1",
-			Usage: usage.Usage{InputTokens: 20, OutputTokens: 2}, CostNanos: 1, CostKnown: true},
+			Usage: usage.Usage{InputTokens: 20, OutputTokens: 2, Estimated: true}, CostNanos: 1, CostKnown: true,
+			Unpriced: "web_search"},
 		{ID: "a3", Time: day2, Principal: "alice", Model: "=m2", // unknown cost
 			Usage: usage.Usage{InputTokens: 30, OutputTokens: 3}},
 		{ID: "b1", Time: day2.Add(time.Minute), Principal: "bob", Model: "m1", SessionID: "s1",
-			Usage: usage.Usage{InputTokens: 40, OutputTokens: 4}, CostNanos: 7, CostKnown: true},
+			Usage: usage.Usage{InputTokens: 40, OutputTokens: 4, Estimated: true}, CostNanos: 7, CostKnown: true},
 	}
 	for i := range rows {
 		mustCommit(t, l, &rows[i])
@@ -42,24 +45,28 @@ func TestUsage(t *testing.T) {
 	}{
 		{"by user", UsageQuery{GroupBy: GroupByUser}, []UsageRow{
 			{Key: "alice", Requests: 3, InputTokens: 60, OutputTokens: 6, CachedTokens: 100, CacheCreationTokens: 1000,
-				ReasoningTokens: 1, CostNanos: 1_500_000_001, UnknownCostRequests: 1},
-			{Key: "bob", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7},
+				ReasoningTokens: 1, CostNanos: 1_500_000_001, UnknownCostRequests: 1,
+				EstimatedRequests: 1, UnpricedRequests: 2, Unpriced: "audio_input,web_search"},
+			{Key: "bob", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1},
 		}},
 		{"by model", UsageQuery{GroupBy: GroupByModel}, []UsageRow{
 			{Key: "=m2", Requests: 1, InputTokens: 30, OutputTokens: 3, UnknownCostRequests: 1},
 			{Key: "m1", Requests: 3, InputTokens: 70, OutputTokens: 7, CachedTokens: 100, CacheCreationTokens: 1000,
-				ReasoningTokens: 1, CostNanos: 1_500_000_008},
+				ReasoningTokens: 1, CostNanos: 1_500_000_008,
+				EstimatedRequests: 2, UnpricedRequests: 2, Unpriced: "audio_input,web_search"},
 		}},
 		{"by UTC day", UsageQuery{GroupBy: GroupByDay}, []UsageRow{
 			{Key: "2026-05-01", Requests: 1, InputTokens: 10, OutputTokens: 1, CachedTokens: 100, CacheCreationTokens: 1000,
-				ReasoningTokens: 1, CostNanos: 1_500_000_000},
-			{Key: "2026-05-02", Requests: 3, InputTokens: 90, OutputTokens: 9, CostNanos: 8, UnknownCostRequests: 1},
+				ReasoningTokens: 1, CostNanos: 1_500_000_000, UnpricedRequests: 1, Unpriced: "audio_input,web_search"},
+			{Key: "2026-05-02", Requests: 3, InputTokens: 90, OutputTokens: 9, CostNanos: 8, UnknownCostRequests: 1,
+				EstimatedRequests: 2, UnpricedRequests: 1, Unpriced: "web_search"},
 		}},
 		{"one principal", UsageQuery{GroupBy: GroupByModel, Principal: "bob"}, []UsageRow{
-			{Key: "m1", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7},
+			{Key: "m1", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1},
 		}},
 		{"time range", UsageQuery{GroupBy: GroupByUser, From: day2, To: day2.Add(time.Hour + time.Minute)}, []UsageRow{
-			{Key: "alice", Requests: 2, InputTokens: 50, OutputTokens: 5, CostNanos: 1, UnknownCostRequests: 1},
+			{Key: "alice", Requests: 2, InputTokens: 50, OutputTokens: 5, CostNanos: 1, UnknownCostRequests: 1,
+				EstimatedRequests: 1, UnpricedRequests: 1, Unpriced: "web_search"},
 		}},
 		{"empty", UsageQuery{GroupBy: GroupByUser, Principal: "nobody"}, []UsageRow{}},
 	}
@@ -87,14 +94,14 @@ func TestUsageCSV(t *testing.T) {
 		principal string
 		want      string
 	}{
-		{"everyone", "", `date,user,model,requests,input_tokens,output_tokens,cached_tokens,cache_creation_tokens,reasoning_tokens,cost_nanodollars,cost_usd,unknown_cost_requests
-2026-05-01,alice,m1,1,10,1,100,1000,1,1500000000,1.5,0
-2026-05-02,alice,'=m2,1,30,3,0,0,0,0,0,1
-2026-05-02,alice,m1,1,20,2,0,0,0,1,0.000000001,0
-2026-05-02,bob,m1,1,40,4,0,0,0,7,0.000000007,0
+		{"everyone", "", `date,user,model,requests,input_tokens,output_tokens,cached_tokens,cache_creation_tokens,reasoning_tokens,cost_nanodollars,cost_usd,unknown_cost_requests,estimated_requests,unpriced_requests,unpriced
+2026-05-01,alice,m1,1,10,1,100,1000,1,1500000000,1.5,0,0,1,"audio_input,web_search"
+2026-05-02,alice,'=m2,1,30,3,0,0,0,0,0,1,0,0,
+2026-05-02,alice,m1,1,20,2,0,0,0,1,0.000000001,0,1,1,web_search
+2026-05-02,bob,m1,1,40,4,0,0,0,7,0.000000007,0,1,0,
 `},
-		{"bob", "bob", `date,user,model,requests,input_tokens,output_tokens,cached_tokens,cache_creation_tokens,reasoning_tokens,cost_nanodollars,cost_usd,unknown_cost_requests
-2026-05-02,bob,m1,1,40,4,0,0,0,7,0.000000007,0
+		{"bob", "bob", `date,user,model,requests,input_tokens,output_tokens,cached_tokens,cache_creation_tokens,reasoning_tokens,cost_nanodollars,cost_usd,unknown_cost_requests,estimated_requests,unpriced_requests,unpriced
+2026-05-02,bob,m1,1,40,4,0,0,0,7,0.000000007,0,1,0,
 `},
 	}
 	for _, tt := range tests {
@@ -126,9 +133,10 @@ func TestSessions(t *testing.T) {
 	day1 := time.Date(2026, 5, 1, 23, 0, 0, 0, time.UTC)
 	alice := SessionRow{SessionID: "s1", Principal: "alice", First: day1, Last: day1.Add(2 * time.Hour),
 		Requests: 2, Tokens: 1133, InputTokens: 30, OutputTokens: 3, CachedTokens: 100, CacheCreationTokens: 1000,
-		ReasoningTokens: 1, CostNanos: 1_500_000_001}
+		ReasoningTokens: 1, CostNanos: 1_500_000_001, EstimatedRequests: 1, UnpricedRequests: 2, Unpriced: "audio_input,web_search"}
 	bob := SessionRow{SessionID: "s1", Principal: "bob", First: day1.Add(2*time.Hour + time.Minute),
-		Last: day1.Add(2*time.Hour + time.Minute), Requests: 1, Tokens: 44, InputTokens: 40, OutputTokens: 4, CostNanos: 7}
+		Last: day1.Add(2*time.Hour + time.Minute), Requests: 1, Tokens: 44, InputTokens: 40, OutputTokens: 4, CostNanos: 7,
+		EstimatedRequests: 1}
 	tests := []struct {
 		name string
 		q    SessionQuery
@@ -149,5 +157,19 @@ func TestSessions(t *testing.T) {
 				t.Errorf("Sessions =\n%+v\nwant\n%+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestMergeUnpriced(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                  "",
+		"web_search":                        "web_search",
+		"web_search,audio_input,web_search": "audio_input,web_search",
+		",web_search,,audio_input":          "audio_input,web_search",
+		"web_search, audio_input":           "audio_input,web_search",
+	} {
+		if got := mergeUnpriced(in); got != want {
+			t.Errorf("mergeUnpriced(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -85,6 +85,14 @@ var migrations = []string{
 		principal TEXT NOT NULL,
 		created   INTEGER NOT NULL
 	);`,
+
+	// 7: how far a row's numbers can be trusted. estimated: the counts are
+	// the gateway's estimate (the answer ended before the provider's final
+	// usage). unpriced: comma-separated cost components the gateway could
+	// not price (e.g. "web_search"), which the cost leaves out. Rows of
+	// earlier releases are neither.
+	`ALTER TABLE requests ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE requests ADD COLUMN unpriced TEXT NOT NULL DEFAULT '';`,
 }
 
 // schemaVersion returns the database's schema version (0 when new).

@@ -54,6 +54,7 @@ func TestMigrateFromOlderVersions(t *testing.T) {
 			// Every table of the current schema works.
 			r := record(1)
 			r.Capture = &Capture{RequestBody: []byte(`{"a":1}`)}
+			r.Usage.Estimated, r.Unpriced = true, "web_search"
 			mustCommit(t, l, r)
 			if err := l.SaveBalances(map[string]Balance{"b": {Nanos: 1, Updated: baseTime}}); err != nil {
 				t.Fatalf("SaveBalances: %v", err)
@@ -75,10 +76,13 @@ func TestMigrateFromOlderVersions(t *testing.T) {
 			if len(rows) != want {
 				t.Fatalf("%d rows, want %d", len(rows), want)
 			}
+			if n := rows[0]; n.ID != r.ID || !n.Estimated || n.Unpriced != "web_search" {
+				t.Errorf("new row after migration = %+v", n)
+			}
 			if v >= 1 {
 				old := rows[len(rows)-1]
 				if old.ID != "old-1" || old.Model != "gpt-5" || old.CostNanos == nil || *old.CostNanos != 42 ||
-					!old.Time.Equal(baseTime) {
+					!old.Time.Equal(baseTime) || old.Estimated || old.Unpriced != "" {
 					t.Errorf("old row after migration = %+v", old)
 				}
 			}

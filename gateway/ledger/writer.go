@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -27,7 +28,8 @@ var (
 		"model", "api", "stream", "status", "duration_ms", "ttfb_ms", "input_tokens",
 		"output_tokens", "cached_tokens", "cache_creation_tokens",
 		"cache_creation_5m_tokens", "cache_creation_1h_tokens", "reasoning_tokens",
-		"cost_nanodollars", "session_id", "interrupted", "error", "user_agent"}
+		"cost_nanodollars", "session_id", "interrupted", "error", "user_agent",
+		"estimated", "unpriced"}
 	ownerColumns   = []string{"id", "principal", "created"}
 	captureColumns = []string{"request_id", "created", "request_headers", "response_headers", "request_body",
 		"response_body", "truncated"}
@@ -55,7 +57,7 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 		r.TTFB.Milliseconds(), u.InputTokens, u.OutputTokens, u.CachedTokens,
 		u.CacheCreationTokens, u.CacheCreation5mTokens, u.CacheCreation1hTokens,
 		u.ReasoningTokens, cost, r.SessionID, r.Interrupted || u.Interrupted,
-		r.Error, r.UserAgent,
+		r.Error, r.UserAgent, u.Estimated, r.Unpriced,
 	}}
 	if r.CreatedResponse != "" {
 		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano()}
@@ -98,26 +100,50 @@ func (l *Ledger) Commit(ctx context.Context, r *Record) error {
 	}
 }
 
-// Enqueue queues r without waiting for the transaction: the writer
-// commits it with whatever else arrives within Options.FlushInterval.
-// This is how the gateway records requests, so that no request waits on
-// a database write. When the queue is full (the database has been
-// failing for a while) it waits for room, up to enqueueWait, and then
-// fails rather than hold its caller indefinitely; it also fails after
-// Close.
+// Enqueue records r and returns once its row is committed, so that a
+// request whose answer has gone out in full is on the ledger even if the
+// gateway is killed (SIGKILL, OOM) right after: the gateway calls it
+// before its handler returns, and the last bytes of the answer go out
+// only then. Waiting costs little: a caller wakes the writer at once,
+// and every row that arrives while a transaction is being written shares
+// the next one (group commit), so under load many requests wait for one
+// commit, and in WAL mode with synchronous=NORMAL a commit is a write to
+// the log, not an fsync.
+//
+// The wait is bounded by enqueueWait, for room in the queue and for the
+// commit together: a broken or stalled disk makes Enqueue fail rather than
+// hold its caller's answer open. While the database cannot be written it
+// returns the write error at once; the row then stays queued and is
+// written if the database recovers (inserts are idempotent by ID), but
+// the caller cannot count on it. It fails after Close.
 func (l *Ledger) Enqueue(r *Record) error {
 	it, err := l.newItem(r)
 	if err != nil {
 		return err
 	}
-	return l.enqueueWithin(context.Background(), enqueueWait, it)
+	it.done = make(chan error, 1)
+	timer := time.NewTimer(enqueueWait)
+	defer timer.Stop()
+	if err := l.send(context.Background(), timer.C, it); err != nil {
+		return err
+	}
+	select {
+	case err := <-it.done:
+		if err != nil {
+			return fmt.Errorf("ledger: %s not committed (kept queued for a retry): %w", r.ID, err)
+		}
+		return nil
+	case <-timer.C:
+		return fmt.Errorf("ledger: %s not committed within %v (database writes stalled?)", r.ID, enqueueWait)
+	}
 }
 
-// enqueueWait bounds how long Enqueue and CaptureAsync wait for room in a
-// full queue. The queue fills only while the database has been failing
-// for a while (the writer then holds 4×QueueSize records and stops
-// taking more); a caller would otherwise wait for as long as the disk
-// stays broken, holding its client's answer open.
+// enqueueWait bounds how long Enqueue waits (for room in a full queue and
+// for its commit) and how long CaptureAsync waits for room. The queue
+// fills only while the database has been failing for a while (the writer
+// then holds 4×QueueSize records and stops taking more), and a commit
+// takes this long only on a stalled disk; a caller would otherwise wait
+// for as long as the disk stays broken, holding its client's answer open.
 var enqueueWait = 30 * time.Second
 
 // Sync returns once every record queued before it is committed, so a
@@ -138,9 +164,12 @@ func (l *Ledger) Sync(ctx context.Context) error {
 }
 
 // CaptureAsync queues the capture of request id, committed earlier
-// without one, and returns at once. The compression happens here, on the
-// caller's goroutine, which for the gateway is after the client has its
-// answer. Retention "0" stores nothing.
+// without one, and returns at once: unlike its row, a request's capture
+// is not waited for. It is committed with the next row someone waits for
+// or within Options.FlushInterval, so a gateway killed outright can lose
+// the captures (never the rows) of its last moments. The compression
+// happens here, on the caller's goroutine, which for the gateway is after
+// the client has its answer. Retention "0" stores nothing.
 func (l *Ledger) CaptureAsync(id string, c *Capture) error {
 	if id == "" || c == nil || !l.KeepsCaptures() {
 		return nil
@@ -149,18 +178,45 @@ func (l *Ledger) CaptureAsync(id string, c *Capture) error {
 	if err != nil {
 		return fmt.Errorf("ledger: capture of %s: %w", id, err)
 	}
-	return l.enqueueWithin(context.Background(), enqueueWait, &item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
+	return l.enqueueBounded(&item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
 }
 
 // enqueue hands it to the writer, waiting for room in the queue.
 func (l *Ledger) enqueue(ctx context.Context, it *item) error {
-	return l.enqueueWithin(ctx, 0, it)
+	return l.send(ctx, nil, it)
 }
 
-// enqueueWithin is enqueue bounded by ctx and, when wait > 0, by wait.
-// The timer is made only when the queue is full: the common case costs
-// one channel send.
-func (l *Ledger) enqueueWithin(ctx context.Context, wait time.Duration, it *item) error {
+// enqueueBounded is enqueue bounded by enqueueWait. The timer is made
+// only when the queue is full: the common case costs one channel send.
+func (l *Ledger) enqueueBounded(it *item) error {
+	if ok, err := l.trySend(it); ok || err != nil {
+		return err
+	}
+	t := time.NewTimer(enqueueWait)
+	defer t.Stop()
+	return l.send(context.Background(), t.C, it)
+}
+
+// trySend hands it to the writer if the queue has room. It reports
+// whether it did, or ErrClosed after Close.
+func (l *Ledger) trySend(it *item) (bool, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return false, ErrClosed
+	}
+	select {
+	case l.queue <- it:
+		l.queued(it)
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
+// send hands it to the writer, waiting for room in the queue until ctx
+// ends or timeout fires (nil: no timeout; it fires after enqueueWait).
+func (l *Ledger) send(ctx context.Context, timeout <-chan time.Time, it *item) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
@@ -172,12 +228,6 @@ func (l *Ledger) enqueueWithin(ctx context.Context, wait time.Duration, it *item
 		return nil
 	default:
 	}
-	var timeout <-chan time.Time
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timeout = t.C
-	}
 	select {
 	case l.queue <- it:
 		l.queued(it)
@@ -187,14 +237,17 @@ func (l *Ledger) enqueueWithin(ctx context.Context, wait time.Duration, it *item
 	case <-ctx.Done():
 		return fmt.Errorf("ledger: queue full: %w", ctx.Err())
 	case <-timeout:
-		return fmt.Errorf("ledger: queue full for %v (database writes failing?)", wait)
+		return fmt.Errorf("ledger: queue full for %v (database writes failing?)", enqueueWait)
 	}
 }
 
-// queued wakes the writer for it when needed. The writer gathers records
-// on a timer rather than taking each as it comes (a goroutine wake-up per
-// request); someone waiting, a full batch or a queue filling up calls it
-// at once.
+// queued wakes the writer for it when needed. Records nobody waits on
+// (CaptureAsync) are gathered on a timer rather than taken as they come (a
+// goroutine wake-up per capture); someone waiting (Enqueue, Commit, Sync),
+// a full batch or a queue filling up wakes it at once. A waiter that
+// arrives while a transaction is being written leaves the wake-up pending,
+// and the writer takes it, with everyone else who arrived meanwhile, as
+// soon as that transaction ends: one commit for all of them.
 func (l *Ledger) queued(it *item) {
 	if it.done != nil || len(l.queue) >= min(cap(l.queue)/2, l.opts.MaxBatch) {
 		select {
@@ -213,10 +266,13 @@ func (l *Ledger) maxBacklog() int { return 4 * l.opts.QueueSize }
 // tables. Each round it gathers what is queued (up to MaxBatch, for up to
 // FlushInterval unless someone waits) and commits it in one transaction,
 // then wakes those records' waiters. A commit costs the same few page
-// writes whether it holds one row or hundreds, so gathering keeps the
-// database's share of the CPU small at any request rate.
+// writes whether it holds one row or hundreds, and the rows that arrive
+// while one is written share the next, so the more requests finish at
+// once the more each transaction holds: the database's share of the CPU
+// stays small at any request rate, and no waiter sleeps on a timer.
 func (l *Ledger) writer() {
-	var backlog []*item // records not yet committed, oldest first
+	var backlog []*item     // records not yet committed, oldest first
+	var batch, rest []*item // this round's transaction, and what waits
 	for {
 		if len(backlog) == 0 {
 			select {
@@ -228,14 +284,21 @@ func (l *Ledger) writer() {
 			}
 		}
 		backlog = l.gather(backlog, l.opts.MaxBatch)
-		n := min(len(backlog), l.opts.MaxBatch)
-		err := l.write(backlog[:n])
-		notify(backlog[:n], err)
+		batch, rest = l.split(backlog, batch[:0], rest[:0])
+		err := l.write(batch)
+		notify(batch, err)
 		if err == nil {
 			l.setHealth(nil)
-			backlog = append(backlog[:0], backlog[n:]...)
+			backlog = append(backlog[:0], rest...)
+			if len(rest) == 0 || !hasLazy(backlog) {
+				l.lazyDue = time.Time{}
+			}
+			clear(batch) // keep no references to written records
+			clear(rest)
 			continue
 		}
+		clear(batch)
+		clear(rest)
 		l.setHealth(err)
 		if !l.waitRetry(&backlog, err) {
 			l.finalFlush(backlog)
@@ -245,15 +308,30 @@ func (l *Ledger) writer() {
 }
 
 // gather moves queued items into backlog until it holds max items, an
-// item with a waiter (Commit, Sync) arrives, FlushInterval has passed or
-// the ledger is closing. It sleeps meanwhile: enqueue wakes it only for a
-// waiter or a half-full queue.
+// item with a waiter (Enqueue, Commit, Sync) arrives, FlushInterval has
+// passed (since the oldest lazy item arrived, if backlog holds one) or the
+// ledger is closing: it returns at once when backlog already holds a
+// waiter's item. It sleeps meanwhile: enqueue wakes it only for a waiter
+// or a half-full queue.
 func (l *Ledger) gather(backlog []*item, max int) []*item {
 	backlog = l.take(backlog, max)
-	if l.opts.FlushInterval < 0 || len(backlog) >= max || hasWaiter(backlog) {
+	if len(backlog) >= max {
 		return backlog
 	}
-	timer := time.NewTimer(l.opts.FlushInterval)
+	if hasWaiter(backlog) {
+		return l.yieldAndTake(backlog, max)
+	}
+	if l.opts.FlushInterval < 0 {
+		return backlog
+	}
+	wait := l.opts.FlushInterval
+	if l.noteLazy(backlog) {
+		// Captures left behind by earlier rounds are due sooner.
+		if wait = time.Until(l.lazyDue); wait <= 0 {
+			return backlog
+		}
+	}
+	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
 		select {
@@ -264,9 +342,99 @@ func (l *Ledger) gather(backlog []*item, max int) []*item {
 			return l.take(backlog, max)
 		}
 		backlog = l.take(backlog, max)
-		if len(backlog) >= max || hasWaiter(backlog) {
+		if len(backlog) >= max {
 			return backlog
 		}
+		if hasWaiter(backlog) {
+			return l.yieldAndTake(backlog, max)
+		}
+	}
+}
+
+// yieldAndTake lets the goroutines that are runnable now run before the
+// writer commits for a waiter, then takes what they queued. Requests
+// finishing together then share the commit even where they cannot run
+// beside the writer (one CPU, or every CPU busy): the writer woken by the
+// first of them would otherwise commit it alone, and each of the others
+// after it, one transaction each, since a transaction keeps its CPU busy
+// from start to end. It costs a trip through the scheduler, no sleep.
+func (l *Ledger) yieldAndTake(backlog []*item, max int) []*item {
+	runtime.Gosched()
+	return l.take(backlog, max)
+}
+
+// lazy reports whether it is a capture nobody waits for (CaptureAsync):
+// it may wait up to FlushInterval for a transaction.
+func (it *item) lazy() bool { return it.done == nil && it.req == nil && it.owner == nil }
+
+// hasLazy reports whether one of items is lazy.
+func hasLazy(items []*item) bool {
+	for _, it := range items {
+		if it.lazy() {
+			return true
+		}
+	}
+	return false
+}
+
+// noteLazy starts the FlushInterval of the lazy items in backlog when the
+// first of them arrives, and reports whether backlog holds any (writer
+// only).
+func (l *Ledger) noteLazy(backlog []*item) bool {
+	if !l.lazyDue.IsZero() {
+		return true
+	}
+	if !hasLazy(backlog) {
+		return false
+	}
+	l.lazyDue = time.Now().Add(max(l.opts.FlushInterval, 0))
+	return true
+}
+
+// split chooses what this round commits, appending it to batch and the
+// rest of backlog (in order) to rest. Normally that is backlog's head, up
+// to MaxBatch records. But when someone waits for a row and the lazy
+// records (captures nobody waits for) are not due yet, the transaction
+// leaves those out: a capture's headers and bodies cost as many page
+// writes as its row, and would make every request wait for the capture
+// of the one before it. They go in a transaction of their own once
+// FlushInterval has passed since the oldest of them arrived, and sooner
+// when a Sync (which promises everything queued before it), a full batch
+// or Close asks for everything.
+func (l *Ledger) split(backlog, batch, rest []*item) ([]*item, []*item) {
+	n := min(len(backlog), l.opts.MaxBatch)
+	all := l.opts.FlushInterval < 0 || len(backlog) >= l.opts.MaxBatch || !l.noteLazy(backlog) ||
+		!time.Now().Before(l.lazyDue) || hasSync(backlog) || l.stopping()
+	if all {
+		return append(batch, backlog[:n]...), append(rest, backlog[n:]...)
+	}
+	for _, it := range backlog {
+		if !it.lazy() && len(batch) < l.opts.MaxBatch {
+			batch = append(batch, it)
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	return batch, rest
+}
+
+// hasSync reports whether one of items is a Sync (a waiter with no data).
+func hasSync(items []*item) bool {
+	for _, it := range items {
+		if it.done != nil && it.req == nil && it.capture == nil && it.owner == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// stopping reports whether Close has begun the final flush.
+func (l *Ledger) stopping() bool {
+	select {
+	case <-l.stop:
+		return true
+	default:
+		return false
 	}
 }
 

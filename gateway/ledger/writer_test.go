@@ -64,38 +64,113 @@ func TestCommitWaitsForItsRow(t *testing.T) {
 	}
 }
 
-func TestEnqueueGathersUntilFlushInterval(t *testing.T) {
-	// An hour-long interval: nothing is written until a Sync arrives.
+func TestEnqueueReturnsOnceCommitted(t *testing.T) {
+	// An hour-long flush interval: were Enqueue to queue and return, the
+	// row would not be written for an hour.
+	l, path := openTest(t, Options{FlushInterval: time.Hour})
+	for i := range 20 {
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatal(err)
+		}
+		// Read through an independent connection: the row must already
+		// be committed when Enqueue returns, as a crash right after must
+		// not lose it.
+		if got := countRows(t, path, "requests"); got != i+1 {
+			t.Fatalf("after Enqueue %d: %d rows visible to another connection, want %d", i, got, i+1)
+		}
+	}
+}
+
+func TestEnqueueSharesCommits(t *testing.T) {
+	// Waiters wake the writer at once (the flush interval is an hour), and
+	// everyone who arrives while a transaction is written shares the next.
+	l, path := openTest(t, Options{FlushInterval: time.Hour})
+	setHook(l, func() error { time.Sleep(5 * time.Millisecond); return nil })
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := l.Enqueue(record(i)); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Enqueue: %v", err)
+	}
+	st := l.Stats()
+	if st.Rows != n {
+		t.Errorf("Stats.Rows = %d, want %d", st.Rows, n)
+	}
+	if st.Transactions >= n/4 {
+		t.Errorf("%d concurrent Enqueues took %d transactions; they should share commits", n, st.Transactions)
+	}
+	t.Logf("%d Enqueues in %d transactions", n, st.Transactions)
+	if got := countRows(t, path, "requests"); got != n {
+		t.Errorf("%d rows in the database, want %d", got, n)
+	}
+}
+
+func TestCapturesGatherUntilFlushInterval(t *testing.T) {
+	// Captures are not waited for: with an hour-long interval nothing of
+	// them is written until a Sync (or a row someone waits for) arrives.
 	l, path := openTest(t, Options{FlushInterval: time.Hour})
 	const n = 50
 	for i := range n {
-		if err := l.Enqueue(record(i)); err != nil {
+		if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(20 * time.Millisecond) // time enough to write, were it not gathering
-	if got := countRows(t, path, "requests"); got != 0 {
-		t.Fatalf("%d rows written before the flush interval or a Sync", got)
+	if got := countRows(t, path, "captures"); got != 0 {
+		t.Fatalf("%d captures written before the flush interval or a Sync", got)
 	}
 	if err := l.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := countRows(t, path, "requests"); got != n {
-		t.Fatalf("after Sync: %d rows, want %d", got, n)
+	if got := countRows(t, path, "captures"); got != n {
+		t.Fatalf("after Sync: %d captures, want %d", got, n)
 	}
-	if st := l.Stats(); st.Transactions != 1 || st.Rows != n {
-		t.Errorf("Stats = %+v, want the %d rows in 1 transaction", st, n)
+	if st := l.Stats(); st.Transactions != 1 {
+		t.Errorf("Stats = %+v, want the %d captures in 1 transaction", st, n)
+	}
+	// A row someone waits for is committed without the captures queued
+	// before it (they would make every request wait for the capture of
+	// the one before it); a Sync, which promises everything queued
+	// before it, takes them.
+	for i := range n {
+		if err := l.CaptureAsync(record(n+i).ID, testCapture(n+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Enqueue(record(2 * n)); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, path, "requests"); got != 1 {
+		t.Errorf("after Enqueue: %d rows, want 1", got)
+	}
+	if got := countRows(t, path, "captures"); got != n {
+		t.Errorf("after Enqueue: %d captures, want the %d not yet due left out", got, n)
+	}
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, path, "captures"); got != 2*n {
+		t.Errorf("after Sync: %d captures, want %d", got, 2*n)
 	}
 }
 
 func TestFillingQueueWakesWriter(t *testing.T) {
 	// The writer sleeps for the flush interval, but a queue filling up
-	// must not make Enqueue wait that long.
+	// with captures must not make CaptureAsync wait that long.
 	l, path := openTest(t, Options{FlushInterval: time.Hour, QueueSize: 4})
 	done := make(chan error, 1)
 	go func() {
 		for i := range 100 {
-			if err := l.Enqueue(record(i)); err != nil {
+			if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
 				done <- err
 				return
 			}
@@ -108,13 +183,13 @@ func TestFillingQueueWakesWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Enqueue blocked behind a sleeping writer with a full queue")
+		t.Fatal("CaptureAsync blocked behind a sleeping writer with a full queue")
 	}
 	if err := l.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := countRows(t, path, "requests"); got != 100 {
-		t.Errorf("%d rows, want 100", got)
+	if got := countRows(t, path, "captures"); got != 100 {
+		t.Errorf("%d captures, want 100", got)
 	}
 }
 
@@ -152,59 +227,110 @@ func TestQueriesDoNotHangWhileWritesFail(t *testing.T) {
 	}
 }
 
+func TestEnqueueFailsWhileWritesFail(t *testing.T) {
+	l, path := openTest(t, Options{RetryInterval: 5 * time.Millisecond, Logf: func(string, ...any) {}})
+	diskErr := errors.New("disk on fire")
+	var failing atomic.Bool
+	failing.Store(true)
+	setHook(l, func() error {
+		if failing.Load() {
+			return diskErr
+		}
+		return nil
+	})
+	// The caller learns at once that its row is not on the ledger, rather
+	// than wait for the disk or be told it is.
+	for i := range 3 {
+		err := l.Enqueue(record(i))
+		if !errors.Is(err, diskErr) {
+			t.Fatalf("Enqueue while writes fail = %v, want the disk error", err)
+		}
+	}
+	// The rows were kept, and are written once the disk recovers.
+	failing.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Healthy() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("ledger did not recover after the disk did")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := l.Enqueue(record(3)); err != nil {
+		t.Fatalf("Enqueue after recovery: %v", err)
+	}
+	if got := countRows(t, path, "requests"); got != 4 {
+		t.Errorf("%d rows after recovery, want 4", got)
+	}
+}
+
 func TestEnqueueWaitIsBounded(t *testing.T) {
 	defer func(d time.Duration) { enqueueWait = d }(enqueueWait)
 	enqueueWait = 100 * time.Millisecond
 	l, _ := openTest(t, Options{QueueSize: 2, RetryInterval: time.Hour, Logf: func(string, ...any) {}})
 	setHook(l, func() error { return errors.New("disk on fire") })
-	for i := range 10 {
-		if err := l.Enqueue(record(i)); err != nil {
-			t.Fatal(err)
-		}
+	// 15 records against a queue of 2 and a backlog of 8: the writer
+	// takes 8, fails, and takes no more until its (hour-long) retry, so
+	// the rest wait in or for the queue. Every Enqueue must fail (no row
+	// is committed), none may hang.
+	const n = 15
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- l.Enqueue(record(i)) }()
 	}
-	for l.Healthy() == nil {
-		time.Sleep(time.Millisecond)
-	}
-	// The writer now holds more than 4×QueueSize records and takes no
-	// more until its retry; the queue fills: some Enqueue must give up,
-	// none may hang.
-	errs := make(chan error, 5)
-	for i := range 5 {
-		go func() { errs <- l.Enqueue(record(100 + i)) }()
-	}
-	failed := 0
-	for range 5 {
+	for range n {
 		select {
 		case err := <-errs:
-			if err != nil {
-				failed++
+			if err == nil {
+				t.Error("Enqueue succeeded while every write fails")
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("Enqueue hung behind a failing database")
 		}
 	}
-	if failed == 0 {
-		t.Error("15 records fit in a queue of 2 and a backlog of 8 while writes failed")
+}
+
+func TestEnqueueWaitOnStalledDiskIsBounded(t *testing.T) {
+	defer func(d time.Duration) { enqueueWait = d }(enqueueWait)
+	enqueueWait = 100 * time.Millisecond
+	l, path := openTest(t, Options{})
+	release := make(chan struct{})
+	setHook(l, func() error { <-release; return nil })
+	// The writer hangs inside its transaction, as on a stalled disk.
+	start := time.Now()
+	err := l.Enqueue(record(1))
+	if err == nil || !strings.Contains(err.Error(), "not committed within") {
+		t.Errorf("Enqueue on a stalled disk = %v, want a timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Enqueue waited %v for a stalled disk, want about %v", d, enqueueWait)
+	}
+	close(release)
+	// The row was kept and is written once the disk moves again.
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, path, "requests"); got != 1 {
+		t.Errorf("%d rows once the disk recovered, want 1", got)
 	}
 }
 
-func TestEnqueueCommitsWithinFlushInterval(t *testing.T) {
+func TestCapturesCommitWithinFlushInterval(t *testing.T) {
 	l, path := openTest(t, Options{FlushInterval: 5 * time.Millisecond})
 	for i := range 3 {
-		if err := l.Enqueue(record(i)); err != nil {
+		if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// No Sync, no Close: the writer commits on its own.
+	// No Sync, no Close, no waiter: the writer commits them on its own.
 	deadline := time.Now().Add(10 * time.Second)
-	for l.Stats().Rows < 3 {
+	for l.Stats().Transactions < 1 {
 		if time.Now().After(deadline) {
-			t.Fatalf("enqueued rows not committed: %+v", l.Stats())
+			t.Fatalf("queued captures not committed: %+v", l.Stats())
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if got := countRows(t, path, "requests"); got != 3 {
-		t.Errorf("%d rows, want 3", got)
+	if got := countRows(t, path, "captures"); got != 3 {
+		t.Errorf("%d captures, want 3", got)
 	}
 }
 
@@ -214,9 +340,9 @@ func TestQueriesReadTheirOwnWrites(t *testing.T) {
 	r := record(1)
 	r.Capture = &Capture{RequestBody: []byte(`{"q":1}`), ResponseBody: []byte(`{"a":1}`)}
 	r.CreatedResponse = "resp_1"
-	if err := l.Enqueue(r); err != nil {
-		t.Fatal(err)
-	}
+	// Queued with nobody waiting (as captures are): queries must still
+	// see it.
+	queueOnly(t, l, r)
 	// ResponseOwner is on the request path: it reads what is committed
 	// and never forces a write (the gateway remembers recent owners).
 	if p, err := l.ResponseOwner(ctx, "resp_1"); err != nil || p != "" {
@@ -224,7 +350,7 @@ func TestQueriesReadTheirOwnWrites(t *testing.T) {
 	}
 	rows, err := l.Requests(ctx, Query{})
 	if err != nil || len(rows) != 1 {
-		t.Fatalf("Requests right after Enqueue = %d rows, %v; want the queued one", len(rows), err)
+		t.Fatalf("Requests right after queuing = %d rows, %v; want the queued one", len(rows), err)
 	}
 	if c, err := l.Capture(ctx, r.ID); err != nil || string(c.ResponseBody) != `{"a":1}` {
 		t.Errorf("Capture = %+v, %v", c, err)
@@ -235,6 +361,17 @@ func TestQueriesReadTheirOwnWrites(t *testing.T) {
 	}
 	if p, err := l.ResponseOwner(ctx, "resp_1"); err != nil || p != r.Principal {
 		t.Errorf("ResponseOwner once written = %q, %v", p, err)
+	}
+	// The gateway's way: the row committed, its capture queued after it.
+	r2 := record(2)
+	if err := l.Enqueue(r2); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.CaptureAsync(r2.ID, testCapture(2)); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := l.Capture(ctx, r2.ID); err != nil || string(c.ResponseBody) != `{"a":2}` {
+		t.Errorf("Capture queued after its row = %+v, %v", c, err)
 	}
 }
 
@@ -360,41 +497,37 @@ func TestCloseDuringFailureReportsError(t *testing.T) {
 	}
 }
 
-// The child half of TestDurabilitySIGKILL: commit rows, say so, and wait
-// to be killed.
+// The child half of TestDurabilitySIGKILL: commit rows, say so the
+// moment the last call returns, and wait to be killed.
 func TestDurabilityChild(t *testing.T) {
 	if os.Getenv("LEDGER_CHILD") != "1" {
 		t.Skip("helper process for TestDurabilitySIGKILL")
 	}
 	k, _ := strconv.Atoi(os.Getenv("LEDGER_K"))
-	l, err := Open(os.Getenv("LEDGER_PATH"), Options{})
+	// An hour-long flush interval: only what a caller waited for can be
+	// committed before the kill.
+	l, err := Open(os.Getenv("LEDGER_PATH"), Options{FlushInterval: time.Hour})
 	if err != nil {
 		fmt.Println("open failed:", err)
 		os.Exit(1)
 	}
-	var wg sync.WaitGroup
 	var failed atomic.Bool
-	for i := range k {
-		wg.Go(func() {
-			// Half the records the way the gateway writes them (queued,
-			// nobody waiting), half confirmed one by one.
-			var err error
-			if i%2 == 0 {
-				err = l.Enqueue(record(i))
-			} else {
-				err = l.Commit(context.Background(), record(i))
-			}
-			if err != nil {
-				failed.Store(true)
-			}
-		})
+	run := func(from, to int, f func(*Record) error) {
+		var wg sync.WaitGroup
+		for i := from; i < to; i++ {
+			wg.Go(func() {
+				if err := f(record(i)); err != nil {
+					failed.Store(true)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	// The queued ones are committed within the flush interval, without
-	// a Sync or Close: wait until the writer has done so on its own.
-	for l.Stats().Rows < int64(k) {
-		time.Sleep(time.Millisecond)
-	}
+	// Half the records confirmed with Commit, then the other half the way
+	// the gateway writes them, all at once (sharing commits): nothing
+	// after the Enqueues would flush them.
+	run(0, k/2, func(r *Record) error { return l.Commit(context.Background(), r) })
+	run(k/2, k, l.Enqueue)
 	if failed.Load() {
 		fmt.Println("commit failed")
 		os.Exit(1)

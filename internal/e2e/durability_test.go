@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/internal/fakellm"
 	"github.com/tsplug/ts-plug/internal/testbin"
 )
@@ -53,52 +52,92 @@ func TestGatewayLedgerSurvivesSIGKILL(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "aperture")
 	p, base := localGateway(t, state, fakeURL)
 
-	const n = 40
-	for i := 0; i < n; i++ {
+	// ask makes request i and reads its answer to the end: once it
+	// returns, the client has the whole answer (the chunked terminator,
+	// or every byte of the length announced).
+	ask := func(i int) error {
 		stream := i%2 == 0
-		res, body := post(t, base+"/v1/messages",
-			fmt.Sprintf(`{"model":"claude-sonnet-4-5","max_tokens":500,"stream":%v,"messages":[{"role":"user","content":"hi"}]}`, stream))
-		if res.StatusCode != 200 || (stream && !strings.Contains(body, "message_stop")) {
-			t.Fatalf("request %d: %d %s", i, res.StatusCode, body)
+		res, err := http.Post(base+"/v1/messages", "application/json", strings.NewReader(
+			fmt.Sprintf(`{"model":"claude-sonnet-4-5","max_tokens":500,"stream":%v,"messages":[{"role":"user","content":"hi %d"}]}`, stream, i)))
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return fmt.Errorf("request %d: reading the answer: %v", i, err)
+		}
+		if res.StatusCode != 200 || (stream && !strings.Contains(string(b), "message_stop")) {
+			return fmt.Errorf("request %d: %d %s", i, res.StatusCode, b)
+		}
+		return nil
+	}
+	// One after another, then a burst finishing together (whose rows
+	// share commits), half of them streamed.
+	const seq, burst = 20, 20
+	const n = seq + burst
+	for i := range seq {
+		if err := ask(i); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// Every answer above arrived in full. The gateway commits their rows
-	// on its own a few milliseconds later (no request waits for that):
-	// watch its metrics, which do not force a commit, then kill it
-	// without warning.
-	waitLedgerRows(ctx, t, base, n)
+	errs := make(chan error, burst)
+	for i := seq; i < n; i++ {
+		go func() { errs <- ask(i) }()
+	}
+	for range burst {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The n-th answer has just been read in full: kill the gateway at
+	// once, without warning (no sleep, no query that would wait for the
+	// ledger first). Every one of those rows must be committed already.
 	p.Signal(syscall.SIGKILL)
 	p.Wait(ctx)
 
-	l, err := ledger.Open(filepath.Join(state, "aperture.db"), ledger.Options{})
+	// Restart on the same state and read the ledger back through the API.
+	p2, base2 := localGateway(t, state, fakeURL)
+	res, err := http.Get(base2 + "/api/requests?limit=1000")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := l.Requests(ctx, ledger.Query{Limit: 1000})
-	l.Close()
-	if err != nil {
-		t.Fatal(err)
+	var got struct {
+		Requests []struct {
+			ID           string `json:"id"`
+			InputTokens  int64  `json:"input_tokens"`
+			OutputTokens int64  `json:"output_tokens"`
+			CostNanos    *int64 `json:"cost_nanodollars"`
+			Interrupted  bool   `json:"interrupted"`
+			Estimated    bool   `json:"estimated"`
+			Unpriced     string `json:"unpriced"`
+		} `json:"requests"`
 	}
-	if len(rows) != n {
-		t.Fatalf("ledger has %d rows after SIGKILL, want %d", len(rows), n)
+	err = json.NewDecoder(res.Body).Decode(&got)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("/api/requests after restart: %s %v", res.Status, err)
+	}
+	if len(got.Requests) != n {
+		t.Fatalf("ledger has %d rows after SIGKILL right after %d completed requests, want %d", len(got.Requests), n, n)
 	}
 	// $3/M in, $15/M out: 1000 in + 500 out = $0.0105 each.
-	for _, r := range rows {
-		if r.CostNanos == nil || *r.CostNanos != 10_500_000 || r.InputTokens != 1000 || r.OutputTokens != 500 {
+	for _, r := range got.Requests {
+		if r.CostNanos == nil || *r.CostNanos != 10_500_000 || r.InputTokens != 1000 || r.OutputTokens != 500 ||
+			r.Interrupted || r.Estimated || r.Unpriced != "" {
 			t.Fatalf("row metered wrong: %+v cost %v", r, r.CostNanos)
 		}
 	}
 
 	// Quota balances survive a restart too (the manager saves every few
 	// seconds and on shutdown: restart cleanly this time).
-	p2, base2 := localGateway(t, state, fakeURL)
 	post(t, base2+"/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":500,"messages":[]}`)
 	p2.Signal(syscall.SIGTERM)
 	if code, _ := p2.Wait(ctx); code != 0 {
 		t.Fatalf("clean stop: exit %d\n%s", code, p2.Output())
 	}
 	_, base3 := localGateway(t, state, fakeURL)
-	res, err := http.Get(base3 + "/api/quotas")
+	res, err = http.Get(base3 + "/api/quotas")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,32 +192,4 @@ func TestGatewayFinishesStreamsOnSIGTERM(t *testing.T) {
 	if code, err := p.Wait(ctx); code != 0 || err != nil {
 		t.Errorf("exit %d %v", code, err)
 	}
-}
-
-// waitLedgerRows polls the gateway's /metrics until its ledger has
-// committed n rows.
-func waitLedgerRows(ctx context.Context, t *testing.T, base string, n int) {
-	t.Helper()
-	want := fmt.Sprintf("aperture_ledger_rows_total %d\n", n)
-	last := ""
-	for ctx.Err() == nil {
-		res, err := http.Get(base + "/metrics")
-		if err == nil && res.StatusCode != 200 {
-			t.Fatalf("/metrics: %s", res.Status)
-		}
-		if err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if strings.Contains(string(b), want) {
-				return
-			}
-			for _, line := range strings.Split(string(b), "\n") {
-				if strings.HasPrefix(line, "aperture_ledger_rows_total") {
-					last = line
-				}
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("ledger never committed %d rows on its own (last: %q)", n, last)
 }
