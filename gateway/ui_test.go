@@ -166,7 +166,7 @@ func TestUIPagesByRole(t *testing.T) {
 		{"bob", "/ui/logs?user=alice%40example.com", 403, nil, []string{"gpt-4o</td>"}},
 		{"bob", "/ui/models", 200, []string{"claude-haiku-4-5-20251001", "daily:bob@example.com: $10.00 of $10.00"}, []string{"gpt-4o"}},
 		{"bob", "/ui/adoption", 403, []string{"for admins"}, []string{"alice@example.com"}},
-		{"bob", "/ui/settings", 403, []string{"for admins"}, []string{"sk-a…(masked)", "anthropic"}},
+		{"bob", "/ui/settings", 403, []string{"for admins", "--admin bob@example.com"}, []string{"sk-a…(masked)", "anthropic"}},
 		{"carol", "/ui/", 403, []string{"no role granted"}, nil},
 		{"prom", "/ui/", 403, []string{"no role granted"}, nil},
 	}

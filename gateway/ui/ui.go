@@ -15,6 +15,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/tsplug/ts-plug/gateway/config"
 	"io"
 	"net/http"
 	"strings"
@@ -174,7 +175,8 @@ func (h *Handler) page(fn pageFunc) http.HandlerFunc {
 func (h *Handler) adminOnly(fn pageFunc) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, v Viewer) error {
 		if !v.Admin {
-			return errAdminOnly
+			// Say how to become one, with the viewer's own login.
+			return &httpError{http.StatusForbidden, errAdminOnly.msg + " " + config.AdminHowToFor(v.Principal)}
 		}
 		return fn(w, r, v)
 	}
