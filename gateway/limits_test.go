@@ -44,7 +44,8 @@ type limitsFixture struct {
 
 func newLimitsFixture(t *testing.T, capacity string, opts ...fakellm.Option) *limitsFixture {
 	t.Helper()
-	fake := fakellm.New(opts...)
+	// The fake stops at the output limit it is sent, as providers do.
+	fake := fakellm.New(append([]fakellm.Option{fakellm.WithOutputLimits()}, opts...)...)
 	up := httptest.NewServer(fake.Handler())
 	t.Cleanup(up.Close)
 	src := fmt.Sprintf(limitsConfig, up.URL, capacity)

@@ -69,9 +69,8 @@ func TestMetrics(t *testing.T) {
 		{"aperture_requests_total", map[string]string{"model": "claude-haiku-4-5-20251001", "code": "503"}, 1},
 		{"aperture_tokens_total", map[string]string{"provider": "anthropic", "model": "claude-sonnet-4-5", "type": "input"}, 1000},
 		{"aperture_tokens_total", map[string]string{"provider": "openai", "model": "gpt-4o", "type": "output"}, 100},
-		// claude-sonnet-4-5: 1000 × $3/M + 50 × $15/M = $0.00375 (the
-		// request's max_tokens 50 caps the output, as at a provider)
-		{"aperture_cost_nanodollars_total", map[string]string{"provider": "anthropic", "model": "claude-sonnet-4-5"}, 3_750_000},
+		// claude-sonnet-4-5: 1000 × $3/M + 100 × $15/M = $0.0045
+		{"aperture_cost_nanodollars_total", map[string]string{"provider": "anthropic", "model": "claude-sonnet-4-5"}, 4_500_000},
 		{"aperture_request_duration_seconds_count", map[string]string{"provider": "anthropic", "api": "anthropic_messages"}, 3},
 		{"aperture_time_to_first_byte_seconds_count", map[string]string{"provider": "openai", "api": "openai_chat"}, 1},
 		{"aperture_upstream_errors_total", map[string]string{"provider": "anthropic", "kind": "status_5xx"}, 1},

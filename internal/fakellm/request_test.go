@@ -31,7 +31,7 @@ func TestParseCall(t *testing.T) {
 			call{model: "gpt-4o", stream: true, store: true, prompt: "x"}},
 		{"anthropic", config.AnthropicMessages,
 			`{"model":"claude","max_tokens":5,"messages":[{"role":"user","content":[{"type":"text","text":"hey"}]}]}`,
-			call{model: "claude", store: true, prompt: "hey"}},
+			call{model: "claude", store: true, prompt: "hey", maxTokens: 5}},
 		{"gemini roleless contents", config.GeminiGenerateContent,
 			`{"contents":[{"parts":[{"text":"g1"},{"text":"g2"}]}]}`,
 			call{store: true, prompt: "g1g2"}},
