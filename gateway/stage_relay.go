@@ -96,6 +96,9 @@ func (x *exchange) relay(res *http.Response) {
 func (x *exchange) settle() {
 	rec, h := x.rec, &x.h
 	if !generates(x.route.Op) {
+		// A stored response's usage is on the row of the request that
+		// created it; repeating it here would count it twice.
+		rec.Usage = usage.Usage{}
 		rec.CostNanos, rec.CostKnown = 0, true
 		return
 	}

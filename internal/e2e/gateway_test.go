@@ -275,6 +275,9 @@ func TestGatewaySDKsThroughUnplug(t *testing.T) {
 			if !strings.HasPrefix(r.Node, "laptop.") || r.LoginName == "" {
 				t.Errorf("row not attributed to the ts-unplug device: %+v", r)
 			}
+			if r.Model == "gpt-4o" && r.InputTokens == 0 && r.Cost != nil && *r.Cost == 0 {
+				continue // reading a stored response: its tokens are on the row that created it
+			}
 			if r.Model == "gpt-4o" && (r.InputTokens != 100 || r.CachedTokens != 60 || r.Cost == nil || *r.Cost <= 0) {
 				t.Errorf("gpt-4o row metered wrong: %+v", r)
 			}
