@@ -3,40 +3,17 @@ package gateway
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/tsplug/ts-plug/gateway/config"
-	"github.com/tsplug/ts-plug/gateway/quotas"
 )
 
 // newReviewFixture is newLimitsFixture with a hand-written upstream.
 func newReviewFixture(t *testing.T, capacity string, upstream http.HandlerFunc) *limitsFixture {
 	t.Helper()
-	up := httptest.NewServer(upstream)
-	t.Cleanup(up.Close)
-	src := fmt.Sprintf(limitsConfig, up.URL, capacity)
-	cfg, diags, err := config.Parse([]byte(src))
-	if err != nil {
-		t.Fatal(err, diags)
-	}
-	qm, err := quotas.New(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &recordingSink{}
-	gw, err := New(cfg, []byte(src), Options{Ledger: sink, Quotas: qm, Logf: func(string, ...any) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewServer(gw.LocalHandler())
-	t.Cleanup(front.Close)
-	c, _ := config.ParseDollars(capacity)
-	return &limitsFixture{qm: qm, sink: sink, base: front.URL, capNs: c}
+	return newLimitsFixtureFor(t, capacity, upstream)
 }
 
 func (f *limitsFixture) balance() int64 { return f.qm.Balances(nil)[0].BalanceNanos }

@@ -4,13 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tsplug/ts-plug/gateway/config"
-	"github.com/tsplug/ts-plug/gateway/quotas"
 )
 
 // gemma-local is priced ($2.5/M in, $10/M out, from the test config) but has no known maximum
@@ -18,26 +14,7 @@ import (
 // stream-budget path.
 func newGemmaFixture(t *testing.T, capacity string, upstream http.HandlerFunc) *limitsFixture {
 	t.Helper()
-	up := httptest.NewServer(upstream)
-	t.Cleanup(up.Close)
-	src := fmt.Sprintf(limitsConfig, up.URL, capacity) // has gemma-local: priced, no known maximum
-	cfg, diags, err := config.Parse([]byte(src))
-	if err != nil {
-		t.Fatal(err, diags)
-	}
-	qm, err := quotas.New(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &recordingSink{}
-	gw, err := New(cfg, []byte(src), Options{Ledger: sink, Quotas: qm, Logf: func(string, ...any) {}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	front := httptest.NewServer(gw.LocalHandler())
-	t.Cleanup(front.Close)
-	c, _ := config.ParseDollars(capacity)
-	return &limitsFixture{qm: qm, sink: sink, base: front.URL, capNs: c}
+	return newLimitsFixtureFor(t, capacity, upstream)
 }
 
 // As TestReviewGeminiArrayCutBeforeFirstElement, on a model whose maximum

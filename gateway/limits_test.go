@@ -46,7 +46,15 @@ func newLimitsFixture(t *testing.T, capacity string, opts ...fakellm.Option) *li
 	t.Helper()
 	// The fake stops at the output limit it is sent, as providers do.
 	fake := fakellm.New(append([]fakellm.Option{fakellm.WithOutputLimits()}, opts...)...)
-	up := httptest.NewServer(fake.Handler())
+	f := newLimitsFixtureFor(t, capacity, fake.Handler())
+	f.fake = fake
+	return f
+}
+
+// newLimitsFixtureFor is newLimitsFixture with upstream as every provider.
+func newLimitsFixtureFor(t *testing.T, capacity string, upstream http.Handler) *limitsFixture {
+	t.Helper()
+	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
 	src := fmt.Sprintf(limitsConfig, up.URL, capacity)
 	cfg, diags, err := config.Parse([]byte(src))
@@ -65,7 +73,7 @@ func newLimitsFixture(t *testing.T, capacity string, opts ...fakellm.Option) *li
 	front := httptest.NewServer(gw.LocalHandler())
 	t.Cleanup(front.Close)
 	c, _ := config.ParseDollars(capacity)
-	return &limitsFixture{fake: fake, qm: qm, sink: sink, base: front.URL, capNs: c}
+	return &limitsFixture{qm: qm, sink: sink, base: front.URL, capNs: c}
 }
 
 // spent is what the bucket was charged, checked against the ledger: every
