@@ -49,11 +49,11 @@ type Options struct {
 	// (DefaultMaxBatch).
 	MaxBatch int
 	// FlushInterval is how long the writer lets records nobody waits on
-	// (CaptureAsync) gather before it commits them in one transaction; a
-	// record someone waits for (Enqueue, Commit, Sync) commits everything
-	// queued at once. It bounds the captures a killed gateway can lose;
-	// rows are never among them (DefaultFlushInterval). A negative value
-	// commits without waiting.
+	// (CaptureAsync) gather before it commits them in one transaction. A
+	// row someone waits for (Enqueue, Commit) is committed at once,
+	// without them; a Sync commits everything queued. It bounds the
+	// captures a killed gateway can lose; rows are never among them
+	// (DefaultFlushInterval). A negative value commits without waiting.
 	FlushInterval time.Duration
 	// RetryInterval is the wait between write attempts while the database
 	// cannot be written (DefaultRetryInterval).

@@ -165,9 +165,11 @@ func (l *Ledger) Sync(ctx context.Context) error {
 
 // CaptureAsync queues the capture of request id, committed earlier
 // without one, and returns at once: unlike its row, a request's capture
-// is not waited for. It is committed with the next row someone waits for
-// or within Options.FlushInterval, so a gateway killed outright can lose
-// the captures (never the rows) of its last moments. The compression
+// is not waited for. Captures are committed in a transaction of their own
+// within Options.FlushInterval (sooner with a Sync, a full batch or
+// Close), so that they never add their page writes to the commit a
+// request waits for; a gateway killed outright can lose the captures
+// (never the rows) of its last FlushInterval. The compression
 // happens here, on the caller's goroutine, which for the gateway is after
 // the client has its answer. Retention "0" stores nothing.
 func (l *Ledger) CaptureAsync(id string, c *Capture) error {

@@ -163,6 +163,50 @@ func TestCapturesGatherUntilFlushInterval(t *testing.T) {
 	}
 }
 
+func TestCapturesDueWhileRowsKeepComing(t *testing.T) {
+	// Requests finishing all the time make commits without the captures;
+	// the captures must still be committed within the flush interval,
+	// not starve behind the rows.
+	l, path := openTest(t, Options{FlushInterval: 20 * time.Millisecond})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(stop); wg.Wait() }()
+	var next atomic.Int64
+	next.Store(1000)
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := l.Enqueue(record(int(next.Add(1)))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	const n = 20
+	for i := range n {
+		if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := countRows(t, path, "captures")
+		if got == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("captures starved behind row commits: %d of %d written", got, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestFillingQueueWakesWriter(t *testing.T) {
 	// The writer sleeps for the flush interval, but a queue filling up
 	// with captures must not make CaptureAsync wait that long.
