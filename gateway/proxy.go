@@ -10,11 +10,12 @@ import (
 	"github.com/tsplug/ts-plug/gateway/ledger"
 )
 
-// finish queues rec for the ledger. Nothing on the request's path waits
-// for the database: the ledger commits queued rows a few milliseconds
-// later in one transaction (and all of them on a clean shutdown), and
-// bodies big enough to compress are compressed and queued on another
-// goroutine.
+// finish records rec on the ledger and returns once its row is committed
+// (group commit: requests finishing together share one transaction), so
+// a client that has its whole answer, which goes out only when the
+// handler returns, has its row even if the gateway is killed right after.
+// Captures are queued, compressed on another goroutine when big, and not
+// waited for.
 func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	rec.Duration = s.opts.Now().Sub(start)
 	s.metrics.observe(rec)

@@ -26,9 +26,9 @@ func (x *exchange) relay(res *http.Response) {
 	}
 	// The answer ends when the handler returns (the chunked terminator,
 	// or for a small answer the Content-Length net/http then computes),
-	// after its ledger row is queued: a client that has read its whole
-	// answer and then asks /api/requests sees the row, as queries wait
-	// for queued rows. (The hidden usage chunk changes the length too.)
+	// after its ledger row is committed (finish): a client that has read
+	// its whole answer has its row, through a SIGKILL too. (The hidden
+	// usage chunk changes the length too.)
 	hdr.Del("Content-Length")
 	w.WriteHeader(res.StatusCode)
 
