@@ -7,6 +7,9 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+
+	"github.com/tsplug/ts-plug/tunnel/headername"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Authorization types a provider's "authorization" setting may name.
@@ -16,7 +19,6 @@ const (
 	AuthXGoogAPIKey  = "x-goog-api-key"       // x-goog-api-key: <key> (Gemini)
 	AuthCFAIGateway  = "cf-aig-authorization" // cf-aig-authorization: Bearer <key> (Cloudflare AI Gateway)
 	redactedValue    = "REDACTED"
-	tailscalePrefix  = "tailscale-"
 	forwardedXPrefix = "x-forwarded-"
 )
 
@@ -63,7 +65,7 @@ func SanitizeRequestHeaders(h http.Header) {
 	for k := range h {
 		lk := strings.ToLower(k)
 		if isHopByHop(lk) || isCredential(lk) ||
-			strings.HasPrefix(lk, tailscalePrefix) ||
+			headername.Reserved(k) ||
 			strings.HasPrefix(lk, forwardedXPrefix) ||
 			lk == "forwarded" || lk == "x-real-ip" || lk == "accept-encoding" {
 			delete(h, k)
@@ -82,7 +84,7 @@ func SanitizeResponseHeaders(h http.Header) {
 	for k := range h {
 		lk := strings.ToLower(k)
 		if isHopByHop(lk) || isCredential(lk) ||
-			strings.HasPrefix(lk, tailscalePrefix) ||
+			headername.Reserved(k) ||
 			lk == "set-cookie" || lk == "set-cookie2" || lk == "alt-svc" {
 			delete(h, k)
 		}
@@ -195,7 +197,7 @@ func AddHeaders(h http.Header, lines []string) error {
 		switch {
 		case !ok:
 			errs = append(errs, fmt.Errorf("add header %q: missing ':'", line))
-		case !validHeaderName(name):
+		case !httpguts.ValidHeaderFieldName(name):
 			errs = append(errs, fmt.Errorf("add header %q: invalid header name", line))
 		case strings.ContainsAny(value, "\r\n\x00"):
 			errs = append(errs, fmt.Errorf("add header %q: invalid header value", line))
@@ -204,23 +206,6 @@ func AddHeaders(h http.Header, lines []string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// validHeaderName reports whether name is an RFC 9110 token.
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // StripKeyQuery removes Gemini's ?key= API key parameter from q, in place,

@@ -276,3 +276,18 @@ func TestRedactHeaders(t *testing.T) {
 		t.Error("RedactHeaders shares value slices with its input")
 	}
 }
+
+// The gateway strips identity headers under every spelling a server may
+// fold to one, by the tunnels' own rule: a provider on the tailnet behind
+// a CGI-style server must not read a client's Tailscale_User_Login.
+func TestSanitizeStripsEverySpellingOfIdentityHeaders(t *testing.T) {
+	for _, name := range []string{"Tailscale-User-Login", "Tailscale_User_Login", "TAILSCALE.USER.LOGIN", "X-Tailscale-User-Login", "tailscale--tags"} {
+		for _, sanitize := range []func(http.Header){SanitizeRequestHeaders, SanitizeResponseHeaders} {
+			h := http.Header{name: {"evil"}, "Content-Type": {"application/json"}}
+			sanitize(h)
+			if _, ok := h[name]; ok || h.Get("Content-Type") == "" {
+				t.Errorf("%s: after sanitizing, %v", name, h)
+			}
+		}
+	}
+}
