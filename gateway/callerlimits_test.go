@@ -17,7 +17,7 @@ import (
 
 // callerLimitsGateway serves one slow Anthropic model to the local caller
 // with the given caller_limits.
-func callerLimitsGateway(t *testing.T, limits string) (*fakellm.Server, string) {
+func callerLimitsGateway(t *testing.T, limits string) (*Server, string) {
 	t.Helper()
 	fake := fakellm.New(fakellm.WithLatency(300 * time.Millisecond))
 	up := httptest.NewServer(fake.Handler())
@@ -35,7 +35,17 @@ func callerLimitsGateway(t *testing.T, limits string) (*fakellm.Server, string) 
 	}
 	front := httptest.NewServer(gw.LocalHandler())
 	t.Cleanup(front.Close)
-	return fake, front.URL
+	return gw, front.URL
+}
+
+// inFlight is how many requests of who the gateway holds.
+func (s *Server) inFlight(who string) int {
+	s.callers.mu.Lock()
+	defer s.callers.mu.Unlock()
+	if c := s.callers.by[who]; c != nil {
+		return c.requests
+	}
+	return 0
 }
 
 func TestCallerConcurrencyLimit(t *testing.T) {
@@ -92,7 +102,7 @@ func TestCallerBufferedBytesLimit(t *testing.T) {
 // and send nothing make the gateway allocate no more than a small first
 // buffer each.
 func TestClaimedContentLengthIsNotAllocated(t *testing.T) {
-	_, base := callerLimitsGateway(t, `{"max_concurrent_requests": 100}`)
+	gw, base := callerLimitsGateway(t, `{"max_concurrent_requests": 100}`)
 	addr := strings.TrimPrefix(base, "http://")
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -106,7 +116,14 @@ func TestClaimedContentLengthIsNotAllocated(t *testing.T) {
 		conns = append(conns, c)
 		fmt.Fprintf(c, "POST /v1/messages HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", addr, 40<<20)
 	}
-	time.Sleep(300 * time.Millisecond) // let every handler start reading
+	// Every handler is reading its body (admitted, and past nothing else
+	// that could allocate 40 MiB) once all 20 are in flight.
+	for deadline := time.Now().Add(10 * time.Second); gw.inFlight("(loopback)") < 20; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of 20 requests reached the gateway", gw.inFlight("(loopback)"))
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // and has made its first read
 	runtime.ReadMemStats(&after)
 	for _, c := range conns {
 		c.Close()
