@@ -117,7 +117,7 @@ func (h *hold) cost(out int64) (int64, bool) {
 	if out > 0 && h.choices > math.MaxInt64/out {
 		return math.MaxInt64, true
 	}
-	c, ok := quotas.Estimate(h.input, out*h.choices, out*h.choices, h.price)
+	c, ok := quotas.Estimate(h.input, out*h.choices, h.price)
 	return satAdd(c, h.fees), ok
 }
 

@@ -15,8 +15,9 @@ import (
 	"github.com/tailscale/hujson"
 )
 
-// DefaultReserveOutputTokens is the output-token allowance assumed for a
-// request that does not set max_tokens when estimating its cost up front.
+// DefaultReserveOutputTokens is the output a request is held for when it
+// sets no output limit and its model's maximum is unknown, and the step a
+// stream of such a request draws more by.
 const DefaultReserveOutputTokens = 4096
 
 // Config is a parsed gateway configuration document.
@@ -29,8 +30,9 @@ type Config struct {
 	Database   Database
 	// AutoCostBasis lets providers without cost_basis get one inferred.
 	AutoCostBasis bool
-	// ReserveOutputTokens is assumed for quota pre-checks when a request
-	// sets no output limit.
+	// ReserveOutputTokens is the output held for a request that sets no
+	// output limit to a model whose maximum is unknown, and the step by
+	// which its stream draws more (see gateway.hold).
 	ReserveOutputTokens int
 	// CallerLimits bounds what one caller may hold at once.
 	CallerLimits CallerLimits

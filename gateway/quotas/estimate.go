@@ -20,28 +20,21 @@ func EstimateInputTokens(bodyLen int) int64 {
 	return (int64(bodyLen) + 3) / 4
 }
 
-// Estimate returns the amount to Reserve for a request: inputTokens at the
-// input price plus min(maxTokens, reserveOutput) output tokens at the
-// output price, in nanodollars, with price's long-context tier and
-// multiplier applied. maxTokens <= 0 means the request sets no limit, so
-// reserveOutput tokens are assumed. Capping the output at reserveOutput
-// (config reserve_output_tokens, default 4096) keeps clients that always
-// ask for huge limits (Claude Code sends max_tokens 128000) from being
-// locked out long before their budget is spent; what a response uses
-// beyond it is charged at Settle.
+// Estimate returns what a request may cost: inputTokens at the input
+// price plus outputTokens at the output price, in nanodollars, with the
+// price's long-context tier and multiplier applied. The gateway asks it
+// with the request's whole output limit (see gateway.hold): that is the
+// bound a reservation must cover.
 //
 // known is false when price lacks an input or output price: the caller
 // then reserves 0, which still requires every bucket to be positive, and
 // settles with the cost if it can compute one. An estimate too large for
 // int64 is math.MaxInt64, which no bucket covers.
-func Estimate(inputTokens, maxTokens, reserveOutput int64, price pricing.Price) (nanos int64, known bool) {
+func Estimate(inputTokens, outputTokens int64, price pricing.Price) (nanos int64, known bool) {
 	if !price.Known.Has(pricing.CompInput | pricing.CompOutput) {
 		return 0, false
 	}
-	out := max(reserveOutput, 0)
-	if maxTokens > 0 {
-		out = min(out, maxTokens)
-	}
+	out := max(outputTokens, 0)
 	u := usage.Usage{Found: true, InputTokens: max(inputTokens, 0), OutputTokens: out}
 	if c, ok := pricing.Cost(price, u); ok {
 		return c, true
