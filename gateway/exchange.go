@@ -35,9 +35,12 @@ type exchange struct {
 	path      string        // the path sent upstream
 	hideUsage bool          // an include_usage the client did not ask for
 
-	scope grants.Scope   // reserve: what the caller's grants say of the model
+	scope grants.Scope   // guard, reserve: what the caller's grants say of the model
 	h     hold           // reserve
 	rec   *ledger.Record // send: the ledger row
+
+	id      string // the request's ID, from the first stage that needs it
+	session string // the session ID, likewise
 }
 
 // serveLLM handles one provider API call (route already detected), as a
@@ -48,7 +51,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	defer s.inflight.Done()
 	x := &exchange{s: s, w: w, r: r, route: route, api: route.API, start: s.opts.Now()}
 	defer x.release()
-	if !x.admit() || !x.read() || !x.choose() || !x.prepare() || !x.reserve() {
+	if !x.admit() || !x.read() || !x.choose() || !x.guard() || !x.prepare() || !x.reserve() {
 		return
 	}
 	res, ok := x.send()
@@ -57,6 +60,35 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	}
 	defer res.Body.Close()
 	x.relay(res)
+}
+
+// requestID is the request's ID on the ledger and in hook payloads.
+func (x *exchange) requestID() string {
+	if x.id == "" {
+		x.id = x.s.ids.next(x.start)
+	}
+	return x.id
+}
+
+// sessionID is the session the request belongs to (ledger.SessionID), of
+// the body as the caller sent it.
+func (x *exchange) sessionID() string {
+	if x.session == "" {
+		x.session = ledger.SessionID(x.r.Header, x.body)
+	}
+	return x.session
+}
+
+// newRecord starts the request's ledger row.
+func (x *exchange) newRecord() *ledger.Record {
+	c, rt := x.c, x.rt
+	return &ledger.Record{
+		ID: x.requestID(), Time: x.start,
+		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
+		Tags: c.id.Tags, Principal: c.id.Principal(),
+		Provider: rt.ProviderID, Model: rt.Model, API: x.api, Stream: x.stream,
+		UserAgent: x.r.UserAgent(), SessionID: x.sessionID(),
+	}
 }
 
 // release gives back what the exchange holds: its caller's slot and

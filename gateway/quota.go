@@ -40,7 +40,8 @@ type hold struct {
 	// metered as it passes and draws more as it grows (streamBudget).
 	bounded bool
 	price   pricing.Price
-	priced  bool  // price has input and output prices
+	basis   string // the price's cost basis, "<basis>/<model priced as>"
+	priced  bool   // price has input and output prices
 	input   int64 // estimated input tokens, context included
 	context int64 // of which the stored response or conversation continued
 	fees    int64 // per-call fees the request may run up (searches)
@@ -66,31 +67,12 @@ type hold struct {
 // passes, draws more, and is ended in its API's format when the bucket
 // cannot pay (streamBudget).
 func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt routing.Route, scope grants.Scope, body []byte, info apis.BodyInfo) (hold, bool) {
-	h := hold{choices: max(info.Choices, 1)}
 	if s.opts.Quotas == nil || len(scope.Buckets) == 0 {
-		h.bounded = true
-		return h, true
+		return hold{choices: max(info.Choices, 1), bounded: true}, true
 	}
 	refs := quotas.Refs(scope.Buckets, scope.BucketDefs)
-	reserveOut := int64(c.cfg().ReserveOutputTokens)
-	// The provider cannot produce more than the request's limit, or,
-	// when it sets none, than the model's own maximum where that is known.
-	limit, bounded := info.OutputLimit, info.OutputLimit >= 0
-	if !bounded {
-		limit, bounded = modelinfo.MaxOutputTokens(rt.Model)
-	}
-	if !bounded {
-		limit = reserveOut
-	}
-	var want, least int64
-	if q, ok := c.rc.prices.Resolve(rt.ProviderID, rt.Model); ok {
-		h.price = q.Price
-		h.context = s.contextTokens(info)
-		h.input = quotas.EstimateInputTokens(len(body)) + h.context
-		h.fees = searchFees(body, info, q.Price)
-		want, h.priced = h.cost(limit)
-		least, _ = h.cost(min(limit, minHeldOutputTokens))
-	}
+	h, p := s.planHold(c, rt, body, info)
+	limit, bounded, want, least, reserveOut := p.limit, p.bounded, p.want, p.least, p.reserveOut
 	res, err := s.opts.Quotas.ReserveRange(refs, want, least)
 	if err != nil {
 		s.refuseQuota(w, c, api, rt, err)
@@ -109,6 +91,41 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 		h.lowered, h.bounded = h.output, true
 	}
 	return h, true
+}
+
+// holdPlan is what a request may cost, before any bucket is asked.
+type holdPlan struct {
+	limit      int64 // output tokens per choice the request may produce
+	bounded    bool  // limit binds the provider (set, or the model's maximum)
+	want       int64 // nanodollars: the whole bound
+	least      int64 // nanodollars: the least the request is admitted with
+	reserveOut int64 // reserve_output_tokens
+}
+
+// planHold works out the bound reserve holds (see reserve): the price,
+// the estimated input and the output the request may produce. Hook
+// payloads report want as the request's estimated_cost.
+func (s *Server) planHold(c *caller, rt routing.Route, body []byte, info apis.BodyInfo) (hold, holdPlan) {
+	h := hold{choices: max(info.Choices, 1)}
+	p := holdPlan{reserveOut: int64(c.cfg().ReserveOutputTokens)}
+	// The provider cannot produce more than the request's limit, or,
+	// when it sets none, than the model's own maximum where that is known.
+	p.limit, p.bounded = info.OutputLimit, info.OutputLimit >= 0
+	if !p.bounded {
+		p.limit, p.bounded = modelinfo.MaxOutputTokens(rt.Model)
+	}
+	if !p.bounded {
+		p.limit = p.reserveOut
+	}
+	if q, ok := c.rc.prices.Resolve(rt.ProviderID, rt.Model); ok {
+		h.price, h.basis = q.Price, q.Basis
+		h.context = s.contextTokens(info)
+		h.input = quotas.EstimateInputTokens(len(body)) + h.context
+		h.fees = searchFees(body, info, q.Price)
+		p.want, h.priced = h.cost(p.limit)
+		p.least, _ = h.cost(min(p.limit, minHeldOutputTokens))
+	}
+	return h, p
 }
 
 // cost is what the request costs with out output tokens per choice. A

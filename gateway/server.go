@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/hooks"
 	"github.com/tsplug/ts-plug/gateway/identity"
 	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/pricing"
@@ -94,6 +96,8 @@ type Server struct {
 	whoisC whoisCache
 	// refs decides which env:/file: references a saved config may use.
 	refs *secretRefPolicy
+	// hooks runs guardrails and delivers webhooks.
+	hooks *hooks.Runner
 }
 
 // runtimeConfig is one loaded config and what is derived from it. A
@@ -130,6 +134,12 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 	}
 	refs.approveText(src) // the config the host's admin started the gateway with
 	s := &Server{opts: opts, metrics: newMetrics(opts), refs: refs}
+	// Hook URLs may be tailnet names: the provider transport dials them
+	// through the gateway's own node.
+	s.hooks = hooks.New(hooks.Options{Transport: opts.Transport, Logf: opts.Logf, UserAgent: "aperture/" + opts.Version})
+	if err := s.hooks.Register(s.metrics.reg); err != nil {
+		return nil, fmt.Errorf("hook metrics: %w", err)
+	}
 	s.whois = s.whoisC.wrap(opts.WhoIs, opts.Now)
 	if err := s.SetConfig(cfg, src); err != nil {
 		return nil, err
@@ -172,9 +182,13 @@ func (s *Server) Config() (*config.Config, []byte) {
 // (partly billed) request.
 func (s *Server) Wait(limit time.Duration) bool {
 	done := make(chan struct{})
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
 	go func() {
 		s.inflight.Wait()
 		s.background.Wait()
+		// Then the webhooks of the last answers, in the time left.
+		s.hooks.Close(ctx)
 		close(done)
 	}()
 	t := time.NewTimer(limit)

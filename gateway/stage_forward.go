@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
-	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/routing"
 )
 
@@ -56,13 +55,7 @@ func (x *exchange) send() (*http.Response, bool) {
 	up.ContentLength = int64(len(x.body))
 
 	c := x.c
-	x.rec = &ledger.Record{
-		ID: s.ids.next(x.start), Time: x.start,
-		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
-		Tags: c.id.Tags, Principal: c.id.Principal(),
-		Provider: rt.ProviderID, Model: rt.Model, API: x.api, Stream: x.stream,
-		UserAgent: r.UserAgent(), SessionID: ledger.SessionID(r.Header, x.body),
-	}
+	x.rec = x.newRecord()
 	if s.capturing() {
 		x.rec.Capture = newCapture(r.Header, x.body)
 	}

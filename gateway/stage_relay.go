@@ -36,11 +36,15 @@ func (x *exchange) relay(res *http.Response) {
 	// The answer is copied aside only for a capture, or, for a created
 	// Responses object, as far as its ID (a first member).
 	createsResponse := x.api == config.OpenAIResponses && x.route.Op == apis.OpCreate && res.StatusCode < 300
+	// Webhooks that read the answer read the same copy.
+	wh := x.webhooksFor()
 	var meter io.Writer = ext
 	var respBody *capBuffer
 	switch {
 	case rec.Capture != nil:
 		rec.Capture.ResponseHeaders = apis.RedactHeaders(hdr)
+		respBody = &capBuffer{max: MaxCaptureBytes}
+	case wh.needsAnswer():
 		respBody = &capBuffer{max: MaxCaptureBytes}
 	case createsResponse:
 		respBody = &capBuffer{max: responseIDWindow}
@@ -90,6 +94,11 @@ func (x *exchange) relay(res *http.Response) {
 		s.contexts.remember(rec.CreatedResponse, x.h.context+u.TotalInput()+u.OutputTokens)
 	}
 	s.finish(x.c, rec, x.start)
+	var answer []byte
+	if respBody != nil && wh.needsAnswer() {
+		answer = respBody.b
+	}
+	x.notify(wh, rec, answer)
 }
 
 // settle prices the answer and charges its hold.

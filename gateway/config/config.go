@@ -152,11 +152,8 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 		"grants":      func(v *hujson.Value, pth string) { cfg.Grants = w.parseGrants(v, pth, false) },
 		"temp_grants": func(v *hujson.Value, pth string) { cfg.TempGrants = w.parseGrants(v, pth, true) },
 		"quotas":      func(v *hujson.Value, pth string) { cfg.Quotas = w.parseQuotas(v, pth) },
-		"hooks": func(v *hujson.Value, pth string) {
-			cfg.Hooks = w.parseHooks(v, pth, baseDir)
-			w.refuseUnbuilt(v, pth, "hooks (guardrails and webhooks)")
-		},
-		"database": func(v *hujson.Value, pth string) { cfg.Database = w.parseDatabase(v, pth) },
+		"hooks":       func(v *hujson.Value, pth string) { cfg.Hooks = w.parseHooks(v, pth, baseDir) },
+		"database":    func(v *hujson.Value, pth string) { cfg.Database = w.parseDatabase(v, pth) },
 		"auto_cost_basis": func(v *hujson.Value, pth string) {
 			if b, ok := w.boolean(v, pth); ok {
 				cfg.AutoCostBasis = b

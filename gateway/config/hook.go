@@ -50,7 +50,7 @@ func (w *walker) parseHooks(v *hujson.Value, pth, baseDir string) map[string]*Ho
 				}
 				u, err := url.Parse(s)
 				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-					w.warn(v, p, "hook url must be an absolute http or https URL")
+					w.fail(v, p, "hook url must be an absolute http or https URL")
 					return
 				}
 				h.URL = s
@@ -65,7 +65,7 @@ func (w *walker) parseHooks(v *hujson.Value, pth, baseDir string) map[string]*Ho
 				case AuthBearer, AuthXAPIKey, AuthXGoogAPIKey:
 					h.Authorization = strings.ToLower(s)
 				default:
-					w.warn(v, p, "invalid authorization type %q (want bearer, x-api-key or x-goog-api-key)", s)
+					w.fail(v, p, "invalid authorization type %q (want bearer, x-api-key or x-goog-api-key)", s)
 				}
 			},
 			"timeout": func(v *hujson.Value, p string) {
@@ -79,7 +79,7 @@ func (w *walker) parseHooks(v *hujson.Value, pth, baseDir string) map[string]*Ho
 				}
 				d, err := time.ParseDuration(s)
 				if err != nil || d < 0 {
-					w.warn(v, p, "invalid timeout %q (want a Go duration such as \"2s\")", s)
+					w.fail(v, p, "invalid timeout %q (want a Go duration such as \"2s\")", s)
 					return
 				}
 				h.Timeout = d
@@ -91,7 +91,7 @@ func (w *walker) parseHooks(v *hujson.Value, pth, baseDir string) map[string]*Ho
 					return
 				}
 				if s != "fail_open" && s != "fail_closed" {
-					w.warn(v, p, "invalid fail_policy %q (want fail_open or fail_closed)", s)
+					w.fail(v, p, "invalid fail_policy %q (want fail_open or fail_closed)", s)
 					return
 				}
 				h.FailPolicy = s
@@ -103,7 +103,7 @@ func (w *walker) parseHooks(v *hujson.Value, pth, baseDir string) map[string]*Ho
 			},
 		})
 		if h.URL == "" && !hasMember(o, "url") {
-			w.warn(v, pth, "hook %q has no url", name)
+			w.fail(v, pth, "hook %q has no url", name)
 		}
 		if key != "" {
 			k, err := resolveSecret(key, baseDir)

@@ -20,8 +20,6 @@ func TestNotBuiltFieldsAreRefused(t *testing.T) {
 		return `{"grants": [{"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}, ` + c + `]}}]}`
 	}
 	tests := []struct{ src, path string }{
-		{`{"hooks": {"guard": {"url": "https://guard.example/check", "fail_policy": "fail_closed"}}}`, "hooks"},
-		{grant(`{"models": "**", "send_hooks": [{"name": "guard", "events": ["pre_request"], "send": []}]}`), `send_hooks`},
 		{grant(`{"connectors": ["github"]}`), "connectors"},
 		{grant(`{"mcp_tools": ["*"]}`), "mcp_tools"},
 		{`{"providers": {"a": {"baseurl": "https://api.anthropic.com", "auth_mode": "passthrough", "compatibility": {"anthropic_messages": true}}}}`, "providers.a.auth_mode"},

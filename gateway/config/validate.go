@@ -70,12 +70,12 @@ func (w *walker) checkCapabilityRefs(c Capability, v *hujson.Value, pth string) 
 			w.warn(field("quotas"), joinPath(pth, "quotas"), "quota %q is not defined in \"quotas\"; requests charged to it will be rejected", q.Bucket)
 		}
 	}
-	if len(c.SendHooks) > 0 {
-		w.unbuilt(field("send_hooks"), joinPath(pth, "send_hooks"), "send_hooks %s", notBuiltYet)
-	}
 	for _, h := range c.SendHooks {
 		if _, ok := cfg.Hooks[h.Name]; !ok {
-			w.warn(field("send_hooks"), joinPath(pth, "send_hooks"), "hook %q is not defined in \"hooks\"", h.Name)
+			// An error, not a warning: a misspelt guardrail would
+			// leave requests unscreened while the admin believes
+			// otherwise.
+			w.fail(field("send_hooks"), joinPath(pth, "send_hooks"), "hook %q is not defined in \"hooks\"", h.Name)
 		}
 	}
 	for name, n := range map[string]int{"connectors": len(c.Connectors), "mcp_tools": len(c.MCPTools),

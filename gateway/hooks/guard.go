@@ -49,13 +49,17 @@ type guardrailAnswer struct {
 // as it stands (after earlier modifications).
 type PayloadFunc func(b Bound, body []byte) ([]byte, error)
 
+// CheckFunc says why a modified body cannot be sent, or nil when it can.
+type CheckFunc func(body []byte) error
+
 // Guard runs chain in order on body. Each guardrail may allow (the next
 // runs), modify (the next, and the provider, see its body) or block (the
 // chain stops and earlier modifications are discarded). A guardrail that
 // cannot be reached, does not answer within its timeout, answers non-2xx
-// or answers something unreadable follows its fail policy: fail_open
-// continues as if it allowed, fail_closed blocks with 503.
-func (r *Runner) Guard(ctx context.Context, chain []Bound, body []byte, payload PayloadFunc) Verdict {
+// or answers something unreadable (a modified body check refuses
+// included) follows its fail policy: fail_open continues as if it
+// allowed, fail_closed blocks with 503.
+func (r *Runner) Guard(ctx context.Context, chain []Bound, body []byte, payload PayloadFunc, check CheckFunc) Verdict {
 	var v Verdict
 	cur := body
 	for _, b := range chain {
@@ -65,6 +69,13 @@ func (r *Runner) Guard(ctx context.Context, chain []Bound, body []byte, payload 
 		var ans guardrailAnswer
 		if err == nil {
 			ans, err = r.ask(ctx, h, p)
+		}
+		if err == nil && ans.Action == "modify" && check != nil {
+			if nb := bytes.TrimSpace(ans.RequestBody); len(nb) > 0 && nb[0] == '{' {
+				if cerr := check(nb); cerr != nil {
+					err = fmt.Errorf("modified the request into one the gateway cannot send: %v", cerr)
+				}
+			}
 		}
 		took := time.Since(start)
 		if err != nil {

@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -102,7 +103,7 @@ func TestGuardDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newGuardrail(t, tt.decide)
 			r := newTestRunner(t)
-			v := r.Guard(context.Background(), []Bound{{Hook: g.hook("g", 0, tt.policy)}}, original, jsonPayload)
+			v := r.Guard(context.Background(), []Bound{{Hook: g.hook("g", 0, tt.policy)}}, original, jsonPayload, nil)
 			if v.Blocked != tt.wantBlocked || (tt.wantBlocked && v.Status != tt.wantStatus) {
 				t.Fatalf("verdict %+v, want blocked=%v status %d", v, tt.wantBlocked, tt.wantStatus)
 			}
@@ -165,7 +166,7 @@ func TestGuardChain(t *testing.T) {
 		t.Fatalf("chain %v, want a,b,c (preference desc, then name; disabled and undefined left out)", names)
 	}
 	r := newTestRunner(t)
-	v := r.Guard(context.Background(), chain, []byte(`{"model":"m"}`), jsonPayload)
+	v := r.Guard(context.Background(), chain, []byte(`{"model":"m"}`), jsonPayload, nil)
 	if strings.Join(order, ",") != "a,b,c" {
 		t.Errorf("ran %v, want a,b,c", order)
 	}
@@ -204,7 +205,7 @@ func TestGuardTimeoutAndUnreachable(t *testing.T) {
 				h := *tt.hook
 				h.FailPolicy = policy
 				r := newTestRunner(t)
-				v := r.Guard(context.Background(), []Bound{{Hook: &h}}, []byte(`{}`), jsonPayload)
+				v := r.Guard(context.Background(), []Bound{{Hook: &h}}, []byte(`{}`), jsonPayload, nil)
 				if want := policy == "fail_closed"; v.Blocked != want || (want && (v.Status != 503 || !v.FailedClosed)) {
 					t.Fatalf("verdict %+v, want blocked=%v with 503", v, want)
 				}
@@ -231,7 +232,7 @@ func TestHookCredential(t *testing.T) {
 			h := g.hook("g", 0, "fail_open")
 			h.APIKey, h.Authorization = key, tt.auth
 			r := newTestRunner(t)
-			r.Guard(context.Background(), []Bound{{Hook: h}}, []byte(`{}`), jsonPayload)
+			r.Guard(context.Background(), []Bound{{Hook: h}}, []byte(`{}`), jsonPayload, nil)
 			if got := g.headers[0].Get(tt.header); got != tt.want {
 				t.Errorf("%s = %q, want %q", tt.header, got, tt.want)
 			}
@@ -241,7 +242,7 @@ func TestHookCredential(t *testing.T) {
 	// redacted.
 	h := &config.Hook{Name: "x", URL: "http://user:" + key + "@127.0.0.1:1/", APIKey: key, FailPolicy: "fail_closed", Timeout: time.Second}
 	r := newTestRunner(t)
-	v := r.Guard(context.Background(), []Bound{{Hook: h}}, []byte(`{}`), jsonPayload)
+	v := r.Guard(context.Background(), []Bound{{Hook: h}}, []byte(`{}`), jsonPayload, nil)
 	if !v.Blocked || strings.Contains(v.Message, key) {
 		t.Errorf("verdict message %q holds the key", v.Message)
 	}
@@ -251,5 +252,28 @@ func TestHookCredential(t *testing.T) {
 				t.Errorf("stats error %q holds the key", c.Error)
 			}
 		}
+	}
+}
+
+// TestGuardModifyChecked: a modification the gateway's check refuses is
+// a failure of the guardrail, by its policy; the original body stays.
+func TestGuardModifyChecked(t *testing.T) {
+	g := newGuardrail(t, func(Payload) (int, string) {
+		return 200, `{"action":"modify","request_body":{"model":1}}`
+	})
+	check := func(b []byte) error {
+		if strings.Contains(string(b), `"model":1`) {
+			return errors.New(`"model" must be a string`)
+		}
+		return nil
+	}
+	r := newTestRunner(t)
+	v := r.Guard(context.Background(), []Bound{{Hook: g.hook("g", 0, "fail_closed")}}, []byte(`{"model":"m"}`), jsonPayload, check)
+	if !v.Blocked || v.Status != 503 || !strings.Contains(v.Message, `"model" must be a string`) {
+		t.Errorf("fail_closed verdict %+v", v)
+	}
+	v = r.Guard(context.Background(), []Bound{{Hook: g.hook("g", 0, "fail_open")}}, []byte(`{"model":"m"}`), jsonPayload, check)
+	if v.Blocked || v.Body != nil {
+		t.Errorf("fail_open verdict %+v, want the original body allowed", v)
 	}
 }

@@ -1,9 +1,15 @@
 package hooks
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrSkip, from a Notification's Build, says the hook has nothing to be
+// told (a tool_call_entire_request answer without tool calls): it is not
+// called and nothing is counted.
+var ErrSkip = errors.New("nothing to send")
 
 // Notification is one answer's webhooks, queued until a worker sends
 // them. Build makes the payload for one hook's send fields; it runs in the
@@ -74,7 +80,9 @@ func (r *Runner) send(n *Notification) {
 		start := time.Now()
 		if !ok {
 			var err error
-			if p, err = n.Build(b.Send); err != nil {
+			if p, err = n.Build(b.Send); errors.Is(err, ErrSkip) {
+				continue
+			} else if err != nil {
 				r.stats.record(h.Name, n.Event, OutcomeError, 0, err)
 				r.logf("hook %s (%s): building payload: %v", h.Name, n.Event, err)
 				continue

@@ -146,12 +146,12 @@ func TestGzipNegotiation(t *testing.T) {
 	r := newTestRunner(t)
 	h := &config.Hook{Name: "g", URL: srv.URL, Timeout: 5 * time.Second}
 	chain := []Bound{{Hook: h}}
-	r.Guard(context.Background(), chain, []byte(`{"a":1}`), jsonPayload)
-	r.Guard(context.Background(), chain, []byte(`{"a":2}`), jsonPayload)
+	r.Guard(context.Background(), chain, []byte(`{"a":1}`), jsonPayload, nil)
+	r.Guard(context.Background(), chain, []byte(`{"a":2}`), jsonPayload, nil)
 	mu.Lock()
 	refuse = true
 	mu.Unlock()
-	v := r.Guard(context.Background(), chain, []byte(`{"a":3}`), jsonPayload)
+	v := r.Guard(context.Background(), chain, []byte(`{"a":3}`), jsonPayload, nil)
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{"", "gzip", "gzip", ""}
