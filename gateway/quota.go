@@ -42,10 +42,10 @@ type hold struct {
 	price   pricing.Price
 	basis   string // the price's cost basis, "<basis>/<model priced as>"
 	priced  bool   // price has input and output prices
-	input   int64 // estimated input tokens, context included
-	context int64 // of which the stored response or conversation continued
-	fees    int64 // per-call fees the request may run up (searches)
-	output  int64 // output tokens per choice res covers
+	input   int64  // estimated input tokens, context included
+	context int64  // of which the stored response or conversation continued
+	fees    int64  // per-call fees the request may run up (searches)
+	output  int64  // output tokens per choice res covers
 	choices int64
 	step    int64 // output tokens a stream draws at a time
 }
