@@ -22,8 +22,6 @@ func TestNotBuiltFieldsAreRefused(t *testing.T) {
 	tests := []struct{ src, path string }{
 		{grant(`{"connectors": ["github"]}`), "connectors"},
 		{grant(`{"mcp_tools": ["*"]}`), "mcp_tools"},
-		{`{"providers": {"a": {"baseurl": "https://api.anthropic.com", "auth_mode": "passthrough", "compatibility": {"anthropic_messages": true}}}}`, "providers.a.auth_mode"},
-		{`{"providers": {"a": {"baseurl": "https://api.anthropic.com", "auth_mode": "none", "compatibility": {"anthropic_messages": true}}}}`, "providers.a.auth_mode"},
 		{`{"exporters": {"s3": {"bucket_name": "b"}}}`, "exporters"},
 		{`{"database": {"retention": {"captures": "30d", "require_export": true}}}`, "database.retention.require_export"},
 		{`{"mcp": {"servers": {"x": {}}}}`, "mcp"},
