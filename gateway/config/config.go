@@ -28,6 +28,8 @@ type Config struct {
 	Quotas     map[string]*Quota
 	Hooks      map[string]*Hook
 	Database   Database
+	// Export is the "exporters" block decoded (Exporters keeps its text).
+	Export Exporters
 	// AutoCostBasis lets providers without cost_basis get one inferred.
 	AutoCostBasis bool
 	// ReserveOutputTokens is the output held for a request that sets no
@@ -171,7 +173,7 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 			cfg.ReserveOutputTokens = int(n)
 		},
 		"caller_limits": func(v *hujson.Value, pth string) { cfg.CallerLimits = w.parseCallerLimits(v, pth) },
-		"exporters":     raw(&cfg.Exporters),
+		"exporters":     w.exportersField(cfg, baseDir),
 		"mcp":           raw(&cfg.MCP),
 		"flags":         raw(&cfg.Flags),
 		"connectors":    raw(&cfg.Connectors),

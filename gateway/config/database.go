@@ -87,7 +87,11 @@ func (w *walker) parseDatabase(v *hujson.Value, pth string) Database {
 				"require_export": func(v *hujson.Value, p string) {
 					r.RequireExport, _ = w.boolean(v, p)
 					if r.RequireExport {
-						w.unbuilt(v, p, "require_export (keep captures until exported to S3) %s", notBuiltYet)
+						w.later = append(w.later, func() {
+							if w.cfg.Export.S3 == nil {
+								w.fail(v, p, "require_export keeps captures until they are exported to S3, but no S3 exporter is configured (exporters.s3 with a bucket_name), so none would ever be purged")
+							}
+						})
 					}
 				},
 				"purge": func(v *hujson.Value, p string) {

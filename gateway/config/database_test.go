@@ -41,7 +41,7 @@ func TestParseDatabase(t *testing.T) {
 	if r := cfg.Database.Retention; !r.Forever || !slices.Equal(r.Purge, []string{"captures"}) {
 		t.Errorf("default retention = %+v", r)
 	}
-	cfg, diags, err := Parse([]byte(`{"database": {"retention": {"duration": "30d", "require_export": true, "purge": ["captures", "tools", "bodies"]}}}`))
+	cfg, diags, err := Parse([]byte(`{"exporters": {"s3": {"bucket_name": "b"}}, "database": {"retention": {"duration": "30d", "require_export": true, "purge": ["captures", "tools", "bodies"]}}}`))
 	if err != nil {
 		t.Fatal(err)
 	}

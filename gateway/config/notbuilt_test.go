@@ -22,8 +22,6 @@ func TestNotBuiltFieldsAreRefused(t *testing.T) {
 	tests := []struct{ src, path string }{
 		{grant(`{"connectors": ["github"]}`), "connectors"},
 		{grant(`{"mcp_tools": ["*"]}`), "mcp_tools"},
-		{`{"exporters": {"s3": {"bucket_name": "b"}}}`, "exporters"},
-		{`{"database": {"retention": {"captures": "30d", "require_export": true}}}`, "database.retention.require_export"},
 		{`{"mcp": {"servers": {"x": {}}}}`, "mcp"},
 		{`{"flags": {"chat_sandbox": {"value": true}}}`, "flags"},
 		{`{"connectors": {"servers": {"x": {}}}}`, "connectors"},
