@@ -93,6 +93,27 @@ var migrations = []string{
 	// earlier releases are neither.
 	`ALTER TABLE requests ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE requests ADD COLUMN unpriced TEXT NOT NULL DEFAULT '';`,
+
+	// 8: S3 export. export_state keeps, per exporter, how far the requests
+	// table (in rowid order, which is commit order) has been exported, and
+	// the batch planned but not yet confirmed, so that a retry after a
+	// crash uploads the same rows under the same object name. through_id
+	// is the ID of the row at through, to find the position again should
+	// rowids ever be renumbered (a VACUUM by hand). path is the request
+	// path, which export records carry; rows written before it, or by a
+	// writer that does not set it, have "".
+	`CREATE TABLE export_state (
+		exporter           TEXT PRIMARY KEY,
+		through            INTEGER NOT NULL DEFAULT 0,
+		through_id         TEXT NOT NULL DEFAULT '',
+		pending_through    INTEGER,
+		pending_through_id TEXT,
+		pending_records    INTEGER,
+		pending_object     TEXT,
+		last_object_unix   INTEGER NOT NULL DEFAULT 0,
+		updated            INTEGER NOT NULL
+	);
+	ALTER TABLE requests ADD COLUMN path TEXT NOT NULL DEFAULT '';`,
 }
 
 // schemaVersion returns the database's schema version (0 when new).
