@@ -29,6 +29,10 @@ func TestToolCalls(t *testing.T) {
 			[]toolCall{{ID: "fc_2", Name: "s", Args: "{}"}}},
 		{"gemini", `{"candidates":[{"content":{"parts":[{"functionCall":{"name":"lookup","args":{"id":7}}}]}}]}`,
 			[]toolCall{{Name: "lookup", Args: "{\n  \"id\": 7\n}"}}},
+		{"unparsable arguments as written", `{"choices":[{"message":{"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{\"a\":"}}]}}]}`,
+			[]toolCall{{ID: "c", Name: "f", Args: `{"a":`}}},
+		{"gemini stream as a JSON array", `[{"candidates":[{"content":{"parts":[{"text":"x"}]}}]},{"candidates":[{"content":{"parts":[{"functionCall":{"name":"now"}}]}}]}]`,
+			[]toolCall{{Name: "now", Args: "{}"}}},
 		{"no tools", `{"choices":[{"message":{"content":"hello"}}]}`, nil},
 		{"not json", "garbage", nil},
 	}
