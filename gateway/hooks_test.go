@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -259,5 +260,24 @@ func TestWebhooksReceiveAnswers(t *testing.T) {
 		if c.Payload.Event == hooks.ToolCallEntireRequest {
 			t.Errorf("tool_call_entire_request sent for an answer without tool calls: %s", c.Raw)
 		}
+	}
+}
+
+// The Settings page's view of hooks: each hook, the events the config
+// wires it to and what its calls did.
+func TestHookViewsShowCalls(t *testing.T) {
+	f := newHooksFixture(t, hooktest.Block(451, "no"), "fail_open")
+	post(t, f.base+"/v1/messages", hookRequests[0].body(false))
+	views := uiSource{f.server}.Config().Hooks
+	if len(views) != 2 || views[0].Name != "audit" || views[1].Name != "guard" {
+		t.Fatalf("hook views %+v, want audit and guard", views)
+	}
+	g := views[1]
+	if !slices.Equal(g.Events, []string{"pre_request"}) || g.Stats.Calls != 1 || g.Stats.Outcomes[hooks.OutcomeBlock] != 1 ||
+		len(g.Stats.Recent) != 1 || g.Stats.Recent[0].Outcome != hooks.OutcomeBlock {
+		t.Errorf("guard view %+v", g)
+	}
+	if got := maskURL("https://u:hunter2@hooks.example/x"); strings.Contains(got, "hunter2") || !strings.Contains(got, "hooks.example/x") {
+		t.Errorf("maskURL = %q", got)
 	}
 }

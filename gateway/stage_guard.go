@@ -135,7 +135,7 @@ func (x *exchange) blocked(v hooks.Verdict) bool {
 }
 
 // modified takes a guardrail's body as the request: read again, and the
-// provider chosen again when the model changed.
+// provider chosen again.
 func (x *exchange) modified(v hooks.Verdict) bool {
 	x.body = v.Body
 	info, ok := x.scanBody()
@@ -146,11 +146,9 @@ func (x *exchange) modified(v hooks.Verdict) bool {
 	if !x.route.ModelInBody() {
 		return true
 	}
-	x.stream = info.Stream || x.route.Stream
-	if info.Model == x.model {
-		return true
-	}
-	x.model = info.Model
+	// Chosen again, whether or not the model changed: the new body may
+	// continue a stored response, whose owner choose checks.
+	x.model, x.stream = info.Model, info.Stream || x.route.Stream
 	if !x.choose() {
 		return false
 	}

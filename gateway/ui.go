@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/hooks"
 	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/quotas"
@@ -103,7 +107,51 @@ func (u uiSource) Config() ui.ConfigView {
 		// this is not expected.
 		masked = []byte("// the running config cannot be shown: " + err.Error() + "\n")
 	}
-	return ui.ConfigView{Text: string(masked), Hash: config.Hash(src), Path: u.s.opts.ConfigPath, Writable: u.s.opts.ConfigPath != ""}
+	cfg, _ := u.s.Config()
+	return ui.ConfigView{Text: string(masked), Hash: config.Hash(src), Path: u.s.opts.ConfigPath, Writable: u.s.opts.ConfigPath != "",
+		Hooks: u.hookViews(cfg)}
+}
+
+// hookViews lists the configured hooks, by name, with the events the
+// config's grants wire each to and its recent calls.
+func (u uiSource) hookViews(cfg *config.Config) []ui.HookView {
+	stats := map[string]hooks.HookStats{}
+	for _, st := range u.s.hooks.Stats() {
+		stats[st.Name] = st
+	}
+	events := map[string][]string{}
+	for _, g := range append(slices.Clone(cfg.Grants), cfg.TempGrants...) {
+		for _, c := range g.Caps {
+			for _, ref := range c.SendHooks {
+				for _, ev := range ref.Events {
+					if !slices.Contains(events[ref.Name], ev) {
+						events[ref.Name] = append(events[ref.Name], ev)
+					}
+				}
+			}
+		}
+	}
+	var out []ui.HookView
+	for _, name := range slices.Sorted(maps.Keys(cfg.Hooks)) {
+		h := cfg.Hooks[name]
+		st := stats[name]
+		st.Name = name
+		out = append(out, ui.HookView{Name: name, URL: maskURL(h.URL), FailPolicy: h.FailPolicy, Timeout: h.Timeout,
+			Preference: h.Preference, Disabled: h.Disabled, Events: events[name], Stats: st})
+	}
+	return out
+}
+
+// maskURL hides a password in a URL's userinfo.
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }
 
 // Version is the gateway's version.

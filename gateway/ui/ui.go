@@ -59,6 +59,8 @@ type ConfigView struct {
 	Hash     string // optimistic-concurrency hash to send back on save
 	Path     string // file it is saved to; "" when saving is not possible
 	Writable bool
+	// Hooks are the configured hooks with their recent calls.
+	Hooks []HookView
 }
 
 // Store is the ledger's query side that pages read. *ledger.Ledger
