@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/tailscale/hujson"
@@ -13,7 +14,8 @@ import (
 // has no deny rules; grants only ever add access.
 type Grant struct {
 	// Src lists selectors: "*", a login name, "tag:x", a comma-joined tag
-	// set, "group:x" or "(loopback)".
+	// set or "(loopback)". "group:x" and "autogroup:x" are refused (see
+	// refuseGroups).
 	Src []string
 	// App maps capability names to their values, as raw JSON objects.
 	// App[identity.CapAperture] holds the gateway's own capabilities;
@@ -54,7 +56,10 @@ func (w *walker) parseGrant(v *hujson.Value, pth string, legacy bool) (Grant, bo
 		w.warn(v, p, "%q belongs only in tailnet policy file grants; ignored here", p[strings.LastIndex(p, ".")+1:])
 	}
 	fields := map[string]fieldFunc{
-		"src": func(v *hujson.Value, p string) { g.Src, _ = w.strings(v, p) },
+		"src": func(v *hujson.Value, p string) {
+			g.Src, _ = w.strings(v, p)
+			w.refuseGroups(v, p)
+		},
 		"app": func(v *hujson.Value, p string) { w.parseApp(&g, v, p) },
 		"dst": placement,
 		"ip":  placement,
@@ -67,6 +72,42 @@ func (w *walker) parseGrant(v *hujson.Value, pth string, legacy bool) (Grant, bo
 		w.warn(v, pth, "grant has no src and applies to nobody")
 	}
 	return g, true
+}
+
+// refuseGroups fails every src selector naming a group. WhoIs tells the
+// gateway a caller's login, node and tags but never their groups, so a
+// "group:eng" here could only ever match nobody, silently; the tailnet's
+// policy file does know groups, and its grants reach the gateway as the
+// same capability.
+func (w *walker) refuseGroups(v *hujson.Value, pth string) {
+	arr, ok := v.Value.(*hujson.Array)
+	if !ok {
+		return
+	}
+	for i := range arr.Elements {
+		ev := &arr.Elements[i]
+		lit, ok := ev.Value.(hujson.Literal)
+		if !ok || lit.Kind() != '"' {
+			continue
+		}
+		for sel := range strings.SplitSeq(lit.String(), ",") {
+			sel = strings.TrimSpace(sel)
+			if strings.HasPrefix(sel, "group:") || strings.HasPrefix(sel, "autogroup:") {
+				w.fail(ev, indexPath(pth, i), "%s", groupRefusal(sel))
+				break
+			}
+		}
+	}
+}
+
+// groupRefusal explains why a group cannot be a config grant's src and
+// gives the tailnet policy file grant that does the same.
+func groupRefusal(group string) string {
+	return fmt.Sprintf("%q cannot be matched here: the gateway learns a caller's login and tags from the tailnet, never their groups, "+
+		"so this grant would apply to nobody. Grant it in the tailnet policy file instead, where groups are known, "+
+		"with the gateway's device tagged (e.g. tag:aperture, in tagOwners): "+
+		`{"src": [%q], "dst": ["tag:aperture"], "ip": ["tcp:80", "tcp:443"], "app": {%q: [{"role": "user"}, {"models": "**"}]}}`+
+		"; or list the logins here", group, group, identity.CapAperture)
 }
 
 // parseApp decodes a grant's app map.
