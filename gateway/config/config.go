@@ -120,7 +120,7 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 		AutoCostBasis:       true,
 		ReserveOutputTokens: DefaultReserveOutputTokens,
 		CallerLimits:        CallerLimits{MaxConcurrent: DefaultMaxConcurrentPerCaller, MaxBufferedBytes: DefaultMaxBufferedBytesPerCaller},
-		Database:            Database{Retention: Retention{Forever: true, Purge: []string{"captures"}}},
+		Database:            Database{Retention: defaultRetention()},
 		Hash:                Hash(src),
 	}
 	w.cfg = cfg

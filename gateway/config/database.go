@@ -15,10 +15,25 @@ type Database struct {
 	Retention Retention
 }
 
+// DefaultRetention is how long captures (request and response headers
+// and bodies, the prompts and answers themselves) are kept when the config
+// does not say: long enough to look into last month's problems, short
+// enough that the gateway is not an archive of every prompt. Metric rows
+// (tokens, cost, model, who, when) are never purged, whatever the
+// retention: dashboards and billing need every one.
+const DefaultRetention = "30d"
+
+// defaultRetention is the Retention in force without a
+// "database.retention.duration": DefaultRetention, captures only.
+func defaultRetention() Retention {
+	_, d, _ := ParseRetention(DefaultRetention)
+	return Retention{Duration: DefaultRetention, Period: d, Purge: []string{"captures"}}
+}
+
 // Retention says when captures are purged. Metric rows are always kept.
 type Retention struct {
-	Duration      string        // as written: "", "0", "30d", "720h"
-	Forever       bool          // true when Duration is "" (keep forever)
+	Duration      string        // as written ("", "0", "30d", "720h"), or DefaultRetention
+	Forever       bool          // true when Duration is written "" (keep forever)
 	Period        time.Duration // purge captures older than this; 0 = do not keep bodies
 	RequireExport bool          // purge only captures exported to S3
 	Purge         []string      // what to purge: "captures", "tools"
@@ -59,7 +74,7 @@ func ParseRetention(s string) (forever bool, d time.Duration, ok bool) {
 }
 
 func (w *walker) parseDatabase(v *hujson.Value, pth string) Database {
-	db := Database{Retention: Retention{Forever: true, Purge: []string{"captures"}}}
+	db := Database{Retention: defaultRetention()}
 	obj, ok := w.object(v, pth)
 	if !ok {
 		return db
@@ -79,7 +94,7 @@ func (w *walker) parseDatabase(v *hujson.Value, pth string) Database {
 					}
 					forever, d, ok := ParseRetention(s)
 					if !ok {
-						w.warn(v, p, "invalid retention duration %q (want \"\", \"0\", \"30d\" or a duration between 1h and 3650d); keeping forever", s)
+						w.warn(v, p, "invalid retention duration %q (want \"\" for forever, \"0\", \"30d\" or a duration between 1h and 3650d); keeping captures the default %s", s, DefaultRetention)
 						return
 					}
 					r.Duration, r.Forever, r.Period = s, forever, d

@@ -38,7 +38,7 @@ func TestParseDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := cfg.Database.Retention; !r.Forever || !slices.Equal(r.Purge, []string{"captures"}) {
+	if r := cfg.Database.Retention; r.Forever || r.Period != 30*24*time.Hour || !slices.Equal(r.Purge, []string{"captures"}) {
 		t.Errorf("default retention = %+v", r)
 	}
 	cfg, diags, err := Parse([]byte(`{"exporters": {"s3": {"bucket_name": "b"}}, "database": {"retention": {"duration": "30d", "require_export": true, "purge": ["captures", "tools", "bodies"]}}}`))
@@ -53,7 +53,43 @@ func TestParseDatabase(t *testing.T) {
 		t.Errorf("diags = %v", diags)
 	}
 	cfg, diags, _ = Parse([]byte(`{"database": {"retention": {"duration": "5 minutes"}}}`))
-	if !cfg.Database.Retention.Forever || !hasDiagMsg(diags, "database.retention.duration", "invalid retention") {
+	if r := cfg.Database.Retention; r.Forever || r.Period != 30*24*time.Hour || !hasDiagMsg(diags, "database.retention.duration", "keeping captures the default 30d") {
 		t.Errorf("bad duration: %+v %v", cfg.Database.Retention, diags)
+	}
+}
+
+// TestDefaultRetentionIsFinite checks that captures, which hold every
+// prompt and answer, are purged after DefaultRetention unless the config
+// says otherwise, that purging only ever targets captures (never metric
+// rows), and that keeping them forever takes an explicit "".
+func TestDefaultRetentionIsFinite(t *testing.T) {
+	month := 30 * 24 * time.Hour
+	tests := []struct {
+		name    string
+		src     string
+		forever bool
+		period  time.Duration
+	}{
+		{"no database block", `{}`, false, month},
+		{"empty database block", `{"database": {}}`, false, month},
+		{"retention without a duration", `{"database": {"retention": {"purge": ["captures"]}}}`, false, month},
+		{"the default config", DefaultConfigText, false, month},
+		{"a duration of its own", `{"database": {"retention": {"duration": "7d"}}}`, false, 7 * 24 * time.Hour},
+		{"forever only when written", `{"database": {"retention": {"duration": ""}}}`, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, diags, err := Parse([]byte(tt.src))
+			if err != nil {
+				t.Fatalf("Parse: %v (%v)", err, diags)
+			}
+			r := cfg.Database.Retention
+			if r.Forever != tt.forever || r.Period != tt.period {
+				t.Errorf("retention = %+v, want forever=%v period=%v", r, tt.forever, tt.period)
+			}
+			if !slices.Equal(r.Purge, []string{"captures"}) {
+				t.Errorf("purge = %v, want only captures", r.Purge)
+			}
+		})
 	}
 }

@@ -145,5 +145,11 @@ const DefaultConfigText = `// Gateway configuration (HuJSON: JSON with comments 
   // Example:
   //   "hooks": { "audit": { "url": "https://audit.example.com/hook", "apikey": "env:AUDIT_KEY" } },
   "hooks": {},
+
+  // Captures (each request's headers, with credentials redacted, and its
+  // request and response bodies: the prompts and answers) are purged after
+  // "duration": "30d" is the default, "0" keeps none, "" keeps them
+  // forever. Metric rows (who, model, tokens, cost) are never purged.
+  "database": { "retention": { "duration": "30d" } },
 }
 `
