@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
@@ -73,18 +74,21 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 	refs := quotas.Refs(scope.Buckets, scope.BucketDefs)
 	h, p := s.planHold(c, rt, body, info)
 	limit, bounded, want, least, reserveOut := p.limit, p.bounded, p.want, p.least, p.reserveOut
+	if !h.priced {
+		// A model without a price would be free against the bucket:
+		// refused while one applies, until an admin prices it.
+		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, fmt.Sprintf(
+			"model %s has no price, so its cost cannot be charged to your spending limit (%s); "+
+				"an admin can price it in providers.%s.pricing, or give the provider a fallback price under \"*\"",
+			rt.FQN, strings.Join(scope.Buckets, ", "), rt.ProviderID))
+		return hold{}, false
+	}
 	res, err := s.opts.Quotas.ReserveRange(refs, want, least)
 	if err != nil {
 		s.refuseQuota(w, c, api, rt, err)
 		return hold{}, false
 	}
 	h.res, h.output, h.bounded, h.step = res, limit, bounded, max(reserveOut, minHeldOutputTokens)
-	if !h.priced {
-		// Unknown price: nothing to bound by; the bucket only had to be
-		// positive, and the real cost is charged if it can be computed.
-		h.bounded = false
-		return h, true
-	}
 	if res.Amount() < want {
 		h.output = h.affordable(res.Amount(), limit)
 		h.edits = apis.OutputLimitEdits(body, info, outputLimitKey(api, rt.Provider), h.output)

@@ -8,13 +8,16 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	_ "time/tzdata" // calendar budgets' time zones, on hosts without a zoneinfo database
 
 	"github.com/tailscale/hujson"
 )
 
-// Quota is one dollar token bucket definition from the "quotas" map. The
-// bucket starts full at Capacity and refills continuously at RateNanos per
-// RatePeriod. A definition that does not parse keeps its name and has Err
+// Quota is one dollar bucket definition from the "quotas" map. The bucket
+// starts full at Capacity and either refills continuously at RateNanos per
+// RatePeriod ("rate") or, as a calendar budget ("reset"), is full again
+// at the start of each calendar day, week (Monday) or month (the 1st) in
+// Location. A definition that does not parse keeps its name and has Err
 // set: requests charged to it must be rejected (fail closed) rather than
 // run unmetered.
 type Quota struct {
@@ -23,8 +26,87 @@ type Quota struct {
 	Rate       string        // the rate as written, e.g. "$5.00/day"
 	RateNanos  int64         // nanodollars added per RatePeriod
 	RatePeriod time.Duration // refill period unit (minute … 30-day month)
-	OnExceed   string        // always "reject" when Err is nil
-	Err        error         // non-nil when the definition is invalid
+	Reset      string        // "", ResetDay, ResetWeek or ResetMonth
+	Location   *time.Location
+	OnExceed   string // always "reject" when Err is nil
+	Err        error  // non-nil when the definition is invalid
+}
+
+// The calendar periods a budget may reset at.
+const (
+	ResetDay   = "day"
+	ResetWeek  = "week"
+	ResetMonth = "month"
+)
+
+// resetNames maps the spellings "reset" accepts to a period.
+var resetNames = map[string]string{
+	"day": ResetDay, "daily": ResetDay,
+	"week": ResetWeek, "weekly": ResetWeek,
+	"month": ResetMonth, "monthly": ResetMonth,
+}
+
+// Calendar reports whether q is a calendar budget rather than a refill
+// rate.
+func (q *Quota) Calendar() bool { return q.Reset != "" }
+
+func (q *Quota) loc() *time.Location {
+	if q.Location == nil {
+		return time.UTC
+	}
+	return q.Location
+}
+
+// PeriodStart is when the calendar period holding t began.
+func (q *Quota) PeriodStart(t time.Time) time.Time {
+	t = t.In(q.loc())
+	y, m, d := t.Date()
+	switch q.Reset {
+	case ResetDay:
+		return time.Date(y, m, d, 0, 0, 0, 0, q.loc())
+	case ResetWeek:
+		back := (int(t.Weekday()) + 6) % 7 // days since Monday
+		return time.Date(y, m, d-back, 0, 0, 0, 0, q.loc())
+	}
+	return time.Date(y, m, 1, 0, 0, 0, 0, q.loc())
+}
+
+// NextReset is when the calendar period after the one holding t begins.
+func (q *Quota) NextReset(t time.Time) time.Time {
+	s := q.PeriodStart(t)
+	switch q.Reset {
+	case ResetDay:
+		return s.AddDate(0, 0, 1)
+	case ResetWeek:
+		return s.AddDate(0, 0, 7)
+	}
+	return s.AddDate(0, 1, 0)
+}
+
+// Describe says how the bucket fills, for pages and hook payloads:
+// the rate as written, or "$50.00 per calendar month (UTC)".
+func (q *Quota) Describe() string {
+	if !q.Calendar() {
+		return q.Rate
+	}
+	return fmt.Sprintf("%s per calendar %s (%s)", FormatDollars(q.Capacity), q.Reset, q.loc())
+}
+
+// WaitFrom returns how long, from now, the bucket needs to gain deficit
+// nanodollars: the refill time (RetryAfter), or for a calendar budget the
+// time to its next reset. ok is false when waiting cannot help.
+func (q *Quota) WaitFrom(deficit int64, now time.Time) (time.Duration, bool) {
+	if !q.Calendar() {
+		return q.RetryAfter(deficit)
+	}
+	if deficit <= 0 {
+		return 0, true
+	}
+	d := q.NextReset(now).Sub(now)
+	if r := d % time.Second; r != 0 {
+		d += time.Second - r
+	}
+	return d, true
 }
 
 // rateUnits maps the documented rate units to their period.
@@ -183,6 +265,32 @@ func (w *walker) parseQuotas(v *hujson.Value, path string) map[string]*Quota {
 				}
 				q.RateNanos, q.RatePeriod, haveRate = n, p, true
 			},
+			"reset": func(v *hujson.Value, path string) {
+				str, ok := w.str(v, path)
+				if !ok {
+					errs = append(errs, errors.New(`reset must be a string: "day", "week" or "month"`))
+					return
+				}
+				r, ok := resetNames[strings.ToLower(strings.TrimSpace(str))]
+				if !ok {
+					bad(v, path, fmt.Errorf("reset %q: want day, week or month (a calendar budget, full again at the start of each)", str))
+					return
+				}
+				q.Reset = r
+			},
+			"timezone": func(v *hujson.Value, path string) {
+				str, ok := w.str(v, path)
+				if !ok {
+					errs = append(errs, errors.New(`timezone must be a string such as "Europe/Berlin"`))
+					return
+				}
+				loc, err := time.LoadLocation(str)
+				if err != nil {
+					bad(v, path, fmt.Errorf("timezone %q: %v", str, err))
+					return
+				}
+				q.Location = loc
+			},
 			"on_exceed": func(v *hujson.Value, path string) {
 				s, ok := w.str(v, path)
 				if !ok {
@@ -197,8 +305,14 @@ func (w *walker) parseQuotas(v *hujson.Value, path string) map[string]*Quota {
 		if !haveCap && !hasMember(o, "capacity") {
 			bad(v, path, errors.New("missing capacity"))
 		}
-		if !haveRate && !hasMember(o, "rate") {
-			bad(v, path, errors.New("missing rate"))
+		switch {
+		case q.Reset != "" && hasMember(o, "rate"):
+			bad(v, path, errors.New(`set "rate" (refills continuously) or "reset" (full again each calendar period), not both`))
+		case q.Reset == "" && !haveRate && !hasMember(o, "rate") && !hasMember(o, "reset"):
+			bad(v, path, errors.New(`missing rate (e.g. "$5.00/day"), or reset for a calendar budget (e.g. "month")`))
+		}
+		if q.Location != nil && q.Reset == "" {
+			bad(v, path, errors.New(`"timezone" applies only to a "reset" budget`))
 		}
 		q.Err = errors.Join(errs...)
 	})

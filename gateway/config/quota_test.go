@@ -177,3 +177,53 @@ func TestValidateBucketName(t *testing.T) {
 		}
 	}
 }
+
+func TestCalendarBudgets(t *testing.T) {
+	cfg, diags, err := Parse([]byte(`{"quotas": {
+		"monthly": {"capacity": "$50", "reset": "month"},
+		"weekly": {"capacity": "$10", "reset": "Weekly", "timezone": "Europe/Berlin"},
+		"both": {"capacity": "$1", "rate": "$1/day", "reset": "day"},
+		"neither": {"capacity": "$1"},
+		"zone": {"capacity": "$1", "rate": "$1/day", "timezone": "UTC"},
+		"badzone": {"capacity": "$1", "reset": "day", "timezone": "Mars/Olympus"},
+		"badreset": {"capacity": "$1", "reset": "fortnight"},
+	}}`))
+	if err != nil {
+		t.Fatal(err, diags)
+	}
+	m := cfg.Quotas["monthly"]
+	if m.Err != nil || !m.Calendar() || m.Reset != ResetMonth {
+		t.Errorf("monthly = %+v", m)
+	}
+	w := cfg.Quotas["weekly"]
+	if w.Err != nil || w.Reset != ResetWeek || w.Location.String() != "Europe/Berlin" {
+		t.Errorf("weekly = %+v", w)
+	}
+	for name, want := range map[string]string{"both": "not both", "neither": "missing rate", "zone": "only to a \"reset\"",
+		"badzone": "Mars/Olympus", "badreset": "fortnight"} {
+		if q := cfg.Quotas[name]; q.Err == nil || !strings.Contains(q.Err.Error(), want) {
+			t.Errorf("%s: Err = %v, want it to mention %q", name, q.Err, want)
+		}
+	}
+
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for _, tt := range []struct {
+		reset      string
+		loc        *time.Location
+		at         time.Time
+		start, end time.Time
+	}{
+		{ResetMonth, nil, time.Date(2026, 1, 31, 23, 59, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)},
+		{ResetMonth, nil, time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{ResetWeek, nil, time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)}, // Thursday → Monday
+		{ResetWeek, nil, time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)},  // Sunday
+		{ResetDay, nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)},
+		// Midnight in Berlin, across the change to summer time.
+		{ResetDay, berlin, time.Date(2026, 3, 29, 12, 0, 0, 0, berlin), time.Date(2026, 3, 29, 0, 0, 0, 0, berlin), time.Date(2026, 3, 30, 0, 0, 0, 0, berlin)},
+	} {
+		q := &Quota{Reset: tt.reset, Location: tt.loc}
+		if s, e := q.PeriodStart(tt.at), q.NextReset(tt.at); !s.Equal(tt.start) || !e.Equal(tt.end) {
+			t.Errorf("%s at %v: period %v–%v, want %v–%v", tt.reset, tt.at, s, e, tt.start, tt.end)
+		}
+	}
+}

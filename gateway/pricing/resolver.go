@@ -71,8 +71,8 @@ type Quote struct {
 // explicit price for the model; else its first matching model_cost_map
 // rule, priced as the rule's model (explicit price first, then the
 // built-in table) times the adjustment; else the built-in table of the
-// provider's cost basis. ok is false when none applies: the cost is then
-// unknown, not zero.
+// provider's cost basis; else the provider's "*" price. ok is false when
+// none applies: the cost is then unknown, not zero.
 func (r *Resolver) Resolve(provider, model string) (q Quote, ok bool) {
 	var p ProviderPricing
 	if r != nil {
@@ -101,6 +101,12 @@ func (r *Resolver) Resolve(provider, model string) (q Quote, ok bool) {
 	}
 	price, ok := p.base(model)
 	if !ok {
+		// The provider's fallback price, for the models no table knows
+		// (a self-hosted or brand-new one): without it they cannot be
+		// charged to a spending limit.
+		if spec, ok := p.Prices["*"]; ok {
+			return Quote{Price: spec.Price(), Basis: basis + "/*"}, true
+		}
 		return Quote{}, false
 	}
 	return Quote{Price: price, Basis: basis + "/" + model}, true

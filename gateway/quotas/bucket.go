@@ -29,6 +29,17 @@ func (b *bucket) advance(now time.Time) {
 	if !now.After(b.updated) {
 		return
 	}
+	if b.q.Calendar() {
+		// A calendar budget is full again in each new period, less what
+		// requests still in flight hold: their settlement refunds what
+		// they did not use, so their cost falls on the new period and
+		// nothing can be spent twice.
+		if b.updated.Before(b.q.PeriodStart(now)) {
+			b.nanos = b.q.Capacity - b.reserved
+		}
+		b.updated, b.anchor, b.credited = now, now, 0
+		return
+	}
 	b.updated = now
 	if b.nanos >= b.q.Capacity {
 		b.anchor, b.credited = now, 0
@@ -75,7 +86,8 @@ func (b *bucket) redefine(q *config.Quota, now time.Time) bool {
 	if q == b.q {
 		return false
 	}
-	same := q.Capacity == b.q.Capacity && q.RateNanos == b.q.RateNanos && q.RatePeriod == b.q.RatePeriod
+	same := q.Capacity == b.q.Capacity && q.RateNanos == b.q.RateNanos && q.RatePeriod == b.q.RatePeriod &&
+		q.Reset == b.q.Reset && q.Location.String() == b.q.Location.String()
 	b.advance(now)
 	b.q = q
 	if same {

@@ -93,7 +93,7 @@ func (m *Manager) ReserveRange(refs []BucketRef, want, least int64) (*Reservatio
 		b := m.bucketLocked(ref, q, now)
 		b.advance(now)
 		if b.nanos <= 0 || b.nanos < least {
-			fails = append(fails, refusal{ref: ref, q: q, balance: b.nanos})
+			fails = append(fails, refusal{ref: ref, q: q, balance: b.nanos, now: now})
 			continue
 		}
 		poorest = min(poorest, b.nanos)
@@ -206,11 +206,17 @@ func (r *Reservation) Settle(actual int64) {
 	}
 	r.settled = true
 	for _, b := range r.buckets {
+		live := m.buckets[b.name] == b
+		if live {
+			// Brought up to date while the hold still counts: a
+			// calendar budget that reset meanwhile started its new
+			// period with the hold taken out.
+			b.advance(now)
+		}
 		b.reserved -= r.amount
-		if m.buckets[b.name] != b {
+		if !live {
 			continue
 		}
-		b.advance(now)
 		b.add(subSat(r.amount, actual))
 	}
 	if len(r.buckets) > 0 && r.amount != actual {
@@ -240,6 +246,7 @@ type refusal struct {
 	q       *config.Quota // nil when the definition is missing
 	invalid bool
 	balance int64
+	now     time.Time
 }
 
 // wait returns how long until the bucket covers amount (and is positive),
@@ -252,7 +259,7 @@ func (f refusal) wait(amount int64) (time.Duration, bool) {
 	if target > f.q.Capacity {
 		return 0, false
 	}
-	d, ok := f.q.RetryAfter(subSat(target, f.balance))
+	d, ok := f.q.WaitFrom(subSat(target, f.balance), f.now)
 	if !ok {
 		return 0, false
 	}

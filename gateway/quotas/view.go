@@ -59,7 +59,7 @@ func (v *BalanceView) untilFull(q *config.Quota, now time.Time) {
 	if v.BalanceNanos < 0 && v.CapacityNanos > math.MaxInt64+v.BalanceNanos {
 		deficit = math.MaxInt64 // a balance that far below zero would overflow
 	}
-	d, ok := q.RetryAfter(deficit)
+	d, ok := q.WaitFrom(deficit, now)
 	if !ok {
 		v.NeverRefills = true
 		return
@@ -141,7 +141,7 @@ func (b *bucket) view(now time.Time, cur *config.Quota) BalanceView {
 		BalanceNanos:         b.peek(now),
 		CapacityNanos:        b.q.Capacity,
 		ReservedNanos:        b.reserved,
-		Rate:                 b.q.Rate,
+		Rate:                 b.q.Describe(),
 		RefillPerSecondNanos: b.q.PerSecond(),
 		Updated:              b.updated,
 	}
