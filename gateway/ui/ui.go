@@ -1,7 +1,8 @@
 // Package ui is the gateway's web dashboard, served under /ui/: the
-// caller's usage over time, logs of sessions and requests, the models
-// they may use, connection snippets for common clients and, for admins,
-// adoption across the tailnet and the config editor.
+// caller's usage over time, logs of sessions and requests, the tools
+// models called for them, the models they may use, connection snippets
+// for common clients and, for admins, adoption across the tailnet and the
+// config editor.
 //
 // Pages are rendered on the server with html/template from files embedded
 // in the binary, charts are server-rendered SVG, and the only JavaScript
@@ -108,6 +109,7 @@ func New(src Source, now func() time.Time) *Handler {
 	h.mux.HandleFunc("GET /ui/dashboard/{user}", h.page(h.dashboard))
 	h.mux.HandleFunc("GET /ui/logs", h.page(h.logs))
 	h.mux.HandleFunc("GET /ui/logs/{id}", h.page(h.detail))
+	h.mux.HandleFunc("GET /ui/tooluse", h.page(h.toolUse))
 	h.mux.HandleFunc("GET /ui/models", h.page(h.models))
 	h.mux.HandleFunc("GET /ui/adoption", h.page(h.adminOnly(h.adoption)))
 	h.mux.HandleFunc("GET /ui/settings", h.page(h.adminOnly(h.settings)))

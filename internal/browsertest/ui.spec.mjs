@@ -107,6 +107,12 @@ await visit('request', detailPath, async () => {
   check(body.includes('respond with:'), 'request: captured body shown');
 });
 
+await visit('tooluse', '/ui/tooluse', async () => {
+  check((await text('h1')) === 'Tool use', 'tool use: heading');
+  check((await text('#tooluse-scope')).includes('read from captured answers'), 'tool use: says it reads captures, and how many');
+  check(await has('nav a[href="/ui/tooluse"][aria-current="page"]'), 'tool use: in the menu');
+});
+
 await visit('models', '/ui/models', async () => {
   const body = await page.content();
   check(body.includes('claude-sonnet-4-5') && body.includes('$3.00') && body.includes('$15.00'), 'models: prices per million');
