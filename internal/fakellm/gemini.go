@@ -5,13 +5,15 @@ package fakellm
 // — server-sent "data:" events separated by CRLF as Gemini sends them with
 // ?alt=sse, else one JSON array. Every chunk carries one text delta; the
 // last adds finishReason "STOP" and the full usageMetadata, the earlier
-// ones the prompt counts only, as the real API does.
+// ones the prompt counts only, as the real API does. A tool call is a
+// functionCall part after the text, streamed whole in the final chunk.
 func (x *exchange) geminiGenerate() error {
 	respID := randID()
 	u := x.set.usage
-	chunk := func(final bool) obj {
+	text := obj{{"text", textMarker}}
+	chunk := func(final bool, parts ...any) obj {
 		cand := obj{{"content", obj{
-			{"parts", []any{obj{{"text", textMarker}}}},
+			{"parts", parts},
 			{"role", "model"},
 		}}}
 		if final {
@@ -26,7 +28,14 @@ func (x *exchange) geminiGenerate() error {
 		}
 	}
 	if !x.call.stream {
-		return x.writeJSON(chunk(true), x.txt)
+		var parts []any
+		if x.showText() {
+			parts = append(parts, text)
+		}
+		if x.tool != nil {
+			parts = append(parts, x.tool.functionCallPart())
+		}
+		return x.writeJSON(chunk(true, parts...), x.txt)
 	}
 
 	contentType := "text/event-stream"
@@ -39,9 +48,23 @@ func (x *exchange) geminiGenerate() error {
 	}
 	ev.lineEnd = "\r\n"
 	ev.jsonArray = !x.route.sse
-	partial, err := compile(chunk(false))
+	partial, err := compile(chunk(false, text))
 	if err != nil {
 		return err
+	}
+	if x.tool != nil {
+		// Gemini sends the function call whole, in the final chunk.
+		if x.showText() {
+			for p := range x.txt.pieces(x.set.chunks) {
+				if err := ev.send("", partial, p); err != nil {
+					return err
+				}
+			}
+		}
+		if err := ev.send("", chunk(true, x.tool.functionCallPart()), replyText{}); err != nil {
+			return err
+		}
+		return ev.finish()
 	}
 	// Hold one piece back so the last one goes out as the final chunk.
 	var prev replyText
@@ -54,7 +77,7 @@ func (x *exchange) geminiGenerate() error {
 		}
 		prev, have = p, true
 	}
-	if err := ev.send("", chunk(true), prev); err != nil {
+	if err := ev.send("", chunk(true, text), prev); err != nil {
 		return err
 	}
 	return ev.finish()

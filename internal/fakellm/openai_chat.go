@@ -6,12 +6,26 @@ import "time"
 // object, or with "stream": true the chat.completion.chunk events — a role
 // chunk, the content deltas, a finish chunk, the usage chunk (empty
 // choices) only when stream_options.include_usage is true, then
-// "data: [DONE]".
+// "data: [DONE]". A tool call streams as tool_calls deltas after the text.
 func (x *exchange) chatCompletion() error {
 	id := "chatcmpl-" + randID()
 	created := time.Now().Unix()
 	u := x.set.usage
+	// A tool call (WithToolCall) follows the text, whose content is null
+	// when it is empty, and ends the turn with finish_reason "tool_calls".
+	var content any = textMarker
+	if !x.showText() {
+		content = nil
+	}
+	finish, callID := "stop", "call_"+randID()
+	if x.tool != nil {
+		finish = "tool_calls"
+	}
 	if !x.call.stream {
+		msg := obj{{"role", "assistant"}, {"content", content}}
+		if x.tool != nil {
+			msg = append(msg, kv{"tool_calls", []any{x.tool.chatToolCall(callID)}})
+		}
 		return x.writeJSON(obj{
 			{"id", id},
 			{"object", "chat.completion"},
@@ -19,14 +33,9 @@ func (x *exchange) chatCompletion() error {
 			{"model", x.call.model},
 			{"choices", []any{obj{
 				{"index", 0},
-				{"message", obj{
-					{"role", "assistant"},
-					{"content", textMarker},
-					{"refusal", nil},
-					{"annotations", []any{}},
-				}},
+				{"message", append(msg, kv{"refusal", nil}, kv{"annotations", []any{}})},
 				{"logprobs", nil},
-				{"finish_reason", "stop"},
+				{"finish_reason", finish},
 			}}},
 			{"usage", u.openAIChatUsage()},
 			{"service_tier", "default"},
@@ -56,19 +65,31 @@ func (x *exchange) chatCompletion() error {
 	choice := func(delta obj, finish any) []any {
 		return []any{obj{{"index", 0}, {"delta", delta}, {"logprobs", nil}, {"finish_reason", finish}}}
 	}
-	if err := ev.send("", chunk(choice(obj{{"role", "assistant"}, {"content", ""}, {"refusal", nil}}, nil), nil), replyText{}); err != nil {
+	if content != nil {
+		content = ""
+	}
+	if err := ev.send("", chunk(choice(obj{{"role", "assistant"}, {"content", content}, {"refusal", nil}}, nil), nil), replyText{}); err != nil {
 		return err
 	}
-	delta, err := compile(chunk(choice(obj{{"content", textMarker}}, nil), nil))
-	if err != nil {
-		return err
-	}
-	for p := range x.txt.pieces(x.set.chunks) {
-		if err := ev.send("", delta, p); err != nil {
+	if x.showText() {
+		delta, err := compile(chunk(choice(obj{{"content", textMarker}}, nil), nil))
+		if err != nil {
 			return err
 		}
+		for p := range x.txt.pieces(x.set.chunks) {
+			if err := ev.send("", delta, p); err != nil {
+				return err
+			}
+		}
 	}
-	if err := ev.send("", chunk(choice(obj{}, "stop"), nil), replyText{}); err != nil {
+	if x.tool != nil {
+		for _, d := range x.tool.chatToolDeltas(callID, x.set.chunks) {
+			if err := ev.send("", chunk(choice(d, nil), nil), replyText{}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := ev.send("", chunk(choice(obj{}, finish), nil), replyText{}); err != nil {
 		return err
 	}
 	if x.call.includeUsage {

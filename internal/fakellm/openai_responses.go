@@ -18,6 +18,27 @@ type storedResponse struct {
 	created   int64
 	usage     Usage
 	txt       replyText
+	// tool is the function call the response asks for (nil: none), with
+	// its item and call IDs.
+	tool         *toolCall
+	fcID, callID string
+}
+
+// showText reports whether the output has its message item: always
+// without a tool call, and with one unless the text is empty.
+func (r storedResponse) showText() bool { return r.tool == nil || r.txt.Len() > 0 }
+
+// output is the completed response's output items: the message, then the
+// function call.
+func (r storedResponse) output() []any {
+	var out []any
+	if r.showText() {
+		out = append(out, r.message("completed", []any{outputText(textMarker)}))
+	}
+	if r.tool != nil {
+		out = append(out, r.tool.functionCallItem(r.fcID, r.callID, "completed", r.tool.args))
+	}
+	return out
 }
 
 // responseStore holds created responses, oldest dropped first.
@@ -57,7 +78,7 @@ func (r storedResponse) object(status string) obj {
 	var output []any
 	var usage, completedAt any
 	if status == "completed" {
-		output = []any{r.message("completed", []any{outputText(textMarker)})}
+		output = r.output()
 		usage = r.usage.openAIResponsesUsage()
 		completedAt = r.created
 	} else {
@@ -116,7 +137,8 @@ func outputText(text string) obj {
 // response.output_text.delta events, response.output_text.done,
 // response.content_part.done, response.output_item.done and
 // response.completed (which carries the usage), each with its
-// sequence_number. Unless "store" is false the response is kept for GET and
+// sequence_number. A tool call follows the message as a function_call item
+// with its own events. Unless "store" is false the response is kept for GET and
 // DELETE /v1/responses/{id}.
 func (x *exchange) createResponse() error {
 	r := storedResponse{
@@ -126,6 +148,9 @@ func (x *exchange) createResponse() error {
 		created: time.Now().Unix(),
 		usage:   x.set.usage,
 		txt:     x.txt,
+		tool:    x.tool,
+		fcID:    "fc_" + randID() + randID(),
+		callID:  "call_" + randID(),
 	}
 	if x.call.store {
 		x.s.storeResponse(r)
@@ -144,13 +169,38 @@ func (x *exchange) createResponse() error {
 		o := append(obj{{"type", typ}, {"sequence_number", ev.sent}}, fields...)
 		return ev.send(typ, o, t)
 	}
+	for _, typ := range []string{"response.created", "response.in_progress"} {
+		if err := event(typ, obj{{"response", r.object("in_progress")}}, none); err != nil {
+			return err
+		}
+	}
+	index := 0 // output_index of the next item
+	if r.showText() {
+		if err := x.streamResponseMessage(r, event); err != nil {
+			return err
+		}
+		index++
+	}
+	if r.tool != nil {
+		if err := streamFunctionCall(r, index, x.set.chunks, event); err != nil {
+			return err
+		}
+	}
+	if err := event("response.completed", obj{{"response", r.object("completed")}}, x.txt); err != nil {
+		return err
+	}
+	return ev.finish()
+}
+
+// streamResponseMessage streams the message item with the reply text.
+func (x *exchange) streamResponseMessage(r storedResponse, event func(string, obj, replyText) error) error {
+	ev := x.ev
+	none := replyText{}
 	where := obj{{"item_id", r.msgID}, {"output_index", 0}, {"content_index", 0}}
 	steps := []struct {
 		typ    string
 		fields obj
 	}{
-		{"response.created", obj{{"response", r.object("in_progress")}}},
-		{"response.in_progress", obj{{"response", r.object("in_progress")}}},
 		{"response.output_item.added", obj{{"output_index", 0}, {"item", r.message("in_progress", []any{})}}},
 		{"response.content_part.added", append(where, kv{"part", outputText("")})},
 	}
@@ -179,14 +229,13 @@ func (x *exchange) createResponse() error {
 		{"response.output_text.done", append(where, kv{"text", textMarker}, kv{"logprobs", []any{}})},
 		{"response.content_part.done", append(where, kv{"part", outputText(textMarker)})},
 		{"response.output_item.done", obj{{"output_index", 0}, {"item", r.message("completed", []any{outputText(textMarker)})}}},
-		{"response.completed", obj{{"response", r.object("completed")}}},
 	}
 	for _, st := range steps {
 		if err := event(st.typ, st.fields, x.txt); err != nil {
 			return err
 		}
 	}
-	return ev.finish()
+	return nil
 }
 
 // getResponse answers GET /v1/responses/{id}.

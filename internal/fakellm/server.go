@@ -37,6 +37,7 @@ type settings struct {
 	// honorLimits caps output at the request's output limit, as a real
 	// provider does (WithOutputLimits).
 	honorLimits bool
+	tool        *toolCall // asked for after the text (WithToolCall); nil: none
 }
 
 // Server is the fake provider. Create it with New; its methods are safe for
@@ -219,6 +220,7 @@ type exchange struct {
 	fail    Failure
 	hasFail bool
 	txt     replyText
+	tool    *toolCall // the tool call to ask for, if any (pickToolCall)
 	reqID   string
 	ev      *eventWriter
 }
@@ -277,6 +279,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			x.writeError(apiError{status: http.StatusBadRequest, message: "model: Field required"})
 			return
 		}
+	}
+	if err := x.pickToolCall(); err != nil {
+		x.writeError(apiError{status: http.StatusBadRequest, message: err.Error()})
+		return
 	}
 	err := x.answer()
 	if errors.Is(err, errFailNow) && x.ev != nil {
