@@ -55,16 +55,19 @@ type asyncCapturer interface {
 	CaptureAsync(id string, c *ledger.Capture) error
 }
 
-// upstreamError describes a transport error without the provider key,
-// which some errors could echo through the URL.
-func upstreamError(err error, key string) string {
+// upstreamError describes a transport error without the URL it was for
+// and without any of secrets (the provider key, or in passthrough mode
+// the caller's forwarded credential), which some errors could echo.
+func upstreamError(err error, secrets ...string) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	msg := err.Error()
-	if key != "" {
-		msg = strings.ReplaceAll(msg, key, "[redacted]")
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "[redacted]")
+		}
 	}
 	return msg
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -27,13 +28,22 @@ func (x *exchange) reserve() bool {
 }
 
 // send makes the upstream request: the body with every edit applied, the
-// caller's headers cleaned of credentials and identity, the provider's key
-// injected. It starts the call's ledger row; when the provider cannot be
-// reached, it answers 502 and records that.
+// caller's headers cleaned of credentials and identity, then the
+// credential the provider's auth_mode calls for (see credentialFor). It
+// starts the call's ledger row; when the provider cannot be reached, it
+// answers 502 and records that.
 func (x *exchange) send() (*http.Response, bool) {
 	s, r, rt := x.s, x.r, x.rt
 	q := r.URL.Query()
-	apis.StripKeyQuery(q)
+	cred, err := credentialFor(rt.Provider, r.Header, q)
+	if err != nil {
+		status, kind := http.StatusInternalServerError, apis.KindInternal
+		if errors.Is(err, errNoClientCredential) {
+			status, kind = http.StatusUnauthorized, apis.KindAuthentication
+		}
+		return nil, x.fail(status, kind, err.Error())
+	}
+	cred.setQuery(q)
 	target, err := routing.JoinURL(rt.Provider.BaseURL, x.path, q.Encode())
 	if err != nil {
 		return nil, x.fail(http.StatusBadGateway, apis.KindUpstreamUnreachable,
@@ -47,7 +57,7 @@ func (x *exchange) send() (*http.Response, bool) {
 	}
 	up.Header = r.Header.Clone()
 	apis.SanitizeRequestHeaders(up.Header)
-	if err := apis.InjectKey(up.Header, rt.Provider.Authorization, rt.Provider.APIKey); err != nil {
+	if err := cred.setHeaders(up.Header); err != nil {
 		return nil, x.fail(http.StatusInternalServerError, apis.KindInternal, fmt.Sprintf("provider %s: %v", rt.ProviderID, err))
 	}
 	apis.AddHeaders(up.Header, rt.Provider.AddHeaders)
@@ -65,7 +75,7 @@ func (x *exchange) send() (*http.Response, bool) {
 		if ctx.Err() != nil {
 			rec.Status, rec.Interrupted, rec.Error = 499, true, "client went away before the provider answered"
 		} else {
-			msg := fmt.Sprintf("cannot reach provider %s (%s): %s", rt.ProviderID, rt.Provider.DisplayName(), upstreamError(err, rt.Provider.APIKey))
+			msg := fmt.Sprintf("cannot reach provider %s (%s): %s", rt.ProviderID, rt.Provider.DisplayName(), upstreamError(err, cred.secrets()...))
 			x.fail(http.StatusBadGateway, apis.KindUpstreamUnreachable, msg)
 			rec.Status, rec.Error = http.StatusBadGateway, msg
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/tsplug/ts-plug/tunnel/headername"
@@ -41,13 +42,65 @@ var credentialHeaders = []string{
 	"cookie", "cookie2",
 }
 
+// passedCredentialHeaders are the credential headers a provider with
+// auth_mode passthrough receives from the caller as sent: every entry of
+// credentialHeaders but Proxy-Authorization, which authenticates to a
+// proxy (this hop), not to the provider, and cookies, which belong to a
+// browser's session with the gateway.
+var passedCredentialHeaders = []string{
+	"authorization", "x-api-key", "x-goog-api-key", "api-key",
+	"ocp-apim-subscription-key", "cf-aig-authorization", "x-amz-security-token",
+}
+
+// ClientCredentials returns a copy, with canonical keys, of the
+// credential headers in h (matched in any letter case) that passthrough
+// forwards, blank values left out; nil when the client sent none.
+func ClientCredentials(h http.Header) http.Header {
+	var out http.Header
+	for k, vs := range h {
+		if !slices.Contains(passedCredentialHeaders, strings.ToLower(k)) {
+			continue
+		}
+		for _, v := range vs {
+			if strings.TrimSpace(v) == "" {
+				continue
+			}
+			if out == nil {
+				out = http.Header{}
+			}
+			ck := textproto.CanonicalMIMEHeaderKey(k)
+			out[ck] = append(out[ck], v)
+		}
+	}
+	return out
+}
+
+// KeyQuery returns the non-blank values of Gemini's ?key= parameter in q,
+// in any letter case: the API key a client may put in the URL instead of
+// a header.
+func KeyQuery(q url.Values) []string {
+	var out []string
+	for k, vs := range q {
+		if !strings.EqualFold(k, "key") {
+			continue
+		}
+		for _, v := range vs {
+			if strings.TrimSpace(v) != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 // SanitizeRequestHeaders prepares a client's headers for the upstream
 // request, in place. It removes:
 //
 //   - the client's credentials (Authorization, X-Api-Key, X-Goog-Api-Key,
 //     Proxy-Authorization, Api-Key and similar, cookies): clients send
 //     placeholders, and a real key a user pasted must not leak to another
-//     provider; InjectKey adds the provider's own;
+//     provider; InjectKey adds the provider's own (or, for a provider with
+//     auth_mode passthrough, the caller's from ClientCredentials goes back);
 //   - every Tailscale-* header: those are identity assertions the gateway
 //     itself may trust on other paths, so a client must never be able to
 //     forge one, in any letter case;
@@ -174,13 +227,19 @@ func InjectKey(h http.Header, authorization, key string) error {
 	default:
 		return fmt.Errorf("inject key: %w %q", ErrUnknownAuthorization, authorization)
 	}
-	for _, n := range credentialHeaders {
-		deleteFold(h, n)
-	}
+	RemoveCredentials(h)
 	if key != "" {
 		h.Set(name, value)
 	}
 	return nil
+}
+
+// RemoveCredentials deletes every credential header from h, in any letter
+// case, for an upstream request that must carry none.
+func RemoveCredentials(h http.Header) {
+	for _, n := range credentialHeaders {
+		deleteFold(h, n)
+	}
 }
 
 // AddHeaders adds "Name: value" lines (a provider's or grant's

@@ -18,6 +18,32 @@ const (
 	AuthXGoogAPIKey = "x-goog-api-key" // x-goog-api-key: <key> (Gemini)
 )
 
+// Auth modes: which credential a provider's upstream requests carry.
+const (
+	// AuthModeOverride injects the provider's apikey in place of whatever
+	// the caller sent (the default).
+	AuthModeOverride = "override"
+	// AuthModePassthrough forwards the caller's own credential headers
+	// (and Gemini's ?key=), so a subscription login such as Claude
+	// Pro/Max is used, and bills, as the caller's.
+	AuthModePassthrough = "passthrough"
+	// AuthModeNone sends no credential at all, for servers that need none
+	// or authenticate by network.
+	AuthModeNone = "none"
+)
+
+// InjectsKey reports whether the provider's own apikey goes upstream.
+func (p *Provider) InjectsKey() bool { return p.AuthMode == "" || p.AuthMode == AuthModeOverride }
+
+// authModeSends says what a provider in a mode other than override sends
+// upstream, for diagnostics.
+func authModeSends(mode string) string {
+	if mode == AuthModePassthrough {
+		return "the caller's own credential header is forwarded as sent"
+	}
+	return "no credential is sent"
+}
+
 // KnownCompatibility lists every compatibility flag the config accepts.
 // Only the four in APIs are served today; the others are accepted so
 // configs written for the hosted product load without warnings.
@@ -51,7 +77,7 @@ type Provider struct {
 	CostBasis     string   // pricing service as configured ("" = infer)
 	ModelCostMap  []CostMapping
 	Pricing       map[string]Price // per model ID overrides
-	AuthMode      string           // "", "override", "passthrough" or "none"
+	AuthMode      string           // AuthModeOverride, AuthModePassthrough or AuthModeNone ("" is override)
 }
 
 // CostMapping prices models whose ID matches Match (a path.Match glob) as
@@ -169,7 +195,7 @@ func (w *walker) parseProvider(id string, v *hujson.Value, pth, baseDir string) 
 		w.warn(v, pth, "provider ID %q must be non-empty and must not contain '/'", id)
 	}
 	var apikey string
-	var apikeyVal *hujson.Value
+	var apikeyVal, authVal *hujson.Value
 	w.members(obj, pth, map[string]fieldFunc{
 		"baseurl": func(v *hujson.Value, pth string) {
 			s, ok := w.str(v, pth)
@@ -216,6 +242,7 @@ func (w *walker) parseProvider(id string, v *hujson.Value, pth, baseDir string) 
 			if !ok {
 				return
 			}
+			authVal = v
 			switch strings.ToLower(s) {
 			case AuthBearer, AuthXAPIKey, AuthXGoogAPIKey:
 				p.Authorization = strings.ToLower(s)
@@ -269,17 +296,17 @@ func (w *walker) parseProvider(id string, v *hujson.Value, pth, baseDir string) 
 			if !ok {
 				return
 			}
-			switch s {
-			case "", "override":
-				p.AuthMode = s
-			case "passthrough", "none":
-				p.AuthMode = s
-				w.unbuilt(v, pth, "auth_mode %q is not built in this gateway yet: the provider key would still be injected; remove auth_mode (the config is refused rather than silently ignore it)", s)
+			switch m := strings.ToLower(s); m {
+			case "", AuthModeOverride, AuthModePassthrough, AuthModeNone:
+				p.AuthMode = m
 			default:
 				w.warn(v, pth, "invalid auth_mode %q (want override, passthrough or none)", s)
 			}
 		},
 	})
+	if p.AuthMode == "" {
+		p.AuthMode = AuthModeOverride
+	}
 	if len(p.Compatibility) == 0 {
 		// Absent or empty: the documented default. Listing any flag,
 		// even only false ones, replaces it.
@@ -293,6 +320,18 @@ func (w *walker) parseProvider(id string, v *hujson.Value, pth, baseDir string) 
 	}
 	if len(p.Models) == 0 && !hasMember(obj, "models") {
 		w.warn(v, pth, "provider %q lists no models", id)
+	}
+	if !p.InjectsKey() {
+		// Neither setting would do anything: the gateway sends the
+		// caller's credential, or none. Refusing them keeps an admin
+		// from believing a key is in use (and billed) when it is not.
+		if apikey != "" {
+			w.fail(apikeyVal, joinPath(pth, "apikey"), "apikey is not used with auth_mode %s; remove it", p.AuthMode)
+		}
+		if authVal != nil {
+			w.fail(authVal, joinPath(pth, "authorization"), "authorization is not used with auth_mode %s (%s); remove it", p.AuthMode, authModeSends(p.AuthMode))
+		}
+		return p
 	}
 	if apikey != "" {
 		key, err := resolveSecret(apikey, baseDir)
