@@ -97,7 +97,7 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 				}
 				return validate(c.String("config"), stdout)
 			},
-		}},
+		}, backupCommand(stdout)},
 	}
 }
 
@@ -141,24 +141,31 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 		return o, usageError("--advertise-tags: %v", err)
 	}
 	o.tags = tags
-	o.stateDir = c.String("state-dir")
-	if o.stateDir == "" {
-		base, err := os.UserConfigDir()
-		if err != nil {
-			return o, usageError("no default state directory (%v): pass --state-dir", err)
-		}
-		o.stateDir = filepath.Join(base, "aperture")
+	if o.stateDir, err = resolveStateDir(c.String("state-dir")); err != nil {
+		return o, err
 	}
-	abs, err := filepath.Abs(o.stateDir)
-	if err != nil {
-		return o, usageError("--state-dir: %v", err)
-	}
-	o.stateDir = abs
 	o.configPath = c.String("config")
 	if o.configPath == "" {
 		o.configPath = filepath.Join(o.stateDir, "config.hujson")
 	}
 	return o, nil
+}
+
+// resolveStateDir is --state-dir made absolute, or the default
+// <user config dir>/aperture.
+func resolveStateDir(dir string) (string, error) {
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return "", usageError("no default state directory (%v): pass --state-dir", err)
+		}
+		dir = filepath.Join(base, "aperture")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", usageError("--state-dir: %v", err)
+	}
+	return abs, nil
 }
 
 // parseAdmins checks the --admin values and adds "(loopback)" for

@@ -10,6 +10,9 @@ import (
 	"github.com/tsplug/ts-plug/gateway/quotas"
 )
 
+// ledgerFile is the ledger database's name in the state directory.
+const ledgerFile = "aperture.db"
+
 // metering is the ledger and the quota manager, which keeps its balances
 // in the ledger's database.
 type metering struct {
@@ -21,7 +24,7 @@ type metering struct {
 
 // openMetering opens <state-dir>/aperture.db and loads quota balances.
 func openMetering(stateDir string, cfg *config.Config, logf func(string, ...any)) (*metering, error) {
-	path := filepath.Join(stateDir, "aperture.db")
+	path := filepath.Join(stateDir, ledgerFile)
 	l, err := ledger.Open(path, ledger.Options{Retention: &cfg.Database.Retention, Logf: logf})
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger %s: %w", path, err)
