@@ -3,6 +3,7 @@ package answers
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,34 +12,58 @@ import (
 	"github.com/tsplug/ts-plug/internal/fakellm"
 )
 
+// fakeToolArgs are the arguments of the tool call fakellm is asked for.
+const fakeToolArgs = `{"city":"Paris","days":[1,2],"units":{"temp":"°C"}}`
+
 // TestReassembleMatchesUnstreamed asks fakellm, which speaks each API's
-// wire format exactly, for the same answer streamed and not, and checks
-// that the reassembled stream says what the non-streamed answer says:
-// model, text, stop reason and usage.
+// wire format exactly, for the same answer streamed and not, with and
+// without a tool call, and checks that the reassembled stream says what
+// the non-streamed answer says: model, text, tool calls, stop reason and
+// usage.
 func TestReassembleMatchesUnstreamed(t *testing.T) {
-	fake := newFake()
-	for _, tt := range fakeRequests {
-		t.Run(tt.name, func(t *testing.T) {
-			whole := fakeAnswer(t, fake, tt.path, tt.body)
-			stream := fakeAnswer(t, fake, tt.streamPath, tt.streamBody)
-			if !bytes.HasPrefix(stream, []byte(tt.streamContentStart)) {
-				t.Fatalf("stream does not start with %q: %.100s", tt.streamContentStart, stream)
-			}
-			if len(eventEnds(stream)) < 10 {
-				t.Fatalf("only %d events in the stream: the test would not join deltas", len(eventEnds(stream)))
-			}
-			if got := Reassemble(tt.api, whole); !bytes.Equal(got, bytes.TrimSpace(whole)) {
-				t.Errorf("a non-streamed answer is not returned as is:\n got %s\nwant %s", got, whole)
-			}
-			want := summarize(t, tt.api, whole)
-			if want.Text != fakeReply || want.Usage == "" || want.Stop == "" {
-				t.Fatalf("the non-streamed answer reads as %+v", want)
-			}
-			got := summarize(t, tt.api, Reassemble(tt.api, stream))
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("reassembled stream:\n got %+v\nwant %+v", got, want)
-			}
-		})
+	for _, withTool := range []bool{false, true} {
+		fake := newFake()
+		if withTool {
+			fake = newFake(fakellm.WithToolCall("get_weather", fakeToolArgs))
+		}
+		for _, tt := range fakeRequests {
+			t.Run(fmt.Sprintf("%s tool=%v", tt.name, withTool), func(t *testing.T) {
+				matchUnstreamed(t, fake, tt, withTool)
+			})
+		}
+	}
+}
+
+// matchUnstreamed checks one request of TestReassembleMatchesUnstreamed.
+func matchUnstreamed(t *testing.T, fake *fakellm.Server, tt fakeRequest, withTool bool) {
+	whole := fakeAnswer(t, fake, tt.path, tt.body)
+	stream := fakeAnswer(t, fake, tt.streamPath, tt.streamBody)
+	if !bytes.HasPrefix(stream, []byte(tt.streamContentStart)) {
+		t.Fatalf("stream does not start with %q: %.100s", tt.streamContentStart, stream)
+	}
+	if len(eventEnds(stream)) < 10 {
+		t.Fatalf("only %d events in the stream: the test would not join deltas", len(eventEnds(stream)))
+	}
+	if got := Reassemble(tt.api, whole); !bytes.Equal(got, bytes.TrimSpace(whole)) {
+		t.Errorf("a non-streamed answer is not returned as is:\n got %s\nwant %s", got, whole)
+	}
+	want := summarize(t, tt.api, whole)
+	if want.Text != fakeReply || want.Usage == "" || want.Stop == "" {
+		t.Fatalf("the non-streamed answer reads as %+v", want)
+	}
+	if withTool != (len(want.Tools) == 1) || withTool && (want.Tools[0].Name != "get_weather" || string(want.Tools[0].Params) != fakeToolArgs) {
+		t.Fatalf("the non-streamed answer has tool calls %s", show(want.Tools))
+	}
+	got := summarize(t, tt.api, Reassemble(tt.api, stream))
+	// Each answer has call IDs of its own.
+	for i := range min(len(got.Tools), len(want.Tools)) {
+		if (got.Tools[i].ID == "") != (want.Tools[i].ID == "") {
+			t.Errorf("call ID %q in the stream, %q unstreamed", got.Tools[i].ID, want.Tools[i].ID)
+		}
+		got.Tools[i].ID, want.Tools[i].ID = "", ""
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reassembled stream:\n got %+v\nwant %+v", got, want)
 	}
 }
 
@@ -67,11 +92,29 @@ type streamCase struct {
 }
 
 // allStreams are fakellm's streams and the testdata ones.
-func allStreams(t testing.TB) []streamCase {
-	fake := newFake()
+func allStreams(t testing.TB) []streamCase { return streams(t, newFake()) }
+
+// fuzzSeeds are the same streams of a short answer in three deltas: the
+// fuzzer minimizes every input it finds interesting, which for inputs of
+// tens of kilobytes takes longer than the whole run.
+func fuzzSeeds(f *testing.F) []streamCase {
+	return streams(f, fakellm.New(fakellm.WithReply("Hi, é 😀!"), fakellm.WithChunks(3), fakellm.WithUsage(fakeUsage)))
+}
+
+// streams are fake's streams and the testdata ones.
+func streams(t testing.TB, fake *fakellm.Server) []streamCase {
 	var out []streamCase
 	for _, r := range fakeRequests {
 		out = append(out, streamCase{"fakellm " + r.name, r.api, fakeAnswer(t, fake, r.streamPath, r.streamBody)})
+	}
+	if err := fake.SetToolCall("get_weather", fakeToolArgs); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range fakeRequests {
+		out = append(out, streamCase{"fakellm tool " + r.name, r.api, fakeAnswer(t, fake, r.streamPath, r.streamBody)})
+	}
+	if err := fake.SetToolCall("", ""); err != nil {
+		t.Fatal(err)
 	}
 	for _, fx := range fixtures {
 		out = append(out, streamCase{fx.name, fx.api, readFixture(t, fx.stream)})
@@ -216,7 +259,7 @@ func TestReassembleWhole(t *testing.T) {
 // FuzzReassemble feeds every API's parser anything: it must not panic,
 // and what it returns is nil or one JSON object.
 func FuzzReassemble(f *testing.F) {
-	for _, sc := range allStreams(f) {
+	for _, sc := range fuzzSeeds(f) {
 		f.Add(apiIndex(sc.api), sc.body)
 	}
 	f.Add(uint8(0), []byte("data: {\"choices\":[{\"index\":1e99,\"delta\":{\"tool_calls\":[{\"index\":-1}]}}]}\n\n"))
