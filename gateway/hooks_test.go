@@ -281,3 +281,30 @@ func TestHookViewsShowCalls(t *testing.T) {
 		t.Errorf("maskURL = %q", got)
 	}
 }
+
+// tool_call_entire_request webhooks hear of answers that asked for tool
+// calls, with each call's name and parsed arguments, for all four APIs,
+// streamed or not.
+func TestWebhooksReceiveToolCalls(t *testing.T) {
+	f := newHooksFixture(t, hooktest.Allow, "fail_open", fakellm.WithToolCall("get_weather", `{"city":"Paris","days":3}`))
+	for _, rq := range hookRequests {
+		for _, stream := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s stream=%v", rq.name, stream), func(t *testing.T) {
+				res, body := post(t, rq.url(f.base, stream), rq.body(stream))
+				if res.StatusCode != 200 {
+					t.Fatalf("%d %s", res.StatusCode, body)
+				}
+				rec := f.sink.last()
+				c := f.audit.WaitFor(t, hooktest.ForRequest(rec.ID, hooks.ToolCallEntireRequest))
+				calls := c.Payload.ToolCalls
+				if len(calls) != 1 || calls[0].Name != "get_weather" {
+					t.Fatalf("tool calls %s", c.Raw)
+				}
+				var args map[string]any
+				if err := json.Unmarshal(calls[0].Params, &args); err != nil || args["city"] != "Paris" || args["days"] != float64(3) {
+					t.Errorf("params %s (%v), want the parsed arguments", calls[0].Params, err)
+				}
+			})
+		}
+	}
+}
