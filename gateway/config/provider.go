@@ -300,7 +300,7 @@ func (w *walker) parseProvider(id string, v *hujson.Value, pth, baseDir string) 
 			case "", AuthModeOverride, AuthModePassthrough, AuthModeNone:
 				p.AuthMode = m
 			default:
-				w.warn(v, pth, "invalid auth_mode %q (want override, passthrough or none)", s)
+				w.fail(v, pth, "invalid auth_mode %q (want override, passthrough or none); it decides whose credential goes upstream, so it is not guessed", s)
 			}
 		},
 	})

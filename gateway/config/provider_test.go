@@ -120,7 +120,6 @@ func TestProviderWarnings(t *testing.T) {
 		{"unknown flag", `{"baseurl": "https://x", "models": ["m"], "compatibility": {"openai_chatt": true}}`, "providers.p.compatibility.openai_chatt", "unknown compatibility flag"},
 		{"flag not bool", `{"baseurl": "https://x", "models": ["m"], "compatibility": {"openai_chat": "yes"}}`, "providers.p.compatibility.openai_chat", "must be a boolean"},
 		{"cost basis", `{"baseurl": "https://x", "models": ["m"], "cost_basis": "acme"}`, "providers.p.cost_basis", "unknown cost_basis"},
-		{"auth mode", `{"baseurl": "https://x", "models": ["m"], "auth_mode": "steal"}`, "providers.p.auth_mode", "invalid auth_mode"},
 		{"preference float", `{"baseurl": "https://x", "models": ["m"], "preference": 1.5}`, "providers.p.preference", "integer"},
 		{"not object", `"https://x"`, "providers.p", "must be an object"},
 	}
@@ -131,6 +130,11 @@ func TestProviderWarnings(t *testing.T) {
 				t.Errorf("want warning %q at %s; got %v", tt.msg, tt.path, diags)
 			}
 		})
+	}
+	// An unknown auth_mode is an error: guessing would pick whose
+	// credential goes upstream.
+	if _, diags, err := Parse([]byte(`{"providers": {"p": {"baseurl": "https://x", "models": ["m"], "auth_mode": "steal"}}}`)); err == nil || !hasDiagMsg(diags, "providers.p.auth_mode", "invalid auth_mode") {
+		t.Errorf("unknown auth_mode: %v %v, want an error", err, diags)
 	}
 	_, diags := parseProviders(t, `{"a/b": {"baseurl": "https://x", "models": ["m"]}}`)
 	if !hasDiagMsg(diags, `providers["a/b"]`, "must not contain '/'") {
