@@ -104,7 +104,7 @@ func show(calls []ToolCall) string { return string(marshal(calls)) }
 // that the shortcut for answers without tool words never changes the
 // result.
 func FuzzToolCalls(f *testing.F) {
-	for _, sc := range allStreams(f) {
+	for _, sc := range fuzzSeeds(f) {
 		f.Add(apiIndex(sc.api), sc.body)
 	}
 	for _, fx := range fixtures {
