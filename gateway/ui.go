@@ -157,6 +157,16 @@ func maskURL(raw string) string {
 // Version is the gateway's version.
 func (u uiSource) Version() string { return u.s.opts.Version }
 
+var _ ui.NoticeSource = uiSource{}
+
+// Notices are the gateway-wide warnings Options.Notices gives.
+func (u uiSource) Notices() []string {
+	if u.s.opts.Notices == nil {
+		return nil
+	}
+	return u.s.opts.Notices()
+}
+
 // uiStore adds to a Store the session and capture queries the SQLite
 // ledger has, degrading when the store lacks them.
 type uiStore struct{ Store }
@@ -170,6 +180,16 @@ func (st uiStore) Sessions(ctx context.Context, q ledger.SessionQuery) ([]ledger
 		return ss.Sessions(ctx, q)
 	}
 	return nil, nil
+}
+
+// CapturedAnswers passes the Tool Use page's query to a store that has it.
+func (st uiStore) CapturedAnswers(ctx context.Context, q ledger.CapturedAnswerQuery, fn func(ledger.CapturedAnswer) error) error {
+	if ca, ok := st.Store.(interface {
+		CapturedAnswers(context.Context, ledger.CapturedAnswerQuery, func(ledger.CapturedAnswer) error) error
+	}); ok {
+		return ca.CapturedAnswers(ctx, q, fn)
+	}
+	return fmt.Errorf("captured answers: %w", errors.ErrUnsupported)
 }
 
 func (st uiStore) Capture(ctx context.Context, id string) (*ledger.Capture, error) {
