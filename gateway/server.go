@@ -45,6 +45,10 @@ type Options struct {
 	Hostnames func() []string
 	// OnConfig, if set, is told of every config that goes into force.
 	OnConfig func(*config.Config)
+	// Notices, if set, lists warnings about the gateway itself (its
+	// device's name taken, its node key expiring) for the dashboard's
+	// banner.
+	Notices func() []string
 	// Quotas enforces spending limits; nil enforces none.
 	Quotas *quotas.Manager
 	// Transport carries requests to providers; nil means a tuned default.

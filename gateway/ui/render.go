@@ -42,6 +42,7 @@ type pageData struct {
 	Nav     string // which menu entry is current
 	Viewer  Viewer
 	Version string
+	Notices []string // gateway-wide warnings, above every page
 	Body    any
 }
 
@@ -53,6 +54,7 @@ func (h *Handler) render(w http.ResponseWriter, status int, page string, d pageD
 		return fmt.Errorf("no template %q", page)
 	}
 	d.Version = h.src.Version()
+	d.Notices = h.notices()
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "base", d); err != nil {
 		return fmt.Errorf("rendering %s: %w", page, err)
