@@ -261,6 +261,7 @@ func TestExportedObjectsMatchTheLedger(t *testing.T) {
 			{"node", rec.Identity.NodeName, row.Node},
 			{"stable node ID", rec.Identity.StableNodeID, in.StableNodeID},
 			{"tags", len(rec.Identity.Tags), len(row.Tags)},
+			{"principal", rec.Identity.Principal, in.Principal},
 			{"provider", rec.Provider, row.Provider},
 			{"model", rec.Model, row.Model},
 			{"api_type", rec.APIType, "ant_messages"},

@@ -50,10 +50,14 @@ type Record struct {
 
 // Identity is who made the request, as the tailnet said.
 type Identity struct {
-	LoginName    string   `cbor:"login_name"` // "tagged-devices" for a tagged node
+	LoginName    string   `cbor:"login_name"` // "" for a tagged node or a loopback caller
 	StableNodeID string   `cbor:"stable_node_id,omitempty"`
 	NodeName     string   `cbor:"node_name,omitempty"`
 	Tags         []string `cbor:"tags,omitempty"`
+	// Principal is who the gateway meters the request to, as its
+	// dashboard and limits name them: the login, the node's tags joined
+	// by ",", or "(loopback)".
+	Principal string `cbor:"principal,omitempty"`
 }
 
 // Usage is the tokens a request used, in the names of the spec's
@@ -118,7 +122,7 @@ func FromRow(row *ledger.ExportRow) Record {
 		Ver:       Version,
 		Timestamp: r.Time.UTC(),
 		Identity: Identity{LoginName: r.LoginName, StableNodeID: r.StableNodeID, NodeName: r.NodeName,
-			Tags: nonEmpty(r.Tags)},
+			Tags: nonEmpty(r.Tags), Principal: r.Principal},
 		Provider: r.Provider,
 		Model:    r.Model,
 		APIType:  APIType(r.API),

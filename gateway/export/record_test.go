@@ -44,7 +44,8 @@ func TestFromRow(t *testing.T) {
 		CostNanos: 4_200_000, CostKnown: true,
 	}}
 	want := Record{ID: "req-1", Ver: 2, Timestamp: at.UTC(),
-		Identity: Identity{LoginName: "alice@example.com", StableNodeID: "nSTABLE", NodeName: "laptop"},
+		Identity: Identity{LoginName: "alice@example.com", StableNodeID: "nSTABLE", NodeName: "laptop",
+			Principal: "alice@example.com"},
 		Provider: "anthropic", Model: "claude-sonnet-4-6", APIType: "ant_messages", Stream: true,
 		Usage: Usage{InputTokens: 100, OutputTokens: 50, CachedTokens: 10, CacheCreationInputTokens: 6,
 			CacheCreation5mInputTokens: 4, CacheCreation1hInputTokens: 2, ReasoningTokens: 7},
@@ -67,8 +68,10 @@ func TestFromRow(t *testing.T) {
 			func(r *ledger.ExportRow) { r.Unpriced = "web_search,audio_input" },
 			func(r *Record) { r.EstimatedCost.Unpriced = []string{"web_search", "audio_input"} }},
 		{"tagged node",
-			func(r *ledger.ExportRow) { r.LoginName, r.Tags = "tagged-devices", []string{"tag:ci"} },
-			func(r *Record) { r.Identity.LoginName, r.Identity.Tags = "tagged-devices", []string{"tag:ci"} }},
+			func(r *ledger.ExportRow) { r.LoginName, r.Tags, r.Principal = "", []string{"tag:ci"}, "tag:ci" },
+			func(r *Record) {
+				r.Identity.LoginName, r.Identity.Tags, r.Identity.Principal = "", []string{"tag:ci"}, "tag:ci"
+			}},
 		{"estimated and interrupted",
 			func(r *ledger.ExportRow) { r.Usage.Estimated, r.Interrupted, r.Error = true, true, "upstream cut" },
 			func(r *Record) { r.Usage.Estimated, r.Interrupted, r.Error = true, true, "upstream cut" }},
