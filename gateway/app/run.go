@@ -80,6 +80,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	defer meter.Close()
 
 	var node *tunnel.Node
+	var device *deviceWatch // nil without a tailnet
 	var whois identity.WhoIsFunc
 	var transport http.RoundTripper // nil: the OS network only
 	if !o.noTailnet {
@@ -87,6 +88,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		if err != nil {
 			return usageError("--authkey: %v", err)
 		}
+		logf("%s", joinPlan(o.hostname, filepath.Join(o.stateDir, "tailnet"), authKey != "", o.tags, o.ephemeral))
 		node, err = tunnel.NewNode(tunnel.NodeConfig{
 			Hostname: o.hostname, Dir: filepath.Join(o.stateDir, "tailnet"), ControlURL: o.controlURL,
 			AuthKey: authKey, Ephemeral: o.ephemeral, AdvertiseTags: o.tags, Verbose: o.verbose, Logf: logf,
@@ -98,6 +100,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 			return err
 		}
 		defer node.Close()
+		device = watchDevice(ctx, node, o.hostname, logf)
 		lc, err := node.Server().LocalClient()
 		if err != nil {
 			return err
@@ -110,6 +113,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	gw, err := gateway.New(cfg, src, gateway.Options{
 		WhoIs: whois, Admins: o.admins, AllowedSecretRefs: o.secretRefs, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
 		ConfigPath: o.configPath,
+		Notices:    device.Notices,
 		Hostnames:  hostnames(o.hostname, node),
 		OnConfig:   func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
 	})
