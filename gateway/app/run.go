@@ -110,12 +110,19 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 
 	logAdmins(o.admins, logf)
+	// Stopped before the ledger closes and after the gateway has
+	// recorded its last requests (defers run in reverse).
+	exporter := startExport(meter.ledger, o.stateDir, transport, logf)
+	defer stopExport(exporter, logf)
 	gw, err := gateway.New(cfg, src, gateway.Options{
 		WhoIs: whois, Admins: o.admins, AllowedSecretRefs: o.secretRefs, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
 		ConfigPath: o.configPath,
 		Notices:    device.Notices,
 		Hostnames:  hostnames(o.hostname, node),
-		OnConfig:   func(cfg *config.Config) { meter.ledger.SetRetention(&cfg.Database.Retention) },
+		OnConfig: func(cfg *config.Config) {
+			meter.ledger.SetRetention(&cfg.Database.Retention)
+			exporter.Configure(cfg.Export.S3)
+		},
 	})
 	if err != nil {
 		return err
