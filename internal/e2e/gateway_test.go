@@ -30,7 +30,8 @@ import (
 
 // gatewayConfig serves all four APIs from the fake. Grants: the tagged
 // CI device may use openai models; nobody else is granted anything here:
-// people get their role through the tailnet policy (SetAppCaps).
+// people get their role through the tailnet policy (SetAppCaps). %[3]s
+// holds more top-level members (hooks), %[2]s more grants.
 const gatewayConfig = `{
   // providers all point at the fake LLM
   "providers": {
@@ -41,6 +42,7 @@ const gatewayConfig = `{
     "gemini": {"baseurl": "%[1]s", "apikey": "gemini-PROVIDER", "models": ["gemini-2.5-flash"],
       "authorization": "x-goog-api-key", "compatibility": {"gemini_generate_content": true}, "cost_basis": "gemini"},
   },
+  %[3]s
   "grants": [
     {"src": ["tag:ci"], "app": {"tailscale.com/cap/aperture": [{"role": "user"}, {"models": "openai/*"}]}},
     %[2]s
@@ -58,6 +60,14 @@ type gatewayEnv struct {
 
 func startGateway(t *testing.T, ctx context.Context, extraGrant string) *gatewayEnv {
 	t.Helper()
+	return startGatewayWith(t, ctx, "", extraGrant)
+}
+
+// startGatewayWith is startGateway with more top-level config members,
+// top (each ending in a comma), for what needs servers the test started
+// first, such as hooks.
+func startGatewayWith(t *testing.T, ctx context.Context, top, extraGrant string) *gatewayEnv {
+	t.Helper()
 	tn := tailnettest.New(t, tailnettest.Options{TagOwners: map[string][]string{"tag:ci": nil}})
 	fake := fakellm.New(fakellm.WithRequiredKey("")) // key checks are done by the test
 	fakeURL, err := fake.Start()
@@ -68,7 +78,7 @@ func startGateway(t *testing.T, ctx context.Context, extraGrant string) *gateway
 	state := filepath.Join(t.TempDir(), "aperture")
 	os.MkdirAll(state, 0o700)
 	cfgPath := filepath.Join(state, "config.hujson")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(gatewayConfig, fakeURL, extraGrant)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(gatewayConfig, fakeURL, extraGrant, top)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ap := testbin.Start(t, tn.ChildEnv(), testbin.Build(t, "aperture"),

@@ -28,7 +28,8 @@ type Call struct {
 // webhook receiver that answers {}.
 type Server struct {
 	URL string
-	// Decide answers a guardrail call; nil allows.
+	// Decide answers a guardrail call; nil allows. Set it before the
+	// first call, or with SetDecide once calls may be under way.
 	Decide func(p hooks.Payload) (status int, body string)
 
 	mu      sync.Mutex
@@ -88,14 +89,31 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case s.got <- c:
 	default:
 	}
+	s.mu.Lock()
+	decide := s.Decide
+	s.mu.Unlock()
 	status, body := 200, `{}`
-	if s.Decide != nil {
-		status, body = s.Decide(c.Payload)
+	if decide != nil {
+		status, body = decide(c.Payload)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	io.WriteString(w, body)
 }
+
+// SetDecide changes how the server answers from the next call on: a
+// test switches a running gateway's guardrail between allow, block and
+// modify without restarting anything.
+func (s *Server) SetDecide(decide func(p hooks.Payload) (int, string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Decide = decide
+}
+
+// Close stops the server before the test ends, so that the hook is
+// unreachable: a test of what a fail policy does then. It waits for the
+// calls in progress to be answered.
+func (s *Server) Close() { s.srv.Close() }
 
 // Calls returns every call so far.
 func (s *Server) Calls() []Call {
