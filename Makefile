@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BINARIES := ts-unplug aperture ts-plug
 
-.PHONY: all $(BINARIES) install uninstall test test-short demo bench lint clean
+.PHONY: all $(BINARIES) install uninstall test test-short demo bench lint clean dist FORCE
 
 all: $(BINARIES)
 
@@ -29,6 +29,33 @@ install:
 
 uninstall:
 	@for b in $(BINARIES); do rm -f "$(BINDIR)/$$b"; done
+
+# Release binaries: every command for every platform in DIST_PLATFORMS,
+# as build/dist/<command>-<os>-<arch>[.exe], and their SHA256SUMS. Pure Go
+# (CGO_ENABLED=0; the SQLite driver is modernc's), so one machine builds
+# them all. `make dist DIST_PLATFORMS=linux/arm64` builds one platform;
+# -j builds in parallel. The first cross build of a platform compiles
+# tailscale.com for it: minutes.
+DIST           := $(BUILD)/dist
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+SHA256SUM      ?= $(shell command -v sha256sum >/dev/null 2>&1 && echo sha256sum || echo 'shasum -a 256')
+dist_file = $(DIST)/$(1)-$(subst /,-,$(2))$(if $(filter windows/%,$(2)),.exe)
+DIST_FILES := $(foreach p,$(DIST_PLATFORMS),$(foreach b,$(BINARIES),$(call dist_file,$(b),$(p))))
+
+# dist_rule builds command $(1) for platform $(2) ("os/arch"). FORCE: go
+# build decides what is stale, from its own cache.
+define dist_rule
+$(call dist_file,$(1),$(2)): FORCE
+	@mkdir -p $(DIST)
+	CGO_ENABLED=0 GOOS=$(word 1,$(subst /, ,$(2))) GOARCH=$(word 2,$(subst /, ,$(2))) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$@ ./cmd/$(1)
+endef
+$(foreach p,$(DIST_PLATFORMS),$(foreach b,$(BINARIES),$(eval $(call dist_rule,$(b),$(p)))))
+
+dist: $(DIST_FILES)
+	cd $(DIST) && $(SHA256SUM) $(notdir $(DIST_FILES)) > SHA256SUMS
+	@echo "$(DIST): $(words $(DIST_FILES)) binaries ($(VERSION)) and SHA256SUMS"
+
+FORCE:
 
 # Every benchmark runs once too, so one that no longer works fails here
 # rather than in the next `make bench`.
