@@ -51,6 +51,8 @@ type backend struct {
 	privileged func() bool
 	// sudoUser is $SUDO_USER: set when running under sudo.
 	sudoUser func() string
+	// lookupUser is user.Lookup: the account behind $SUDO_USER.
+	lookupUser func(name string) (*user.User, error)
 	// homeDir is the home directory kardianos uses for user services on
 	// this platform.
 	homeDir func() (string, error)
@@ -72,6 +74,7 @@ func realBackend() backend {
 		interactive: service.Interactive,
 		privileged:  func() bool { return runtime.GOOS == "windows" || os.Geteuid() == 0 },
 		sudoUser:    func() string { return os.Getenv("SUDO_USER") },
+		lookupUser:  user.Lookup,
 		homeDir:     os.UserHomeDir,
 		notify:      signal.Notify,
 		exit:        os.Exit,

@@ -305,6 +305,9 @@ func kardianosConfig(s Spec, m manager, install bool) (*service.Config, error) {
 		}
 		c.Option[opt] = templateLiteral(unit)
 	case managerWindows:
+		if s.RunAs != "" {
+			return nil, &userError{msg: "running a Windows service as another account is not supported; it runs as LocalSystem", kind: ErrUnsupported}
+		}
 		if s.EnvFile != "" {
 			return nil, &userError{msg: "environment files are not supported for Windows services; use environment variables instead", kind: ErrUnsupported}
 		}

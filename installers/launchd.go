@@ -16,7 +16,8 @@ const LaunchdThrottleSec = 5
 // the text Install writes on macOS. The job starts at load and is kept
 // alive (restarted whenever it exits). Its stdout and stderr go to
 // /var/log/NAME.log for a daemon, or ~/Library/Logs/NAME.log for a
-// per-user agent (spec.User). EnvFile is not supported by launchd.
+// per-user agent (spec.User). spec.RunAs becomes UserName. EnvFile is not
+// supported by launchd.
 func RenderLaunchdPlist(spec Spec) (string, error) {
 	s, err := spec.normalize()
 	if err != nil {
@@ -67,6 +68,10 @@ func renderLaunchdPlist(s Spec) (string, error) {
 			str("\t\t", s.Env[k])
 		}
 		b.WriteString("\t</dict>\n")
+	}
+	if s.RunAs != "" {
+		key("UserName")
+		str("\t", s.RunAs)
 	}
 	key("RunAtLoad")
 	b.WriteString("\t<true/>\n")

@@ -61,6 +61,13 @@ type Spec struct {
 	// ignored), so secrets stay out of the unit. systemd only; other
 	// platforms fail with ErrUnsupported.
 	EnvFile string
+	// RunAs is the user account a system service runs as (systemd User=,
+	// launchd UserName); empty means the manager's default, root. ts-unplug
+	// sets it to the user who ran `sudo ts-unplug install`, so the service
+	// is the device that user already logged in, with the state directory
+	// they own. Not for per-user services, which run as their user anyway,
+	// nor Windows (ErrUnsupported).
+	RunAs string
 	// Root, when set, is prefixed to every path (like DESTDIR) and
 	// switches Install/Uninstall/Status to writing, removing and checking
 	// the unit file only, without kardianos or any service manager. Start,
@@ -73,6 +80,10 @@ type Spec struct {
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 var validEnvKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// validAccount is a user name (or numeric id) that systemd's User= and
+// launchd's UserName take as is: no spaces, quotes or specifiers.
+var validAccount = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
 
 // normalize validates s and fills in defaults: Executable (os.Executable,
 // made absolute), Description and StopTimeout. It never touches the
@@ -119,6 +130,12 @@ func (s Spec) normalize() (Spec, error) {
 	}
 	if s.EnvFile != "" && !filepath.IsAbs(s.EnvFile) {
 		return s, fmt.Errorf("environment file %q must be an absolute path", s.EnvFile)
+	}
+	if s.RunAs != "" && s.User {
+		return s, fmt.Errorf("a per-user service runs as its user; RunAs %q is only for system services", s.RunAs)
+	}
+	if s.RunAs != "" && !validAccount.MatchString(s.RunAs) {
+		return s, fmt.Errorf("invalid account name %q to run the service as", s.RunAs)
 	}
 	if s.Root != "" {
 		abs, err := filepath.Abs(s.Root)

@@ -20,8 +20,8 @@ const SystemdRestartSec = 5
 // since user managers have neither of those system targets. ExecStart
 // quotes every word that needs it, so paths with spaces, quotes, '%'
 // (systemd specifiers) and '$' (systemd variable expansion) reach the
-// program unchanged. No environment is set unless spec.Env or
-// spec.EnvFile asks for it.
+// program unchanged. spec.RunAs becomes User=. No environment is set
+// unless spec.Env or spec.EnvFile asks for it.
 func RenderSystemdUnit(spec Spec) (string, error) {
 	s, err := spec.normalize()
 	if err != nil {
@@ -50,6 +50,9 @@ func renderSystemdUnit(s Spec) (string, error) {
 	line("")
 	line("[Service]")
 	line("Type=simple")
+	if s.RunAs != "" {
+		line("User=%s", s.RunAs)
+	}
 	words := []string{systemdWord(s.Executable)}
 	for _, a := range s.Arguments {
 		words = append(words, systemdWord(a))

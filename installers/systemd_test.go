@@ -2,7 +2,6 @@ package installers
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -114,7 +113,7 @@ func TestSystemdExecStartRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			line := unitValue(t, unit, "ExecStart")
-			got, err := parseSystemdCommand(line)
+			got, err := parseExecStart(line)
 			if err != nil {
 				t.Fatalf("parsing %q: %v", line, err)
 			}
@@ -160,103 +159,4 @@ func unitValue(t *testing.T, unit, key string) string {
 		t.Fatalf("unit has %d %s= lines:\n%s", len(found), key, unit)
 	}
 	return found[0]
-}
-
-// parseSystemdCommand splits a command line as systemd does for ExecStart
-// (systemd.service(5) "Command lines"): words split on whitespace, double
-// quotes with C escapes, then "%%" -> "%" (other specifiers are rejected
-// here) and "$$" -> "$" (variable references are rejected here).
-func parseSystemdCommand(line string) ([]string, error) {
-	var words []string
-	i := 0
-	for {
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
-			i++
-		}
-		if i >= len(line) {
-			break
-		}
-		var w strings.Builder
-		if line[i] == '"' {
-			i++
-			for {
-				if i >= len(line) {
-					return nil, fmt.Errorf("unterminated quote")
-				}
-				c := line[i]
-				if c == '"' {
-					i++
-					break
-				}
-				if c == '\\' {
-					if i+1 >= len(line) {
-						return nil, fmt.Errorf("dangling backslash")
-					}
-					switch e := line[i+1]; e {
-					case '\\', '"', '\'':
-						w.WriteByte(e)
-						i += 2
-					case 'n':
-						w.WriteByte('\n')
-						i += 2
-					case 't':
-						w.WriteByte('\t')
-						i += 2
-					case 'x':
-						if i+4 > len(line) {
-							return nil, fmt.Errorf("short \\x escape")
-						}
-						n, err := strconv.ParseUint(line[i+2:i+4], 16, 8)
-						if err != nil {
-							return nil, err
-						}
-						w.WriteByte(byte(n))
-						i += 4
-					default:
-						return nil, fmt.Errorf("unknown escape \\%c", e)
-					}
-					continue
-				}
-				w.WriteByte(c)
-				i++
-			}
-			if i < len(line) && line[i] != ' ' {
-				return nil, fmt.Errorf("text glued after closing quote")
-			}
-		} else {
-			for i < len(line) && line[i] != ' ' && line[i] != '\t' {
-				if strings.IndexByte(`"'\`, line[i]) >= 0 {
-					return nil, fmt.Errorf("unquoted special character %q", line[i])
-				}
-				w.WriteByte(line[i])
-				i++
-			}
-			if w.String() == ";" {
-				return nil, fmt.Errorf("bare ; is a command separator")
-			}
-		}
-		word, err := unescapeSpecifiersAndVars(w.String())
-		if err != nil {
-			return nil, err
-		}
-		words = append(words, word)
-	}
-	return words, nil
-}
-
-func unescapeSpecifiersAndVars(w string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(w); i++ {
-		switch w[i] {
-		case '%', '$':
-			if i+1 < len(w) && w[i+1] == w[i] {
-				b.WriteByte(w[i])
-				i++
-				continue
-			}
-			return "", fmt.Errorf("unescaped %c in %q would be expanded by systemd", w[i], w)
-		}
-		b.WriteByte(w[i])
-	}
-	return b.String(), nil
 }
