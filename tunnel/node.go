@@ -206,6 +206,10 @@ func (n *Node) refresh(ctx context.Context, started time.Time) {
 		if u, ok := st.User[st.Self.UserID]; ok {
 			s.LoginName = u.LoginName
 		}
+		s.Tags = nil
+		if st.Self.Tags != nil {
+			s.Tags = st.Self.Tags.AsSlice()
+		}
 	}
 	if st.CurrentTailnet != nil {
 		s.Tailnet = st.CurrentTailnet.Name

@@ -28,6 +28,7 @@ type State struct {
 	DNSName        string   `json:"dns_name,omitempty"`
 	IPs            []string `json:"tailnet_ips,omitempty"`
 	LoginName      string   `json:"login_name,omitempty"`
+	Tags           []string `json:"tags,omitempty"` // the device's ACL tags: then it has no user
 	Tailnet        string   `json:"tailnet,omitempty"`
 	MagicDNSSuffix string   `json:"magic_dns_suffix,omitempty"`
 	AuthURL        string   `json:"login_url,omitempty"`

@@ -3,6 +3,7 @@ package tunnel
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,6 +61,9 @@ func ParseTarget(s string) (Target, error) {
 	if t.Host == "" {
 		return Target{}, fmt.Errorf("target %q has no host name", raw)
 	}
+	if err := CheckHost(t.Host); err != nil {
+		return Target{}, fmt.Errorf("target %q: %w", raw, err)
+	}
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return Target{}, fmt.Errorf("target %q: give only a host (and port), not a path, query or credentials", raw)
 	}
@@ -71,4 +75,41 @@ func ParseTarget(s string) (Target, error) {
 		t.Port = n
 	}
 	return t, nil
+}
+
+// CheckHost accepts a host a target can name: an IP address, or a DNS
+// name whose dot-separated labels are letters, digits, '-' and '_', none
+// starting or ending with '-'. Anything else (a stray flag, a sentence,
+// a shell glob) is a mistake to report, not a device to dial.
+func CheckHost(host string) error {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	name := strings.TrimSuffix(host, ".")
+	if name == "" || len(name) > 253 {
+		return fmt.Errorf("%q is not a host name or IP address", host)
+	}
+	for _, label := range strings.Split(name, ".") {
+		if err := checkLabel(label); err != nil {
+			return fmt.Errorf("%q is not a host name or IP address: %w", host, err)
+		}
+	}
+	return nil
+}
+
+func checkLabel(l string) error {
+	switch {
+	case l == "":
+		return fmt.Errorf("empty label")
+	case len(l) > 63:
+		return fmt.Errorf("label %q is longer than 63 characters", l)
+	case l[0] == '-' || l[len(l)-1] == '-':
+		return fmt.Errorf("label %q starts or ends with '-'", l)
+	}
+	for _, r := range l {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return fmt.Errorf("%q is not allowed (letters, digits, '-' and '_' only)", r)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,9 @@
 package tunnel
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseTarget(t *testing.T) {
 	tests := []struct {
@@ -24,6 +27,21 @@ func TestParseTarget(t *testing.T) {
 		{in: "ai:99999", wantErr: true},
 		{in: "http://user:pw@ai", wantErr: true},
 		{in: "http://", wantErr: true},
+		{in: "ai.example.ts.net.", want: Target{"http", "ai.example.ts.net.", 80}, wantURL: "http://ai.example.ts.net."},
+		{in: "my_box", want: Target{"http", "my_box", 80}, wantURL: "http://my_box"},
+		{in: "localhost:8080", want: Target{"http", "localhost", 8080}, wantURL: "http://localhost:8080"},
+		// Not plausible hosts: refused before anything dials them.
+		{in: "-port", wantErr: true},
+		{in: "--", wantErr: true},
+		{in: "ai host", wantErr: true},
+		{in: "  ", wantErr: true},
+		{in: "ai..example", wantErr: true},
+		{in: "ai-.example", wantErr: true},
+		{in: "*.example.ts.net", wantErr: true},
+		{in: "ai!", wantErr: true},
+		{in: "ai/v1", wantErr: true},
+		{in: "http://ai.example.ts.net/v1/messages", wantErr: true},
+		{in: strings.Repeat("a", 64), wantErr: true},
 	}
 	for _, tt := range tests {
 		got, err := ParseTarget(tt.in)

@@ -145,6 +145,9 @@ func parseLocalAddr(s string) (tunnel.Target, error) {
 	if err != nil || host == "" {
 		return tunnel.Target{}, fmt.Errorf("%q is not HOST:PORT", s)
 	}
+	if err := tunnel.CheckHost(host); err != nil {
+		return tunnel.Target{}, err
+	}
 	port, err := parsePort(p)
 	if err != nil {
 		return tunnel.Target{}, err

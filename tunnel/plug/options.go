@@ -8,6 +8,7 @@ package plug
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +66,14 @@ func usageError(format string, args ...any) error {
 	return cli.Exit("ts-plug: "+fmt.Sprintf(format, args...), 2)
 }
 
+// usageLine is the one-line reminder printed with a misplaced command.
+const usageLine = "usage: ts-plug -hostname NAME [flags] [-- COMMAND ARGS...]; " +
+	"commands: install, uninstall, status, start, stop, restart; see ts-plug --help"
+
+// commandWords are ts-plug's subcommands and the words people type
+// expecting one.
+var commandWords = []string{"install", "uninstall", "status", "start", "stop", "restart", "help", "version"}
+
 // serviceName is the OS service of the plugged server named hostname:
 // one machine may plug several servers, each its own service.
 func serviceName(hostname string) string { return "ts-plug-" + hostname }
@@ -93,6 +102,12 @@ func parseOptions(c *cli.Context, command []string) (options, error) {
 	if args := c.Args().Slice(); len(args) > 0 {
 		if len(command) > 0 {
 			return o, usageError("unexpected arguments %q before --: flags go first, then -- COMMAND ARGS...", args)
+		}
+		if slices.Contains(commandWords, args[0]) {
+			// ts-plug has no help command, and a subcommand after flags
+			// is no subcommand: "help" here would be run as a program.
+			return o, usageError("%q is a command name, not a COMMAND to run (see ts-plug --help; "+
+				"to run a program named %s, put it after --)\n%s", args[0], args[0], usageLine)
 		}
 		command = args
 	}

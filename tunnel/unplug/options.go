@@ -45,7 +45,9 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1", Usage: "local `ADDR` to listen on (loopback unless you mean otherwise)"},
 		&cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` (default: ts-unplug-<this machine's hostname>)"},
 		&cli.StringFlag{Name: "control-url", Usage: "coordination server `URL` (default: Tailscale's; Headscale works)"},
-		&cli.StringFlag{Name: "authkey", Usage: "tailnet auth `KEY`, or file:PATH to read it from a file (default: $TS_AUTHKEY)"},
+		&cli.StringFlag{Name: "authkey", Usage: "tailnet auth `KEY`, or file:PATH to read it from a file (default: $TS_AUTHKEY). " +
+			"The key decides who is billed: an untagged key makes the device its creator's, so requests are billed to that user; " +
+			"a tagged key makes every device with those tags one principal, billed together"},
 		&cli.BoolFlag{Name: "ephemeral", Usage: "register as an ephemeral device, removed when it goes offline"},
 		&cli.StringFlag{Name: "advertise-tags", Usage: "comma-separated `TAGS` to advertise, e.g. tag:ci,tag:dev"},
 		&cli.StringFlag{Name: "mode", Value: "http", Usage: "http (reverse proxy) or tcp (raw bytes: databases, SSH)"},
@@ -84,9 +86,9 @@ func parseOptions(c *cli.Context, needTarget bool) (options, error) {
 	case len(args) > 1:
 		return o, usageError("one TARGET expected, got %q (flags go before TARGET)", args)
 	case len(args) == 1:
-		t, err := tunnel.ParseTarget(args[0])
+		t, err := parseTarget(args[0])
 		if err != nil {
-			return o, usageError("%v", err)
+			return o, err
 		}
 		o.target = t
 	}

@@ -63,6 +63,15 @@ func run(ctx context.Context, o options, version string) error {
 		return err
 	}
 	defer node.Close()
+	go func() {
+		// Who the device is decides who is billed (an auth key decides
+		// it silently), so say it once the device is up.
+		select {
+		case <-node.Ready():
+			logf("%s", node.State().UpLine("ts-unplug"))
+		case <-ctx.Done():
+		}
+	}()
 
 	stats := new(tunnel.Stats)
 	started := time.Now()
