@@ -6,11 +6,13 @@ import (
 	"os"
 
 	"github.com/tsplug/ts-plug/gateway/app"
+	"github.com/tsplug/ts-plug/installers/servicecmd"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=...").
 var version = "dev"
 
 func main() {
-	os.Exit(app.Main(os.Args, version, os.Stdout, os.Stderr))
+	os.Exit(app.Main(os.Args, version, os.Stdout, os.Stderr,
+		serviceCommands(servicecmd.System, httpHealth, os.Stdout)...))
 }

@@ -17,9 +17,12 @@ import (
 )
 
 // Main runs aperture with args and returns the exit status: 0 clean,
-// 1 runtime failure (or an invalid config), 2 bad usage.
-func Main(args []string, version string, stdout, stderr io.Writer) int {
-	err := newApp(version, stdout, stderr).Run(args)
+// 1 runtime failure (or an invalid config), 2 bad usage. extra are more
+// subcommands: cmd/aperture adds status, start, stop and restart.
+func Main(args []string, version string, stdout, stderr io.Writer, extra ...*cli.Command) int {
+	a := newApp(version, stdout, stderr)
+	a.Commands = append(a.Commands, extra...)
+	err := a.Run(args)
 	return tunnel.ExitStatus("aperture", err, stderr)
 }
 

@@ -6,30 +6,31 @@ import (
 	"testing"
 
 	"github.com/tsplug/ts-plug/installers"
+	"github.com/tsplug/ts-plug/installers/servicecmd/servicecmdtest"
 )
 
 func TestFind(t *testing.T) {
-	system := fakeUnit{state: installers.StatusRunning, in: installers.Installed{Arguments: []string{"-dir", "/sys"}, RunAs: "alice"}}
-	user := fakeUnit{state: installers.StatusStopped, in: installers.Installed{Arguments: []string{"-dir", "/usr"}}}
+	system := servicecmdtest.Unit{State: installers.StatusRunning, Installed: installers.Installed{Arguments: []string{"-dir", "/sys"}, RunAs: "alice"}}
+	user := servicecmdtest.Unit{State: installers.StatusStopped, Installed: installers.Installed{Arguments: []string{"-dir", "/usr"}}}
 	tests := []struct {
 		name     string
-		units    map[string]fakeUnit
+		units    map[string]servicecmdtest.Unit
 		user     bool
 		wantOK   bool
 		wantUser bool
 		wantDir  string
 	}{
 		{name: "none", units: nil},
-		{name: "system only", units: map[string]fakeUnit{"system/p": system}, wantOK: true, wantDir: "/sys"},
-		{name: "per-user only, found without --user", units: map[string]fakeUnit{"user/p": user}, wantOK: true, wantUser: true, wantDir: "/usr"},
-		{name: "both: the system one", units: map[string]fakeUnit{"system/p": system, "user/p": user}, wantOK: true, wantDir: "/sys"},
-		{name: "both, --user", units: map[string]fakeUnit{"system/p": system, "user/p": user}, user: true, wantOK: true, wantUser: true, wantDir: "/usr"},
-		{name: "system only, --user", units: map[string]fakeUnit{"system/p": system}, user: true},
-		{name: "other name", units: map[string]fakeUnit{"system/q": system}},
+		{name: "system only", units: map[string]servicecmdtest.Unit{"system/p": system}, wantOK: true, wantDir: "/sys"},
+		{name: "per-user only, found without --user", units: map[string]servicecmdtest.Unit{"user/p": user}, wantOK: true, wantUser: true, wantDir: "/usr"},
+		{name: "both: the system one", units: map[string]servicecmdtest.Unit{"system/p": system, "user/p": user}, wantOK: true, wantDir: "/sys"},
+		{name: "both, --user", units: map[string]servicecmdtest.Unit{"system/p": system, "user/p": user}, user: true, wantOK: true, wantUser: true, wantDir: "/usr"},
+		{name: "system only, --user", units: map[string]servicecmdtest.Unit{"system/p": system}, user: true},
+		{name: "other name", units: map[string]servicecmdtest.Unit{"system/q": system}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc, ok := Find(&fakeManager{units: tt.units}, "p", tt.user)
+			svc, ok := Find(&servicecmdtest.Fake{Units: tt.units}, "p", tt.user)
 			if ok != tt.wantOK {
 				t.Fatalf("Find ok = %v, want %v (%+v)", ok, tt.wantOK, svc)
 			}
@@ -47,9 +48,9 @@ func TestFind(t *testing.T) {
 // Without a service manager (a container, an unsupported init system)
 // nothing is installed, rather than an error on every status.
 func TestFindNoServiceManager(t *testing.T) {
-	m := &fakeManager{units: map[string]fakeUnit{
-		"system/p": {state: installers.StatusUnknown, err: fmt.Errorf("x: %w", installers.ErrNoServiceManager)},
-		"user/p":   {state: installers.StatusUnknown, err: fmt.Errorf("x: %w", installers.ErrNoServiceManager)},
+	m := &servicecmdtest.Fake{Units: map[string]servicecmdtest.Unit{
+		"system/p": {State: installers.StatusUnknown, StateErr: fmt.Errorf("x: %w", installers.ErrNoServiceManager)},
+		"user/p":   {State: installers.StatusUnknown, StateErr: fmt.Errorf("x: %w", installers.ErrNoServiceManager)},
 	}}
 	if svc, ok := Find(m, "p", false); ok {
 		t.Errorf("found %+v on a machine without a service manager", svc)

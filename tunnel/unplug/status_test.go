@@ -11,34 +11,18 @@ import (
 	"testing"
 
 	"github.com/tsplug/ts-plug/installers"
+	"github.com/tsplug/ts-plug/installers/servicecmd/servicecmdtest"
 	"github.com/tsplug/ts-plug/tunnel"
 )
 
-// fakeServices is a service manager with at most one ts-unplug service.
-type fakeServices struct {
-	user      bool // the service is a per-user one
-	state     string
-	installed installers.Installed
+// oneService is a fake service manager holding the ts-unplug service
+// (per-user or not) as installed.
+func oneService(perUser bool, state string, in installers.Installed) *servicecmdtest.Fake {
+	spec := installers.Spec{Name: "ts-unplug", User: perUser}
+	return &servicecmdtest.Fake{Units: map[string]servicecmdtest.Unit{
+		servicecmdtest.Key(spec): {State: state, Installed: in},
+	}}
 }
-
-func (f *fakeServices) Status(s installers.Spec) (string, error) {
-	if f.state == "" || s.Name != "ts-unplug" || s.User != f.user {
-		return installers.StatusNotInstalled, nil
-	}
-	return f.state, nil
-}
-
-func (f *fakeServices) ReadInstalled(s installers.Spec) (installers.Installed, error) {
-	if st, _ := f.Status(s); st == installers.StatusNotInstalled {
-		return installers.Installed{}, installers.ErrNotInstalled
-	}
-	return f.installed, nil
-}
-
-func (f *fakeServices) Start(installers.Spec) error     { return nil }
-func (f *fakeServices) Stop(installers.Spec) error      { return nil }
-func (f *fakeServices) Restart(installers.Spec) error   { return nil }
-func (f *fakeServices) Uninstall(installers.Spec) error { return nil }
 
 func runWith(e env, args ...string) (int, string) {
 	var out bytes.Buffer
@@ -74,14 +58,14 @@ func TestStatusFindsTheInstalledService(t *testing.T) {
 	serveFakeStatus(t, svcDir)
 	for _, perUser := range []bool{false, true} {
 		t.Run(fmt.Sprintf("per-user=%v", perUser), func(t *testing.T) {
-			services := &fakeServices{user: perUser, state: installers.StatusRunning,
-				installed: installers.Installed{Executable: "/usr/local/bin/ts-unplug",
-					Arguments: []string{"-dir", svcDir, "-port", "9996", "http://ai"}}}
+			in := installers.Installed{Executable: "/usr/local/bin/ts-unplug",
+				Arguments: []string{"-dir", svcDir, "-port", "9996", "http://ai"}}
 			kind := "per-user service ts-unplug"
 			if !perUser {
-				services.installed.RunAs = "alice"
+				in.RunAs = "alice"
 				kind = "system service ts-unplug, runs as alice"
 			}
+			services := oneService(perUser, installers.StatusRunning, in)
 			code, out := runWith(env{services: services, goos: "linux"}, "status")
 			for _, want := range []string{
 				"service:     running (" + kind + ")",
@@ -102,7 +86,7 @@ func TestStatusWithoutService(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	e := env{services: &fakeServices{}, goos: "linux"}
+	e := env{services: &servicecmdtest.Fake{}, goos: "linux"}
 	code, out := runWith(e, "status", "-hostname", "box")
 	wantDir := filepath.Join(home, ".config", "ts-unplug", "box")
 	if code != 1 || !strings.Contains(out, "ts-unplug is not running with state dir "+wantDir) || strings.Contains(out, "service:") {
@@ -125,8 +109,8 @@ func TestStatusOfAServiceThatIsNotOurs(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "state"), 0o700)
 	os.Chmod(dir, 0)
 	t.Cleanup(func() { os.Chmod(dir, 0o700) })
-	services := &fakeServices{state: installers.StatusRunning,
-		installed: installers.Installed{Arguments: []string{"-dir", filepath.Join(dir, "state"), "ai"}}}
+	services := oneService(false, installers.StatusRunning,
+		installers.Installed{Arguments: []string{"-dir", filepath.Join(dir, "state"), "ai"}})
 	code, out := runWith(env{services: services, goos: "linux"}, "status")
 	if code != 1 || !strings.Contains(out, "belongs to root") || !strings.Contains(out, "`sudo ts-unplug status`") {
 		t.Errorf("status: exit %d\n%s", code, out)
@@ -147,7 +131,7 @@ func TestInstallUnderSudoUsesTheInvokersDevice(t *testing.T) {
 	t.Setenv("HOME", filepath.Join(t.TempDir(), "root-home")) // sudo's HOME: root's
 	t.Setenv("XDG_CONFIG_HOME", "")
 	invoker := installers.Account{Name: me.Username, UID: os.Getuid(), GID: os.Getgid(), Home: home}
-	e := env{services: &fakeServices{}, goos: "linux",
+	e := env{services: &servicecmdtest.Fake{}, goos: "linux",
 		invoker: func() (installers.Account, bool, error) { return invoker, true, nil }}
 	root := t.TempDir()
 	code, out := runWith(e, "install", "--root", root, "-hostname", "ts-unplug-laptop", "-authkey", "tskey-auth-x", "ai")
@@ -174,7 +158,7 @@ func TestInstallUnderSudoUsesTheInvokersDevice(t *testing.T) {
 func TestInstallRefusesWhileARunUsesTheState(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
 	serveFakeStatus(t, dir)
-	e := env{services: &fakeServices{}, goos: "linux", invoker: func() (installers.Account, bool, error) { return installers.Account{}, false, nil }}
+	e := env{services: &servicecmdtest.Fake{}, goos: "linux", invoker: func() (installers.Account, bool, error) { return installers.Account{}, false, nil }}
 	code, out := runWith(e, "install", "--root", t.TempDir(), "-dir", dir, "ai")
 	if code != 1 || !strings.Contains(out, "a ts-unplug (pid 4242) is already running with the device state in "+dir) {
 		t.Errorf("install: exit %d\n%s", code, out)
