@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/hooks"
@@ -71,6 +72,10 @@ type Options struct {
 	// config file's directory). Any other reference is refused on save,
 	// since it would be read on this host.
 	AllowedSecretRefs []string
+
+	// Metrics registers the collectors of the gateway's companions (the
+	// S3 exporter) on the gateway's /metrics registry; nil for none.
+	Metrics func(prometheus.Registerer) error
 }
 
 // Server is the gateway. It is an http.Handler for tailnet callers;
@@ -143,6 +148,11 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 	s.hooks = hooks.New(hooks.Options{Transport: opts.Transport, Logf: opts.Logf, UserAgent: "aperture/" + opts.Version})
 	if err := s.hooks.Register(s.metrics.reg); err != nil {
 		return nil, fmt.Errorf("hook metrics: %w", err)
+	}
+	if opts.Metrics != nil {
+		if err := opts.Metrics(s.metrics.reg); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
 	}
 	s.whois = s.whoisC.wrap(opts.WhoIs, opts.Now)
 	if err := s.SetConfig(cfg, src); err != nil {

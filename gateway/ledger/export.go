@@ -238,6 +238,7 @@ func (l *Ledger) ExportRows(ctx context.Context, b ExportBatch, fn func(*ExportR
 			&r.Usage.Estimated, &r.Unpriced, &captured, &rh, &sh, &rb, &sb, &truncated); err != nil {
 			return fmt.Errorf("export rows: %w", err)
 		}
+		r.Path = e.Path
 		r.Time = time.Unix(0, t).UTC()
 		r.Tags = splitTags(tags)
 		r.API = config.API(api)

@@ -70,6 +70,7 @@ func TestExportRowsReadEveryField(t *testing.T) {
 			r.Tags = []string{"tag:ci", "tag:prod"}
 			r.LoginName, r.Principal = "tagged-devices", "tag:ci,tag:prod"
 		case 2:
+			r.Path = "/v1/responses" // written by the writer
 			r.Usage.Estimated, r.Unpriced, r.Interrupted, r.Error = true, "web_search", true, "upstream cut"
 			r.API, r.Stream, r.Status, r.UserAgent = config.OpenAIResponses, false, 502, "openai-python/2.0"
 		}
@@ -79,6 +80,7 @@ func TestExportRowsReadEveryField(t *testing.T) {
 	if _, err := l.db.Exec(`UPDATE requests SET path = '/v1/messages' WHERE id = ?`, want[0].ID); err != nil {
 		t.Fatal(err)
 	}
+	want[0].Path = "/v1/messages"
 	b, rows := exportAll(t, l, 100)
 	if b.Records != 4 || len(rows) != 4 {
 		t.Fatalf("batch %+v, %d rows", b, len(rows))
@@ -91,8 +93,8 @@ func TestExportRowsReadEveryField(t *testing.T) {
 			t.Errorf("row %d: seq %d after %d", i, r.Seq, rows[i-1].Seq)
 		}
 	}
-	if rows[0].Path != "/v1/messages" || rows[1].Path != "" {
-		t.Errorf("paths %q %q", rows[0].Path, rows[1].Path)
+	if rows[0].Path != "/v1/messages" || rows[1].Path != "" || rows[2].Path != "/v1/responses" {
+		t.Errorf("paths %q %q %q", rows[0].Path, rows[1].Path, rows[2].Path)
 	}
 	if b.Through != rows[3].Seq || b.ThroughID != want[3].ID {
 		t.Errorf("batch ends at %d %s, want %d %s", b.Through, b.ThroughID, rows[3].Seq, want[3].ID)

@@ -39,6 +39,8 @@ type Record struct {
 	Interrupted  bool
 	Error        string // the gateway's own error, if it made one
 	UserAgent    string
+	// Path is the request's URL path as the caller sent it (for exports).
+	Path string
 	// Unpriced lists, comma-separated, the cost components the gateway
 	// could not price (e.g. "web_search", "audio_input"): CostNanos
 	// leaves them out. Empty when everything charged was priced. (Whether
