@@ -119,14 +119,35 @@ func (s *Server) serveGetConfig(w http.ResponseWriter, r *http.Request) {
 type configCheck struct {
 	src   []byte // with stored secrets put back
 	cfg   *config.Config
-	diags []config.Diagnostic // every problem; a save needs none
+	diags []config.Diagnostic // every problem; a save needs no error among them
+}
+
+// errors counts the diagnostics that stop a save; the rest are warnings,
+// shown and saved (as the gateway loads a file with warnings, and as
+// `aperture validate` passes it).
+func (c configCheck) errors() int {
+	n := 0
+	for _, d := range c.diags {
+		if d.Severity == config.Error {
+			n++
+		}
+	}
+	return n
+}
+
+// summary is what a validation or a save answers with: whether it can be
+// saved, how many errors and warnings, and each diagnostic.
+func (c configCheck) summary() map[string]any {
+	errs := c.errors()
+	return map[string]any{"valid": errs == 0, "errors": errs, "warnings": len(c.diags) - errs, "diagnostics": diagsJSON(c.diags)}
 }
 
 // checkConfig validates text as a save would: masked secrets are restored from
 // the running config (where they still go to the same server), env:/file:
 // references the host's admin did not allow are refused before anything
-// is read, every diagnostic (warnings too) counts, and an empty config or
-// one that would take the saver's admin role away is refused.
+// is read, and an empty config or one that would take the saver's admin
+// role away is refused. Errors stop a save; warnings (a provider without
+// its key among them, KeyDiagnostics) are reported and saved.
 func (s *Server) checkConfig(c *caller, text string) configCheck {
 	_, cur := s.Config()
 	src, diags := unmaskSecrets([]byte(text), cur)
@@ -151,6 +172,9 @@ func (s *Server) checkConfig(c *caller, text string) configCheck {
 		cfg, pdiags, _ = config.Parse(src)
 	}
 	diags = append(diags, pdiags...)
+	if cfg != nil {
+		diags = KeyDiagnostics(cfg, src, diags)
+	}
 	if cfg != nil && grants.Evaluate(cfg, c.id).Role() != grants.Admin {
 		diags = append(diags, config.Diagnostic{Severity: config.Error, Path: "grants",
 			Message: fmt.Sprintf("this change would remove your own admin role (%s); keep a grant giving you role admin", c.id.Principal())})
@@ -174,11 +198,12 @@ func (s *Server) serveValidateConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := s.checkConfig(c, req.Config)
-	writeJSON(w, http.StatusOK, map[string]any{"valid": len(res.diags) == 0, "diagnostics": diagsJSON(res.diags)})
+	writeJSON(w, http.StatusOK, res.summary())
 }
 
 // servePutConfig saves a config: only when it was edited from the running
-// one (hash), has no diagnostic at all, and keeps the saver an admin. The
+// one (hash), has no error (warnings are saved, and listed in the
+// answer), and keeps the saver an admin. The
 // file is replaced atomically and the config applied at once; the file
 // watcher then finds the same text and does nothing.
 func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
@@ -207,12 +232,11 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := s.checkConfig(c, req.Config)
-	if len(res.diags) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"error": map[string]string{"type": string(apis.KindInvalidRequest),
-				"message": fmt.Sprintf("not saved: %d problem(s) must be fixed first (warnings count when saving)", len(res.diags))},
-			"valid": false, "diagnostics": diagsJSON(res.diags),
-		})
+	if errs := res.errors(); errs > 0 {
+		out := res.summary()
+		out["error"] = map[string]string{"type": string(apis.KindInvalidRequest),
+			"message": fmt.Sprintf("not saved: %d error(s) must be fixed first (warnings alone do not stop a save)", errs)}
+		writeJSON(w, http.StatusUnprocessableEntity, out)
 		return
 	}
 	if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
@@ -234,8 +258,10 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
 			s.opts.Logf("config history: %v", err)
 		}
 	}
-	s.opts.Logf("config saved to %s by %s (hash %.12s)", s.opts.ConfigPath, c.id.Principal(), hash)
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "hash": hash, "diagnostics": []diagJSON{}})
+	s.opts.Logf("config saved to %s by %s (hash %.12s, %d warnings)", s.opts.ConfigPath, c.id.Principal(), hash, len(res.diags))
+	out := res.summary()
+	out["success"], out["hash"] = true, hash
+	writeJSON(w, http.StatusOK, out)
 }
 
 // writeFileAtomic replaces path with data: a temporary file in the same

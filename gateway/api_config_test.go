@@ -18,6 +18,8 @@ type configAnswer struct {
 	Writable    bool       `json:"writable"`
 	Valid       bool       `json:"valid"`
 	Success     bool       `json:"success"`
+	Errors      int        `json:"errors"`
+	Warnings    int        `json:"warnings"`
 	Diagnostics []diagJSON `json:"diagnostics"`
 	Error       struct {
 		Message string `json:"message"`
@@ -86,19 +88,26 @@ func TestValidateConfig(t *testing.T) {
 	if st, a := validate(masked, csrf...); st != 200 || !a.Valid || len(a.Diagnostics) != 0 {
 		t.Errorf("the running config, masked: %d %+v", st, a)
 	}
-	typo := strings.Replace(masked, `"baseurl"`, `"basurl"`, 1)
+	// A typo is a warning: listed with its line, and no obstacle to a
+	// save (valid), as `aperture validate` passes it.
+	typo := strings.Replace(masked, `"cost_basis"`, `"cost_bsis"`, 1)
 	st, a := validate(typo, csrf...)
-	if st != 200 || a.Valid || len(a.Diagnostics) == 0 {
+	if st != 200 || !a.Valid || a.Errors != 0 || a.Warnings == 0 || len(a.Diagnostics) != a.Warnings {
 		t.Fatalf("typo: %d %+v", st, a)
 	}
 	found := false
 	for _, d := range a.Diagnostics {
-		if d.Line == 5 && strings.Contains(d.Path, "basurl") {
+		if d.Line == 9 && strings.Contains(d.Path, "cost_bsis") {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("no diagnostic at line 5 for basurl: %+v", a.Diagnostics)
+		t.Errorf("no diagnostic at line 9 for cost_bsis: %+v", a.Diagnostics)
+	}
+	// A typo in a baseurl is an error, though: the provider's stored key
+	// is not sent to wherever the text now points.
+	if _, a := validate(strings.Replace(masked, `"baseurl"`, `"basurl"`, 1), csrf...); a.Valid || a.Errors == 0 {
+		t.Errorf("basurl typo: %+v", a)
 	}
 	// Pointing a provider elsewhere while sending its masked key back
 	// must not hand the stored key to the new upstream.
@@ -117,7 +126,7 @@ func TestValidateConfig(t *testing.T) {
 	if _, a := validate("  \n", csrf...); a.Valid || !strings.Contains(diagText(a), "empty") {
 		t.Errorf("empty config: %+v", a)
 	}
-	if _, a := validate(`{"providers": `, csrf...); a.Valid || a.Diagnostics[0].Severity != "error" {
+	if _, a := validate(`{"providers": `, csrf...); a.Valid || a.Errors != 1 || a.Diagnostics[0].Severity != "error" {
 		t.Errorf("syntax error: %+v", a)
 	}
 	if st, _ := validate(masked); st != 403 {
@@ -159,7 +168,7 @@ func TestPutConfig(t *testing.T) {
 		{"form post", "alice", putBody(edited, cur.Hash), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, csrf...), 415, "application/json"},
 		{"cross-site origin", "alice", putBody(edited, cur.Hash), append([]string{"Origin", "https://evil.example.com"}, csrf...), 403, ""},
 		{"stale hash", "alice", putBody(edited, "0123"), csrf, 409, "changed since you loaded it"},
-		{"warnings refuse", "alice", putBody(strings.Replace(edited, `"baseurl"`, `"basurl"`, 1), cur.Hash), csrf, 422, "basurl"},
+		{"syntax error", "alice", putBody(edited+"\n}", cur.Hash), csrf, 422, "1 error(s) must be fixed first"},
 		{"lockout", "alice", putBody(strings.Replace(edited, `"alice@example.com"`, `"x@example.com"`, 1), cur.Hash), csrf, 422, "remove your own admin role"},
 		{"unknown mask", "alice", putBody(strings.Replace(edited, "sk-a…(masked)", "zz-z…(masked)", 1), cur.Hash), csrf, 422, "matches no stored value"},
 	}
@@ -242,5 +251,51 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 	if err := writeFileAtomic(filepath.Join(t.TempDir(), "missing", "c"), []byte("x")); err == nil {
 		t.Errorf("write into a missing directory succeeded")
+	}
+}
+
+// Warnings do not stop a save: the config is written and applied, and
+// the answer lists them (as `aperture validate` prints them and exits 0).
+// Errors do (TestPutConfig). A provider without its key is such a
+// warning: the admin of an Anthropic-only gateway can save with the
+// default OpenAI provider left keyless.
+func TestPutConfigSavesWithWarnings(t *testing.T) {
+	f := newDashFixture(t)
+	_, body := do(t, "GET", f.url("alice", "/api/config"), "")
+	cur := decodeAnswer(t, body)
+	withWarnings := strings.Replace(cur.Config, `"providers": {`, `"providers": {
+    "spare": {"baseurl": "https://api.openai.com", "models": ["gpt-5"]},`, 1)
+	withWarnings = strings.Replace(withWarnings, `"cost_basis": "anthropic",`, `"cost_basis": "anthropic", "colour": "blue",`, 1)
+	if withWarnings == cur.Config {
+		t.Fatal("edit did not apply")
+	}
+	res, body := do(t, "PUT", f.url("alice", "/api/config"), putBody(withWarnings, cur.Hash), csrf...)
+	a := decodeAnswer(t, body)
+	if res.StatusCode != 200 || !a.Success || a.Errors != 0 || a.Warnings < 2 {
+		t.Fatalf("save with warnings: %d %s", res.StatusCode, body)
+	}
+	text := diagText(a)
+	for _, want := range []string{"colour", `provider "spare" has no API key`, "sets no apikey", "answered 503"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the answer's warnings lack %q:\n%s", want, text)
+		}
+	}
+	for _, d := range a.Diagnostics {
+		if d.Severity != "warning" || d.Line == 0 {
+			t.Errorf("diagnostic %+v: want a warning with its line", d)
+		}
+	}
+	cfg, src := f.gw.Config()
+	if a.Hash != config.Hash(src) || cfg.Providers["spare"] == nil {
+		t.Errorf("the config with warnings was not applied")
+	}
+	if file, _ := os.ReadFile(f.path); string(file) != string(src) {
+		t.Errorf("the config with warnings was not written")
+	}
+	// Validation says the same: valid, with the same warnings.
+	_, body = do(t, "GET", f.url("alice", "/api/config"), "")
+	res, body = do(t, "POST", f.url("alice", "/api/config/validate"), putBody(decodeAnswer(t, body).Config, ""), csrf...)
+	if v := decodeAnswer(t, body); res.StatusCode != 200 || !v.Valid || v.Warnings != a.Warnings || diagText(v) != text {
+		t.Errorf("validate after the save: %d %s; want the save's %d warnings", res.StatusCode, body, a.Warnings)
 	}
 }

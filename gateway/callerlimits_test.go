@@ -22,7 +22,7 @@ func callerLimitsGateway(t *testing.T, limits string) (*Server, string) {
 	fake := fakellm.New(fakellm.WithLatency(300 * time.Millisecond))
 	up := httptest.NewServer(fake.Handler())
 	t.Cleanup(up.Close)
-	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"models":["claude-sonnet-4-5"],"compatibility":{"anthropic_messages":true}}},
+	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"apikey":"k","models":["claude-sonnet-4-5"],"compatibility":{"anthropic_messages":true}}},
 		"caller_limits": %s,
 		"grants":[{"src":["*"],"app":{"tailscale.com/cap/aperture":[{"role":"user"},{"models":"**"}]}}]}`, up.URL, limits)
 	cfg, diags, err := config.Parse([]byte(src))

@@ -51,7 +51,7 @@ func (s *Server) serveLLM(w http.ResponseWriter, r *http.Request, route apis.Rou
 	defer s.inflight.Done()
 	x := &exchange{s: s, w: w, r: r, route: route, api: route.API, start: s.opts.Now()}
 	defer x.release()
-	if !x.admit() || !x.read() || !x.choose() || !x.guard() || !x.prepare() || !x.reserve() {
+	if !x.admit() || !x.read() || !x.choose() || !x.guard() || !x.keyed() || !x.prepare() || !x.reserve() {
 		return
 	}
 	res, ok := x.send()
@@ -87,7 +87,7 @@ func (x *exchange) newRecord() *ledger.Record {
 		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
 		Tags: c.id.Tags, Principal: c.id.Principal(),
 		Provider: rt.ProviderID, Model: rt.Model, API: x.api, Stream: x.stream,
-		UserAgent: x.r.UserAgent(), SessionID: x.sessionID(),
+		UserAgent: x.r.UserAgent(), SessionID: x.sessionID(), Path: x.r.URL.Path,
 	}
 }
 

@@ -355,7 +355,7 @@ func TestStreamsPassThroughAsTheyArrive(t *testing.T) {
 		}
 	}))
 	defer up.Close()
-	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"models":["m"],"compatibility":{"anthropic_messages":true}}},
+	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"apikey":"k","models":["m"],"compatibility":{"anthropic_messages":true}}},
 		"grants":[{"src":["*"],"app":{"tailscale.com/cap/aperture":[{"role":"user"},{"models":"**"}]}}]}`, up.URL)
 	cfg, _, err := config.Parse([]byte(src))
 	if err != nil {
@@ -522,7 +522,7 @@ func TestQuotaHoldsUnderConcurrency(t *testing.T) {
 	// $0.01503 (10 in, 1000 out) and reserves a little more (its body
 	// length / 4 as input, plus max_tokens 1000): $0.015075. The bucket
 	// holds $0.1508: ten reservations, not eleven.
-	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"models":["claude-sonnet-4-5"],"cost_basis":"anthropic",
+	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"apikey":"k","models":["claude-sonnet-4-5"],"cost_basis":"anthropic",
 		"compatibility":{"anthropic_messages":true}}},
 		"quotas":{"team":{"capacity":"$0.1508","rate":"$0.01/month","on_exceed":"reject"}},
 		"grants":[{"src":["*"],"app":{"tailscale.com/cap/aperture":[{"role":"user"},{"models":"**","quotas":[{"bucket":"team"}]}]}}]}`, up.URL)

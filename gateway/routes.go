@@ -25,7 +25,18 @@ func (s *Server) routes() *http.ServeMux {
 			http.Error(w, "ledger: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
+		// A provider without its key is listed; the gateway is unhealthy
+		// only when no enabled provider can serve at all.
+		cfg, src := s.Config()
+		problems, ok := providerHealth(cfg, src)
+		if !ok {
+			http.Error(w, "unavailable: no enabled provider can serve requests\n"+strings.Join(problems, "\n"), http.StatusServiceUnavailable)
+			return
+		}
 		w.Write([]byte("ok\n"))
+		for _, p := range problems {
+			w.Write([]byte(p + "\n"))
+		}
 	})
 	s.ledgerRoutes(mux)
 	s.configRoutes(mux)

@@ -91,14 +91,14 @@ func (x *exchange) prepare() bool {
 func (s *Server) pickRoute(c *caller, api config.API, model string) (routing.Route, string) {
 	cands := routing.Candidates(c.cfg(), api, model)
 	if len(cands) == 0 {
-		return routing.Route{}, fmt.Sprintf("model %q is not served by any enabled provider for %s", model, apiLabel(api))
+		return routing.Route{}, fmt.Sprintf("model %q is not served by any enabled provider for %s", model, apiLabel(api)) + modelHint(c, api)
 	}
 	for _, rt := range cands {
 		if c.access.AllowsModel(rt.FQN) {
 			return rt, ""
 		}
 	}
-	return routing.Route{}, fmt.Sprintf("model %q is not granted to %s", model, c.id.Principal())
+	return routing.Route{}, fmt.Sprintf("model %q is not granted to %s", model, c.id.Principal()) + modelHint(c, api)
 }
 
 // anyProviderFor picks, for a model-less call, the preferred provider of

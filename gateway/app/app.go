@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tsplug/ts-plug/gateway"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/identity"
 	"github.com/tsplug/ts-plug/tunnel"
@@ -82,7 +83,7 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{{
 			Name:      "install",
 			Usage:     "install aperture as a service that starts at boot (same flags as a run)",
-			Flags:     append(flags(), serviceFlags()...),
+			Flags:     append(append(flags(), serviceFlags()...), installEnvFlags()...),
 			ArgsUsage: " ",
 			Action:    func(c *cli.Context) error { return install(c, version, stdout) },
 		}, {
@@ -91,14 +92,28 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 			Flags:  serviceFlags(),
 			Action: func(c *cli.Context) error { return uninstall(c, stdout) },
 		}, {
-			Name:  "validate",
-			Usage: "check a config file: every warning and error with its line; exit 1 on errors",
-			Flags: []cli.Flag{&cli.StringFlag{Name: "config", Usage: "config `FILE` to check"}},
+			Name: "validate",
+			Usage: "check a config file as the gateway and its Settings page do: every warning and error with its line; " +
+				"exit 1 on errors (which Settings refuses to save), 0 with warnings (which it saves)",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "config", Usage: "config `FILE` to check (default: <state-dir>/config.hujson)"},
+				&cli.StringFlag{Name: "state-dir", Usage: "the gateway's state `DIR`, whose " + EnvFileName + " provides env: keys as it does for the service (default: the config file's directory)"},
+			},
 			Action: func(c *cli.Context) error {
-				if c.String("config") == "" {
-					return usageError("validate needs --config FILE")
+				if c.NArg() > 0 {
+					return usageError("validate: unexpected argument %q", c.Args().First())
 				}
-				return validate(c.String("config"), stdout)
+				path, dir := c.String("config"), c.String("state-dir")
+				if path == "" && dir == "" {
+					return usageError("validate needs --config FILE or --state-dir DIR")
+				}
+				if path == "" {
+					path = filepath.Join(dir, "config.hujson")
+				}
+				if dir == "" {
+					dir = filepath.Dir(path)
+				}
+				return validate(path, dir, stdout)
 			},
 		}, backupCommand(stdout)},
 	}
@@ -200,14 +215,35 @@ func parseAdmins(logins []string, localAdmin, listening bool) ([]string, error) 
 	return out, nil
 }
 
-// validate prints each diagnostic of the config at path with its line.
-func validate(path string, stdout io.Writer) error {
-	_, diags, err := config.Load(path)
+// validate prints each diagnostic of the config at path with its line,
+// the provider key problems the gateway reports too (gateway.KeyDiagnostics),
+// with the env: keys read as the service reads them: stateDir's
+// environment file first. Errors exit 1, as Settings refuses to save
+// them; warnings are printed and exit 0, as Settings saves them.
+func validate(path, stateDir string, stdout io.Writer) error {
+	logf := func(format string, args ...any) { fmt.Fprintf(stdout, "aperture: "+format+"\n", args...) }
+	if err := loadEnvFile(stateDir, logf); err != nil {
+		return cli.Exit("aperture: "+err.Error(), 1)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return cli.Exit(fmt.Sprintf("aperture: %v", err), 1)
+	}
+	cfg, diags, err := config.ParseFile(path, src)
+	if cfg != nil {
+		diags = gateway.KeyDiagnostics(cfg, src, diags)
+	}
 	for _, d := range diags {
 		fmt.Fprintln(stdout, formatDiag(path, d))
 	}
-	if err != nil {
-		return cli.Exit(fmt.Sprintf("aperture: %s is not valid: %v", path, err), 1)
+	errs := 0
+	for _, d := range diags {
+		if d.Severity == config.Error {
+			errs++
+		}
+	}
+	if err != nil || errs > 0 {
+		return cli.Exit(fmt.Sprintf("aperture: %s is not valid: %d error(s), %d warning(s); Settings would refuse to save it", path, errs, len(diags)-errs), 1)
 	}
 	fmt.Fprintf(stdout, "%s: OK (%d warnings)\n", path, len(diags))
 	return nil

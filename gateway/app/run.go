@@ -67,6 +67,9 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	if err := os.MkdirAll(o.stateDir, 0o700); err != nil {
 		return fmt.Errorf("creating state directory: %w", err)
 	}
+	if err := loadEnvFile(o.stateDir, logf); err != nil { // provider keys for env: references
+		return err
+	}
 	cfg, src, err := loadOrCreateConfig(o.configPath, logf)
 	if err != nil {
 		return err
@@ -118,6 +121,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		WhoIs: whois, Admins: o.admins, AllowedSecretRefs: o.secretRefs, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
 		ConfigPath: o.configPath,
 		Notices:    device.Notices,
+		Metrics:    exporter.Register,
 		Hostnames:  hostnames(o.hostname, node),
 		OnConfig: func(cfg *config.Config) {
 			meter.ledger.SetRetention(&cfg.Database.Retention)

@@ -45,8 +45,10 @@ const PlaceholderAdmin = "example-user@example.com"
 // PlaceholderAdmin: the operator names admins with --admin (or in that
 // grant), so a fresh gateway does not hand every tailnet member the
 // provider keys. It declares
-// OpenAI and Anthropic providers whose keys come from the OPENAI_API_KEY
-// and ANTHROPIC_API_KEY environment variables.
+// OpenAI, Anthropic and Gemini providers whose keys come from the
+// OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY environment
+// variables, serving the models Claude Code, Codex and Gemini CLI pick by
+// default.
 const DefaultConfigText = `// Gateway configuration (HuJSON: JSON with comments and trailing commas).
 {
   // Grants decide who may do what. Access is denied by default and grants
@@ -92,7 +94,14 @@ const DefaultConfigText = `// Gateway configuration (HuJSON: JSON with comments 
   // first segment of a model's full name, e.g. "anthropic/claude-sonnet-4-5".
   // Clients send the bare model ID; the gateway finds the provider listing it.
   // "apikey" may be the key itself, "env:NAME" to read an environment
-  // variable, or "file:PATH" to read a file.
+  // variable, or "file:PATH" to read a file. A service gets env: variables
+  // from <state-dir>/aperture.env, which "aperture install" writes from its
+  // own environment and --env NAME=VALUE. A provider without its key is
+  // not used: its requests are answered 503 naming the missing key (and
+  // /healthz lists it); delete or disable the providers you have no key for.
+  // The model lists cover what Claude Code, Codex and Gemini CLI pick by
+  // default; add the IDs your clients use. A model missing from the built-in
+  // price table costs what its provider's "pricing" says (or is unpriced).
   "providers": {
     "openai": {
       "name": "OpenAI",
@@ -100,13 +109,20 @@ const DefaultConfigText = `// Gateway configuration (HuJSON: JSON with comments 
       "apikey": "env:OPENAI_API_KEY",
       "authorization": "bearer",
       "models": [
+        // Codex's default, and the others its model picker offers.
+        "gpt-6.1-sol",
+        "gpt-6-astra",
+        "gpt-6-sol",
+        "gpt-6-luna",
+        "gpt-5.5",
+        "gpt-5-codex",
+        "gpt-5.1-codex",
+        "gpt-5.1-codex-max",
         "gpt-5",
         "gpt-5-mini",
         "gpt-5-nano",
         "gpt-4.1",
         "gpt-4.1-nano",
-        "gpt-5.1-codex",
-        "gpt-5.1-codex-max",
       ],
       // Which client-facing APIs this provider speaks. Requests are passed
       // through unchanged, never translated between formats.
@@ -121,15 +137,42 @@ const DefaultConfigText = `// Gateway configuration (HuJSON: JSON with comments 
       "apikey": "env:ANTHROPIC_API_KEY",
       "authorization": "x-api-key",
       "models": [
-        "claude-sonnet-4-5",
-        "claude-sonnet-4-5-20250929",
+        // Claude Code's default (opus) and its sonnet and haiku models.
+        "claude-opus-5-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
+        // The ones its gateway login picks, and earlier defaults.
+        "claude-opus-4-7",
+        "claude-sonnet-4-6",
         "claude-haiku-4-5",
         "claude-haiku-4-5-20251001",
+        "claude-opus-5",
+        "claude-sonnet-5",
+        "claude-sonnet-4-5",
+        "claude-sonnet-4-5-20250929",
         "claude-opus-4-5",
         "claude-opus-4-5-20251101",
       ],
       "compatibility": {
         "anthropic_messages": true,
+      },
+    },
+    "gemini": {
+      "name": "Google Gemini",
+      "baseurl": "https://generativelanguage.googleapis.com",
+      "apikey": "env:GEMINI_API_KEY",
+      "authorization": "x-goog-api-key",
+      "models": [
+        // Gemini CLI's defaults (pro, flash, and flash-lite for its own
+        // small calls) and its preview models.
+        "gemini-2.5-pro",
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+        "gemini-3-pro-preview",
+        "gemini-3-flash-preview",
+      ],
+      "compatibility": {
+        "gemini_generate_content": true,
       },
     },
   },

@@ -9,6 +9,7 @@ import (
 func TestDefaultConfigLoads(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "sk-openai")
 	t.Setenv("ANTHROPIC_API_KEY", "sk-ant")
+	t.Setenv("GEMINI_API_KEY", "gm-key")
 	cfg, diags, err := Parse([]byte(DefaultConfigText))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -19,12 +20,15 @@ func TestDefaultConfigLoads(t *testing.T) {
 	if !strings.Contains(DefaultConfigText, "//") {
 		t.Error("default config has no explanatory comments")
 	}
-	oa, an := cfg.Providers["openai"], cfg.Providers["anthropic"]
-	if oa == nil || an == nil {
+	oa, an, gm := cfg.Providers["openai"], cfg.Providers["anthropic"], cfg.Providers["gemini"]
+	if oa == nil || an == nil || gm == nil {
 		t.Fatalf("providers = %v", cfg.ProviderIDs())
 	}
-	if oa.APIKey != "sk-openai" || an.APIKey != "sk-ant" {
-		t.Errorf("keys not read from env: %q %q", oa.APIKey, an.APIKey)
+	if oa.APIKey != "sk-openai" || an.APIKey != "sk-ant" || gm.APIKey != "gm-key" {
+		t.Errorf("keys not read from env: %q %q %q", oa.APIKey, an.APIKey, gm.APIKey)
+	}
+	if !gm.Serves(GeminiGenerateContent) || gm.Serves(OpenAIChat) || gm.Authorization != AuthXGoogAPIKey {
+		t.Errorf("gemini = %+v", gm)
 	}
 	if !oa.Serves(OpenAIChat) || !oa.Serves(OpenAIResponses) || oa.Serves(AnthropicMessages) || oa.Authorization != AuthBearer {
 		t.Errorf("openai = %+v", oa)
@@ -53,7 +57,7 @@ func TestDefaultConfigLoads(t *testing.T) {
 	if !slices.Equal(everyoneRoles, []string{RoleUser}) || !slices.Contains(models, "**") {
 		t.Errorf("everyone should get the user role and all models; roles=%v models=%v", everyoneRoles, models)
 	}
-	if !slices.Equal(cfg.ProviderIDs(), []string{"anthropic", "openai"}) {
+	if !slices.Equal(cfg.ProviderIDs(), []string{"anthropic", "gemini", "openai"}) {
 		t.Errorf("ProviderIDs = %v", cfg.ProviderIDs())
 	}
 }
@@ -61,11 +65,15 @@ func TestDefaultConfigLoads(t *testing.T) {
 func TestDefaultConfigWithoutKeys(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("ANTHROPIC_API_KEY", "")
+	t.Setenv("GEMINI_API_KEY", "")
 	_, diags, err := Parse([]byte(DefaultConfigText))
 	if err != nil {
 		t.Fatalf("missing keys must not stop the default config from loading: %v", err)
 	}
-	if !hasDiag(diags, "providers.openai.apikey") || !hasDiag(diags, "providers.anthropic.apikey") {
+	if HasErrors(diags) {
+		t.Errorf("missing keys are warnings, not errors: %v", diags)
+	}
+	if !hasDiag(diags, "providers.openai.apikey") || !hasDiag(diags, "providers.anthropic.apikey") || !hasDiag(diags, "providers.gemini.apikey") {
 		t.Errorf("want key warnings, got %v", diags)
 	}
 }

@@ -139,18 +139,25 @@ await visit('settings', '/ui/settings', async () => {
   await page.click('#validate');
   await page.locator('.notice.ok').waitFor();
   check((await text('#messages')).includes('No problems found'), 'settings: validates');
-  // A typo is refused with its line number, and nothing is saved. The
-  // browser logs the expected 422 answer as a console error: drop
-  // exactly that one.
-  await editor.fill(original.replace('"baseurl"', '"basurl"'));
+  // An error (a stray brace) is refused with its line number, and
+  // nothing is saved. The browser logs the expected 422 answer as a
+  // console error: drop exactly that one.
+  await editor.fill(original + '\n}');
   const before = consoleErrors.length;
   await page.click('#save');
   await page.locator('.notice.error').waitFor();
   const expected = consoleErrors.splice(before).filter((e) => !e.includes('status of 422'));
   consoleErrors.push(...expected);
   const msg = await text('#messages');
-  check(/line \d+/.test(msg) && msg.includes('basurl'), 'settings: a bad save lists problems by line');
+  check(/line \d+/.test(msg) && msg.includes('error'), 'settings: a bad save lists problems by line');
   await page.screenshot({ path: join(shots, 'settings-error-desktop.png'), fullPage: true });
+  // A warning alone (a typo) does not stop a save: it is saved, and
+  // listed with its line.
+  await editor.fill(original.replace('"providers"', '"provders_typo": {},\n  "providers"'));
+  await page.click('#save');
+  await page.locator('.notice.warn').waitFor();
+  const warned = await text('#messages');
+  check(warned.includes('Saved and applied, with 1 warning') && warned.includes('provders_typo'), 'settings: a save with warnings saves and lists them');
   // A good change saves.
   await editor.fill('// saved from the browser test\n' + original);
   await page.click('#save');

@@ -23,8 +23,13 @@
     text.scrollTop = Math.max(0, (line - 3) * lh);
   }
 
+  // shown counts the notices shown, so a check started earlier does not
+  // replace a later answer.
+  var shown = 0;
+
   // show replaces the messages with one notice and its diagnostics.
   function show(kind, title, diags) {
+    shown++;
     msgs.textContent = '';
     var box = document.createElement('div');
     box.className = 'notice ' + kind;
@@ -68,17 +73,36 @@
 
   function count(n, what) { return n + ' ' + what + (n === 1 ? '' : 's'); }
 
-  document.getElementById('validate').addEventListener('click', function () {
-    call('POST', '/api/config/validate', { config: text.value }).then(function (r) {
-      if (r.status === 200 && r.data.valid) {
-        show('ok', 'No problems found.');
-      } else if (r.status === 200) {
-        show('error', count((r.data.diagnostics || []).length, 'problem') + ' would stop this config from being saved:', r.data.diagnostics);
-      } else {
-        show('error', message(r.data, 'Validation failed (HTTP ' + r.status + ').'));
-      }
-    }).catch(function (e) { show('error', 'Could not reach the gateway: ' + e); });
-  });
+  // Errors stop a save; warnings are shown and saved, as `aperture
+  // validate` passes them (exit 0) and the gateway loads them.
+  function errorCount(data) {
+    return (data.diagnostics || []).filter(function (d) { return d.severity === 'error'; }).length;
+  }
+
+  // report shows what validation found; quiet shows nothing when there
+  // is nothing to say (the check made when the page opens).
+  function report(r, quiet) {
+    var diags = (r.data && r.data.diagnostics) || [];
+    if (r.status !== 200) {
+      show('error', message(r.data, 'Validation failed (HTTP ' + r.status + ').'));
+    } else if (errorCount(r.data) > 0) {
+      show('error', count(errorCount(r.data), 'error') + ' would stop this config from being saved' +
+        (diags.length > errorCount(r.data) ? ' (warnings alone would not)' : '') + ':', diags);
+    } else if (diags.length > 0) {
+      show('warn', 'This config can be saved, with ' + count(diags.length, 'warning') + ':', diags);
+    } else if (!quiet) {
+      show('ok', 'No problems found.');
+    }
+  }
+
+  function validate(quiet) {
+    var seen = shown;
+    return call('POST', '/api/config/validate', { config: text.value }).then(function (r) {
+      if (!quiet || shown === seen) { report(r, quiet); }
+    }).catch(function (e) { if (!quiet) { show('error', 'Could not reach the gateway: ' + e); } });
+  }
+
+  document.getElementById('validate').addEventListener('click', function () { validate(false); });
 
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
@@ -86,7 +110,12 @@
     call('PUT', '/api/config', { config: text.value, hash: form.dataset.hash }).then(function (r) {
       if (r.status === 200) {
         form.dataset.hash = r.data.hash;
-        show('ok', 'Saved and applied.');
+        var diags = r.data.diagnostics || [];
+        if (diags.length) {
+          show('warn', 'Saved and applied, with ' + count(diags.length, 'warning') + ':', diags);
+        } else {
+          show('ok', 'Saved and applied.');
+        }
       } else {
         show('error', message(r.data, 'Saving failed (HTTP ' + r.status + ').'), r.data.diagnostics);
       }
@@ -100,4 +129,8 @@
     cursor.textContent = 'line ' + before.length + ', col ' + (before[before.length - 1].length + 1);
   }
   ['keyup', 'click', 'focus'].forEach(function (e) { text.addEventListener(e, where); });
+
+  // The running config's warnings (a provider without its key, say) are
+  // shown as soon as the page opens.
+  validate(true);
 })();
