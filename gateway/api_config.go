@@ -174,6 +174,7 @@ func (s *Server) checkConfig(c *caller, text string) configCheck {
 	diags = append(diags, pdiags...)
 	if cfg != nil {
 		diags = KeyDiagnostics(cfg, src, diags)
+		diags = append(diags, s.quotaEffects(cfg)...)
 	}
 	if cfg != nil && grants.Evaluate(cfg, c.id).Role() != grants.Admin {
 		diags = append(diags, config.Diagnostic{Severity: config.Error, Path: "grants",
@@ -184,6 +185,19 @@ func (s *Server) checkConfig(c *caller, text string) configCheck {
 	}
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Line < diags[j].Line })
 	out.cfg, out.diags = cfg, diags
+	return out
+}
+
+// quotaEffects warns, before a save, of the spending-limit balances the
+// new definitions would drop (a bucket renamed or removed) or cut.
+func (s *Server) quotaEffects(cfg *config.Config) []config.Diagnostic {
+	if s.opts.Quotas == nil {
+		return nil
+	}
+	var out []config.Diagnostic
+	for _, msg := range s.opts.Quotas.ChangeEffects(cfg.Quotas) {
+		out = append(out, config.Diagnostic{Severity: config.Warning, Path: "quotas", Message: msg})
+	}
 	return out
 }
 
