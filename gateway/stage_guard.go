@@ -94,6 +94,9 @@ func tailnetOf(node string) string {
 // checkModified refuses a guardrail's body the gateway could not act on,
 // for the same reasons it refuses a caller's (scanBody).
 func (x *exchange) checkModified(body []byte) error {
+	if int64(len(body)) > x.s.opts.MaxBodyBytes {
+		return fmt.Errorf("it is larger than the gateway's %d MiB body limit", x.s.opts.MaxBodyBytes>>20)
+	}
 	if !x.route.ModelInBody() {
 		_, err := apis.ScanBody(body)
 		if err != nil && !errors.Is(err, apis.ErrNoModel) {
