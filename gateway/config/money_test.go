@@ -52,8 +52,10 @@ func TestFormatDollars(t *testing.T) {
 		{1_500_000_000, "$1.50"},
 		{1, "$0.000000001"},
 		{123_456_789, "$0.123456789"},
+		{4_200_000, "$0.0042"},
 		{-2_500_000_000, "-$2.50"},
 		{math.MinInt64, "-$9223372036.854775808"},
+		{math.MaxInt64, "$9223372036.854775807"},
 	}
 	for _, tt := range tests {
 		if got := FormatDollars(tt.in); got != tt.want {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
@@ -176,17 +174,6 @@ func (m *Manager) Refill(bucket string, amount int64) (BalanceView, error) {
 	return b.view(now, m.defs[b.def]), nil
 }
 
-// FormatDollars renders nanodollars as dollars with at least two decimals
-// and no float rounding: "$10.00", "$0.0042", "-$0.50".
-func FormatDollars(nanos int64) string {
-	sign := ""
-	u := uint64(nanos)
-	if nanos < 0 {
-		sign, u = "-", -u
-	}
-	frac := strings.TrimRight(fmt.Sprintf("%09d", u%config.NanosPerDollar), "0")
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	return sign + "$" + strconv.FormatUint(u/config.NanosPerDollar, 10) + "." + frac
-}
+// FormatDollars renders nanodollars as "$10.00", "$0.0042" or "-$0.50";
+// it is config.FormatDollars, the one money formatter of exact amounts.
+func FormatDollars(nanos int64) string { return config.FormatDollars(nanos) }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tsplug/ts-plug/gateway/config"
 )
 
 // funcs are the template helpers. Money arrives as integer nanodollars
@@ -35,34 +37,28 @@ var funcs = template.FuncMap{
 // FormatUSD renders nanodollars as dollars for people: cents for amounts
 // of a dollar or more ("$12.35"), up to four decimals below that
 // ("$0.0042"), "$0" for nothing, and "<$0.0001" for a positive dust
-// amount that would otherwise read as free. Rounding is half up, in
-// integer arithmetic.
+// amount that would otherwise read as free. It rounds half up, in
+// integer arithmetic, then writes the rounded amount with
+// config.FormatDollars and groups the whole dollars ("$12,345.68").
 func FormatUSD(nanos int64) string {
-	neg := nanos < 0
-	if neg {
-		nanos = -nanos
+	sign := ""
+	if nanos < 0 {
+		sign, nanos = "-", -nanos
 	}
-	var s string
 	switch {
 	case nanos == 0:
 		return "$0"
-	case nanos >= 1e9:
-		cents := (nanos + 5e6) / 1e7
-		s = "$" + groupDigits(strconv.FormatInt(cents/100, 10)) + "." + pad(cents%100, 2)
+	case nanos >= config.NanosPerDollar:
+		const cent = config.NanosPerDollar / 100
+		nanos = (nanos + cent/2) / cent * cent
 	case nanos < 5e4:
-		s = "<$0.0001"
+		return sign + "<$0.0001"
 	default:
-		units := (nanos + 5e4) / 1e5 // ten-thousandths of a dollar
-		frac := strings.TrimRight(pad(units%1e4, 4), "0")
-		if len(frac) < 2 {
-			frac += strings.Repeat("0", 2-len(frac))
-		}
-		s = "$" + strconv.FormatInt(units/1e4, 10) + "." + frac
+		const unit = config.NanosPerDollar / 10_000 // a ten-thousandth of a dollar
+		nanos = (nanos + unit/2) / unit * unit
 	}
-	if neg {
-		return "-" + s
-	}
-	return s
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(config.FormatDollars(nanos), "$"), ".")
+	return sign + "$" + groupDigits(whole) + "." + frac
 }
 
 func formatUSDPtr(nanos *int64) string {
@@ -70,14 +66,6 @@ func formatUSDPtr(nanos *int64) string {
 		return "unknown"
 	}
 	return FormatUSD(*nanos)
-}
-
-func pad(n int64, width int) string {
-	s := strconv.FormatInt(n, 10)
-	if len(s) < width {
-		s = strings.Repeat("0", width-len(s)) + s
-	}
-	return s
 }
 
 // formatInt renders n with thousands separators: 1234567 → "1,234,567".
