@@ -130,8 +130,20 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureUpstream(t, nil)
+}
+
+// newFixtureUpstream is newFixture with the provider's handler passed
+// through wrap (when not nil), for a test that needs the provider to
+// answer with something fakellm does not send.
+func newFixtureUpstream(t *testing.T, wrap func(http.Handler) http.Handler) *fixture {
+	t.Helper()
 	fake := fakellm.New()
-	up := httptest.NewServer(fake.Handler())
+	var h http.Handler = fake.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	up := httptest.NewServer(h)
 	t.Cleanup(up.Close)
 	src := []byte(fmt.Sprintf(testConfig, up.URL))
 	cfg, diags, err := config.Parse(src)
@@ -497,20 +509,42 @@ func TestReloadMidTrafficDropsNothing(t *testing.T) {
 }
 
 func TestCaptureRedactsSecrets(t *testing.T) {
-	f := newFixture(t)
+	// The provider answers with secrets in its headers: a session token
+	// (kept on the answer to the caller, so only redaction keeps it out
+	// of the capture), a cookie and an echoed key (both dropped from
+	// the answer before it is captured).
+	f := newFixtureUpstream(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Session-Token", "upstream-session-secret")
+			w.Header().Set("Set-Cookie", "sid=upstream-cookie-secret")
+			w.Header().Set("X-Api-Key", r.Header.Get("X-Api-Key"))
+			h.ServeHTTP(w, r)
+		})
+	})
 	do(t, "POST", f.url("alice", "/v1/messages"), seedMessages, "X-Api-Key", "client-secret-value")
 	rec := f.sink.last()
 	if rec.Capture == nil || string(rec.Capture.RequestBody) != seedMessages || !strings.Contains(string(rec.Capture.ResponseBody), "hello") {
 		t.Fatalf("capture = %+v", rec.Capture)
 	}
+	secrets := []string{"client-secret-value", "provider-key", "upstream-session-secret", "upstream-cookie-secret"}
 	for _, h := range []http.Header{rec.Capture.RequestHeaders, rec.Capture.ResponseHeaders} {
 		for k, vs := range h {
 			for _, v := range vs {
-				if strings.Contains(v, "client-secret-value") || strings.Contains(v, "provider-key") {
-					t.Errorf("secret captured in %s", k)
+				for _, s := range secrets {
+					if strings.Contains(v, s) {
+						t.Errorf("secret %q captured in %s", s, k)
+					}
 				}
 			}
 		}
+	}
+	// The absence of a secret could be the absence of the header; the
+	// marker shows the header was there and redacted.
+	if got := rec.Capture.RequestHeaders.Get("X-Api-Key"); got != "REDACTED" {
+		t.Errorf("captured request X-Api-Key = %q, want REDACTED", got)
+	}
+	if got := rec.Capture.ResponseHeaders.Get("X-Session-Token"); got != "REDACTED" {
+		t.Errorf("captured response X-Session-Token = %q, want REDACTED (headers %v)", got, rec.Capture.ResponseHeaders)
 	}
 }
 
