@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"github.com/tsplug/ts-plug/internal/testbin"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,15 +119,8 @@ func (p *Proc) WaitLine(ctx context.Context, substr string) (string, error) {
 	}
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+// freePort is testbin.FreePort: a loopback port free a moment ago.
+var freePort = testbin.FreePort
 
 // loopbackURL is http://127.0.0.1:port.
 func loopbackURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }

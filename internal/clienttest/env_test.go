@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -177,16 +175,8 @@ func (e *gatewayEnv) sessionRows(ctx context.Context, t *testing.T, id string) [
 	}
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
+// freePort is testbin.MustFreePort: a loopback port free a moment ago.
+var freePort = testbin.MustFreePort
 
 // sent is one request as a CLI sent it, before ts-unplug and the gateway.
 type sent struct {
