@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -475,8 +476,50 @@ func TestUpstreamProblems(t *testing.T) {
 }
 
 func TestReloadMidTrafficDropsNothing(t *testing.T) {
-	f := newFixture(t)
-	_, src := f.gw.Config()
+	// Config version n adds "X-Config-Version: n" to the provider's
+	// requests, prices claude-haiku at $n/M in and $2n/M out, and every
+	// other version drops claude-sonnet-4-5 from the list. The provider
+	// echoes the version it saw, which the capture keeps; the row's cost
+	// must be version n's price of the row's usage.
+	var gw atomic.Pointer[Server]
+	var spanned atomic.Int64 // requests a reload overtook upstream
+	f := newFixtureUpstream(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen := r.Header.Values("X-Config-Version")
+			w.Header()["X-Config-Seen"] = seen
+			h.ServeHTTP(w, r)
+			if cfg, _ := gw.Load().Config(); len(seen) == 1 && cfg.Providers["anthropic"].AddHeaders[0] != "X-Config-Version: "+seen[0] {
+				spanned.Add(1)
+			}
+		})
+	})
+	gw.Store(f.gw)
+	f.fake.SetUsage(fakellm.Usage{InputTokens: 1000, OutputTokens: 100})
+	f.fake.SetLatency(5 * time.Millisecond)
+	_, base := f.gw.Config()
+	var mu sync.Mutex
+	versions := map[string]*config.Config{}
+	version := func(n int) ([]byte, *config.Config) {
+		v := strconv.Itoa(n)
+		src := strings.Replace(string(base), `"authorization": "x-api-key",`, fmt.Sprintf(
+			`"authorization": "x-api-key", "add_headers": ["X-Config-Version: %s"], "pricing": {"claude-haiku-4-5-20251001": {"input": %d, "output": %d}},`, v, n, 2*n), 1)
+		if n%2 == 1 {
+			src = strings.Replace(src, `, "claude-sonnet-4-5"]`, `]`, 1)
+		}
+		cfg, diags, err := config.Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err, diags)
+		}
+		mu.Lock()
+		versions[v] = cfg
+		mu.Unlock()
+		return []byte(src), cfg
+	}
+	src, cfg := version(1)
+	if err := f.gw.SetConfig(cfg, src); err != nil {
+		t.Fatal(err)
+	}
+
 	var wg sync.WaitGroup
 	errs := make(chan string, 200)
 	for i := 0; i < 8; i++ {
@@ -497,15 +540,53 @@ func TestReloadMidTrafficDropsNothing(t *testing.T) {
 			}
 		}()
 	}
-	for i := 0; i < 50; i++ {
-		cfg, _, _ := config.Parse(src)
-		f.gw.SetConfig(cfg, src)
+	trafficDone := make(chan struct{})
+	go func() { wg.Wait(); close(trafficDone) }()
+	reloads := 1
+	for done := false; !done; {
+		select {
+		case <-trafficDone:
+			done = true
+		default:
+			reloads++
+			src, cfg := version(reloads)
+			if err := f.gw.SetConfig(cfg, src); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	wg.Wait()
 	close(errs)
 	for e := range errs {
 		t.Error(e)
 	}
+
+	f.sink.mu.Lock()
+	defer f.sink.mu.Unlock()
+	if len(f.sink.recs) != 160 {
+		t.Errorf("%d rows for 160 requests", len(f.sink.recs))
+	}
+	seen := map[string]bool{}
+	for _, rec := range f.sink.recs {
+		vs := rec.Capture.ResponseHeaders.Values("X-Config-Seen")
+		if len(vs) != 1 || versions[vs[0]] == nil {
+			t.Errorf("%s: provider saw config versions %q, want one", rec.ID, vs)
+			continue
+		}
+		seen[vs[0]] = true
+		prices, err := resolverFor(versions[vs[0]])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _, _, _ := prices.CostDetail("anthropic", "claude-haiku-4-5-20251001", rec.Usage)
+		if rec.CostNanos != want {
+			t.Errorf("%s: sent under config version %s, costs %d, want that version's %d", rec.ID, vs[0], rec.CostNanos, want)
+		}
+	}
+	// The test shows something only if reloads overtook requests.
+	if len(seen) < 2 || spanned.Load() == 0 {
+		t.Errorf("%d reloads: traffic saw %d config versions, %d requests outlived theirs", reloads, len(seen), spanned.Load())
+	}
+	t.Logf("%d reloads; traffic saw %d versions; %d requests outlived theirs", reloads, len(seen), spanned.Load())
 }
 
 func TestCaptureRedactsSecrets(t *testing.T) {
