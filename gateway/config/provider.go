@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
@@ -118,10 +119,17 @@ func (p *Provider) DisplayName() string {
 func (p *Provider) Headers() []Header { return ParseHeaders(p.AddHeaders) }
 
 // EffectiveCostBasis returns the pricing service for this provider: the
-// configured cost_basis, or when auto is true one inferred from the base
-// URL host and compatibility flags ("" when nothing fits, e.g. a
-// self-hosted model, whose requests are then not priced). Bedrock is never
-// inferred because its regional price lists differ.
+// configured cost_basis ("none" is ""), or when auto is true one inferred
+// (auto_cost_basis). The base URL's host decides first: a well-known
+// provider's own ("api.openai.com" is "openai", OpenRouter bills at its
+// own prices although it speaks OpenAI's API). A self-hosted upstream
+// (loopback, private or tailnet addresses, "localhost", .local,
+// .internal, .ts.net, single-label names) gets "": a local model is not
+// billed at a vendor's prices because it speaks the vendor's API. Then
+// the compatibility flags: anthropic_messages is "anthropic",
+// gemini_generate_content "google". Anything else, OpenAI-compatible
+// services and Bedrock (whose regional price lists differ) included, is
+// "": its requests are not priced.
 func (p *Provider) EffectiveCostBasis(auto bool) string {
 	if p.CostBasis != "" {
 		if p.CostBasis == "none" {
@@ -134,7 +142,7 @@ func (p *Provider) EffectiveCostBasis(auto bool) string {
 	}
 	host := ""
 	if u, err := url.Parse(p.BaseURL); err == nil {
-		host = strings.ToLower(u.Hostname())
+		host = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	}
 	switch {
 	case host == "api.openai.com":
@@ -153,14 +161,39 @@ func (p *Provider) EffectiveCostBasis(auto bool) string {
 		return "azure"
 	case strings.Contains(host, "bedrock"):
 		return ""
+	case selfHosted(host):
+		return ""
 	case p.Compatibility[AnthropicMessages]:
 		return "anthropic"
 	case p.Compatibility[GeminiGenerateContent]:
 		return "google"
-	case host == "localhost" || host == "127.0.0.1" || !strings.Contains(host, "."):
-		return "" // self-hosted
 	}
 	return ""
+}
+
+// cgnat is 100.64.0.0/10, where tailnet peers' addresses are.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// selfHosted reports whether host (lower case) names a machine of the
+// user's own: loopback, private, link-local or tailnet addresses, and
+// names that resolve only locally or on the tailnet.
+func selfHosted(host string) bool {
+	if host == "" {
+		return false
+	}
+	if host == "localhost" || !strings.Contains(host, ".") {
+		return true
+	}
+	for _, suffix := range []string{".localhost", ".local", ".internal", ".ts.net"} {
+		if strings.HasSuffix(host, suffix) {
+			return true
+		}
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ip = ip.Unmap()
+		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || cgnat.Contains(ip)
+	}
+	return false
 }
 
 // defaultAuthorization picks the header style for a provider that does not

@@ -159,6 +159,19 @@ func TestEffectiveCostBasis(t *testing.T) {
 		{"bedrock never inferred", Provider{BaseURL: "https://bedrock-runtime.us-east-1.amazonaws.com"}, true, ""},
 		{"anthropic-compatible elsewhere", Provider{BaseURL: "https://api.z.ai/api/anthropic", Compatibility: map[API]bool{AnthropicMessages: true}}, true, "anthropic"},
 		{"self-hosted", Provider{BaseURL: "http://llama:8080/v1", Compatibility: map[API]bool{OpenAIChat: true}}, true, ""},
+		{"host case and trailing dot", Provider{BaseURL: "https://API.OpenAI.com./v1"}, true, "openai"},
+		{"azure", Provider{BaseURL: "https://res.services.ai.azure.com/api/projects/p/openai/"}, true, "azure"},
+		{"vertex", Provider{BaseURL: "https://us-central1-aiplatform.googleapis.com"}, true, "vertex"},
+		{"gemini-compatible elsewhere", Provider{BaseURL: "https://gemini-proxy.example.com", Compatibility: map[API]bool{GeminiGenerateContent: true}}, true, "google"},
+		{"openai-compatible elsewhere is not openai", Provider{BaseURL: "https://llm.example.com/v1", Compatibility: map[API]bool{OpenAIChat: true}}, true, ""},
+		{"self-hosted anthropic-compatible, loopback", Provider{BaseURL: "http://127.0.0.1:4000", Compatibility: map[API]bool{AnthropicMessages: true}}, true, ""},
+		{"self-hosted anthropic-compatible, localhost", Provider{BaseURL: "http://localhost:4000", Compatibility: map[API]bool{AnthropicMessages: true}}, true, ""},
+		{"self-hosted anthropic-compatible, private IP", Provider{BaseURL: "http://10.0.0.5:8000", Compatibility: map[API]bool{AnthropicMessages: true}}, true, ""},
+		{"self-hosted anthropic-compatible, tailnet IP", Provider{BaseURL: "http://100.101.102.103:8000", Compatibility: map[API]bool{AnthropicMessages: true}}, true, ""},
+		{"self-hosted anthropic-compatible, MagicDNS", Provider{BaseURL: "http://gpu-box.tail1234.ts.net", Compatibility: map[API]bool{AnthropicMessages: true}}, true, ""},
+		{"self-hosted anthropic-compatible, .internal", Provider{BaseURL: "http://llm.corp.internal", Compatibility: map[API]bool{AnthropicMessages: true}}, true, ""},
+		{"no flags", Provider{BaseURL: "https://llm.example.com"}, true, ""},
+		{"explicit wins over self-hosted", Provider{CostBasis: "anthropic", BaseURL: "http://127.0.0.1:4000"}, true, "anthropic"},
 	}
 	for _, tt := range tests {
 		if got := tt.p.EffectiveCostBasis(tt.auto); got != tt.expect {
