@@ -188,10 +188,13 @@ func (r *Reservation) Buckets() []string {
 // Settle charges the request's real cost, actual nanodollars, to every
 // bucket of the reservation: the unused part of the reservation is
 // refunded (up to capacity), or the excess charged, which may take a
-// bucket below zero. Only the first Settle or Release counts. A failed
-// upstream request is settled with its real cost, usually 0: the gateway
-// does not charge for answers that report no usage. Buckets deleted by
-// Configure meanwhile are skipped.
+// bucket below zero. Only the first Settle or Release counts. Buckets
+// deleted by Configure meanwhile are skipped.
+//
+// What an answer without usage costs is the caller's choice. The gateway
+// settles a successful one it cannot price at the whole hold (Amount),
+// since the provider bills for it, and releases a failed one, which
+// refunds everything.
 func (r *Reservation) Settle(actual int64) {
 	if r == nil || r.m == nil {
 		return
