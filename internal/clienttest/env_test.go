@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// End-to-end: it builds the binaries and runs them (make test-short
+	// leaves it out).
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("clienttest: skipped under -short (end-to-end)")
+		os.Exit(0)
+	}
 	code := m.Run()
 	testbin.Cleanup()
 	os.Exit(code)

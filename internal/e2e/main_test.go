@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"bytes"
+	"flag"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -14,6 +16,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// End-to-end: it builds the binaries and runs them (make test-short
+	// leaves it out).
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("e2e: skipped under -short (end-to-end)")
+		os.Exit(0)
+	}
 	code := m.Run()
 	testbin.Cleanup()
 	os.Exit(code)
