@@ -48,7 +48,7 @@ func newAppWith(version string, stdout, stderr io.Writer, e env) *cli.App {
 	return &cli.App{
 		Name:      "ts-unplug",
 		Usage:     "reach a tailnet service from a machine that is not on the tailnet",
-		UsageText: "ts-unplug [flags] TARGET\n   ts-unplug install [flags] TARGET\n   ts-unplug status|start|stop|restart|uninstall [--user]\n\nTARGET is host[:port] or a URL: ai, ai.example.ts.net, http://ai:8080, https://ai.example.ts.net",
+		UsageText: "ts-unplug [flags] TARGET\n   ts-unplug install [flags] TARGET\n   ts-unplug status|start|stop|restart|uninstall [--user]\n   ts-unplug run [--port N] -- claude|codex|gemini|opencode [ARGS...]\n   ts-unplug env [--shell sh|fish|powershell] [TOOL]\n\nTARGET is host[:port] or a URL: ai, ai.example.ts.net, http://ai:8080, https://ai.example.ts.net",
 		Description: "ts-unplug joins the tailnet as its own device and forwards http://127.0.0.1:9996 to TARGET.\n" +
 			"The first run prints a login URL (or waits for an admin to approve the device);\n" +
 			"after that every tool on this machine can use http://localhost:9996. Once up it prints the\n" +
@@ -100,6 +100,8 @@ func newAppWith(version string, stdout, stderr io.Writer, e env) *cli.App {
 					&cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` of the instance, to find its default state dir"},
 					&cli.BoolFlag{Name: "json", Usage: "print the raw JSON status"}},
 				Action: func(c *cli.Context) error { return status(c, stdout, e) }},
+			runToolCommand(stderr, e),
+			envCommand(stdout, e),
 		}, e.program().Controls(stdout)...),
 	}
 }
