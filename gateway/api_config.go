@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -265,12 +264,8 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.configReload("api", true)
 	hash := config.Hash(res.src)
-	if rec, ok := s.opts.Store.(interface {
-		RecordConfig(ctx context.Context, hash, author, text string) error
-	}); ok {
-		if err := rec.RecordConfig(r.Context(), hash, c.id.Principal(), string(res.src)); err != nil {
-			s.opts.Logf("config history: %v", err)
-		}
+	if err := s.opts.Ledger.RecordConfig(r.Context(), hash, c.id.Principal(), string(res.src)); err != nil {
+		s.opts.Logf("config history: %v", err)
 	}
 	s.opts.Logf("config saved to %s by %s (hash %.12s, %d warnings)", s.opts.ConfigPath, c.id.Principal(), hash, len(res.diags))
 	out := res.summary()

@@ -1,10 +1,8 @@
 package gateway
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,13 +13,6 @@ import (
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/gateway/routing"
 )
-
-// Store is the ledger's query side, for the JSON API and the dashboard.
-type Store interface {
-	Requests(ctx context.Context, q ledger.Query) ([]ledger.Row, error)
-	Usage(ctx context.Context, q ledger.UsageQuery) ([]ledger.UsageRow, error)
-	UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error
-}
 
 func (s *Server) ledgerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/requests", s.serveRequests)

@@ -37,15 +37,10 @@ func (c *capBuffer) Write(p []byte) (int, error) {
 // and in the stream's first event).
 const responseIDWindow = 16 << 10
 
-// capturesKeeper is a ledger that may store no captures at all
-// (database.retention "0"); the SQLite ledger is one.
-type capturesKeeper interface{ KeepsCaptures() bool }
-
 // capturing reports whether requests' headers and bodies are captured:
 // when the ledger would discard them, the gateway does not copy them.
 func (s *Server) capturing() bool {
-	k, ok := s.opts.Ledger.(capturesKeeper)
-	return !ok || k.KeepsCaptures()
+	return s.opts.Ledger.KeepsCaptures()
 }
 
 // newCapture records what the caller sent, secrets redacted.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
-	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 )
 
@@ -143,7 +142,7 @@ func TestUnhealthyLedgerRefusesMeteredRequests(t *testing.T) {
 
 func TestQuotaAPIs(t *testing.T) {
 	qm, _ := quotas.New(nil, nil)
-	_, base := localGateway(t, http.NotFoundHandler(), anthropicOnly, Options{Quotas: qm, Ledger: ledger.Discard{}})
+	_, base := localGateway(t, http.NotFoundHandler(), anthropicOnly, Options{Quotas: qm, Ledger: noLedger{}})
 	_, body := do(t, "GET", base+"/api/quotas", "")
 	var q struct {
 		Quotas []quotas.BalanceView `json:"quotas"`

@@ -63,7 +63,29 @@ type recordingSink struct {
 	noCaptures bool // as a ledger with retention "0"
 }
 
+var _ Ledger = (*recordingSink)(nil)
+
 func (s *recordingSink) KeepsCaptures() bool { return !s.noCaptures }
+
+// CaptureAsync attaches c to the committed record of request id, where
+// the tests read it.
+func (s *recordingSink) CaptureAsync(id string, c *ledger.Capture) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.recs) - 1; i >= 0; i-- {
+		if s.recs[i].ID == id {
+			s.recs[i].Capture = c
+			return nil
+		}
+	}
+	return fmt.Errorf("capture of %s: no such record", id)
+}
+
+func (s *recordingSink) ResponseOwner(context.Context, string) (string, error) { return "", nil }
+func (s *recordingSink) RecordConfig(context.Context, string, string, string) error {
+	return nil
+}
+func (s *recordingSink) Stats() ledger.Stats { return ledger.Stats{} }
 
 func (s *recordingSink) Enqueue(r *ledger.Record) error {
 	s.mu.Lock()

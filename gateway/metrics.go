@@ -29,9 +29,6 @@ type metrics struct {
 	configReloads   *prometheus.CounterVec   // source, result
 }
 
-// ledgerStats is implemented by the SQLite ledger.
-type ledgerStats interface{ Stats() ledger.Stats }
-
 // newMetrics registers the gateway's series (plus Go runtime and process
 // ones) in a fresh registry.
 func newMetrics(opts Options) *metrics {
@@ -82,7 +79,7 @@ func newMetrics(opts Options) *metrics {
 		Name: "aperture_build_info", Help: "Always 1; the version label is the gateway's version.",
 		ConstLabels: prometheus.Labels{"version": opts.Version},
 	}, func() float64 { return 1 }))
-	if st, ok := opts.Ledger.(ledgerStats); ok {
+	if st := opts.Ledger; st != nil {
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "aperture_ledger_queue_depth",

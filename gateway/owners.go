@@ -8,13 +8,6 @@ import (
 	"github.com/tsplug/ts-plug/gateway/apis"
 )
 
-// ownerStore looks up who created each stored provider-side object (an
-// OpenAI stored response), written with the creating request's row. The
-// SQLite ledger is one.
-type ownerStore interface {
-	ResponseOwner(ctx context.Context, id string) (string, error)
-}
-
 // responseOwners remembers who created each stored OpenAI response, so
 // that GET, DELETE and cancel by ID (which name no model) reach only the
 // creator's responses: every caller shares the gateway's provider key,
@@ -40,14 +33,17 @@ func (o *responseOwners) remember(id, principal string) {
 	o.cur[id] = principal
 }
 
-func (o *responseOwners) lookup(ctx context.Context, store ownerStore, id string) string {
+// lookup is who created id: from memory, else from the ledger's table.
+func (o *responseOwners) lookup(ctx context.Context, store interface {
+	ResponseOwner(ctx context.Context, id string) (string, error)
+}, id string) string {
 	o.mu.Lock()
 	p, ok := o.cur[id]
 	if !ok {
 		p, ok = o.old[id]
 	}
 	o.mu.Unlock()
-	if ok || store == nil {
+	if ok {
 		return p
 	}
 	p, _ = store.ResponseOwner(ctx, id)
@@ -83,8 +79,7 @@ func (s *Server) responseOwner(ctx context.Context, id string) string {
 	if !apis.ValidResponseID(id) {
 		return noOwner
 	}
-	store, _ := s.opts.Ledger.(ownerStore)
-	return s.owners.lookup(ctx, store, id)
+	return s.owners.lookup(ctx, s.opts.Ledger, id)
 }
 
 // responseID finds the first "id":"resp_…" in an OpenAI Responses answer.

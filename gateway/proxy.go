@@ -20,21 +20,18 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	rec.Duration = s.opts.Now().Sub(start)
 	s.metrics.observe(rec)
 	capture := rec.Capture
-	async, _ := s.opts.Ledger.(asyncCapturer)
-	if async != nil {
-		rec.Capture = nil
-	}
+	rec.Capture = nil
 	if err := s.opts.Ledger.Enqueue(rec); err != nil {
 		s.opts.Logf("LEDGER: request %s by %s (%s, %d tokens) not recorded: %v",
 			rec.ID, rec.Principal, rec.Model, rec.Usage.InputTokens+rec.Usage.OutputTokens, err)
 		return
 	}
-	if async != nil && capture != nil {
+	if capture != nil {
 		id := rec.ID
 		if len(capture.RequestBody) < ledger.MinCompress && len(capture.ResponseBody) < ledger.MinCompress {
 			// Nothing to compress: queuing it here is cheaper than waking
 			// another goroutine for it.
-			if err := async.CaptureAsync(id, capture); err != nil {
+			if err := s.opts.Ledger.CaptureAsync(id, capture); err != nil {
 				s.opts.Logf("capture of request %s not stored: %v", id, err)
 			}
 			return
@@ -42,17 +39,11 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 		s.background.Add(1)
 		go func() {
 			defer s.background.Done()
-			if err := async.CaptureAsync(id, capture); err != nil {
+			if err := s.opts.Ledger.CaptureAsync(id, capture); err != nil {
 				s.opts.Logf("capture of request %s not stored: %v", id, err)
 			}
 		}()
 	}
-}
-
-// asyncCapturer is a ledger that can queue a request's capture after its
-// row, compressing it on the caller's goroutine.
-type asyncCapturer interface {
-	CaptureAsync(id string, c *ledger.Capture) error
 }
 
 // upstreamError describes a transport error without the URL it was for

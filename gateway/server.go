@@ -18,7 +18,6 @@ import (
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/hooks"
 	"github.com/tsplug/ts-plug/gateway/identity"
-	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 )
@@ -37,7 +36,7 @@ type Options struct {
 	// config save can lock them out.
 	Admins []string
 	// Ledger records every request; nil keeps nothing.
-	Ledger ledger.Sink
+	Ledger Ledger
 	// Store answers ledger queries (the JSON API); nil answers 503.
 	Store Store
 	// Hostnames, if set, returns the names the gateway answers to besides
@@ -126,7 +125,7 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 		opts.Logf = log.Printf
 	}
 	if opts.Ledger == nil {
-		opts.Ledger = ledger.Discard{}
+		opts.Ledger = noLedger{}
 	}
 	if opts.Transport == nil {
 		opts.Transport = defaultTransport()

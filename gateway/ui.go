@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/hooks"
-	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/gateway/routing"
@@ -95,7 +93,7 @@ func (u uiSource) Store() ui.Store {
 	if u.s.opts.Store == nil {
 		return nil
 	}
-	return uiStore{u.s.opts.Store}
+	return u.s.opts.Store
 }
 
 // Config is the running config with secrets masked.
@@ -165,38 +163,4 @@ func (u uiSource) Notices() []string {
 		return nil
 	}
 	return u.s.opts.Notices()
-}
-
-// uiStore adds to a Store the session and capture queries the SQLite
-// ledger has, degrading when the store lacks them.
-type uiStore struct{ Store }
-
-var _ ui.Store = uiStore{}
-
-func (st uiStore) Sessions(ctx context.Context, q ledger.SessionQuery) ([]ledger.SessionRow, error) {
-	if ss, ok := st.Store.(interface {
-		Sessions(context.Context, ledger.SessionQuery) ([]ledger.SessionRow, error)
-	}); ok {
-		return ss.Sessions(ctx, q)
-	}
-	return nil, nil
-}
-
-// CapturedAnswers passes the Tool Use page's query to a store that has it.
-func (st uiStore) CapturedAnswers(ctx context.Context, q ledger.CapturedAnswerQuery, fn func(ledger.CapturedAnswer) error) error {
-	if ca, ok := st.Store.(interface {
-		CapturedAnswers(context.Context, ledger.CapturedAnswerQuery, func(ledger.CapturedAnswer) error) error
-	}); ok {
-		return ca.CapturedAnswers(ctx, q, fn)
-	}
-	return fmt.Errorf("captured answers: %w", errors.ErrUnsupported)
-}
-
-func (st uiStore) Capture(ctx context.Context, id string) (*ledger.Capture, error) {
-	if cs, ok := st.Store.(interface {
-		Capture(context.Context, string) (*ledger.Capture, error)
-	}); ok {
-		return cs.Capture(ctx, id)
-	}
-	return nil, fmt.Errorf("capture %s: %w", id, ledger.ErrNotFound)
 }
