@@ -3,8 +3,6 @@ package gateway
 import (
 	"context"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/grants"
@@ -18,7 +16,8 @@ import (
 // grant revoked in the tailnet policy takes effect within this time.
 const whoisTTL = time.Second
 
-// maxCached bounds each cache; past it the cache starts over.
+// maxCached bounds the WhoIs and grant caches; past it the least
+// recently used entries go.
 const maxCached = 4096
 
 type whoisEntry struct {
@@ -26,11 +25,10 @@ type whoisEntry struct {
 	expires time.Time
 }
 
-// whoisCache memoizes WhoIs answers by remote address for whoisTTL. A hit
-// (nearly every request: clients keep connections alive) takes no lock.
+// whoisCache memoizes WhoIs answers by remote address for whoisTTL (a
+// hit is nearly every request: clients keep connections alive).
 type whoisCache struct {
-	m sync.Map // addr string -> whoisEntry
-	n atomic.Int64
+	m boundedCache[string, whoisEntry] // by peer address
 }
 
 func (c *whoisCache) wrap(whois identity.WhoIsFunc, now func() time.Time) identity.WhoIsFunc {
@@ -39,18 +37,14 @@ func (c *whoisCache) wrap(whois identity.WhoIsFunc, now func() time.Time) identi
 	}
 	return func(ctx context.Context, addr string) (*apitype.WhoIsResponse, error) {
 		t := now()
-		if e, ok := c.m.Load(addr); ok && t.Before(e.(whoisEntry).expires) {
-			return e.(whoisEntry).resp, nil
+		if e, ok := c.m.get(addr); ok && t.Before(e.expires) {
+			return e.resp, nil
 		}
 		resp, err := whois(ctx, addr)
 		if err != nil {
 			return nil, err
 		}
-		if c.n.Add(1) > maxCached {
-			c.m.Clear()
-			c.n.Store(0)
-		}
-		c.m.Store(addr, whoisEntry{resp: resp, expires: t.Add(whoisTTL)})
+		c.m.set(addr, whoisEntry{resp: resp, expires: t.Add(whoisTTL)}, maxCached)
 		return resp, nil
 	}
 }
@@ -59,8 +53,7 @@ func (c *whoisCache) wrap(whois identity.WhoIsFunc, now func() time.Time) identi
 // (a runtimeConfig holds its own, so a reload starts afresh). Access
 // values are read-only once built.
 type accessCache struct {
-	m sync.Map // key string -> *grants.Access
-	n atomic.Int64
+	m boundedCache[string, *grants.Access] // by identity and caps
 }
 
 func (c *accessCache) get(rc *runtimeConfig, id identity.Identity) *grants.Access {
@@ -73,14 +66,10 @@ func (c *accessCache) get(rc *runtimeConfig, id identity.Identity) *grants.Acces
 		b.Write(raw)
 	}
 	key := b.String()
-	if a, ok := c.m.Load(key); ok {
-		return a.(*grants.Access)
+	if a, ok := c.m.get(key); ok {
+		return a
 	}
 	a := grants.Evaluate(rc.cfg, id)
-	if c.n.Add(1) > maxCached {
-		c.m.Clear()
-		c.n.Store(0)
-	}
-	c.m.Store(key, a)
+	c.m.set(key, a, maxCached)
 	return a
 }

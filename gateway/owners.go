@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"sync"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 )
@@ -13,36 +12,26 @@ import (
 // creator's responses: every caller shares the gateway's provider key,
 // and the provider itself would serve any of them to anyone. The owner is
 // written to the ledger with the creating request's row, a few
-// milliseconds after the answer; recent owners are kept in memory in two
-// generations of maxRecentOwners, so an owner stays here until at least
-// that many later responses were created, long after its row is written,
-// and a lookup never has to wait for the ledger.
+// milliseconds after the answer; the owners of the last recentResponses
+// responses are kept in memory, so an owner stays here long after its row
+// is written, and a lookup never has to wait for the ledger.
 type responseOwners struct {
-	mu       sync.Mutex
-	cur, old map[string]string
+	recent boundedCache[string, string] // response ID -> principal
 }
 
-const maxRecentOwners = 10000
+// recentResponses is how many of the most recently created (or looked
+// up) responses have their owner and context kept in memory.
+const recentResponses = 20_000
 
 func (o *responseOwners) remember(id, principal string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.cur == nil || len(o.cur) >= maxRecentOwners {
-		o.old, o.cur = o.cur, make(map[string]string)
-	}
-	o.cur[id] = principal
+	o.recent.set(id, principal, recentResponses)
 }
 
 // lookup is who created id: from memory, else from the ledger's table.
 func (o *responseOwners) lookup(ctx context.Context, store interface {
 	ResponseOwner(ctx context.Context, id string) (string, error)
 }, id string) string {
-	o.mu.Lock()
-	p, ok := o.cur[id]
-	if !ok {
-		p, ok = o.old[id]
-	}
-	o.mu.Unlock()
+	p, ok := o.recent.get(id)
 	if ok {
 		return p
 	}

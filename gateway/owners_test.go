@@ -55,17 +55,17 @@ func TestRecentOwnersOutliveTheirRows(t *testing.T) {
 	var o responseOwners
 	var store countingStore
 	o.remember("resp_first", "alice@example.com")
-	// A full generation of later responses: the first owner is still
+	// Nearly a full cache of later responses: the first owner is still
 	// known from memory (its row was written long ago, but a lookup
 	// must never depend on that).
-	for i := range maxRecentOwners + 5 {
+	for i := range recentResponses - 1 {
 		o.remember(fmt.Sprintf("resp_%d", i), "bob@example.com")
 	}
 	if got := o.lookup(context.Background(), &store, "resp_first"); got != "alice@example.com" || store.n != 0 {
 		t.Errorf("lookup = %q after %d ledger reads, want alice from memory", got, store.n)
 	}
-	// Two generations later it is the ledger's to answer.
-	for i := range 2 * maxRecentOwners {
+	// A full cache later it is the ledger's to answer.
+	for i := range recentResponses {
 		o.remember(fmt.Sprintf("resp_later_%d", i), "bob@example.com")
 	}
 	o.lookup(context.Background(), &store, "resp_first")
