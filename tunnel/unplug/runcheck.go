@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -99,4 +101,39 @@ func unwrapURLError(err error) error {
 		return ue.Unwrap()
 	}
 	return err
+}
+
+// overriddenSettings warns of the tool's own settings that beat the
+// environment ts-unplug gives it: Claude Code applies the "env" of
+// ~/.claude/settings.json over its process environment, so a base URL or
+// key there would send the run elsewhere (Aperture's launcher refuses to
+// start then; ts-unplug says so and lets the user decide).
+func overriddenSettings(tool, home string, s toolSetup) []string {
+	if tool != "claude" || home == "" {
+		return nil
+	}
+	path := filepath.Join(home, ".claude", "settings.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var settings struct{ Env map[string]any }
+	if json.Unmarshal(b, &settings) != nil {
+		return nil
+	}
+	var out []string
+	for _, name := range append(setNames(s), s.Unset...) {
+		if _, ok := settings.Env[name]; ok {
+			out = append(out, fmt.Sprintf("%s sets %s in \"env\", which Claude Code applies over ts-unplug's setting: remove it there for this to reach the gateway", path, name))
+		}
+	}
+	return out
+}
+
+func setNames(s toolSetup) []string {
+	names := make([]string, len(s.Set))
+	for i, v := range s.Set {
+		names[i] = v.Name
+	}
+	return names
 }

@@ -19,7 +19,7 @@ import (
 // should use listens, or how to find it.
 func toolFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "port", Usage: "ts-unplug's local `PORT` (default: the running instance's, else 9996)"},
+		&cli.IntFlag{Name: "port", Usage: "ts-unplug's local `PORT`", DefaultText: "the running instance's, else 9996"},
 		&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the ts-unplug to use, to ask it its port (default: the installed service's, else a run's default)"},
 		servicecmd.UserFlag(),
 	}

@@ -19,7 +19,7 @@ func runToolCommand(stderr io.Writer, e env) *cli.Command {
 		ArgsUsage: "-- TOOL [ARGS...]",
 		Description: "Starts TOOL with the settings it needs to use the gateway behind the local ts-unplug, for this run only:\n" +
 			"environment variables (and for Codex, -c overrides on its command line). No file of yours is\n" +
-			"written or changed; to keep the settings, put `ts-unplug env TOOL` in your shell profile.\n" +
+			"written or changed; to keep the settings, put `eval \"$(ts-unplug env TOOL)\"` in your shell profile.\n" +
 			"Every key TOOL gets is the placeholder " + PlaceholderKey + ": the gateway knows you by this tailnet\n" +
 			"device and adds the provider's real key itself. ts-unplug first checks that it is running and\n" +
 			"that the gateway answers (GET /api/whoami), then becomes TOOL: its input, output and exit status\n" +
@@ -72,6 +72,9 @@ func runTool(c *cli.Context, stderr io.Writer, e env) error {
 	s, err := t.Setup(g)
 	if err != nil {
 		return cli.Exit("ts-unplug: "+err.Error(), 1)
+	}
+	for _, w := range overriddenSettings(t.Name, os.Getenv("HOME"), s) {
+		fmt.Fprintf(stderr, "ts-unplug: warning: %s\n", w)
 	}
 	if !c.Bool("quiet") {
 		as := ""

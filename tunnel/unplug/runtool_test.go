@@ -338,3 +338,29 @@ func TestEnvPrintsShellLines(t *testing.T) {
 		}
 	}
 }
+
+// Claude Code applies ~/.claude/settings.json's "env" over the process
+// environment, so a base URL or key there is warned of (and left alone).
+func TestRunWarnsOfClaudeSettingsThatWin(t *testing.T) {
+	home := userHome(t)
+	settings := filepath.Join(home, ".claude", "settings.json")
+	content := `{"env":{"ANTHROPIC_BASE_URL":"https://elsewhere.example.com","ANTHROPIC_API_KEY":"sk-ant-REAL","FOO":"bar"}}`
+	os.WriteFile(settings, []byte(content), 0o600)
+	port := fakeGateway(t, 200, `{}`)
+	calls := fakeExec(t, 0)
+	code, out := runWith(noServices(), "run", "--port", port, "--", "claude")
+	if code != 0 || len(*calls) != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, name := range []string{"ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY"} {
+		if !strings.Contains(out, "sets "+name+` in "env"`) {
+			t.Errorf("no warning about %s:\n%s", name, out)
+		}
+	}
+	if strings.Contains(out, "FOO") {
+		t.Errorf("warned of an unrelated variable:\n%s", out)
+	}
+	if b, _ := os.ReadFile(settings); string(b) != content {
+		t.Errorf("settings.json changed: %s", b)
+	}
+}
