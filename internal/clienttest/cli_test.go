@@ -20,11 +20,16 @@ const cliTimeout = 2 * time.Minute
 // cannot pass by accident.
 var usage = fakellm.Usage{InputTokens: 1234, OutputTokens: 56, CachedTokens: 789}
 
-// clis finds the npm-installed CLIs, or skips (fails under CI=true).
-func clis(t *testing.T) (claude, codex string) {
+// cliNames are the npm-installed CLIs (package.json), by their bin name.
+var cliNames = []string{"claude", "codex", "gemini", "opencode"}
+
+// clis finds the npm-installed CLIs by bin name, or skips (fails under
+// CI=true).
+func clis(t *testing.T) map[string]string {
 	t.Helper()
 	var missing []string
-	for _, name := range []string{"claude", "codex"} {
+	found := map[string]string{}
+	for _, name := range cliNames {
 		p, err := filepath.Abs(filepath.Join("node_modules", ".bin", name))
 		if err == nil {
 			_, err = os.Stat(p)
@@ -32,14 +37,10 @@ func clis(t *testing.T) (claude, codex string) {
 		if err != nil {
 			missing = append(missing, name)
 		}
-		if name == "claude" {
-			claude = p
-		} else {
-			codex = p
-		}
+		found[name] = p
 	}
 	if _, err := exec.LookPath("node"); err != nil {
-		missing = append(missing, "node (the codex launcher is a node script)")
+		missing = append(missing, "node (the codex, gemini and opencode launchers are node scripts)")
 	}
 	if len(missing) > 0 {
 		msg := "client CLIs not installed: " + strings.Join(missing, ", ") + " (run npm ci in internal/clienttest)"
@@ -48,7 +49,7 @@ func clis(t *testing.T) (claude, codex string) {
 		}
 		t.Skip(msg)
 	}
-	return claude, codex
+	return found
 }
 
 // cliEnv is a minimal environment for a CLI: no inherited keys, proxies
@@ -107,7 +108,10 @@ func checkUpstream(t *testing.T, reqs []fakellm.Request, path, header, want stri
 		if got := r.Header.Get(header); got != want {
 			t.Errorf("the provider saw %s = %q, want the provider key %q", header, got, want)
 		}
-		for _, name := range []string{"Authorization", "X-Api-Key"} {
+		if q := r.RawQuery; strings.Contains(q, "key=") {
+			t.Errorf("the provider got a key in the query: %q", q)
+		}
+		for _, name := range []string{"Authorization", "X-Api-Key", "X-Goog-Api-Key"} {
 			if v := r.Header.Get(name); name != header && v != "" {
 				t.Errorf("the provider saw the client's %s: %q", name, v)
 			}
@@ -141,20 +145,22 @@ func checkRows(t *testing.T, rows []ledgerRow, provider, model, api string) {
 }
 
 func TestCLIsThroughUnplug(t *testing.T) {
-	claude, codex := clis(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	bin := clis(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	e := startGateway(ctx, t, usage)
 	tp := startTap(t, e.base)
 
-	t.Run("claude code", func(t *testing.T) { testClaude(ctx, t, e, tp, claude) })
-	t.Run("codex", func(t *testing.T) { testCodex(ctx, t, e, tp, codex) })
+	t.Run("claude code", func(t *testing.T) { testClaude(ctx, t, e, tp, bin["claude"]) })
+	t.Run("codex", func(t *testing.T) { testCodex(ctx, t, e, tp, bin["codex"]) })
+	t.Run("gemini cli", func(t *testing.T) { testGemini(ctx, t, e, tp, bin["gemini"]) })
+	t.Run("opencode", func(t *testing.T) { testOpenCode(ctx, t, e, tp, bin["opencode"]) })
 }
 
 // Headers the gateway may change on the way to the provider: the client's
 // credentials (replaced by the provider key), hop-by-hop headers, and
 // the encodings it negotiates itself with the provider.
-var mayChange = map[string]bool{"Authorization": true, "X-Api-Key": true, "Connection": true,
+var mayChange = map[string]bool{"Authorization": true, "X-Api-Key": true, "X-Goog-Api-Key": true, "Connection": true,
 	"Accept-Encoding": true, "Content-Length": true}
 
 // checkForwarded asserts the provider got exactly what the CLI sent: the

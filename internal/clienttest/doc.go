@@ -1,5 +1,5 @@
-// Package clienttest drives the real Claude Code and Codex command-line
-// clients, installed from npm into this directory, through ts-unplug and
+// Package clienttest drives the real Claude Code, Codex, Gemini CLI and
+// OpenCode command-line clients, installed from npm into this directory, through ts-unplug and
 // the aperture gateway on an offline tailnet, with internal/fakellm as the
 // upstream provider. It checks what a user of those tools would see (the
 // answer, the usage, a clean exit) and what the gateway must do for them:
@@ -14,4 +14,12 @@
 // temporary HOME and CODEX_HOME, no login and no network beyond loopback,
 // configured as the clients spec (clients.md, "Observed offline")
 // describes.
+//
+// Gemini CLI (GOOGLE_GEMINI_BASE_URL, auth type gemini-api-key in its
+// settings.json) accepts a plain http:// loopback address. It sends its
+// session ID nowhere on the wire, so the gateway meters it under its
+// conversation fingerprint. OpenCode uses the @ai-sdk/openai-compatible
+// provider built into its binary, so nothing is fetched from npm at run
+// time (with --pure, which also skips its default plugins), and it sends
+// its session ID in x-session-id.
 package clienttest

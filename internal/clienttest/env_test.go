@@ -39,15 +39,19 @@ func TestMain(m *testing.M) {
 const (
 	anthropicKey = "sk-ant-PROVIDER-clienttest"
 	openaiKey    = "sk-openai-PROVIDER-clienttest"
+	geminiKey    = "AIza-PROVIDER-clienttest"
 	clientToken  = "-"
 )
 
 // Models: Claude Code's default (clients.md), the one the test passes with
-// --model, and the one Codex is configured with.
+// --model, the one Codex is configured with, the one Gemini CLI is given
+// with --model, and the one OpenCode's provider declares.
 const (
 	claudeDefaultModel = "claude-opus-5-5"
 	claudeModel        = "claude-sonnet-4-5"
 	codexModel         = "gpt-5.5"
+	geminiModel        = "gemini-2.5-flash"
+	opencodeModel      = "gpt-5-mini"
 )
 
 // gatewayConfig points both providers at the fake and grants every caller
@@ -56,8 +60,10 @@ const gatewayConfig = `{
   "providers": {
     "anthropic": {"baseurl": %[1]q, "apikey": %[2]q, "models": [%[4]q, %[5]q],
       "authorization": "x-api-key", "compatibility": {"anthropic_messages": true}, "cost_basis": "anthropic"},
-    "openai": {"baseurl": %[1]q, "apikey": %[3]q, "models": [%[6]q],
+    "openai": {"baseurl": %[1]q, "apikey": %[3]q, "models": [%[6]q, %[9]q],
       "compatibility": {"openai_chat": true, "openai_responses": true}, "cost_basis": "openai"},
+    "gemini": {"baseurl": %[1]q, "apikey": %[7]q, "models": [%[8]q],
+      "authorization": "x-goog-api-key", "compatibility": {"gemini_generate_content": true}, "cost_basis": "google"},
   },
   "grants": [
     {"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"role": "user"}, {"models": "**"}]}},
@@ -88,7 +94,8 @@ func startGateway(ctx context.Context, t *testing.T, usage fakellm.Usage) *gatew
 		t.Fatal(err)
 	}
 	cfgPath := filepath.Join(state, "config.hujson")
-	cfg := fmt.Sprintf(gatewayConfig, fakeURL, anthropicKey, openaiKey, claudeDefaultModel, claudeModel, codexModel)
+	cfg := fmt.Sprintf(gatewayConfig, fakeURL, anthropicKey, openaiKey, claudeDefaultModel, claudeModel, codexModel,
+		geminiKey, geminiModel, opencodeModel)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
