@@ -47,10 +47,15 @@ func checkBrowser(r *http.Request, access *grants.Access) (cors http.Header, ok 
 
 // originMatches reports whether a grant's Access-Control-Allow-Origin
 // value (one origin, "*", or a comma-separated list) admits origin.
+//
+// An opaque origin, "null" (a sandboxed frame, a file: or data: page, a
+// redirect that hid where it came from), is cross-site and names no site
+// "*" could stand for: any page can make its requests opaque. Only a grant
+// that lists "null" itself admits it.
 func originMatches(allowed, origin string) bool {
 	for _, a := range strings.Split(allowed, ",") {
 		a = strings.TrimSuffix(strings.TrimSpace(a), "/")
-		if a == "*" || strings.EqualFold(a, origin) {
+		if a == "*" && origin != "null" || strings.EqualFold(a, origin) {
 			return true
 		}
 	}
