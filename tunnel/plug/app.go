@@ -3,7 +3,6 @@ package plug
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/tsplug/ts-plug/installers"
+	"github.com/tsplug/ts-plug/installers/servicecmd"
 	"github.com/tsplug/ts-plug/tunnel"
 	"github.com/urfave/cli/v2"
 )
@@ -37,10 +37,37 @@ func splitCommand(args []string) (flags, command []string) {
 }
 
 func newApp(version string, command []string, stdout, stderr io.Writer) *cli.App {
-	rootFlag := &cli.StringFlag{Name: "root", Usage: "write or remove the service file under `DIR` instead of / (packaging, inspection); nothing is started or stopped"}
+	return newAppWith(version, command, stdout, stderr, servicecmd.System)
+}
+
+// hostnameFlag names the plugged server a service command acts on.
+func hostnameFlag() cli.Flag {
+	return &cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` of the plugged server: its service is ts-plug-NAME (required)"}
+}
+
+// program is ts-plug's service as the shared service commands
+// (installers/servicecmd) see it: one service per plugged server, named
+// by -hostname.
+func program(m servicecmd.Manager) servicecmd.Program {
+	return servicecmd.Program{
+		Name:    "ts-plug",
+		Manager: m,
+		ServiceName: func(c *cli.Context) (string, error) {
+			h := c.String("hostname")
+			if err := checkHostname(h); err != nil {
+				return "", usageError("%s: %v", c.Command.Name, err)
+			}
+			return serviceName(h), nil
+		},
+		Flags: []cli.Flag{hostnameFlag()},
+	}
+}
+
+// newAppWith is newApp with the service manager m (a fake in tests).
+func newAppWith(version string, command []string, stdout, stderr io.Writer, m servicecmd.Manager) *cli.App {
+	rootFlag := &cli.StringFlag{Name: "root", Usage: "write the service file under `DIR` instead of / (packaging, inspection); nothing is started"}
 	userFlag := &cli.BoolFlag{Name: "user", Usage: "per-user service (systemd --user, launchd agent) instead of a system one"}
-	nameFlag := &cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` of the plugged server: its service is ts-plug-NAME (required)"}
-	ctlFlags := []cli.Flag{nameFlag, userFlag}
+	p := program(m)
 	return &cli.App{
 		Name:  "ts-plug",
 		Usage: "make a server on this machine its own tailnet device",
@@ -73,27 +100,25 @@ func newApp(version string, command []string, stdout, stderr io.Writer) *cli.App
 				return run(ctx, o, version, stdout, stderr)
 			})
 		},
-		Commands: []*cli.Command{
+		Commands: append([]*cli.Command{
 			{
 				Name: "install", Usage: "install ts-plug as a service that starts at boot (same flags as a run)",
 				ArgsUsage: "[-- COMMAND ARGS...]", Flags: append(runFlags(), userFlag, rootFlag),
 				OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
 				Action:       func(c *cli.Context) error { return install(c, command, stdout) },
 			},
-			{Name: "uninstall", Usage: "stop and remove the service", Flags: append(ctlFlags, rootFlag),
-				Action: func(c *cli.Context) error { return control(c, stdout, "uninstall", installers.Uninstall) }},
-			{Name: "start", Usage: "start the installed service", Flags: ctlFlags,
-				Action: func(c *cli.Context) error { return control(c, stdout, "start", installers.Start) }},
-			{Name: "stop", Usage: "stop the installed service", Flags: ctlFlags,
-				Action: func(c *cli.Context) error { return control(c, stdout, "stop", installers.Stop) }},
-			{Name: "restart", Usage: "restart the installed service", Flags: ctlFlags,
-				Action: func(c *cli.Context) error { return control(c, stdout, "restart", installers.Restart) }},
-			{Name: "status", Usage: "show the state of a running ts-plug (service or foreground)",
-				Flags: append(ctlFlags,
-					&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the instance (default: as a run with -hostname would pick)"},
-					&cli.BoolFlag{Name: "json", Usage: "print the raw JSON status"}),
-				Action: func(c *cli.Context) error { return status(c, stdout) }},
-		},
+			p.Uninstall(stdout, func(svc servicecmd.Service) string {
+				if dir, ok := svc.Flag("dir"); ok {
+					return "its state directory " + dir + " is kept, and the device stays in the tailnet's admin console"
+				}
+				return "its state directory is kept"
+			}),
+			{Name: "status", Usage: "show the state of a running ts-plug: the installed service (system or per-user), else a foreground run",
+				Flags: []cli.Flag{hostnameFlag(), servicecmd.UserFlag(),
+					&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the instance (default: the installed service's, else as a run with -hostname would pick)"},
+					&cli.BoolFlag{Name: "json", Usage: "print the raw JSON status"}},
+				Action: func(c *cli.Context) error { return status(c, p, stdout) }},
+		}, p.Controls(stdout)...),
 	}
 }
 
@@ -163,45 +188,40 @@ func serviceArgs(c *cli.Context, o options) []string {
 	return args
 }
 
-func control(c *cli.Context, stdout io.Writer, verb string, f func(installers.Spec) error) error {
+// status shows the running ts-plug: the one at -dir, else the one of the
+// installed service for -hostname (system or per-user, as --user asks:
+// the unit file says where its state is), else the one a foreground run
+// with -hostname would be.
+func status(c *cli.Context, p servicecmd.Program, stdout io.Writer) error {
 	if c.NArg() > 0 {
-		return usageError("%s takes no arguments", verb)
+		return usageError("status takes no arguments")
 	}
-	hostname := c.String("hostname")
-	if err := checkHostname(hostname); err != nil {
-		return usageError("%s: %v", verb, err)
-	}
-	spec := installers.Spec{Name: serviceName(hostname), User: c.Bool("user")}
-	if c.IsSet("root") {
-		spec.Root = c.String("root")
-	}
-	if err := f(spec); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "ts-plug: %s %s done\n", verb, spec.Name)
-	return nil
-}
-
-func status(c *cli.Context, stdout io.Writer) error {
-	hostname := c.String("hostname")
-	dir := c.String("dir")
+	hostname, dir := c.String("hostname"), c.String("dir")
 	if dir == "" {
 		if err := checkHostname(hostname); err != nil {
 			return usageError("status: %v (or give -dir)", err)
 		}
 	}
+	var svc servicecmd.Service
+	installed := false
+	if checkHostname(hostname) == nil {
+		var err error
+		if svc, installed, err = p.Find(c); err != nil {
+			return err
+		}
+	}
+	if dir == "" && installed {
+		dir, _ = svc.Flag("dir")
+	}
 	dir, err := tunnel.StateDir("ts-plug", dir, hostname)
 	if err != nil {
 		return usageError("%v", err)
 	}
-	svc, svcErr := "", errors.New("no service name")
-	if hostname != "" {
-		svc, svcErr = installers.Status(installers.Spec{Name: serviceName(hostname), User: c.Bool("user")})
+	line := ""
+	if installed {
+		line = svc.Line()
 	}
-	if svcErr != nil || svc == installers.StatusNotInstalled {
-		svc = ""
-	}
-	raw, err := tunnel.FetchStatusFor(c.Context, "ts-plug", dir, svc, stdout)
+	raw, err := tunnel.FetchStatusFor(c.Context, "ts-plug", dir, line, stdout)
 	if err != nil {
 		return err
 	}
@@ -213,7 +233,7 @@ func status(c *cli.Context, stdout io.Writer) error {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return fmt.Errorf("reading status: %w", err)
 	}
-	tunnel.PrintState(stdout, svc, r.State)
+	tunnel.PrintState(stdout, line, r.State)
 	for _, s := range r.Serving {
 		fmt.Fprintf(stdout, "serving:     %s\n", s)
 	}
