@@ -103,7 +103,7 @@ func (s *Server) serveGetConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, src := s.Config()
-	masked, err := maskSecrets(src)
+	masked, err := config.MaskSecrets(src)
 	if err != nil {
 		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "masking the config: "+err.Error())
 		return
@@ -149,7 +149,7 @@ func (c configCheck) summary() map[string]any {
 // its key among them, KeyDiagnostics) are reported and saved.
 func (s *Server) checkConfig(c *caller, text string) configCheck {
 	_, cur := s.Config()
-	src, diags := unmaskSecrets([]byte(text), cur)
+	src, diags := config.UnmaskSecrets([]byte(text), cur, routesTo)
 	out := configCheck{src: src}
 	if len(bytes.TrimSpace(src)) == 0 {
 		out.diags = append(diags, config.Diagnostic{Severity: config.Error, Message: "the config is empty"})

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tailscale/hujson"
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/grants"
 )
 
 // Secret references in saved configs. "env:NAME" and "file:PATH" are read
@@ -196,4 +198,28 @@ func ownerName(owner string) string {
 		return "the S3 exporter"
 	}
 	return "grant capability " + owner
+}
+
+// routesTo reports whether a capability with these models globs (nil:
+// every model) may send requests to provider id, for
+// config.UnmaskSecrets. It errs towards yes: only the glob's provider
+// segment is compared.
+func routesTo(globs []string, id string) bool {
+	if globs == nil {
+		return true
+	}
+	for _, g := range globs {
+		first, _, _ := strings.Cut(g, "/")
+		if first == "**" || grants.Match(first, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// offsetPosition is the 1-based line and column of byte offset off in src.
+func offsetPosition(src []byte, off int) (line, col int) {
+	off = min(off, len(src))
+	line = 1 + bytes.Count(src[:off], []byte("\n"))
+	return line, off - bytes.LastIndexByte(src[:off], '\n')
 }

@@ -384,3 +384,25 @@ func TestAllowedSecretRefsOption(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutesTo checks the grant rule config.UnmaskSecrets is given: a
+// capability reaches the providers its globs' first segment matches.
+func TestRoutesTo(t *testing.T) {
+	tests := []struct {
+		globs []string
+		id    string
+		want  bool
+	}{
+		{nil, "a", true},
+		{[]string{"**"}, "a", true},
+		{[]string{"a/**"}, "a", true},
+		{[]string{"a*/m"}, "ab", true},
+		{[]string{"b/**"}, "a", false},
+		{[]string{}, "a", false},
+	}
+	for _, tt := range tests {
+		if got := routesTo(tt.globs, tt.id); got != tt.want {
+			t.Errorf("routesTo(%q, %q) = %v, want %v", tt.globs, tt.id, got, tt.want)
+		}
+	}
+}

@@ -99,7 +99,7 @@ func (u uiSource) Store() ui.Store {
 // Config is the running config with secrets masked.
 func (u uiSource) Config() ui.ConfigView {
 	_, src := u.s.Config()
-	masked, err := maskSecrets(src)
+	masked, err := config.MaskSecrets(src)
 	if err != nil {
 		// Never show unmasked text; the running text always parsed, so
 		// this is not expected.

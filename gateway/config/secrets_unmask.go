@@ -1,19 +1,18 @@
-package gateway
+package config
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/tailscale/hujson"
-	"github.com/tsplug/ts-plug/gateway/config"
-	"github.com/tsplug/ts-plug/gateway/grants"
 )
 
-// maskSecrets returns src with every secret masked (keys, add_headers
-// values, credentials in URLs), as admins see it.
-func maskSecrets(src []byte) ([]byte, error) { return config.MaskSecrets(src) }
+// RoutesFunc reports whether a grant capability whose models globs are
+// globs (nil: every model) may send requests to provider id. Erring
+// towards yes only costs an admin re-entering a header value. The
+// gateway's is built on grants.Match, which this package cannot import.
+type RoutesFunc func(globs []string, id string) bool
 
-// unmaskSecrets puts the stored secrets of cur back where text has their
+// UnmaskSecrets puts the stored secrets of cur back where text has their
 // masks. A mask stands for the secret stored in the same place only (the
 // same provider's apikey, the same hook, the same grant capability's
 // header of the same name), and only while that place still sends it to
@@ -22,32 +21,33 @@ func maskSecrets(src []byte) ([]byte, error) { return config.MaskSecrets(src) }
 // server, and receive the key with the next request. Any other mask is
 // an error, so a mask is never saved as if it were a key. Text that does
 // not parse is returned as is for the parser to report.
-func unmaskSecrets(text, cur []byte) ([]byte, []config.Diagnostic) {
+func UnmaskSecrets(text, cur []byte, routes RoutesFunc) ([]byte, []Diagnostic) {
 	root, err := hujson.Parse(text)
 	if err != nil {
 		return text, nil
 	}
-	var old []config.SecretSite
-	oldDest := config.SecretDestinations{}
+	var old []SecretSite
+	oldDest := SecretDestinations{}
 	if curRoot, err := hujson.Parse(cur); err == nil {
-		old, oldDest = config.SecretSites(&curRoot), config.DestinationsOf(&curRoot)
+		old, oldDest = SecretSites(&curRoot), DestinationsOf(&curRoot)
 	}
-	newDest := config.DestinationsOf(&root)
-	var diags []config.Diagnostic
-	out := config.ReplaceSecrets(text, config.SecretSites(&root), func(s config.SecretSite) (string, bool) {
-		if !config.IsMasked(s.Value) {
+	newDest := DestinationsOf(&root)
+	lines := newLineIndex(text)
+	var diags []Diagnostic
+	out := ReplaceSecrets(text, SecretSites(&root), func(s SecretSite) (string, bool) {
+		if !IsMasked(s.Value) {
 			return "", false
 		}
 		fail := func(msg string) {
-			line, col := offsetPosition(text, s.Start)
-			diags = append(diags, config.Diagnostic{Severity: config.Error, Line: line, Column: col, Path: s.Path, Message: msg})
+			line, col := lines.position(s.Start)
+			diags = append(diags, Diagnostic{Severity: Error, Line: line, Column: col, Path: s.Path, Message: msg})
 		}
 		stored, ok := storedFor(s, old)
 		if !ok {
 			fail(noStoredMessage(s))
 			return "", false
 		}
-		if why := movedWhy(s, oldDest, newDest); why != "" {
+		if why := movedWhy(s, oldDest, newDest, routes); why != "" {
 			fail(why)
 			return "", false
 		}
@@ -59,7 +59,7 @@ func unmaskSecrets(text, cur []byte) ([]byte, []config.Diagnostic) {
 // storedFor finds the stored secret a masked site stands for: the value
 // at the same path whose mask it is, or for a header the one entry of
 // the same owner with the same name and mask (headers may be reordered).
-func storedFor(s config.SecretSite, old []config.SecretSite) (string, bool) {
+func storedFor(s SecretSite, old []SecretSite) (string, bool) {
 	var found []string
 	for _, o := range old {
 		if o.Field != s.Field || o.Owner != s.Owner {
@@ -71,7 +71,7 @@ func storedFor(s config.SecretSite, old []config.SecretSite) (string, bool) {
 		if o.Path == s.Path {
 			return o.Value, true
 		}
-		if s.Field == config.SecretHeader && config.HeaderName(o.Value) == config.HeaderName(s.Value) && !containsString(found, o.Value) {
+		if s.Field == SecretHeader && HeaderName(o.Value) == HeaderName(s.Value) && !containsString(found, o.Value) {
 			found = append(found, o.Value)
 		}
 	}
@@ -91,12 +91,12 @@ func containsString(list []string, v string) bool {
 }
 
 // noStoredMessage explains a mask that stands for nothing stored here.
-func noStoredMessage(s config.SecretSite) string {
+func noStoredMessage(s SecretSite) string {
 	what, again := "masked key", "enter the key itself, or env:NAME or file:PATH"
 	switch s.Field {
-	case config.SecretHeader:
+	case SecretHeader:
 		what, again = "masked header value", "enter the header value itself"
-	case config.SecretURL:
+	case SecretURL:
 		what, again = "masked credentials in this URL", "enter the URL with its credentials"
 	}
 	return "this " + what + " matches no stored value in this place (a stored secret never moves to another provider, hook or grant); " + again
@@ -104,7 +104,7 @@ func noStoredMessage(s config.SecretSite) string {
 
 // movedWhy says why a masked secret would now reach a server it was not
 // given for, or "" when it would not.
-func movedWhy(s config.SecretSite, oldDest, newDest config.SecretDestinations) string {
+func movedWhy(s SecretSite, oldDest, newDest SecretDestinations, routesTo RoutesFunc) string {
 	if globs, ok := newDest.Models[s.Owner]; ok {
 		oldGlobs, had := oldDest.Models[s.Owner]
 		if !had {
@@ -132,27 +132,4 @@ func movedWhy(s config.SecretSite, oldDest, newDest config.SecretDestinations) s
 		return "this hook's url changed, so its stored secret is not reused; enter it again (or env:NAME / file:PATH)"
 	}
 	return "this exporter's endpoint or region changed, so its stored secret is not reused; enter it again"
-}
-
-// routesTo reports whether a capability with these models globs (nil:
-// every model) may send requests to provider id. It errs towards yes:
-// only the glob's provider segment is compared.
-func routesTo(globs []string, id string) bool {
-	if globs == nil {
-		return true
-	}
-	for _, g := range globs {
-		first, _, _ := strings.Cut(g, "/")
-		if first == "**" || grants.Match(first, id) {
-			return true
-		}
-	}
-	return false
-}
-
-// offsetPosition is the 1-based line and column of byte offset off in src.
-func offsetPosition(src []byte, off int) (line, col int) {
-	off = min(off, len(src))
-	line = 1 + bytes.Count(src[:off], []byte("\n"))
-	return line, off - bytes.LastIndexByte(src[:off], '\n')
 }
