@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -313,7 +315,7 @@ func TestGatewayDialectErrorsTagsAndReload(t *testing.T) {
 	json.NewDecoder(res.Body).Decode(&who)
 	res.Body.Close()
 	src, _ := os.ReadFile(e.cfgPath)
-	grant := fmt.Sprintf(`{"src": [%q], "app": {"tailscale.com/cap/aperture": [{"role": "user"}, {"models": "anthropic/**"}]}},`, who.LoginName)
+	grant := fmt.Sprintf(`{"src": [%q], "app": {"tailscale.com/cap/aperture": [{"role": "user", "read_metrics": true}, {"models": "anthropic/**"}]}},`, who.LoginName)
 	os.WriteFile(e.cfgPath, []byte(strings.Replace(string(src), "\n  ],\n}", "\n    "+grant+"\n  ],\n}", 1)), 0o600)
 	// The gateway picks the change up by itself.
 	for {
@@ -375,20 +377,23 @@ func TestGatewayDialectErrorsTagsAndReload(t *testing.T) {
 			}
 		}()
 	}
+	// Each edit is one reload, and SIGHUP one more, as the gateway's
+	// counter says: the test waits for each rather than for time.
 	cur, _ := os.ReadFile(e.cfgPath)
+	n0 := fileReloads(ctx, t, e.base, 0)
 	for i := 0; i < 5; i++ {
 		os.WriteFile(e.cfgPath, append([]byte(fmt.Sprintf("// edit %d\n", i)), cur...), 0o600)
-		time.Sleep(1200 * time.Millisecond)
+		fileReloads(ctx, t, e.base, n0+float64(i)+1)
 	}
 	e.aperture.Signal(syscall.SIGHUP)
-	time.Sleep(300 * time.Millisecond)
+	fileReloads(ctx, t, e.base, n0+6)
 	close(stop)
 	wg.Wait()
 	if n := failures.Load(); n > 0 {
 		t.Errorf("%d requests failed during config reloads", n)
 	}
-	if out := e.aperture.Output(); strings.Count(out, "config reloaded") < 3 {
-		t.Errorf("the gateway did not report reloads:\n%s", out)
+	if got := fileReloads(ctx, t, e.base, 0); got != n0+6 {
+		t.Errorf("%v file reloads after 5 edits and a SIGHUP, want %v", got-n0, 6)
 	}
 
 	// A broken file keeps the running config.
@@ -398,6 +403,39 @@ func TestGatewayDialectErrorsTagsAndReload(t *testing.T) {
 	}
 	if res, body := post(t, e.base+"/v1/messages", `{"model":"claude-haiku-4-5-20251001","max_tokens":5,"messages":[]}`); res.StatusCode != 200 {
 		t.Errorf("after a broken config: %d %s", res.StatusCode, body)
+	}
+}
+
+// fileReloads reads aperture_config_reloads_total{source="file",
+// result="ok"} from base's /metrics, waiting (until ctx ends) for it to
+// reach want, for 15 s at most.
+func fileReloads(ctx context.Context, t *testing.T, base string, want float64) float64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	re := regexp.MustCompile(`(?m)^aperture_config_reloads_total\{result="ok",source="file"\} (\S+)$`)
+	for {
+		var got float64
+		res, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("metrics: %s %s", res.Status, b)
+		}
+		if m := re.FindSubmatch(b); m != nil {
+			got, _ = strconv.ParseFloat(string(m[1]), 64)
+		}
+		if got >= want {
+			return got
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("file reloads %v, waited for %v", got, want)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 
