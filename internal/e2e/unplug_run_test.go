@@ -109,6 +109,14 @@ func fakeToolRequest(tool string, args []string) (*http.Request, error) {
 		return post(base[1]+"/responses", `{"model":"gpt-4o","input":"respond with: hello"}`,
 			"Authorization", "Bearer "+os.Getenv(key[1]))
 	case "gemini":
+		// 0.61 refuses to run unless settings select this auth type.
+		b, err := os.ReadFile(os.Getenv("GEMINI_CLI_SYSTEM_SETTINGS_PATH"))
+		var settings struct {
+			Security struct{ Auth struct{ SelectedType string } }
+		}
+		if err != nil || json.Unmarshal(b, &settings) != nil || settings.Security.Auth.SelectedType != "gemini-api-key" {
+			return nil, fmt.Errorf("no system settings selecting gemini-api-key (%v): %s", err, b)
+		}
 		return post(os.Getenv("GOOGLE_GEMINI_BASE_URL")+"/v1beta/models/gemini-2.5-flash:generateContent",
 			`{"contents":[{"role":"user","parts":[{"text":"respond with: hello"}]}]}`,
 			"x-goog-api-key", os.Getenv("GEMINI_API_KEY"))
@@ -137,7 +145,8 @@ func fakeToolRequest(tool string, args []string) (*http.Request, error) {
 // real ts-unplug and gateway on the offline tailnet: the tool's request
 // is answered with the provider's key injected, neither the placeholder
 // nor a real key of the user's reaches the provider, the tool is the
-// process (same pid, its exit status, its signals), and HOME is untouched.
+// process (same pid, its exit status, its signals), and no file in HOME
+// changes (ts-unplug's own cache directory aside).
 func TestUnplugRunTools(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the fake tools are sh scripts")
@@ -167,7 +176,7 @@ func TestUnplugRunTools(t *testing.T) {
 	os.WriteFile(codexConfig, []byte("model = \"o3\"\n[model_providers.mine]\nbase_url = \"https://example.com/v1\"\n"), 0o600)
 	before := homeFiles(t, home)
 	env := append(os.Environ(), "PATH="+tools+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+home,
-		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), fakeToolEnv+"=1",
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"), fakeToolEnv+"=1",
 		"ANTHROPIC_API_KEY=sk-ant-CLIENT-SECRET", "OPENAI_API_KEY=sk-CLIENT-SECRET")
 
 	runTool := func(t *testing.T, args ...string) (int, fakeToolResult, string, int) {
@@ -253,11 +262,16 @@ func TestUnplugRunTools(t *testing.T) {
 	}
 }
 
-// homeFiles is every file under dir with its bytes.
+// homeFiles is every file under dir with its bytes, but ts-unplug's own
+// cache directory (Gemini CLI's settings file).
 func homeFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
+	own := filepath.Join(dir, ".cache", "ts-unplug")
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if p == own {
+			return filepath.SkipDir
+		}
 		if err == nil && !d.IsDir() {
 			b, _ := os.ReadFile(p)
 			out[p] = string(b)

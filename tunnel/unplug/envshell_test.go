@@ -57,8 +57,8 @@ func TestShellLinesEvaluate(t *testing.T) {
 		t.Skip("no sh here")
 	}
 	var out bytes.Buffer
-	g := gatewayInfo{Base: "http://localhost:9996", Getenv: noEnv,
-		Models: []gatewayModel{{ID: "it's-a-model"}}}
+	g := testInfo("http://localhost:9996")
+	g.Models = []gatewayModel{{ID: "it's-a-model"}}
 	for _, tool := range knownTools {
 		s, err := tool.Setup(g)
 		if err != nil {

@@ -3,6 +3,9 @@ package unplug
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -29,6 +32,9 @@ type toolSetup struct {
 	Set   []envVar
 	Unset []string
 	Args  []string
+	// Files are ts-unplug's own files the settings point to, by path,
+	// written (0600) before the tool starts; never a file of the user's.
+	Files map[string][]byte
 }
 
 type envVar struct{ Name, Value string }
@@ -40,6 +46,13 @@ type gatewayInfo struct {
 	Base   string // e.g. http://localhost:9996, no trailing slash
 	Models []gatewayModel
 	Getenv func(string) string
+	// FilesDir is where ts-unplug keeps files of its own for tools
+	// (<user cache dir>/ts-unplug/tools).
+	FilesDir string
+	// ReadFile reads a file the setup merges with (Gemini CLI's system
+	// settings); tests replace it.
+	ReadFile func(string) ([]byte, error)
+	GOOS     string
 }
 
 // gatewayModel is one row of the gateway's /v1/models.
@@ -133,16 +146,62 @@ func codexSetup(g gatewayInfo) (toolSetup, error) {
 }
 
 // geminiSetup: Gemini CLI's Gemini-API mode takes its base URL from
-// GOOGLE_GEMINI_BASE_URL (the bare origin; it adds /v1beta/...). The auth
-// type is preselected so that a first interactive run offers the API key
-// mode rather than a Google login; the Vertex and Code Assist switches
-// would send it elsewhere, so they are removed.
+// GOOGLE_GEMINI_BASE_URL (the bare origin; it adds /v1beta/...). But with
+// that variable set, 0.61 picks an auth type of its own that it then
+// refuses ("Invalid auth method selected") unless settings select
+// gemini-api-key, and a user's own choice (a Google login) would win over
+// any variable. So the selection goes in a system settings file of
+// ts-unplug's, which outranks the user's settings without touching them,
+// named by GEMINI_CLI_SYSTEM_SETTINGS_PATH; what the machine's real
+// system settings say is copied into it, so an administrator's settings
+// still apply. Gemini CLI ignores a settings file in a directory others
+// may write, hence ts-unplug's private cache directory. The Vertex and
+// Code Assist switches would send it elsewhere, so they are removed.
 func geminiSetup(g gatewayInfo) (toolSetup, error) {
+	path := filepath.Join(g.FilesDir, "gemini-system-settings.json")
+	system := g.Getenv("GEMINI_CLI_SYSTEM_SETTINGS_PATH")
+	if system == "" || system == path {
+		system = geminiSystemSettings(g.GOOS)
+	}
+	settings := map[string]any{}
+	if b, err := g.ReadFile(system); err == nil {
+		if err := json.Unmarshal(b, &settings); err != nil {
+			return toolSetup{}, fmt.Errorf("Gemini CLI's system settings %s: %v", system, err)
+		}
+	}
+	security, _ := settings["security"].(map[string]any)
+	if security == nil {
+		security = map[string]any{}
+	}
+	auth, _ := security["auth"].(map[string]any)
+	if auth == nil {
+		auth = map[string]any{}
+	}
+	auth["selectedType"] = "gemini-api-key"
+	security["auth"] = auth
+	settings["security"] = security
+	b, err := json.MarshalIndent(settings, "", "  ")
+	if err != nil {
+		return toolSetup{}, err
+	}
 	return toolSetup{
 		Set: []envVar{{"GOOGLE_GEMINI_BASE_URL", g.Base}, {"GEMINI_API_KEY", PlaceholderKey},
-			{"GEMINI_DEFAULT_AUTH_TYPE", "gemini-api-key"}},
+			{"GEMINI_CLI_SYSTEM_SETTINGS_PATH", path}},
 		Unset: []string{"GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_GCA"},
+		Files: map[string][]byte{path: append(b, '\n')},
 	}, nil
+}
+
+// geminiSystemSettings is where Gemini CLI reads system settings when
+// GEMINI_CLI_SYSTEM_SETTINGS_PATH does not say.
+func geminiSystemSettings(goos string) string {
+	switch goos {
+	case "darwin":
+		return "/Library/Application Support/GeminiCli/settings.json"
+	case "windows":
+		return `C:\ProgramData\gemini-cli\settings.json`
+	}
+	return "/etc/gemini-cli/settings.json"
 }
 
 // opencodeSetup: OpenCode merges the JSON in OPENCODE_CONFIG_CONTENT over
@@ -203,4 +262,43 @@ func (s toolSetup) environ(env []string) []string {
 		out = append(out, v.Name+"="+v.Value)
 	}
 	return out
+}
+
+// systemGatewayInfo is gatewayInfo for this machine and user.
+func systemGatewayInfo(base string) gatewayInfo {
+	dir := ""
+	if cache, err := os.UserCacheDir(); err == nil {
+		dir = filepath.Join(cache, "ts-unplug", "tools")
+	}
+	return gatewayInfo{Base: base, Getenv: os.Getenv, FilesDir: dir, ReadFile: os.ReadFile, GOOS: runtime.GOOS}
+}
+
+// writeFiles writes the setup's own files, private to this user: 0700
+// directory, 0600 file, replaced whole (a rename) so that a tool starting
+// meanwhile never reads half of one.
+func (s toolSetup) writeFiles() error {
+	for path, content := range s.Files {
+		if filepath.Dir(path) == "." {
+			return fmt.Errorf("no user cache directory for %s", filepath.Base(path))
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return err
+		}
+		f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(content)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), path)
+		}
+		if err != nil {
+			os.Remove(f.Name())
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	return nil
 }

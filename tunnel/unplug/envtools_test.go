@@ -2,12 +2,22 @@ package unplug
 
 import (
 	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
 
 func noEnv(string) string { return "" }
+
+// testInfo is a gatewayInfo at base on a machine with no Gemini system
+// settings, keeping ts-unplug's own files in /cache.
+func testInfo(base string) gatewayInfo {
+	return gatewayInfo{Base: base, Getenv: noEnv, FilesDir: "/cache", GOOS: "linux",
+		ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist }}
+}
 
 // Each tool gets exactly the settings clients.md says it reads, pointed at
 // the local port, and no key but the placeholder.
@@ -27,7 +37,8 @@ func TestToolSetups(t *testing.T) {
 			[]string{"-c", `model_provider="ts-unplug"`, "-c",
 				`model_providers.ts-unplug={name="ts-unplug (tailnet gateway)", base_url="http://localhost:9996/v1", wire_api="responses", env_key="TS_UNPLUG_API_KEY", supports_websockets=false}`}},
 		{"gemini",
-			map[string]string{"GOOGLE_GEMINI_BASE_URL": base, "GEMINI_API_KEY": PlaceholderKey, "GEMINI_DEFAULT_AUTH_TYPE": "gemini-api-key"},
+			map[string]string{"GOOGLE_GEMINI_BASE_URL": base, "GEMINI_API_KEY": PlaceholderKey,
+				"GEMINI_CLI_SYSTEM_SETTINGS_PATH": "/cache/gemini-system-settings.json"},
 			[]string{"GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_GCA"}, nil},
 	}
 	for _, tt := range tests {
@@ -36,7 +47,7 @@ func TestToolSetups(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s is not a known tool", tt.tool)
 			}
-			s, err := tool.Setup(gatewayInfo{Base: base, Getenv: noEnv})
+			s, err := tool.Setup(testInfo(base))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +131,9 @@ func TestSetupsCarryOnlyThePlaceholder(t *testing.T) {
 		if tool.Name == "opencode" {
 			getenv = noEnv // its only input is its own config variable
 		}
-		s, err := tool.Setup(gatewayInfo{Base: "http://localhost:9996", Getenv: getenv})
+		g := testInfo("http://localhost:9996")
+		g.Getenv = getenv
+		s, err := tool.Setup(g)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,5 +179,76 @@ func TestLookupTool(t *testing.T) {
 		if ok != (want != "") || tool.Name != want {
 			t.Errorf("lookupTool(%q) = %q, %v; want %q", cmd, tool.Name, ok, want)
 		}
+	}
+}
+
+// Gemini CLI's auth selection goes in ts-unplug's own system settings
+// file, which keeps what the machine's system settings (or those the user
+// named) already say.
+func TestGeminiSystemSettings(t *testing.T) {
+	tests := []struct {
+		name, userPath, goos, wantRead string
+	}{
+		{"linux default", "", "linux", "/etc/gemini-cli/settings.json"},
+		{"macOS default", "", "darwin", "/Library/Application Support/GeminiCli/settings.json"},
+		{"the user's own path", "/opt/gemini.json", "linux", "/opt/gemini.json"},
+		{"ours from an earlier env", "/cache/gemini-system-settings.json", "linux", "/etc/gemini-cli/settings.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := testInfo("http://localhost:9996")
+			g.GOOS = tt.goos
+			g.Getenv = func(k string) string {
+				if k == "GEMINI_CLI_SYSTEM_SETTINGS_PATH" {
+					return tt.userPath
+				}
+				return ""
+			}
+			var read string
+			g.ReadFile = func(p string) ([]byte, error) {
+				read = p
+				return []byte(`{"telemetry":{"enabled":false},"security":{"auth":{"enforcedType":"gemini-api-key"}}}`), nil
+			}
+			s, err := geminiSetup(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if read != tt.wantRead {
+				t.Errorf("read %q, want %q", read, tt.wantRead)
+			}
+			var got struct {
+				Telemetry struct{ Enabled *bool }
+				Security  struct {
+					Auth struct{ SelectedType, EnforcedType string }
+				}
+			}
+			if err := json.Unmarshal(s.Files["/cache/gemini-system-settings.json"], &got); err != nil {
+				t.Fatalf("%v: %s", err, s.Files)
+			}
+			if got.Security.Auth.SelectedType != "gemini-api-key" || got.Security.Auth.EnforcedType != "gemini-api-key" ||
+				got.Telemetry.Enabled == nil || *got.Telemetry.Enabled {
+				t.Errorf("settings %+v, want the system's kept and gemini-api-key selected", got)
+			}
+		})
+	}
+}
+
+// The files a setup names are written private to the user, and replaced
+// whole on the next run.
+func TestWriteFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ts-unplug", "tools", "x.json")
+	for _, content := range []string{"first", "second"} {
+		if err := (toolSetup{Files: map[string][]byte{path: []byte(content)}}).writeFiles(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := os.ReadFile(path)
+	fi, _ := os.Stat(path)
+	di, _ := os.Stat(filepath.Dir(path))
+	if string(b) != "second" || fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+		t.Errorf("content %q mode %v dir %v", b, fi.Mode().Perm(), di.Mode().Perm())
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
 	}
 }

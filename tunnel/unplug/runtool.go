@@ -18,7 +18,8 @@ func runToolCommand(stderr io.Writer, e env) *cli.Command {
 		Usage:     "start a coding agent (" + knownToolNames() + ") pointed at the gateway through this machine's ts-unplug",
 		ArgsUsage: "-- TOOL [ARGS...]",
 		Description: "Starts TOOL with the settings it needs to use the gateway behind the local ts-unplug, for this run only:\n" +
-			"environment variables (and for Codex, -c overrides on its command line). No file of yours is\n" +
+			"environment variables (for Codex, -c overrides on its command line; for Gemini CLI, a settings file\n" +
+			"of ts-unplug's own in its cache directory, which outranks yours). No file of yours is\n" +
 			"written or changed; to keep the settings, put `eval \"$(ts-unplug env TOOL)\"` in your shell profile.\n" +
 			"Every key TOOL gets is the placeholder " + PlaceholderKey + ": the gateway knows you by this tailnet\n" +
 			"device and adds the provider's real key itself. ts-unplug first checks that it is running and\n" +
@@ -65,11 +66,14 @@ func runTool(c *cli.Context, stderr io.Writer, e env) error {
 	if warn != "" {
 		fmt.Fprintf(stderr, "ts-unplug: warning: %s\n", warn)
 	}
-	g := gatewayInfo{Base: ep.Base, Getenv: os.Getenv}
+	g := systemGatewayInfo(ep.Base)
 	if t.Name == "opencode" {
 		g.Models = fetchModels(c.Context, ep.Base)
 	}
 	s, err := t.Setup(g)
+	if err == nil {
+		err = s.writeFiles()
+	}
 	if err != nil {
 		return cli.Exit("ts-unplug: "+err.Error(), 1)
 	}
@@ -112,7 +116,8 @@ func envCommand(stdout io.Writer, e env) *cli.Command {
 		ArgsUsage: "[TOOL]",
 		Description: "Prints, for every known tool (" + knownToolNames() + ") or just TOOL, the shell lines that point\n" +
 			"it at the local ts-unplug: environment variables, and for Codex (which reads no base URL from the\n" +
-			"environment) a shell function adding its -c overrides. Nothing is checked or written.\n\n" +
+			"environment) a shell function adding its -c overrides. No file of yours is written; Gemini CLI's\n" +
+			"settings point to a file of ts-unplug's own, in its cache directory, which this writes.\n\n" +
 			"   eval \"$(ts-unplug env)\"                       # sh, bash, zsh\n" +
 			"   ts-unplug env --shell fish | source\n" +
 			"   ts-unplug env --shell powershell | Invoke-Expression",
@@ -146,7 +151,7 @@ func printEnv(c *cli.Context, stdout io.Writer, e env) error {
 	if err != nil {
 		return err
 	}
-	g := gatewayInfo{Base: ep.Base, Getenv: os.Getenv}
+	g := systemGatewayInfo(ep.Base)
 	for i, t := range tools {
 		if t.Name == "opencode" {
 			// OpenCode lists only the models it is told of; when the
@@ -154,6 +159,9 @@ func printEnv(c *cli.Context, stdout io.Writer, e env) error {
 			g.Models = fetchModels(c.Context, ep.Base)
 		}
 		s, err := t.Setup(g)
+		if err == nil {
+			err = s.writeFiles()
+		}
 		if err != nil {
 			return cli.Exit("ts-unplug: "+err.Error(), 1)
 		}

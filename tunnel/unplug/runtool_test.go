@@ -92,15 +92,22 @@ func userHome(t *testing.T) (home string) {
 	}
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
+	t.Setenv("GEMINI_CLI_SYSTEM_SETTINGS_PATH", "")
 	t.Setenv("PATH", bin)
 	return home
 }
 
-// snapshot is every file under dir with its bytes.
+// snapshot is every file under dir with its bytes, but ts-unplug's own
+// (its cache directory, for the Gemini CLI settings file).
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
+	own := filepath.Join(dir, ".cache", "ts-unplug")
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if p == own {
+			return filepath.SkipDir
+		}
 		if err == nil && !d.IsDir() {
 			b, _ := os.ReadFile(p)
 			out[p] = string(b)
@@ -132,7 +139,8 @@ func TestRunStartsEachToolWithoutTouchingHome(t *testing.T) {
 		{"codex", []string{"exec", "hi"}, []string{"codex", "-c", `model_provider="ts-unplug"`, "-c", "", "exec", "hi"},
 			map[string]string{codexKeyEnv: PlaceholderKey}},
 		{"gemini", []string{"-p", "hi"}, []string{"gemini", "-p", "hi"},
-			map[string]string{"GOOGLE_GEMINI_BASE_URL": base, "GEMINI_API_KEY": PlaceholderKey}},
+			map[string]string{"GOOGLE_GEMINI_BASE_URL": base, "GEMINI_API_KEY": PlaceholderKey,
+				"GEMINI_CLI_SYSTEM_SETTINGS_PATH": filepath.Join(home, ".cache", "ts-unplug", "tools", "gemini-system-settings.json")}},
 		{"opencode", []string{"run", "hi"}, []string{"opencode", "run", "hi"},
 			map[string]string{"OPENCODE_CONFIG_CONTENT": ""}},
 	}
@@ -165,6 +173,11 @@ func TestRunStartsEachToolWithoutTouchingHome(t *testing.T) {
 			}
 			if tt.tool == "opencode" && !strings.Contains(l.env["OPENCODE_CONFIG_CONTENT"], `"gpt-4o"`) {
 				t.Errorf("OpenCode's provider does not name the gateway's model: %s", l.env["OPENCODE_CONFIG_CONTENT"])
+			}
+			if p := l.env["GEMINI_CLI_SYSTEM_SETTINGS_PATH"]; p != "" {
+				if b, err := os.ReadFile(p); err != nil || !strings.Contains(string(b), `"selectedType": "gemini-api-key"`) {
+					t.Errorf("Gemini CLI's settings file %s: %v %s", p, err, b)
+				}
 			}
 			if !strings.Contains(out, "as alice@example.com") {
 				t.Errorf("no line saying who the gateway sees:\n%s", out)
