@@ -3,7 +3,6 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -132,14 +131,12 @@ func (s *Server) planHold(c *caller, rt routing.Route, body []byte, info apis.Bo
 	return h, p
 }
 
-// cost is what the request costs with out output tokens per choice. A
-// product too large for int64 costs more than any bucket holds.
-func (h *hold) cost(out int64) (int64, bool) {
-	if out > 0 && h.choices > math.MaxInt64/out {
-		return math.MaxInt64, true
-	}
-	c, ok := quotas.Estimate(h.input, out*h.choices, h.price)
-	return satAdd(c, h.fees), ok
+// cost is what the request costs with out output tokens per choice.
+func (h *hold) cost(out int64) (int64, bool) { return h.estimate().At(out) }
+
+// estimate is the request's cost as a function of its output limit.
+func (h *hold) estimate() quotas.Cost {
+	return quotas.Cost{Input: h.input, Choices: h.choices, Price: h.price, Fees: h.fees}
 }
 
 // contextTokens is the input a request carries beyond its body: the
@@ -159,32 +156,13 @@ func (s *Server) contextTokens(info apis.BodyInfo) int64 {
 // billed per call beside its tokens.
 func searchFees(body []byte, info apis.BodyInfo, p pricing.Price) int64 {
 	web, file := apis.Searches(body, info, apis.DefaultSearchesPerTool)
-	per := func(n, per1k int64) int64 { return satMul(n, per1k) / 1000 }
-	return satAdd(per(web, p.WebSearchPer1k), per(file, p.FileSearchPer1k))
-}
-
-// satAdd is a+b for non-negative a and b, saturating at math.MaxInt64.
-func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
+	per := func(n, per1k int64) int64 { return quotas.SatMul(n, per1k) / 1000 }
+	return quotas.SatAdd(per(web, p.WebSearchPer1k), per(file, p.FileSearchPer1k))
 }
 
 // affordable is the largest output limit, at most limit, whose cost is
-// within amount. Cost grows with the limit, so a binary search finds it.
-func (h *hold) affordable(amount, limit int64) int64 {
-	lo, hi := int64(0), limit
-	for lo < hi {
-		mid := lo + (hi-lo+1)/2
-		if c, _ := h.cost(mid); c <= amount {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return max(lo, 1)
-}
+// within amount.
+func (h *hold) affordable(amount, limit int64) int64 { return h.estimate().Affordable(amount, limit) }
 
 // outputLimitKey is the member that sets the output limit in a request of
 // api to provider, for a body that has none. OpenAI's own API wants
@@ -231,7 +209,7 @@ type streamBudget struct {
 // pay and the stream must end.
 func (b streamBudget) allow(out int64) bool {
 	h := b.h
-	for out > satMul(h.output, h.choices) {
+	for out > quotas.SatMul(h.output, h.choices) {
 		cur, _ := h.cost(h.output)
 		next, _ := h.cost(h.output + h.step)
 		if !h.res.Extend(next - cur) {
@@ -250,11 +228,3 @@ func cutMessage(h *hold) string {
 
 // estimateInput is the input-token estimate of a request body.
 func estimateInput(body []byte) int64 { return quotas.EstimateInputTokens(len(body)) }
-
-// satMul is a*b for non-negative a and b, saturating at math.MaxInt64.
-func satMul(a, b int64) int64 {
-	if a > 0 && b > math.MaxInt64/a {
-		return math.MaxInt64
-	}
-	return a * b
-}

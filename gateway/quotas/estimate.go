@@ -50,3 +50,56 @@ func Estimate(inputTokens, outputTokens int64, price pricing.Price) (nanos int64
 	}
 	return math.MaxInt64, true
 }
+
+// A Cost is what a request may cost as a function of its output limit:
+// its estimated input tokens, the choices it asks for (each up to the
+// limit), its price and the per-call fees (searches) it may run up.
+type Cost struct {
+	Input   int64
+	Choices int64
+	Price   pricing.Price
+	Fees    int64
+}
+
+// At is the cost with out output tokens per choice, and whether the price
+// is known. A product too large for int64 costs more than any bucket
+// holds.
+func (c Cost) At(out int64) (int64, bool) {
+	if out > 0 && c.Choices > math.MaxInt64/out {
+		return math.MaxInt64, true
+	}
+	n, ok := Estimate(c.Input, out*c.Choices, c.Price)
+	return SatAdd(n, c.Fees), ok
+}
+
+// Affordable is the largest output limit, at most limit and at least 1,
+// whose cost is within amount. Cost grows with the limit, so a binary
+// search finds it.
+func (c Cost) Affordable(amount, limit int64) int64 {
+	lo, hi := int64(0), limit
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if n, _ := c.At(mid); n <= amount {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return max(lo, 1)
+}
+
+// SatAdd is a+b for non-negative a and b, saturating at math.MaxInt64.
+func SatAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// SatMul is a*b for non-negative a and b, saturating at math.MaxInt64.
+func SatMul(a, b int64) int64 {
+	if a > 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
+}

@@ -65,3 +65,29 @@ func TestEstimateInputTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestCostAffordable: the largest limit within the amount, at least 1,
+// and a product past int64 costs more than any amount.
+func TestCostAffordable(t *testing.T) {
+	p := sonnet
+	c := Cost{Input: 1000, Choices: 1, Price: p}
+	at100, ok := c.At(100)
+	if !ok || at100 <= 0 {
+		t.Fatalf("At(100) = %d, %v", at100, ok)
+	}
+	if got := c.Affordable(at100, 1000); got != 100 {
+		t.Errorf("Affordable(cost of 100) = %d, want 100", got)
+	}
+	if got := c.Affordable(at100-1, 1000); got != 99 {
+		t.Errorf("Affordable(just under the cost of 100) = %d, want 99", got)
+	}
+	if got := c.Affordable(0, 1000); got != 1 {
+		t.Errorf("Affordable(0) = %d, want 1", got)
+	}
+	if n, _ := (Cost{Choices: math.MaxInt64, Price: p}).At(2); n != math.MaxInt64 {
+		t.Errorf("overflowing cost = %d, want MaxInt64", n)
+	}
+	if SatAdd(math.MaxInt64, 1) != math.MaxInt64 || SatMul(math.MaxInt64, 2) != math.MaxInt64 || SatMul(3, 4) != 12 {
+		t.Error("saturating arithmetic")
+	}
+}
