@@ -9,9 +9,10 @@
 // transparent loopback hop in front of ts-unplug records what the CLIs
 // sent, for that comparison.
 //
-// Setup: `npm ci` in this directory (.ci/run does it). Without the CLIs the
-// test skips, except under CI=true, where it fails. The CLIs run with a
-// temporary HOME and CODEX_HOME, no login and no network beyond loopback,
+// Setup: `npm ci` in this directory (.ci/run does it; OpenCode only on
+// Linux x64, see cliPaths). Without the CLIs the test skips, except under
+// CI=true, where it fails. The CLIs run with a temporary HOME (and
+// CODEX_HOME, XDG dirs), no login and no network beyond loopback,
 // configured as the clients spec (clients.md, "Observed offline")
 // describes.
 //
