@@ -24,10 +24,33 @@ type snippet struct {
 func (h *Handler) connect(w http.ResponseWriter, r *http.Request, v Viewer) error {
 	base := baseURL(r)
 	b := connectBody{BaseURL: base, NoModels: len(v.Models) == 0}
-	host := strings.TrimPrefix(strings.TrimPrefix(base, "http://"), "https://")
-	b.Local = strings.HasPrefix(host, "localhost") || strings.HasPrefix(host, "127.") || strings.HasPrefix(host, "[::1]")
+	b.Local = isLocal(base)
 	b.Snippets = snippets(base, v.Models)
 	return h.render(w, http.StatusOK, "connect", pageData{Title: "Connect", Nav: "connect", Viewer: v, Body: b})
+}
+
+// isLocal reports whether base is on this machine's loopback (ts-unplug
+// or the --listen port).
+func isLocal(base string) bool {
+	host := strings.TrimPrefix(strings.TrimPrefix(base, "http://"), "https://")
+	return strings.HasPrefix(host, "localhost") || strings.HasPrefix(host, "127.") || strings.HasPrefix(host, "[::1]")
+}
+
+// geminiNote is what Gemini CLI users need to know about base: it must
+// use API-key auth (GOOGLE_GEMINI_BASE_URL alone makes it pick an auth
+// type its own check rejects), and some versions refuse plain http://
+// other than localhost.
+func geminiNote(base string) string {
+	n := "Select API-key auth: in ~/.gemini/settings.json set security.auth.selectedType to \"gemini-api-key\" " +
+		"(without it, gemini -p stops with \"Invalid auth method selected\"). The key is a placeholder."
+	switch {
+	case isLocal(base):
+		return n + " A plain http:// address on localhost is fine (tested with Gemini CLI 0.61)."
+	case strings.HasPrefix(base, "http://"):
+		return n + " Some Gemini CLI versions refuse a plain http:// address unless it is localhost; " +
+			"if yours does, go through ts-unplug and use its http://localhost address."
+	}
+	return n
 }
 
 // modelFor picks the first model speaking api, or a placeholder.
@@ -65,8 +88,16 @@ func snippets(base string, models []Model) []snippet {
 				"base_url = \"{base}/v1\"\nwire_api = \"responses\"\nenv_key = \"APERTURE_API_KEY\"\nsupports_websockets = false\n\n" +
 				"# then, in your shell:\n# export APERTURE_API_KEY=-\n# codex")},
 		{ID: "gemini-cli", Title: "Gemini CLI", Missing: missing(okG, "the Gemini API"),
-			Note: "Gemini CLI 0.40 and later insist on an https:// address with a full domain name.",
+			Note: geminiNote(base),
 			Code: r.Replace("export GOOGLE_GEMINI_BASE_URL={base}\nexport GEMINI_API_KEY=-\ngemini --model {gem}")},
+		{ID: "opencode", Title: "OpenCode", Missing: missing(okC, "the OpenAI Chat Completions API"),
+			Note: "Save as ~/.config/opencode/opencode.json (or opencode.json in your project), then run opencode. " +
+				"The provider package is built into OpenCode; add more of your models under \"models\".",
+			Code: r.Replace("{\n  \"$schema\": \"https://opencode.ai/config.json\",\n  \"provider\": {\n    \"aperture\": {\n" +
+				"      \"npm\": \"@ai-sdk/openai-compatible\",\n      \"name\": \"Aperture\",\n" +
+				"      \"options\": { \"baseURL\": \"{base}/v1\", \"apiKey\": \"-\" },\n" +
+				"      \"models\": { \"{chat}\": { \"name\": \"{chat}\" } }\n    }\n  },\n" +
+				"  \"model\": \"aperture/{chat}\"\n}")},
 		{ID: "openai-sdk", Title: "OpenAI SDK (Python)", Missing: missing(okC, "the OpenAI Chat Completions API"),
 			Code: r.Replace("from openai import OpenAI\n\nclient = OpenAI(base_url=\"{base}/v1\", api_key=\"-\")\n" +
 				"resp = client.chat.completions.create(\n    model=\"{chat}\",\n    messages=[{\"role\": \"user\", \"content\": \"Say hello\"}],\n)\n" +
