@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/quotas"
+	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
 // localGateway serves cfgText (with %s for the upstream URL) on the
@@ -255,13 +257,21 @@ func TestCutStreamIsChargedItsInput(t *testing.T) {
 	res.Body.Read(make([]byte, 10))
 	cancel()
 	<-cut
+	price, ok := pricing.Lookup("anthropic", "claude-sonnet-4-5")
+	if !ok {
+		t.Fatal("no built-in price for claude-sonnet-4-5")
+	}
+	want, known := pricing.Cost(price, usage.Usage{InputTokens: 19, Found: true})
+	if !known {
+		t.Fatal("19 input tokens of claude-sonnet-4-5 have no cost")
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		if b := qm.Balances(nil); len(b) == 1 && b[0].ReservedNanos == 0 {
-			// The 76-byte body is 19 input tokens at $3/M, less what
-			// the bucket ($1/day) refilled meanwhile.
-			if spent := b[0].CapacityNanos - b[0].BalanceNanos; spent > 19*3000 || spent < 19*3000-5000 {
-				t.Errorf("cut stream charged %d nanodollars, want its input's 57000", spent)
+			// The 76-byte body is 19 input tokens at the table's price,
+			// less what the bucket ($1/day) refilled meanwhile.
+			if spent := b[0].CapacityNanos - b[0].BalanceNanos; spent > want || spent < want-5000 {
+				t.Errorf("cut stream charged %d nanodollars, want its input's %d", spent, want)
 			}
 			return
 		}

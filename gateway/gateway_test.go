@@ -655,11 +655,13 @@ func TestQuotaHoldsUnderConcurrency(t *testing.T) {
 	fake := fakellm.New(fakellm.WithUsage(fakellm.Usage{InputTokens: 10, OutputTokens: 1000}), fakellm.WithLatency(20*time.Millisecond))
 	up := httptest.NewServer(fake.Handler())
 	defer up.Close()
-	// claude-sonnet-4-5 at $3/M in, $15/M out: each request costs
-	// $0.01503 (10 in, 1000 out) and reserves a little more (its body
-	// length / 4 as input, plus max_tokens 1000): $0.015075. The bucket
-	// holds $0.1508: ten reservations, not eleven.
+	// At the config's $3/M in, $15/M out (not the generated table's,
+	// which a regeneration may change): each request costs $0.01503 (10
+	// in, 1000 out) and reserves a little more (its body length / 4 as
+	// input, plus max_tokens 1000): $0.015075. The bucket holds $0.1508:
+	// ten reservations, not eleven.
 	src := fmt.Sprintf(`{"providers":{"a":{"baseurl":%q,"apikey":"k","models":["claude-sonnet-4-5"],"cost_basis":"anthropic",
+		"pricing":{"claude-sonnet-4-5":{"input":3,"output":15}},
 		"compatibility":{"anthropic_messages":true}}},
 		"quotas":{"team":{"capacity":"$0.1508","rate":"$0.01/month","on_exceed":"reject"}},
 		"grants":[{"src":["*"],"app":{"tailscale.com/cap/aperture":[{"role":"user"},{"models":"**","quotas":[{"bucket":"team"}]}]}}]}`, up.URL)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/tsplug/ts-plug/gateway/ledger"
+	"github.com/tsplug/ts-plug/gateway/pricing"
+	"github.com/tsplug/ts-plug/gateway/usage"
 	"github.com/tsplug/ts-plug/internal/fakellm"
 )
 
@@ -59,6 +61,14 @@ func TestMetrics(t *testing.T) {
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("scrape: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
+	price, ok := pricing.Lookup("anthropic", "claude-sonnet-4-5")
+	if !ok {
+		t.Fatal("no built-in price for claude-sonnet-4-5")
+	}
+	sonnetCost, known := pricing.Cost(price, usage.Usage{InputTokens: 1000, OutputTokens: 100, Found: true})
+	if !known {
+		t.Fatal("claude-sonnet-4-5's usage has no cost")
+	}
 	tests := []struct {
 		name   string
 		labels map[string]string
@@ -69,8 +79,8 @@ func TestMetrics(t *testing.T) {
 		{"aperture_requests_total", map[string]string{"model": "claude-haiku-4-5-20251001", "code": "503"}, 1},
 		{"aperture_tokens_total", map[string]string{"provider": "anthropic", "model": "claude-sonnet-4-5", "type": "input"}, 1000},
 		{"aperture_tokens_total", map[string]string{"provider": "openai", "model": "gpt-4o", "type": "output"}, 100},
-		// claude-sonnet-4-5: 1000 × $3/M + 100 × $15/M = $0.0045
-		{"aperture_cost_nanodollars_total", map[string]string{"provider": "anthropic", "model": "claude-sonnet-4-5"}, 4_500_000},
+		// claude-sonnet-4-5's one request: 1000 in, 100 out.
+		{"aperture_cost_nanodollars_total", map[string]string{"provider": "anthropic", "model": "claude-sonnet-4-5"}, float64(sonnetCost)},
 		{"aperture_request_duration_seconds_count", map[string]string{"provider": "anthropic", "api": "anthropic_messages"}, 3},
 		{"aperture_time_to_first_byte_seconds_count", map[string]string{"provider": "openai", "api": "openai_chat"}, 1},
 		{"aperture_upstream_errors_total", map[string]string{"provider": "anthropic", "kind": "status_5xx"}, 1},

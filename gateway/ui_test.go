@@ -151,7 +151,10 @@ func TestUIPagesByRole(t *testing.T) {
 	tests := []struct {
 		who, path string
 		status    int
-		in, out   []string
+		// Each thing out has its like in: the page shows the caller's
+		// own row in the same markup it must not use for another's, so
+		// a template change cannot make an absence vacuous.
+		in, out []string
 	}{
 		{"alice", "/ui/", 200, []string{"Your usage", "claude-sonnet-4-5", "gpt-4o", `<svg class="chart"`, "Aperture v-dash"}, []string{"claude-haiku"}},
 		{"alice", "/ui/dashboard/bob@example.com", 200, []string{"Usage of bob@example.com", "claude-haiku-4-5-20251001"}, []string{"gpt-4o"}},
@@ -160,9 +163,9 @@ func TestUIPagesByRole(t *testing.T) {
 		{"alice", "/ui/adoption", 200, []string{"Active users per day", "bob@example.com", "/api/usage.csv?from="}, nil},
 		{"alice", "/ui/settings", 200, []string{"sk-a…(masked)", "file:openai.key", "// dashboard test config"}, []string{"literal-provider-key"}},
 		{"alice", "/ui/connect", 200, []string{"claude --model claude-haiku-4-5-20251001", "OpenAI SDK"}, nil},
-		{"bob", "/ui/", 200, []string{"Your usage", "claude-haiku-4-5-20251001", "daily:bob@example.com", "$10.00/day"}, []string{"claude-sonnet-4-5</td>", "gpt-4o"}},
+		{"bob", "/ui/", 200, []string{"Your usage", "claude-haiku-4-5-20251001</td>", "daily:bob@example.com", "$10.00/day"}, []string{"claude-sonnet-4-5</td>", "gpt-4o"}},
 		{"bob", "/ui/dashboard/alice@example.com", 403, nil, []string{"gpt-4o"}},
-		{"bob", "/ui/logs", 200, []string{"claude-haiku-4-5-20251001"}, []string{"alice@example.com", "gpt-4o</td>"}},
+		{"bob", "/ui/logs", 200, []string{"claude-haiku-4-5-20251001</td>", "bob@example.com"}, []string{"alice@example.com", "gpt-4o</td>"}},
 		{"bob", "/ui/logs?user=alice%40example.com", 403, nil, []string{"gpt-4o</td>"}},
 		{"bob", "/ui/models", 200, []string{"claude-haiku-4-5-20251001", "daily:bob@example.com: $10.00 of $10.00"}, []string{"gpt-4o"}},
 		{"bob", "/ui/adoption", 403, []string{"for admins"}, []string{"alice@example.com"}},
