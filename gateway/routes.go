@@ -9,7 +9,6 @@ import (
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
-	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/routing"
 )
 
@@ -17,6 +16,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/models", s.serveModels)
 	mux.HandleFunc("GET /models", s.serveModels)
+	mux.HandleFunc("GET /v1beta/models", s.serveModels)
 	mux.HandleFunc("GET /api/whoami", s.serveWhoAmI)
 	mux.HandleFunc("GET /api/providers", s.serveProviders)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -110,61 +110,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
-}
-
-// modelEntry is one model in the listing. It carries both OpenAI's fields
-// (object, created, owned_by) and Anthropic's (type, display_name,
-// created_at), so either SDK's models.list parses it.
-type modelEntry struct {
-	ID                 string       `json:"id"`
-	Object             string       `json:"object"`
-	Created            int64        `json:"created"`
-	Type               string       `json:"type"`
-	DisplayName        string       `json:"display_name"`
-	CreatedAt          string       `json:"created_at"`
-	OwnedBy            string       `json:"owned_by"`
-	Provider           string       `json:"provider"`
-	ProviderName       string       `json:"provider_name,omitempty"`
-	SupportedEndpoints []string     `json:"supported_endpoints"`
-	Pricing            *pricingJSON `json:"pricing,omitempty"`
-}
-
-// pricingJSON is a model's price in OpenRouter's /models shape (USD per
-// token as decimal strings), which several clients already read.
-type pricingJSON struct {
-	Basis      string `json:"cost_basis,omitempty"`
-	Input      string `json:"prompt,omitempty"`
-	Output     string `json:"completion,omitempty"`
-	CacheRead  string `json:"input_cache_read,omitempty"`
-	CacheWrite string `json:"input_cache_write,omitempty"`
-}
-
-// serveModels lists, in OpenAI's format, the models the caller may use.
-func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return
-	}
-	data := []modelEntry{}
-	for _, m := range routing.Models(c.cfg(), c.access) {
-		e := modelEntry{ID: m.ID, Object: "model", Type: "model", DisplayName: m.ID, CreatedAt: "1970-01-01T00:00:00Z",
-			OwnedBy: m.ProviderID, Provider: m.ProviderID,
-			ProviderName: m.Provider.DisplayName(), SupportedEndpoints: m.Endpoints()}
-		if q, ok := c.rc.prices.Resolve(m.ProviderID, m.ID); ok {
-			p := &pricingJSON{Basis: q.Basis}
-			p.Input, _ = q.Price.PerToken(pricing.CompInput, false)
-			p.Output, _ = q.Price.PerToken(pricing.CompOutput, false)
-			p.CacheRead, _ = q.Price.PerToken(pricing.CompCacheRead, false)
-			p.CacheWrite, _ = q.Price.PerToken(pricing.CompCacheWrite5m, false)
-			e.Pricing = p
-		}
-		data = append(data, e)
-	}
-	list := map[string]any{"object": "list", "data": data, "has_more": false, "first_id": nil, "last_id": nil}
-	if len(data) > 0 {
-		list["first_id"], list["last_id"] = data[0].ID, data[len(data)-1].ID
-	}
-	writeJSON(w, http.StatusOK, list)
 }
 
 // serveWhoAmI tells callers who the gateway thinks they are.

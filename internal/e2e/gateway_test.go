@@ -450,7 +450,9 @@ func post(t *testing.T, url, body string) (*http.Response, string) {
 	return res, string(b)
 }
 
-// Both SDKs' model listings parse the gateway's /v1/models.
+// Each official SDK's model listing parses the gateway's list in its own
+// format, details included: OpenAI's and Anthropic's GET /v1/models and
+// Gemini's GET /v1beta/models.
 func TestModelListsParseInBothSDKs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -466,6 +468,26 @@ func TestModelListsParseInBothSDKs(t *testing.T) {
 	ant := anthropic.NewClient(aoption.WithBaseURL(base+"/"), aoption.WithAPIKey("-"), aoption.WithMaxRetries(0))
 	apage, err := ant.Models.List(ctx, anthropic.ModelListParams{})
 	if err != nil || len(apage.Data) != 1 || apage.Data[0].ID != "claude-sonnet-4-5" {
-		t.Errorf("anthropic models.list: %+v %v", apage, err)
+		t.Fatalf("anthropic models.list: %+v %v", apage, err)
+	}
+	if m := apage.Data[0]; m.MaxInputTokens != 200_000 || m.MaxTokens != 64_000 || !m.Capabilities.Thinking.Supported {
+		t.Errorf("anthropic model details: %s", m.RawJSON())
+	}
+	if raw := page.Data[0].JSON.ExtraFields["context_window"].Raw(); raw != "200000" {
+		t.Errorf("openai context_window = %q in %s", raw, page.Data[0].RawJSON())
+	}
+	gem, err := genai.NewClient(ctx, &genai.ClientConfig{APIKey: "-", Backend: genai.BackendGeminiAPI,
+		HTTPOptions: genai.HTTPOptions{BaseURL: base + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gpage, err := gem.Models.List(ctx, nil)
+	if err != nil || len(gpage.Items) != 1 || gpage.Items[0].Name != "models/claude-sonnet-4-5" {
+		t.Fatalf("genai models.list: %+v %v", gpage, err)
+	}
+	// The model is served over Anthropic's API only: Gemini clients see
+	// its limits but no generation method.
+	if m := gpage.Items[0]; m.InputTokenLimit != 200_000 || m.OutputTokenLimit != 64_000 || !m.Thinking || len(m.SupportedActions) != 0 {
+		t.Errorf("genai model details: %+v", m)
 	}
 }
