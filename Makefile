@@ -3,7 +3,9 @@
 
 export GOTOOLCHAIN := local
 GO      ?= go
-PREFIX  ?= /usr/local
+# SYSTEM_PREFIX is the default PREFIX; tests point it somewhere unwritable.
+SYSTEM_PREFIX ?= /usr/local
+PREFIX  ?= $(SYSTEM_PREFIX)
 BINDIR  := $(DESTDIR)$(PREFIX)/bin
 BUILD   := build
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -20,15 +22,16 @@ ts-unplug aperture ts-plug:
 		$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/$@ ./cmd/$@; \
 	else echo "$@: not written yet (skipped)"; fi
 
+# `make install` puts the built binaries in $(PREFIX)/bin when this user
+# can write it (root, or `sudo make install`); without sudo, and without
+# PREFIX given, it installs into the user's own bin directory instead
+# (Go's, when on PATH, else ~/.local/bin) and says where: scripts/install.sh.
 # Never install into /bin because PREFIX was set empty.
-install:
-	@if [ -z "$(PREFIX)" ] || [ "$(PREFIX)" = "/" ]; then echo "install: refusing PREFIX='$(PREFIX)'; use e.g. PREFIX=/usr/local" >&2; exit 2; fi
-	@built=0; for b in $(BINARIES); do \
-		if [ -x $(BUILD)/$$b ]; then install -d "$(BINDIR)" && install -m 0755 $(BUILD)/$$b "$(BINDIR)/$$b" && echo "installed $(BINDIR)/$$b"; built=1; fi; \
-	done; if [ $$built = 0 ]; then echo "install: nothing built yet; run 'make ts-unplug' (or 'make all') first" >&2; exit 2; fi
-
-uninstall:
-	@for b in $(BINARIES); do rm -f "$(BINDIR)/$$b"; done
+install uninstall:
+	@if [ -z "$(PREFIX)" ] || [ "$(PREFIX)" = "/" ]; then echo "$@: refusing PREFIX='$(PREFIX)'; use e.g. PREFIX=/usr/local" >&2; exit 2; fi
+	@BUILD='$(BUILD)' BINARIES='$(BINARIES)' BINDIR='$(BINDIR)' GO='$(GO)' \
+		BINDIR_CHOSEN=$(if $(filter file,$(origin PREFIX)),$(if $(DESTDIR),1,0),1) \
+		sh scripts/install.sh $@
 
 # Release binaries: every command for every platform in DIST_PLATFORMS,
 # as build/dist/<command>-<os>-<arch>[.exe], and their SHA256SUMS. Pure Go
