@@ -5,8 +5,10 @@ import (
 	"math/big"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/modelinfo"
 	"github.com/tsplug/ts-plug/gateway/pricing"
@@ -49,10 +51,65 @@ func modelListFormat(r *http.Request) listFormat {
 // modelinfo does not know, or the pricing table cannot price, has those
 // fields left out rather than guessed.
 func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.callerFor(w, r)
+	format := modelListFormat(r)
+	c, ok := s.callerIn(w, r, format.api())
 	if !ok {
 		return
 	}
+	models := s.listedModels(c)
+	switch format {
+	case listAnthropic:
+		writeJSON(w, http.StatusOK, anthropicList(models))
+	case listGemini:
+		writeJSON(w, http.StatusOK, geminiList(models))
+	default:
+		writeJSON(w, http.StatusOK, openAIList(models))
+	}
+}
+
+// serveModel answers one model's retrieve call (OpenAI's and Anthropic's
+// GET /v1/models/{id}, Gemini's models.get at GET /v1beta/models/{name}),
+// as the entry the list has for it. A model the caller may not use gets
+// the same 404 as one that does not exist: the answer never tells a
+// caller which models others are granted.
+func (s *Server) serveModel(w http.ResponseWriter, r *http.Request) {
+	format := modelListFormat(r)
+	c, ok := s.callerIn(w, r, format.api())
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if format == listGemini {
+		id = strings.TrimPrefix(id, "models/")
+	}
+	if id == "" {
+		s.serveModels(w, r)
+		return
+	}
+	for _, lm := range s.listedModels(c) {
+		if lm.m.ID != id && lm.m.FQN != id {
+			continue
+		}
+		switch format {
+		case listAnthropic:
+			writeJSON(w, http.StatusOK, anthropicEntry(lm))
+		case listGemini:
+			writeJSON(w, http.StatusOK, geminiEntry(lm))
+		default:
+			writeJSON(w, http.StatusOK, openAIEntry(lm))
+		}
+		return
+	}
+	list := "GET /v1/models"
+	if format == listGemini {
+		list = "GET /v1beta/models"
+	}
+	apis.WriteError(w, format.api(), http.StatusNotFound, apis.KindNotFound,
+		"model "+strconv.Quote(id)+" is not available to you; "+list+" lists the ones you may use")
+}
+
+// listedModels are the models c may use, with what is known about each.
+func (s *Server) listedModels(c *caller) []listedModel {
 	var models []listedModel
 	for _, m := range routing.Models(c.cfg(), c.access) {
 		lm := listedModel{m: m}
@@ -62,14 +119,18 @@ func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
 		}
 		models = append(models, lm)
 	}
-	switch modelListFormat(r) {
+	return models
+}
+
+// api is the dialect errors to a caller of this list format are in.
+func (f listFormat) api() config.API {
+	switch f {
 	case listAnthropic:
-		writeJSON(w, http.StatusOK, anthropicList(models))
+		return config.AnthropicMessages
 	case listGemini:
-		writeJSON(w, http.StatusOK, geminiList(models))
-	default:
-		writeJSON(w, http.StatusOK, openAIList(models))
+		return config.GeminiGenerateContent
 	}
+	return config.OpenAIChat
 }
 
 // listedModel is one granted model with what is known about it.
@@ -187,15 +248,19 @@ type openAIModel struct {
 	modelExtras
 }
 
+func openAIEntry(lm listedModel) openAIModel {
+	e := openAIModel{ID: lm.m.ID, Object: "model", OwnedBy: lm.m.ProviderID, modelExtras: lm.extras()}
+	if lm.known {
+		e.ContextWindow, e.MaxOutputTokens = lm.info.ContextWindow, lm.info.MaxOutput
+		e.Reasoning = &lm.info.Reasoning
+	}
+	return e
+}
+
 func openAIList(models []listedModel) any {
 	data := []openAIModel{}
 	for _, lm := range models {
-		e := openAIModel{ID: lm.m.ID, Object: "model", OwnedBy: lm.m.ProviderID, modelExtras: lm.extras()}
-		if lm.known {
-			e.ContextWindow, e.MaxOutputTokens = lm.info.ContextWindow, lm.info.MaxOutput
-			e.Reasoning = &lm.info.Reasoning
-		}
-		data = append(data, e)
+		data = append(data, openAIEntry(lm))
 	}
 	return struct {
 		Object string        `json:"object"`
@@ -230,20 +295,24 @@ type supportJSON struct {
 	Supported bool `json:"supported"`
 }
 
+func anthropicEntry(lm listedModel) anthropicModel {
+	e := anthropicModel{Type: "model", ID: lm.m.ID, DisplayName: lm.m.ID,
+		CreatedAt: "1970-01-01T00:00:00Z", modelExtras: lm.extras()}
+	if i := lm.info; lm.known {
+		e.MaxInputTokens, e.MaxTokens = i.InputLimit(), i.MaxOutput
+		e.Capabilities = &anthropicCapabilities{
+			ImageInput: supportJSON{slices.Contains(i.Input, modelinfo.Image)},
+			PDFInput:   supportJSON{slices.Contains(i.Input, modelinfo.PDF)},
+			Thinking:   supportJSON{i.Reasoning},
+		}
+	}
+	return e
+}
+
 func anthropicList(models []listedModel) any {
 	data := []anthropicModel{}
 	for _, lm := range models {
-		e := anthropicModel{Type: "model", ID: lm.m.ID, DisplayName: lm.m.ID,
-			CreatedAt: "1970-01-01T00:00:00Z", modelExtras: lm.extras()}
-		if i := lm.info; lm.known {
-			e.MaxInputTokens, e.MaxTokens = i.InputLimit(), i.MaxOutput
-			e.Capabilities = &anthropicCapabilities{
-				ImageInput: supportJSON{slices.Contains(i.Input, modelinfo.Image)},
-				PDFInput:   supportJSON{slices.Contains(i.Input, modelinfo.PDF)},
-				Thinking:   supportJSON{i.Reasoning},
-			}
-		}
-		data = append(data, e)
+		data = append(data, anthropicEntry(lm))
 	}
 	list := struct {
 		Data    []anthropicModel `json:"data"`
@@ -276,21 +345,25 @@ type geminiModel struct {
 // answers through the gateway.
 var geminiMethods = []string{"generateContent", "streamGenerateContent", "countTokens"}
 
+func geminiEntry(lm listedModel) geminiModel {
+	e := geminiModel{Name: "models/" + lm.m.ID, BaseModelID: lm.m.ID, DisplayName: lm.m.ID,
+		SupportedGenerationMethods: []string{}, modelExtras: lm.extras()}
+	// A model no Gemini provider serves is listed (the caller may use it
+	// through another API) but has no Gemini methods.
+	if slices.Contains(lm.m.APIs, config.GeminiGenerateContent) {
+		e.SupportedGenerationMethods = geminiMethods
+	}
+	if lm.known {
+		e.InputTokenLimit, e.OutputTokenLimit = lm.info.InputLimit(), lm.info.MaxOutput
+		e.Thinking = &lm.info.Reasoning
+	}
+	return e
+}
+
 func geminiList(models []listedModel) any {
 	list := []geminiModel{}
 	for _, lm := range models {
-		e := geminiModel{Name: "models/" + lm.m.ID, BaseModelID: lm.m.ID, DisplayName: lm.m.ID,
-			SupportedGenerationMethods: []string{}, modelExtras: lm.extras()}
-		// A model no Gemini provider serves is listed (the caller may
-		// use it through another API) but has no Gemini methods.
-		if slices.Contains(lm.m.APIs, config.GeminiGenerateContent) {
-			e.SupportedGenerationMethods = geminiMethods
-		}
-		if lm.known {
-			e.InputTokenLimit, e.OutputTokenLimit = lm.info.InputLimit(), lm.info.MaxOutput
-			e.Thinking = &lm.info.Reasoning
-		}
-		list = append(list, e)
+		list = append(list, geminiEntry(lm))
 	}
 	return struct {
 		Models []geminiModel `json:"models"`

@@ -36,16 +36,32 @@ const modelsConfig = `{
 // header pairs hdr, and decodes the answer generically.
 func listModels(t *testing.T, who, path string, hdr ...string) map[string]any {
 	t.Helper()
+	status, body := getModels(t, who, path, hdr...)
+	if status != 200 {
+		t.Fatalf("GET %s = %d %s", path, status, body)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("GET %s: %v\n%s", path, err, body)
+	}
+	return v
+}
+
+// getModels sends GET path to a gateway serving modelsConfig as who
+// (alice, bob, or anyone else: a caller with no grant).
+func getModels(t *testing.T, who, path string, hdr ...string) (int, []byte) {
+	t.Helper()
 	cfg, diags, err := config.Parse([]byte(modelsConfig))
 	if err != nil {
 		t.Fatalf("config: %v %v", err, diags)
 	}
-	whois := fakeWhoIs{"100.64.0.1": user("alice@example.com"), "100.64.0.2": user("bob@example.com")}
+	whois := fakeWhoIs{"100.64.0.1": user("alice@example.com"), "100.64.0.2": user("bob@example.com"),
+		"100.64.0.3": user("eve@example.com")}
 	gw, err := New(cfg, []byte(modelsConfig), Options{WhoIs: whois.whois, Ledger: &recordingSink{}, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ip := map[string]string{"alice": "100.64.0.1", "bob": "100.64.0.2"}[who]
+	ip := map[string]string{"alice": "100.64.0.1", "bob": "100.64.0.2", "eve": "100.64.0.3"}[who]
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.RemoteAddr = ip + ":41641"
 		gw.ServeHTTP(w, r)
@@ -61,14 +77,7 @@ func listModels(t *testing.T, who, path string, hdr ...string) map[string]any {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s = %d %s", path, res.StatusCode, body)
-	}
-	var v map[string]any
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("GET %s: %v\n%s", path, err, body)
-	}
-	return v
+	return res.StatusCode, body
 }
 
 // entries returns a list's entries by model ID.

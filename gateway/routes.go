@@ -17,6 +17,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1/models", s.serveModels)
 	mux.HandleFunc("GET /models", s.serveModels)
 	mux.HandleFunc("GET /v1beta/models", s.serveModels)
+	mux.HandleFunc("GET /v1/models/{id...}", s.serveModel)
+	mux.HandleFunc("GET /models/{id...}", s.serveModel)
+	mux.HandleFunc("GET /v1beta/models/{id...}", s.serveModel)
 	mux.HandleFunc("GET /api/whoami", s.serveWhoAmI)
 	mux.HandleFunc("GET /api/providers", s.serveProviders)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -85,20 +88,26 @@ func isUpgrade(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// caller resolves the caller for a gateway endpoint, answering 403 itself
-// when there is no identity or no role.
+// callerFor resolves the caller for a gateway endpoint, answering 403
+// itself when there is no identity or no role.
 func (s *Server) callerFor(w http.ResponseWriter, r *http.Request) (*caller, bool) {
+	return s.callerIn(w, r, "")
+}
+
+// callerIn is callerFor for an endpoint of a provider's API (the model
+// lists), whose SDKs read errors only in their own envelope: api's.
+func (s *Server) callerIn(w http.ResponseWriter, r *http.Request, api config.API) (*caller, bool) {
 	c, err := s.identify(r)
 	if err != nil {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
+		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
 		return nil, false
 	}
 	if _, ok := checkBrowser(r, c.access); !ok {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "access denied: cross-site browser request")
+		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: cross-site browser request")
 		return nil, false
 	}
 	if c.access.Role() == 0 {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "access denied: no role granted")
+		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: no role granted")
 		return nil, false
 	}
 	return c, true
