@@ -1,5 +1,6 @@
-// Package testbin builds the project's binaries for end-to-end tests, once
-// per test process, and runs them as child processes.
+// Package testbin holds what the project's tests share: it builds the
+// binaries for end-to-end tests, once per test process, runs them as
+// child processes, and waits (WaitUntil) for states no event signals.
 package testbin
 
 import (
