@@ -28,16 +28,15 @@ type UsageQuery struct {
 	Principal string    // only this caller ("" = everyone)
 }
 
-// UsageRow is the sum of one group's requests. CostNanos adds up the
-// known costs only; UnknownCostRequests counts the requests whose cost is
-// unknown, so a total is never silently presented as complete. Likewise
-// EstimatedRequests counts the requests whose tokens are the gateway's
-// estimate (the answer ended before the provider's final usage), and
-// UnpricedRequests those with a cost component the gateway could not
-// price, which CostNanos leaves out; Unpriced lists those components
-// (sorted, comma-separated).
-type UsageRow struct {
-	Key                 string `json:"key"`
+// UsageTotals are the sums of a group of requests. CostNanos adds up
+// the known costs only; UnknownCostRequests counts the requests whose
+// cost is unknown, so a total is never silently presented as complete.
+// Likewise EstimatedRequests counts the requests whose tokens are the
+// gateway's estimate (the answer ended before the provider's final
+// usage), and UnpricedRequests those with a cost component the gateway
+// could not price, which CostNanos leaves out; Unpriced lists those
+// components (sorted, comma-separated).
+type UsageTotals struct {
 	Requests            int64  `json:"requests"`
 	InputTokens         int64  `json:"input_tokens"`
 	OutputTokens        int64  `json:"output_tokens"`
@@ -51,10 +50,34 @@ type UsageRow struct {
 	Unpriced            string `json:"unpriced"`
 }
 
+// Tokens is every input and output token of the totals (reasoning
+// tokens are output tokens already).
+func (t UsageTotals) Tokens() int64 {
+	return t.InputTokens + t.CachedTokens + t.CacheCreationTokens + t.OutputTokens
+}
+
+// UsageRow is the sum of one group's requests (see Usage). Its JSON is
+// the key and the totals side by side.
+type UsageRow struct {
+	Key string `json:"key"`
+	UsageTotals
+}
+
+// UsageCell is the sum of one UTC day's requests of one principal to one
+// model: the finest grain of the usage reports, from which the dashboard
+// draws its charts and UsageCSV writes its lines. Names are as stored,
+// with no spreadsheet guard (that is the CSV's concern).
+type UsageCell struct {
+	Day       string // UTC, "2006-01-02"
+	Principal string // login name, joined tags or "(loopback)"
+	Model     string
+	UsageTotals
+}
+
 // daySQL is the UTC day of a row.
 const daySQL = `strftime('%Y-%m-%d', time / 1000000000, 'unixepoch')`
 
-// sums are the aggregate columns shared by Usage, UsageCSV and Sessions.
+// sums are the aggregate columns shared by Usage, UsageCells and Sessions.
 // The distinct unpriced lists of a group are few (combinations of a
 // handful of components), whatever its number of rows.
 const sums = `COUNT(*), SUM(input_tokens), SUM(output_tokens),
@@ -65,7 +88,7 @@ const sums = `COUNT(*), SUM(input_tokens), SUM(output_tokens),
 
 // scanTargets returns pointers to r's summed fields, in sums order. After
 // the scan, r.merge must run.
-func (r *UsageRow) scanTargets() []any {
+func (r *UsageTotals) scanTargets() []any {
 	return []any{&r.Requests, &r.InputTokens, &r.OutputTokens, &r.CachedTokens,
 		&r.CacheCreationTokens, &r.ReasoningTokens, &r.CostNanos, &r.UnknownCostRequests,
 		&r.EstimatedRequests, &r.UnpricedRequests, &r.Unpriced}
@@ -73,7 +96,7 @@ func (r *UsageRow) scanTargets() []any {
 
 // merge turns the concatenated unpriced lists of r's rows into one
 // sorted list without repeats.
-func (r *UsageRow) merge() { r.Unpriced = mergeUnpriced(r.Unpriced) }
+func (r *UsageTotals) merge() { r.Unpriced = mergeUnpriced(r.Unpriced) }
 
 // mergeUnpriced sorts the comma-separated components of s and drops
 // repeats and empty ones: "web_search,audio_input,web_search" is
@@ -138,46 +161,64 @@ var csvHeader = []string{"date", "user", "model", "requests", "input_tokens",
 	"cost_nanodollars", "cost_usd", "unknown_cost_requests",
 	"estimated_requests", "unpriced_requests", "unpriced"}
 
-// UsageCSV writes the Adoption page download: one line per UTC day, user
-// and model in [from, to) (zero times do not bound), for one principal or
-// everyone. cost_usd is the exact decimal of cost_nanodollars (no float
-// rounding), for spreadsheets. estimated_requests, unpriced_requests and
-// unpriced say how much of a line's totals is an estimate or leaves a
-// cost out (see UsageRow).
-func (l *Ledger) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error {
+// UsageCells sums the requests in [from, to) (zero times do not bound)
+// per UTC day, principal and model, for one principal or everyone
+// (""), ordered by day, principal and model.
+func (l *Ledger) UsageCells(ctx context.Context, from, to time.Time, principal string) ([]UsageCell, error) {
 	l.readOwnWrites(ctx)
 	var f filter
 	f.common(principal, from, to)
 	rows, err := l.db.QueryContext(ctx, `SELECT `+daySQL+` AS d, principal, model, `+sums+
 		` FROM requests`+f.sql()+` GROUP BY d, principal, model ORDER BY d, principal, model`, f.args...)
 	if err != nil {
-		return fmt.Errorf("usage csv: %w", err)
+		return nil, fmt.Errorf("usage cells: %w", err)
 	}
 	defer rows.Close()
+	out := []UsageCell{}
+	for rows.Next() {
+		var c UsageCell
+		if err := rows.Scan(append([]any{&c.Day, &c.Principal, &c.Model}, c.scanTargets()...)...); err != nil {
+			return nil, fmt.Errorf("usage cells: %w", err)
+		}
+		c.merge()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("usage cells: %w", err)
+	}
+	return out, nil
+}
+
+// UsageCSV writes the Adoption page download: UsageCells, one line per
+// UTC day, user and model. cost_usd is the exact decimal of
+// cost_nanodollars (no float rounding), for spreadsheets.
+// estimated_requests, unpriced_requests and unpriced say how much of a
+// line's totals is an estimate or leaves a cost out (see UsageTotals).
+func (l *Ledger) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error {
+	cells, err := l.UsageCells(ctx, from, to, principal)
+	if err != nil {
+		return fmt.Errorf("usage csv: %w", err)
+	}
+	return writeUsageCSV(w, cells)
+}
+
+// writeUsageCSV writes cells under csvHeader, text guarded by csvText.
+func writeUsageCSV(w io.Writer, cells []UsageCell) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return fmt.Errorf("usage csv: %w", err)
 	}
-	for rows.Next() {
-		var day, user, model string
-		var r UsageRow
-		if err := rows.Scan(append([]any{&day, &user, &model}, r.scanTargets()...)...); err != nil {
-			return fmt.Errorf("usage csv: %w", err)
-		}
-		rec := []string{day, csvText(user), csvText(model)}
-		for _, n := range []int64{r.Requests, r.InputTokens, r.OutputTokens,
-			r.CachedTokens, r.CacheCreationTokens, r.ReasoningTokens, r.CostNanos} {
+	for _, c := range cells {
+		rec := []string{c.Day, csvText(c.Principal), csvText(c.Model)}
+		for _, n := range []int64{c.Requests, c.InputTokens, c.OutputTokens,
+			c.CachedTokens, c.CacheCreationTokens, c.ReasoningTokens, c.CostNanos} {
 			rec = append(rec, strconv.FormatInt(n, 10))
 		}
-		r.merge()
-		rec = append(rec, pricing.FormatUSD(r.CostNanos), strconv.FormatInt(r.UnknownCostRequests, 10),
-			strconv.FormatInt(r.EstimatedRequests, 10), strconv.FormatInt(r.UnpricedRequests, 10), csvText(r.Unpriced))
+		rec = append(rec, pricing.FormatUSD(c.CostNanos), strconv.FormatInt(c.UnknownCostRequests, 10),
+			strconv.FormatInt(c.EstimatedRequests, 10), strconv.FormatInt(c.UnpricedRequests, 10), csvText(c.Unpriced))
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("usage csv: %w", err)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("usage csv: %w", err)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -245,7 +286,7 @@ func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, er
 	for rows.Next() {
 		var s SessionRow
 		var first, last int64
-		var u UsageRow
+		var u UsageTotals
 		if err := rows.Scan(append([]any{&s.SessionID, &s.Principal, &first, &last}, u.scanTargets()...)...); err != nil {
 			return nil, fmt.Errorf("query sessions: %w", err)
 		}
@@ -255,7 +296,7 @@ func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, er
 		s.CostNanos, s.UnknownCostRequests = u.CostNanos, u.UnknownCostRequests
 		u.merge()
 		s.EstimatedRequests, s.UnpricedRequests, s.Unpriced = u.EstimatedRequests, u.UnpricedRequests, u.Unpriced
-		s.Tokens = u.InputTokens + u.CachedTokens + u.CacheCreationTokens + u.OutputTokens
+		s.Tokens = u.Tokens()
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,29 +45,29 @@ func TestUsage(t *testing.T) {
 		want []UsageRow
 	}{
 		{"by user", UsageQuery{GroupBy: GroupByUser}, []UsageRow{
-			{Key: "alice", Requests: 3, InputTokens: 60, OutputTokens: 6, CachedTokens: 100, CacheCreationTokens: 1000,
+			{Key: "alice", UsageTotals: UsageTotals{Requests: 3, InputTokens: 60, OutputTokens: 6, CachedTokens: 100, CacheCreationTokens: 1000,
 				ReasoningTokens: 1, CostNanos: 1_500_000_001, UnknownCostRequests: 1,
-				EstimatedRequests: 1, UnpricedRequests: 2, Unpriced: "audio_input,web_search"},
-			{Key: "bob", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1},
+				EstimatedRequests: 1, UnpricedRequests: 2, Unpriced: "audio_input,web_search"}},
+			{Key: "bob", UsageTotals: UsageTotals{Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1}},
 		}},
 		{"by model", UsageQuery{GroupBy: GroupByModel}, []UsageRow{
-			{Key: "=m2", Requests: 1, InputTokens: 30, OutputTokens: 3, UnknownCostRequests: 1},
-			{Key: "m1", Requests: 3, InputTokens: 70, OutputTokens: 7, CachedTokens: 100, CacheCreationTokens: 1000,
+			{Key: "=m2", UsageTotals: UsageTotals{Requests: 1, InputTokens: 30, OutputTokens: 3, UnknownCostRequests: 1}},
+			{Key: "m1", UsageTotals: UsageTotals{Requests: 3, InputTokens: 70, OutputTokens: 7, CachedTokens: 100, CacheCreationTokens: 1000,
 				ReasoningTokens: 1, CostNanos: 1_500_000_008,
-				EstimatedRequests: 2, UnpricedRequests: 2, Unpriced: "audio_input,web_search"},
+				EstimatedRequests: 2, UnpricedRequests: 2, Unpriced: "audio_input,web_search"}},
 		}},
 		{"by UTC day", UsageQuery{GroupBy: GroupByDay}, []UsageRow{
-			{Key: "2026-05-01", Requests: 1, InputTokens: 10, OutputTokens: 1, CachedTokens: 100, CacheCreationTokens: 1000,
-				ReasoningTokens: 1, CostNanos: 1_500_000_000, UnpricedRequests: 1, Unpriced: "audio_input,web_search"},
-			{Key: "2026-05-02", Requests: 3, InputTokens: 90, OutputTokens: 9, CostNanos: 8, UnknownCostRequests: 1,
-				EstimatedRequests: 2, UnpricedRequests: 1, Unpriced: "web_search"},
+			{Key: "2026-05-01", UsageTotals: UsageTotals{Requests: 1, InputTokens: 10, OutputTokens: 1, CachedTokens: 100, CacheCreationTokens: 1000,
+				ReasoningTokens: 1, CostNanos: 1_500_000_000, UnpricedRequests: 1, Unpriced: "audio_input,web_search"}},
+			{Key: "2026-05-02", UsageTotals: UsageTotals{Requests: 3, InputTokens: 90, OutputTokens: 9, CostNanos: 8, UnknownCostRequests: 1,
+				EstimatedRequests: 2, UnpricedRequests: 1, Unpriced: "web_search"}},
 		}},
 		{"one principal", UsageQuery{GroupBy: GroupByModel, Principal: "bob"}, []UsageRow{
-			{Key: "m1", Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1},
+			{Key: "m1", UsageTotals: UsageTotals{Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1}},
 		}},
 		{"time range", UsageQuery{GroupBy: GroupByUser, From: day2, To: day2.Add(time.Hour + time.Minute)}, []UsageRow{
-			{Key: "alice", Requests: 2, InputTokens: 50, OutputTokens: 5, CostNanos: 1, UnknownCostRequests: 1,
-				EstimatedRequests: 1, UnpricedRequests: 1, Unpriced: "web_search"},
+			{Key: "alice", UsageTotals: UsageTotals{Requests: 2, InputTokens: 50, OutputTokens: 5, CostNanos: 1, UnknownCostRequests: 1,
+				EstimatedRequests: 1, UnpricedRequests: 1, Unpriced: "web_search"}},
 		}},
 		{"empty", UsageQuery{GroupBy: GroupByUser, Principal: "nobody"}, []UsageRow{}},
 	}
@@ -114,6 +115,61 @@ func TestUsageCSV(t *testing.T) {
 				t.Errorf("CSV =\n%s\nwant\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestUsageCells checks the typed per-day, per-user, per-model sums the
+// dashboard reads: names exactly as stored (no spreadsheet guard, which
+// belongs to the CSV), and the same totals the CSV writes.
+func TestUsageCells(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	seedUsage(t, l)
+	day := time.Date(2026, 5, 3, 12, 0, 0, 0, time.UTC)
+	mustCommit(t, l, &Record{ID: "c1", Time: day, Principal: "'=carol", Model: "'=x",
+		Usage: usage.Usage{InputTokens: 5, OutputTokens: 5}, CostNanos: 2, CostKnown: true})
+	cell := func(d, p, m string, t UsageTotals) UsageCell {
+		return UsageCell{Day: d, Principal: p, Model: m, UsageTotals: t}
+	}
+	tests := []struct {
+		name      string
+		from, to  time.Time
+		principal string
+		want      []UsageCell
+	}{
+		{"everyone", time.Time{}, time.Time{}, "", []UsageCell{
+			cell("2026-05-01", "alice", "m1", UsageTotals{Requests: 1, InputTokens: 10, OutputTokens: 1, CachedTokens: 100,
+				CacheCreationTokens: 1000, ReasoningTokens: 1, CostNanos: 1_500_000_000, UnpricedRequests: 1, Unpriced: "audio_input,web_search"}),
+			cell("2026-05-02", "alice", "=m2", UsageTotals{Requests: 1, InputTokens: 30, OutputTokens: 3, UnknownCostRequests: 1}),
+			cell("2026-05-02", "alice", "m1", UsageTotals{Requests: 1, InputTokens: 20, OutputTokens: 2, CostNanos: 1,
+				EstimatedRequests: 1, UnpricedRequests: 1, Unpriced: "web_search"}),
+			cell("2026-05-02", "bob", "m1", UsageTotals{Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1}),
+			cell("2026-05-03", "'=carol", "'=x", UsageTotals{Requests: 1, InputTokens: 5, OutputTokens: 5, CostNanos: 2}),
+		}},
+		{"one principal", time.Time{}, time.Time{}, "'=carol", []UsageCell{
+			cell("2026-05-03", "'=carol", "'=x", UsageTotals{Requests: 1, InputTokens: 5, OutputTokens: 5, CostNanos: 2}),
+		}},
+		{"time range", day.Add(-time.Hour), day.Add(time.Hour), "", []UsageCell{
+			cell("2026-05-03", "'=carol", "'=x", UsageTotals{Requests: 1, InputTokens: 5, OutputTokens: 5, CostNanos: 2}),
+		}},
+		{"empty", time.Time{}, time.Time{}, "nobody", []UsageCell{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := l.UsageCells(context.Background(), tt.from, tt.to, tt.principal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("UsageCells =\n%+v\nwant\n%+v", got, tt.want)
+			}
+		})
+	}
+	var buf bytes.Buffer
+	if err := l.UsageCSV(context.Background(), &buf, day.Add(-time.Hour), time.Time{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\n2026-05-03,'=carol,'=x,1,5,5,0,0,0,2,0.000000002,0,0,0,\n"; !strings.HasSuffix(buf.String(), want) {
+		t.Errorf("CSV line of a quote-led name = %q, want %q", buf.String(), want)
 	}
 }
 
