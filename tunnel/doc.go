@@ -1,0 +1,12 @@
+// Package tunnel is what ts-unplug, ts-plug and aperture share about being
+// a tailnet device: the tsnet node and its watched state (Node, State),
+// the status socket and the `status` lines, forwarding (HTTPForwarder,
+// TCPForwarder, NewTransport), the identity headers a plugged server gets
+// and the stripping of spoofed ones, the guard that keeps web pages out of
+// a local tunnel (BrowserGuard), and the command-line pieces the three
+// binaries have in common (exit statuses, tags, state directories, the
+// arguments an installed service runs with).
+//
+// The binaries themselves are tunnel/unplug, tunnel/plug and gateway/app;
+// cmd/* only calls their Main.
+package tunnel
