@@ -5,7 +5,7 @@ import (
 	"runtime/debug"
 )
 
-// DefaultMemoryLimit is the soft heap limit of the tunnel binaries.
+// DefaultMemoryLimit is the soft heap limit of ts-unplug and ts-plug.
 //
 // Bulk transfers through tsnet's userspace network stack churn through
 // packet buffers (gVisor and wireguard-go pools) much faster than Go's

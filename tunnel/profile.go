@@ -32,10 +32,18 @@ func StartCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
-// StartProcess applies what every tunnel binary runs with: the default
-// soft memory limit and, when CPUProfileEnv names a file, a CPU profile.
-// The returned function finishes the profile.
-func StartProcess() (stop func(), err error) {
+// LimitMemoryAndProfile applies what ts-unplug and ts-plug run with: the
+// default soft memory limit (DefaultMemoryLimit) and, when CPUProfileEnv
+// names a file, a CPU profile. The returned function finishes the
+// profile. It starts nothing else. aperture takes only the profile (see
+// gateway/app's run).
+func LimitMemoryAndProfile() (stopProfile func(), err error) {
 	SetDefaultMemoryLimit()
 	return StartCPUProfile(os.Getenv(CPUProfileEnv))
 }
+
+// StartProcess is the old name of LimitMemoryAndProfile, which it calls.
+//
+// Deprecated: call LimitMemoryAndProfile. This stays only until
+// tunnel/unplug, whose run still calls it, moves over.
+func StartProcess() (stopProfile func(), err error) { return LimitMemoryAndProfile() }

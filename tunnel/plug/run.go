@@ -62,7 +62,7 @@ type plug struct {
 // command exits, then stops the command and returns ts-plug's exit error.
 func run(ctx context.Context, o options, version string, stdout, stderr io.Writer) error {
 	logf := log.New(stderr, "ts-plug: ", log.LstdFlags).Printf
-	stopProfile, err := tunnel.StartProcess()
+	stopProfile, err := tunnel.LimitMemoryAndProfile()
 	if err != nil {
 		return err
 	}
