@@ -20,11 +20,17 @@ import (
 	"tailscale.com/types/logger"
 )
 
-func init() {
-	// Tests run every node on loopback, where binding sockets to an
-	// interface or fwmark only gets in the way; tailscale's own tests turn
-	// it off the same way. Never set outside tests.
-	if os.Getenv("TSPLUG_TEST_DISABLE_NETNS") == "1" {
+// disableNetnsEnv, set to 1, turns off tailscale's netns (binding
+// sockets to an interface or fwmark) for every node of the process.
+// internal/tailnettest sets it for the binaries it starts: its tailnet
+// runs on loopback, where netns only gets in the way (tailscale's own
+// tests turn it off the same way). Nothing else sets it.
+const disableNetnsEnv = "TSPLUG_TEST_DISABLE_NETNS"
+
+// applyTestNetns turns netns off when disableNetnsEnv asks; NewNode calls
+// it, before any tsnet server of the process starts.
+func applyTestNetns() {
+	if os.Getenv(disableNetnsEnv) == "1" {
 		netns.SetEnabled(false)
 	}
 }
@@ -75,6 +81,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
+	applyTestNetns()
 	srv := &tsnet.Server{
 		Hostname:      cfg.Hostname,
 		Dir:           dir,
