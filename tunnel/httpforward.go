@@ -57,7 +57,11 @@ func NewTransport(dial DialFunc, to Timeouts) *http.Transport {
 // Upgrade requests (WebSocket) are passed through.
 type HTTPForwarder struct {
 	Target Target
-	proxy  *httputil.ReverseProxy
+	// SetHeaders, if set, adds headers of the tunnel's own to each
+	// outgoing request, after every inbound Tailscale-* header is gone
+	// (see SetLocalUserHeader). Set it before serving.
+	SetHeaders func(in *http.Request, out http.Header)
+	proxy      *httputil.ReverseProxy
 }
 
 // NewHTTPForwarder forwards to target with transport.
@@ -74,6 +78,9 @@ func NewHTTPForwarder(target Target, transport http.RoundTripper) *HTTPForwarder
 			pr.SetXForwarded()
 			StripTailscaleHeaders(pr.Out.Header)
 			StripTailscaleHeaders(pr.Out.Trailer)
+			if f.SetHeaders != nil {
+				f.SetHeaders(pr.In, pr.Out.Header)
+			}
 		},
 		Transport:     transport,
 		FlushInterval: -1,

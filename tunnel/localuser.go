@@ -1,0 +1,82 @@
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/tsplug/ts-plug/tunnel/sockowner"
+)
+
+// HeaderLocalUser carries the login name of the local OS user whose
+// process opened the connection a request came on, as the kernel reports
+// the socket's owner: on a machine several people share, it tells them
+// apart behind one tailnet device. Its name starts with "Tailscale", so
+// every tunnel strips what a client sent in any spelling, and only the
+// tunnel that looked the owner up sets it. A gateway should believe it
+// only from devices it knows run such a tunnel, and never let it widen
+// what the device may do.
+const HeaderLocalUser = "Tailscale-Local-User"
+
+// connOwner is the peer of one accepted connection, and its owner once
+// looked up: a connection's owner does not change, so it is looked up at
+// most once however many requests it carries.
+type connOwner struct {
+	conn sockowner.Conn
+	once sync.Once
+	name string
+	err  error
+}
+
+type connOwnerKey struct{}
+
+// LocalUserConnContext is an http.Server ConnContext that keeps each
+// connection's addresses for LocalUser.
+func LocalUserConnContext(ctx context.Context, c net.Conn) context.Context {
+	local, ok1 := c.LocalAddr().(*net.TCPAddr)
+	remote, ok2 := c.RemoteAddr().(*net.TCPAddr)
+	if !ok1 || !ok2 {
+		return ctx
+	}
+	return context.WithValue(ctx, connOwnerKey{}, &connOwner{conn: sockowner.Conn{
+		Local: local.AddrPort(), Remote: remote.AddrPort(),
+	}})
+}
+
+// LocalUser is the login name of the local user who owns the client's
+// end of r's connection. first is true for the first request of the
+// connection, so a failure is reported once per connection, not per
+// request.
+func LocalUser(r *http.Request) (name string, first bool, err error) {
+	o, _ := r.Context().Value(connOwnerKey{}).(*connOwner)
+	if o == nil {
+		return "", true, errNoConnOwner
+	}
+	o.once.Do(func() {
+		first = true
+		o.name, o.err = sockowner.Name(o.conn)
+	})
+	return o.name, first, o.err
+}
+
+var errNoConnOwner = errors.New("connection addresses unknown (the server has no LocalUserConnContext)")
+
+// SetLocalUserHeader is an HTTPForwarder.SetHeaders that names the local
+// user of each request's connection in HeaderLocalUser. When the owner
+// cannot be found the header is left out (the gateway then records the
+// request as from an unknown local user) and logf says why, once per
+// connection.
+func SetLocalUserHeader(logf func(string, ...any)) func(in *http.Request, out http.Header) {
+	return func(in *http.Request, out http.Header) {
+		name, first, err := LocalUser(in)
+		if err != nil {
+			if first && logf != nil {
+				logf("local user of %s unknown, request sent without it: %v", in.RemoteAddr, err)
+			}
+			return
+		}
+		setEncoded(out, HeaderLocalUser, name)
+	}
+}
