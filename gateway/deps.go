@@ -34,6 +34,7 @@ type Ledger interface {
 type Store interface {
 	Requests(ctx context.Context, q ledger.Query) ([]ledger.Row, error)
 	Usage(ctx context.Context, q ledger.UsageQuery) ([]ledger.UsageRow, error)
+	UsageCells(ctx context.Context, from, to time.Time, principal string) ([]ledger.UsageCell, error)
 	UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error
 	Sessions(ctx context.Context, q ledger.SessionQuery) ([]ledger.SessionRow, error)
 	Capture(ctx context.Context, id string) (*ledger.Capture, error)

@@ -3,6 +3,8 @@ package ui
 import (
 	"net/http"
 	"net/url"
+
+	"github.com/tsplug/ts-plug/gateway/ledger"
 )
 
 // topUsers is how many users the Adoption page ranks.
@@ -42,8 +44,8 @@ func (h *Handler) adoption(w http.ResponseWriter, r *http.Request, v Viewer) err
 
 	// One cell per (day, user, model): count each user once a day.
 	seen := map[[2]string]bool{}
-	active := perDay(cells, d, func(usageCell) string { return "active users" }, func(c usageCell) int64 {
-		k := [2]string{c.Day, c.User}
+	active := perDay(cells, d, func(ledger.UsageCell) string { return "active users" }, func(c ledger.UsageCell) int64 {
+		k := [2]string{c.Day, c.Principal}
 		if seen[k] {
 			return 0
 		}
@@ -52,12 +54,12 @@ func (h *Handler) adoption(w http.ResponseWriter, r *http.Request, v Viewer) err
 	})
 	b.ActiveUsers = barChart{Title: "Active users per day", Labels: d.Short(), Series: stack(active, d.Days)}
 	b.Tokens = barChart{Title: "Tokens per day by model, everyone", Labels: d.Short(),
-		Series: stack(perDay(cells, d, func(c usageCell) string { return c.Model }, usageCell.Tokens), d.Days)}
+		Series: stack(perDay(cells, d, func(c ledger.UsageCell) string { return c.Model }, ledger.UsageCell.Tokens), d.Days)}
 	b.Legend = b.Tokens.Series
-	users := totalsBy(cells, func(c usageCell) string { return c.User })
+	users := totalsBy(cells, func(c ledger.UsageCell) string { return c.Principal })
 	b.UserCount = len(users)
 	b.Users = users[:min(len(users), topUsers)]
-	b.Models = totalsBy(cells, func(c usageCell) string { return c.Model })
+	b.Models = totalsBy(cells, func(c ledger.UsageCell) string { return c.Model })
 	for _, m := range b.Models {
 		b.MaxRequests = max(b.MaxRequests, m.Requests)
 	}

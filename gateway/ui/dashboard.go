@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 
 	"github.com/tsplug/ts-plug/gateway/ledger"
@@ -85,13 +84,13 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v Viewer) er
 		return internal("reading usage", err)
 	}
 	b.Totals = sumAll(cells)
-	b.Models = totalsBy(cells, func(c usageCell) string { return c.Model })
-	byModel := func(c usageCell) string { return c.Model }
+	b.Models = totalsBy(cells, func(c ledger.UsageCell) string { return c.Model })
+	byModel := func(c ledger.UsageCell) string { return c.Model }
 	b.Tokens = barChart{Title: "Tokens per day by model", Labels: d.Short(),
-		Series: stack(perDay(cells, d, byModel, usageCell.Tokens), d.Days)}
+		Series: stack(perDay(cells, d, byModel, ledger.UsageCell.Tokens), d.Days)}
 	b.Legend = b.Tokens.Series
 	b.Cost = barChart{Title: "Cost per day by model", Labels: d.Short(), Format: FormatUSD,
-		Series: stackLike(perDay(cells, d, byModel, func(c usageCell) int64 { return c.CostNanos }), b.Legend, d.Days)}
+		Series: stackLike(perDay(cells, d, byModel, func(c ledger.UsageCell) int64 { return c.CostNanos }), b.Legend, d.Days)}
 	sessions, err := st.Sessions(ctx, ledger.SessionQuery{Principal: subject, From: d.From, To: d.To, Limit: ledger.MaxLimit})
 	if err != nil {
 		return internal("reading sessions", err)
@@ -106,14 +105,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v Viewer) er
 		b.Limits = limits(h.src.QuotasOf(subject), nil)
 	}
 	if v.Admin {
-		all, err := readUsage(ctx, st, d.From, d.To, "")
+		// Everyone with usage in the range, ordered by name.
+		users, err := st.Usage(ctx, ledger.UsageQuery{GroupBy: ledger.GroupByUser, From: d.From, To: d.To})
 		if err != nil {
 			return internal("reading usage", err)
 		}
-		for _, t := range totalsBy(all, func(c usageCell) string { return c.User }) {
-			b.Users = append(b.Users, t.Key)
+		for _, u := range users {
+			b.Users = append(b.Users, u.Key)
 		}
-		sort.Strings(b.Users)
 	}
 	title := "Dashboard"
 	if !b.Own {

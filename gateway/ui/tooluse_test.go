@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -202,9 +201,6 @@ func (s plainStore) Sessions(ctx context.Context, q ledger.SessionQuery) ([]ledg
 func (s plainStore) Capture(ctx context.Context, id string) (*ledger.Capture, error) {
 	return s.l.Capture(ctx, id)
 }
-func (s plainStore) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, p string) error {
-	return s.l.UsageCSV(ctx, w, from, to, p)
-}
 
 // unsupportedStore has CapturedAnswers, but its own store lacks it.
 type unsupportedStore struct{ plainStore }
@@ -255,11 +251,6 @@ func (s *manyStore) Sessions(context.Context, ledger.SessionQuery) ([]ledger.Ses
 }
 func (s *manyStore) Capture(_ context.Context, id string) (*ledger.Capture, error) {
 	return &ledger.Capture{ResponseBody: []byte(strings.Replace(responsesCall, "read_file", "tool_"+id[len(id)-2:], 1))}, nil
-}
-func (s *manyStore) UsageCSV(_ context.Context, w io.Writer, _, _ time.Time, _ string) error {
-	_, err := fmt.Fprintf(w, "date,user,model,requests,input_tokens,output_tokens,cost_nanodollars\n%s,%s,gpt-4o,%d,0,0,0\n",
-		testNow.Format("2006-01-02"), alice, len(s.rows))
-	return err
 }
 
 // TestToolUseBounds checks the page reads no more than toolUseRequests

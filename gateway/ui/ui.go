@@ -17,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"github.com/tsplug/ts-plug/gateway/config"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -64,13 +63,16 @@ type ConfigView struct {
 	Hooks []HookView
 }
 
-// Store is the ledger's query side that pages read. *ledger.Ledger
-// implements it.
+// Store is the ledger's query side that pages read, as typed rows.
+// *ledger.Ledger implements it.
 type Store interface {
 	Requests(ctx context.Context, q ledger.Query) ([]ledger.Row, error)
 	Sessions(ctx context.Context, q ledger.SessionQuery) ([]ledger.SessionRow, error)
 	Capture(ctx context.Context, id string) (*ledger.Capture, error)
-	UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error
+	// Usage sums requests per user, model or day.
+	Usage(ctx context.Context, q ledger.UsageQuery) ([]ledger.UsageRow, error)
+	// UsageCells sums requests per UTC day, principal and model.
+	UsageCells(ctx context.Context, from, to time.Time, principal string) ([]ledger.UsageCell, error)
 }
 
 // Source is the gateway's side of the dashboard.

@@ -1,111 +1,26 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/tsplug/ts-plug/gateway/ledger"
 )
 
-// usageCell is the ledger's sum for one UTC day, principal and model.
-// The dashboard and adoption pages are built from these cells, read
-// through the same report the Adoption page offers as a CSV download, so
-// the page and the download always agree.
-type usageCell struct {
-	Day, User, Model                             string
-	Requests, Input, Output, Cached, CacheCreate int64
-	Reasoning, CostNanos, UnknownCost            int64
-}
-
-// Tokens is every input and output token of the cell.
-func (c usageCell) Tokens() int64 { return c.Input + c.Output + c.Cached + c.CacheCreate }
-
-// readUsage reads the per-day, per-user, per-model sums in [from, to)
-// for principal ("" = everyone).
-func readUsage(ctx context.Context, st Store, from, to time.Time, principal string) ([]usageCell, error) {
-	var buf bytes.Buffer
-	if err := st.UsageCSV(ctx, &buf, from, to, principal); err != nil {
+// readUsage reads the ledger's per-day, per-user, per-model sums in
+// [from, to) for principal ("" = everyone): the cells the dashboard,
+// adoption and tool use pages are built from, the same ones the Adoption
+// page's CSV download writes, so the page and the download agree.
+func readUsage(ctx context.Context, st Store, from, to time.Time, principal string) ([]ledger.UsageCell, error) {
+	cells, err := st.UsageCells(ctx, from, to, principal)
+	if err != nil {
 		return nil, fmt.Errorf("reading usage: %w", err)
 	}
-	return parseUsageCSV(&buf)
-}
-
-// parseUsageCSV reads ledger.UsageCSV output: date, user, model, then
-// requests, input, output, cached, cache creation and reasoning tokens,
-// cost in nanodollars, cost in USD, and requests of unknown cost.
-func parseUsageCSV(r io.Reader) ([]usageCell, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("usage csv header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[h] = i
-	}
-	for _, want := range []string{"date", "user", "model", "requests", "input_tokens", "output_tokens", "cost_nanodollars"} {
-		if _, ok := col[want]; !ok {
-			return nil, fmt.Errorf("usage csv: no %q column", want)
-		}
-	}
-	var out []usageCell
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("usage csv line %d: %w", line, err)
-		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return rec[i]
-			}
-			return ""
-		}
-		var perr error
-		num := func(name string) int64 {
-			s := get(name)
-			if s == "" {
-				return 0
-			}
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil && perr == nil {
-				perr = fmt.Errorf("usage csv line %d: %s: %w", line, name, err)
-			}
-			return n
-		}
-		c := usageCell{
-			Day: get("date"), User: csvUnquote(get("user")), Model: csvUnquote(get("model")),
-			Requests: num("requests"), Input: num("input_tokens"), Output: num("output_tokens"),
-			Cached: num("cached_tokens"), CacheCreate: num("cache_creation_tokens"),
-			Reasoning: num("reasoning_tokens"), CostNanos: num("cost_nanodollars"),
-			UnknownCost: num("unknown_cost_requests"),
-		}
-		if perr != nil {
-			return nil, perr
-		}
-		out = append(out, c)
-	}
-}
-
-// csvUnquote undoes the ledger's spreadsheet-formula guard, a "'" put
-// before text starting with = + - @ or a control character.
-func csvUnquote(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && (s[1] == '=' || s[1] == '+' || s[1] == '-' || s[1] == '@' || s[1] == '\t' || s[1] == '\r') {
-		return s[1:]
-	}
-	return s
+	return cells, nil
 }
 
 // dayRange is a span of whole UTC days ending today.
@@ -151,7 +66,7 @@ func (d dayRange) Short() []string {
 
 // perDay spreads cells over the range's days, keyed by key(cell) and
 // valued by val(cell).
-func perDay(cells []usageCell, d dayRange, key func(usageCell) string, val func(usageCell) int64) map[string][]int64 {
+func perDay(cells []ledger.UsageCell, d dayRange, key func(ledger.UsageCell) string, val func(ledger.UsageCell) int64) map[string][]int64 {
 	idx := map[string]int{}
 	for i, l := range d.Labels() {
 		idx[l] = i
@@ -181,7 +96,7 @@ type usageTotal struct {
 }
 
 // totalsBy sums cells by key, biggest token count first (ties by key).
-func totalsBy(cells []usageCell, key func(usageCell) string) []usageTotal {
+func totalsBy(cells []ledger.UsageCell, key func(ledger.UsageCell) string) []usageTotal {
 	m := map[string]*usageTotal{}
 	var keys []string
 	for _, c := range cells {
@@ -193,14 +108,14 @@ func totalsBy(cells []usageCell, key func(usageCell) string) []usageTotal {
 			keys = append(keys, k)
 		}
 		t.Requests += c.Requests
-		t.Input += c.Input
-		t.Output += c.Output
-		t.Cached += c.Cached
-		t.CacheCreate += c.CacheCreate
+		t.Input += c.InputTokens
+		t.Output += c.OutputTokens
+		t.Cached += c.CachedTokens
+		t.CacheCreate += c.CacheCreationTokens
 		t.Tokens += c.Tokens()
 		t.CostNanos += c.CostNanos
-		t.UnknownCost += c.UnknownCost
-		t.users[c.User] = true
+		t.UnknownCost += c.UnknownCostRequests
+		t.users[c.Principal] = true
 		t.days[c.Day] = true
 	}
 	out := make([]usageTotal, 0, len(keys))
@@ -220,8 +135,8 @@ func totalsBy(cells []usageCell, key func(usageCell) string) []usageTotal {
 }
 
 // sumAll totals every cell.
-func sumAll(cells []usageCell) usageTotal {
-	all := totalsBy(cells, func(usageCell) string { return "" })
+func sumAll(cells []ledger.UsageCell) usageTotal {
+	all := totalsBy(cells, func(ledger.UsageCell) string { return "" })
 	if len(all) == 0 {
 		return usageTotal{}
 	}

@@ -2,38 +2,11 @@ package ui
 
 import (
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
-)
 
-func TestParseUsageCSV(t *testing.T) {
-	csv := "date,user,model,requests,input_tokens,output_tokens,cached_tokens,cache_creation_tokens,reasoning_tokens,cost_nanodollars,cost_usd,unknown_cost_requests\n" +
-		"2026-05-01,alice@example.com,gpt-4o,2,100,10,5,1,0,1500,0.0000015,0\n" +
-		"2026-05-01,'=cmd,'-model,1,1,1,0,0,0,0,0,1\n"
-	cells, err := parseUsageCSV(strings.NewReader(csv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cells) != 2 {
-		t.Fatalf("%d cells", len(cells))
-	}
-	c := cells[0]
-	if c.Day != "2026-05-01" || c.User != alice || c.Requests != 2 || c.Tokens() != 116 || c.CostNanos != 1500 {
-		t.Errorf("cell = %+v", c)
-	}
-	if cells[1].User != "=cmd" || cells[1].Model != "-model" || cells[1].UnknownCost != 1 {
-		t.Errorf("formula guard not undone: %+v", cells[1])
-	}
-	for _, bad := range []string{"date,user\n", "date,user,model,requests,input_tokens,output_tokens,cost_nanodollars\nd,u,m,x,1,1,1\n"} {
-		if _, err := parseUsageCSV(strings.NewReader(bad)); err == nil {
-			t.Errorf("no error for %q", bad)
-		}
-	}
-	if cells, err := parseUsageCSV(strings.NewReader("")); err != nil || cells != nil {
-		t.Errorf("empty: %v %v", cells, err)
-	}
-}
+	"github.com/tsplug/ts-plug/gateway/ledger"
+)
 
 func TestParseRange(t *testing.T) {
 	now := time.Date(2026, 5, 10, 23, 59, 0, 0, time.UTC)
@@ -54,16 +27,19 @@ func TestParseRange(t *testing.T) {
 }
 
 func TestTotalsBy(t *testing.T) {
-	cells := []usageCell{
-		{Day: "d1", User: "a", Model: "m1", Requests: 1, Input: 10, CostNanos: 5},
-		{Day: "d2", User: "a", Model: "m2", Requests: 1, Input: 100},
-		{Day: "d2", User: "b", Model: "m1", Requests: 2, Input: 10, UnknownCost: 1},
+	cell := func(day, user, model string, t ledger.UsageTotals) ledger.UsageCell {
+		return ledger.UsageCell{Day: day, Principal: user, Model: model, UsageTotals: t}
 	}
-	byModel := totalsBy(cells, func(c usageCell) string { return c.Model })
+	cells := []ledger.UsageCell{
+		cell("d1", "a", "m1", ledger.UsageTotals{Requests: 1, InputTokens: 10, CostNanos: 5}),
+		cell("d2", "a", "m2", ledger.UsageTotals{Requests: 1, InputTokens: 100}),
+		cell("d2", "b", "m1", ledger.UsageTotals{Requests: 2, InputTokens: 10, UnknownCostRequests: 1}),
+	}
+	byModel := totalsBy(cells, func(c ledger.UsageCell) string { return c.Model })
 	if len(byModel) != 2 || byModel[0].Key != "m2" || byModel[1].Users != 2 || byModel[1].Requests != 3 || byModel[1].UnknownCost != 1 {
 		t.Errorf("by model = %+v", byModel)
 	}
-	byUser := totalsBy(cells, func(c usageCell) string { return c.User })
+	byUser := totalsBy(cells, func(c ledger.UsageCell) string { return c.Principal })
 	if byUser[0].Key != "a" || byUser[0].ActiveDays != 2 || byUser[0].CostNanos != 5 {
 		t.Errorf("by user = %+v", byUser)
 	}
