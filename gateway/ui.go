@@ -155,8 +155,6 @@ func maskURL(raw string) string {
 // Version is the gateway's version.
 func (u uiSource) Version() string { return u.s.opts.Version }
 
-var _ ui.NoticeSource = uiSource{}
-
 // Notices are the gateway-wide warnings Options.Notices gives.
 func (u uiSource) Notices() []string {
 	if u.s.opts.Notices == nil {

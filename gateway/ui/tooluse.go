@@ -78,14 +78,6 @@ type toolTotal struct {
 	models   map[string]bool
 }
 
-// answerReader is the ledger's query of recent requests with their
-// captured answers; *ledger.Ledger has it. A store whose method returns
-// errors.ErrUnsupported (a wrapper over a store without it) is read
-// through Requests and Capture instead.
-type answerReader interface {
-	CapturedAnswers(ctx context.Context, q ledger.CapturedAnswerQuery, fn func(ledger.CapturedAnswer) error) error
-}
-
 // toolUse shows the tool calls of the captured answers of the last
 // toolUseDays days: per day by tool, user and model, and ranked. Users
 // see their own; admins everyone's or, with ?user=, one user's.
@@ -240,18 +232,16 @@ func rank(m map[string]*toolTotal) toolTable {
 }
 
 // readAnswers reads the most recent requests matching q with their
-// captured answers: through the ledger's query when the store has it,
-// else a page of requests at a time and each one's capture.
+// captured answers: through the store's CapturedAnswers, or when that
+// is unsupported, a page of requests at a time and each one's capture.
 func readAnswers(ctx context.Context, st Store, q ledger.CapturedAnswerQuery, fn func(ledger.CapturedAnswer) error) error {
-	if ar, ok := st.(answerReader); ok {
-		called := false
-		err := ar.CapturedAnswers(ctx, q, func(a ledger.CapturedAnswer) error {
-			called = true
-			return fn(a)
-		})
-		if !errors.Is(err, errors.ErrUnsupported) || called {
-			return err
-		}
+	called := false
+	err := st.CapturedAnswers(ctx, q, func(a ledger.CapturedAnswer) error {
+		called = true
+		return fn(a)
+	})
+	if !errors.Is(err, errors.ErrUnsupported) || called {
+		return err
 	}
 	read, before := 0, ""
 	for read < q.Limit {

@@ -73,6 +73,11 @@ type Store interface {
 	Usage(ctx context.Context, q ledger.UsageQuery) ([]ledger.UsageRow, error)
 	// UsageCells sums requests per UTC day, principal and model.
 	UsageCells(ctx context.Context, from, to time.Time, principal string) ([]ledger.UsageCell, error)
+	// CapturedAnswers reads the most recent requests with their captured
+	// answers, for the Tool Use page. A store that cannot (a wrapper over
+	// a store without it) returns errors.ErrUnsupported before calling fn,
+	// and the page reads Requests and Capture instead.
+	CapturedAnswers(ctx context.Context, q ledger.CapturedAnswerQuery, fn func(ledger.CapturedAnswer) error) error
 }
 
 // Source is the gateway's side of the dashboard.
@@ -89,6 +94,11 @@ type Source interface {
 	Config() ConfigView
 	// Version is the gateway's version, shown in the footer.
 	Version() string
+	// Notices are gateway-wide warnings about the gateway itself (its
+	// tailnet device's name taken, its node key about to expire), shown
+	// in a banner above every page, since whoever looks at the dashboard
+	// may be the one who can fix them; nil when there are none.
+	Notices() []string
 }
 
 // Handler serves the dashboard. Create it with New.

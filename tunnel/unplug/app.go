@@ -26,6 +26,9 @@ type env struct {
 	// invoker is installers.SudoInvoker: the user behind sudo.
 	invoker func() (installers.Account, bool, error)
 	goos    string
+	// hostsPath is the hosts file `hosts` and uninstall edit; "" is the
+	// system's.
+	hostsPath string
 }
 
 func systemEnv() env {
@@ -48,7 +51,7 @@ func newAppWith(version string, stdout, stderr io.Writer, e env) *cli.App {
 	return &cli.App{
 		Name:      "ts-unplug",
 		Usage:     "reach a tailnet service from a machine that is not on the tailnet",
-		UsageText: "ts-unplug [flags] TARGET\n   ts-unplug install [flags] TARGET\n   ts-unplug status|start|stop|restart|uninstall [--user]\n   ts-unplug run [--port N] -- claude|codex|gemini|opencode [ARGS...]\n   ts-unplug env [--shell sh|fish|powershell] [TOOL]\n\nTARGET is host[:port] or a URL: ai, ai.example.ts.net, http://ai:8080, https://ai.example.ts.net",
+		UsageText: "ts-unplug [flags] TARGET\n   ts-unplug install [flags] TARGET\n   ts-unplug status|start|stop|restart|uninstall [--user]\n   ts-unplug run [--port N] -- claude|codex|gemini|opencode [ARGS...]\n   ts-unplug env [--shell sh|fish|powershell] [TOOL]\n   ts-unplug hosts [--remove]   (map the --https name to 127.0.0.1; sudo)\n\nTARGET is host[:port] or a URL: ai, ai.example.ts.net, http://ai:8080, https://ai.example.ts.net",
 		Description: "ts-unplug joins the tailnet as its own device and forwards http://127.0.0.1:9996 to TARGET.\n" +
 			"The first run prints a login URL (or waits for an admin to approve the device);\n" +
 			"after that every tool on this machine can use http://localhost:9996. Once up it prints the\n" +
@@ -90,7 +93,11 @@ func newAppWith(version string, stdout, stderr io.Writer, e env) *cli.App {
 			},
 			e.program().Uninstall(stdout, func(svc servicecmd.Service) string {
 				if dir, ok := svc.Flag("dir"); ok {
-					return "its state directory " + dir + " is kept, and the device stays in the tailnet's admin console"
+					kept := "its state directory " + dir + " is kept, and the device stays in the tailnet's admin console"
+					if unmapped := unmapAfterUninstall(svc, e.hostsPath); unmapped != "" {
+						kept = unmapped + "; " + kept
+					}
+					return kept
 				}
 				return "its state directory is kept"
 			}),
@@ -102,6 +109,7 @@ func newAppWith(version string, stdout, stderr io.Writer, e env) *cli.App {
 				Action: func(c *cli.Context) error { return status(c, stdout, e) }},
 			runToolCommand(stderr, e),
 			envCommand(stdout, e),
+			hostsCommand(stdout, e),
 		}, e.program().Controls(stdout)...),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tsplug/ts-plug/installers"
 	"github.com/tsplug/ts-plug/tunnel"
@@ -77,6 +78,10 @@ func install(c *cli.Context, stdout io.Writer, e env) error {
 		statusCmd = "sudo " + statusCmd
 	}
 	fmt.Fprintf(stdout, "started. Next: `%s` shows the login URL or approval step; then use http://%s\n", statusCmd, o.listen)
+	if o.httpsListen != "" {
+		hostsCmd := "ts-unplug hosts" + userFlag(c)
+		mapAfterInstall(stdout, o.dir, o.hostsFile, 30*time.Second, hostsCmd)
+	}
 	return nil
 }
 

@@ -36,10 +36,12 @@ type options struct {
 	timeouts        tunnel.Timeouts
 	shutdownGrace   time.Duration
 	warnNonLoopback bool
+	httpsListen     string // 127.0.0.1:9443 with --https, else ""
+	hostsFile       string // "" is the system's
 }
 
 func runFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "dir", Usage: "state `DIR` (default: <user config dir>/ts-unplug/<hostname>)"},
 		&cli.IntFlag{Name: "port", Value: DefaultPort, Usage: "local `PORT` to listen on"},
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1", Usage: "local `ADDR` to listen on (loopback unless you mean otherwise)"},
@@ -58,7 +60,7 @@ func runFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "idle-timeout", Value: 90 * time.Second, Usage: "how long idle connections to the target are kept"},
 		&cli.DurationFlag{Name: "response-header-timeout", Usage: "limit on waiting for the target's response headers (default: none; LLM answers can be slow)"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 15 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight requests may finish"},
-	}
+	}, httpsFlags()...)
 }
 
 // usageError is a bad flag or argument: exit status 2.
@@ -152,5 +154,5 @@ func parseOptions(c *cli.Context, needTarget bool) (options, error) {
 		ResponseHeader: c.Duration("response-header-timeout"),
 	}
 	o.shutdownGrace = c.Duration("shutdown-grace")
-	return o, nil
+	return o, parseHTTPS(c, &o)
 }

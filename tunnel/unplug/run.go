@@ -24,6 +24,11 @@ type statusReport struct {
 	Mode    string `json:"mode"`
 	Listen  string `json:"listen"`
 	Target  string `json:"target"`
+	// HTTPS is the https:// URL of --https once the name is known;
+	// HTTPSProblem says why it cannot serve yet.
+	HTTPS        string `json:"https,omitempty"`
+	HTTPSListen  string `json:"https_listen,omitempty"`
+	HTTPSProblem string `json:"https_problem,omitempty"`
 	tunnel.State
 	Served tunnel.StatsSnapshot `json:"served"`
 }
@@ -53,6 +58,15 @@ func run(ctx context.Context, o options, version string) error {
 		return fmt.Errorf("cannot listen on %s: %w (is another ts-unplug running? pick another -port)", o.listen, err)
 	}
 	defer ln.Close()
+	var https *localHTTPS
+	var tlsLn net.Listener
+	if o.httpsListen != "" {
+		if tlsLn, err = net.Listen("tcp", o.httpsListen); err != nil {
+			return fmt.Errorf("cannot listen on %s for --https: %w (pick another --https-port)", o.httpsListen, err)
+		}
+		defer tlsLn.Close()
+		https = newLocalHTTPS(tailnetCerts{node}, o.httpsListen, logf)
+	}
 	if o.warnNonLoopback {
 		logf("WARNING: listening on %s, which is not loopback: anyone who can reach this address uses the tailnet as device %s", o.listen, o.hostname)
 	}
@@ -68,7 +82,14 @@ func run(ctx context.Context, o options, version string) error {
 		// it silently), so say it once the device is up.
 		select {
 		case <-node.Ready():
-			logf("%s", node.State().UpLine("ts-unplug"))
+			line := node.State().UpLine("ts-unplug")
+			if u := https.url(); u != "" {
+				line += "; HTTPS at " + u
+			}
+			logf("%s", line)
+			if https != nil {
+				https.whenUp(ctx, o.dir, o.hostsFile, hostsCommandFor(o.dir))
+			}
 		case <-ctx.Done():
 		}
 	}()
@@ -76,11 +97,15 @@ func run(ctx context.Context, o options, version string) error {
 	stats := new(tunnel.Stats)
 	started := time.Now()
 	snapshot := func() any {
-		return statusReport{
+		r := statusReport{
 			Version: version, PID: os.Getpid(), Started: started.UTC().Format(time.RFC3339),
 			Mode: o.mode, Listen: o.listen, Target: o.target.String(),
 			State: node.State(), Served: stats.Snapshot(),
 		}
+		if https != nil {
+			r.HTTPS, r.HTTPSListen, r.HTTPSProblem = https.url(), o.httpsListen, https.problem()
+		}
+		return r
 	}
 	if err := tunnel.ServeStatus(ctx, filepath.Join(o.dir, tunnel.StatusSocketName), snapshot); err != nil {
 		return err
@@ -95,7 +120,7 @@ func run(ctx context.Context, o options, version string) error {
 
 	fwd := tunnel.NewHTTPForwarder(o.target, tunnel.NewTransport(node.Dial, o.timeouts))
 	var h http.Handler = tunnel.ReadyGate(node, statusCommand(o.dir), fwd)
-	h = &tunnel.BrowserGuard{AllowedHosts: o.allowHosts, AllowedOrigins: o.allowOrigins, Next: h}
+	h = https.guard(o.allowHosts, o.allowOrigins, h)
 	h = stats.Count(h)
 	srv := &http.Server{
 		Handler:           h,
@@ -104,7 +129,12 @@ func run(ctx context.Context, o options, version string) error {
 		// No ReadTimeout or WriteTimeout: an LLM stream may last minutes.
 	}
 	logf("listening on http://%s -> %s as tailnet device %s (state in %s)", o.listen, o.target, o.hostname, o.dir)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if https != nil {
+		srv.TLSConfig = https.tlsConfig()
+		logf("HTTPS on %s under the device's tailnet name, once it is up", o.httpsListen)
+		go func() { errc <- srv.ServeTLS(tlsLn, "", "") }()
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
@@ -131,4 +161,9 @@ func statusCommand(dir string) string {
 		dir = strconv.Quote(dir)
 	}
 	return "ts-unplug status -dir " + dir
+}
+
+// hostsCommandFor is the command that maps this instance's --https name.
+func hostsCommandFor(dir string) string {
+	return "ts-unplug hosts" + strings.TrimPrefix(statusCommand(dir), "ts-unplug status")
 }

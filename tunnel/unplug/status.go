@@ -73,6 +73,9 @@ func status(c *cli.Context, stdout io.Writer, e env) error {
 		fmt.Fprintf(stdout, "billed to:   %s\n", r.Principal())
 	}
 	fmt.Fprintf(stdout, "forwarding:  %s %s -> %s\n", r.Mode, r.Listen, r.Target)
+	if r.HTTPSListen != "" {
+		fmt.Fprintf(stdout, "https:       %s\n", httpsStatusLine(r, e.hostsPath, hostsCommandFor(dir)))
+	}
 	fmt.Fprintf(stdout, "served:      %d requests, %d bytes in, %d bytes out, %d TCP connections\n",
 		r.Served.Requests, r.Served.BytesIn, r.Served.BytesOut, r.Served.TCPConns)
 	fmt.Fprintf(stdout, "running:     pid %d since %s (ts-unplug %s)\n", r.PID, r.Started, r.Version)

@@ -16,7 +16,7 @@ const usageLine = "usage: ts-unplug [flags] TARGET, where TARGET is host[:port] 
 // wrong (ts-unplug has no help command; a typo is no subcommand), and
 // must not start a device forwarding to http://help.
 var commandWords = []string{
-	"install", "uninstall", "status", "start", "stop", "restart", "run", "env",
+	"install", "uninstall", "status", "start", "stop", "restart", "run", "env", "hosts",
 	"help", "version", "login", "logout", "up", "down",
 }
 
