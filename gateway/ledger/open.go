@@ -24,6 +24,8 @@ const (
 	DefaultRetryInterval = time.Second
 	DefaultPurgeInterval = time.Hour
 	DefaultFlushInterval = 10 * time.Millisecond
+	DefaultEnqueueWait   = 30 * time.Second
+	DefaultReadWait      = 2 * time.Second
 	DefaultBusyTimeout   = 10 * time.Second
 
 	maxConns = 8
@@ -58,6 +60,18 @@ type Options struct {
 	// RetryInterval is the wait between write attempts while the database
 	// cannot be written (DefaultRetryInterval).
 	RetryInterval time.Duration
+	// EnqueueWait bounds how long Enqueue waits (for room in a full queue
+	// and for its commit) and how long CaptureAsync waits for room
+	// (DefaultEnqueueWait). The queue fills only while the database has
+	// been failing for a while (the writer then holds 4×QueueSize records
+	// and stops taking more), and a commit takes this long only on a
+	// stalled disk; a caller would otherwise wait for as long as the disk
+	// stays broken, holding its client's answer open.
+	EnqueueWait time.Duration
+	// ReadWait bounds how long a query waits for the records queued
+	// before it to be committed (DefaultReadWait): a failing disk must not
+	// also hang the dashboard.
+	ReadWait time.Duration
 	// PurgeInterval is how often expired captures are purged
 	// (DefaultPurgeInterval).
 	PurgeInterval time.Duration
@@ -143,6 +157,12 @@ func Open(path string, opts Options) (*Ledger, error) {
 	}
 	if opts.FlushInterval == 0 {
 		opts.FlushInterval = DefaultFlushInterval
+	}
+	if opts.EnqueueWait <= 0 {
+		opts.EnqueueWait = DefaultEnqueueWait
+	}
+	if opts.ReadWait <= 0 {
+		opts.ReadWait = DefaultReadWait
 	}
 	l := &Ledger{
 		opts:    opts,

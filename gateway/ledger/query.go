@@ -180,16 +180,13 @@ func splitTags(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// readOwnWritesWait bounds how long a query waits for queued records.
-var readOwnWritesWait = 2 * time.Second
-
 // readOwnWrites waits for the records queued so far to be committed, so a
 // query right after a request sees it. While writes fail it gives up at
-// once (Sync reports the failure) or after readOwnWritesWait (when the
+// once (Sync reports the failure) or after Options.ReadWait (when the
 // writer has stopped taking records), and the query shows what is
 // committed: a failing disk must not also hang the dashboard.
 func (l *Ledger) readOwnWrites(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, readOwnWritesWait)
+	ctx, cancel := context.WithTimeout(ctx, l.opts.ReadWait)
 	defer cancel()
 	l.Sync(ctx)
 }

@@ -110,7 +110,7 @@ func (l *Ledger) Commit(ctx context.Context, r *Record) error {
 // commit, and in WAL mode with synchronous=NORMAL a commit is a write to
 // the log, not an fsync.
 //
-// The wait is bounded by enqueueWait, for room in the queue and for the
+// The wait is bounded by Options.EnqueueWait, for room in the queue and for the
 // commit together: a broken or stalled disk makes Enqueue fail rather than
 // hold its caller's answer open. While the database cannot be written it
 // returns the write error at once; the row then stays queued and is
@@ -122,7 +122,7 @@ func (l *Ledger) Enqueue(r *Record) error {
 		return err
 	}
 	it.done = make(chan error, 1)
-	timer := time.NewTimer(enqueueWait)
+	timer := time.NewTimer(l.opts.EnqueueWait)
 	defer timer.Stop()
 	if err := l.send(context.Background(), timer.C, it); err != nil {
 		return err
@@ -134,17 +134,9 @@ func (l *Ledger) Enqueue(r *Record) error {
 		}
 		return nil
 	case <-timer.C:
-		return fmt.Errorf("ledger: %s not committed within %v (database writes stalled?)", r.ID, enqueueWait)
+		return fmt.Errorf("ledger: %s not committed within %v (database writes stalled?)", r.ID, l.opts.EnqueueWait)
 	}
 }
-
-// enqueueWait bounds how long Enqueue waits (for room in a full queue and
-// for its commit) and how long CaptureAsync waits for room. The queue
-// fills only while the database has been failing for a while (the writer
-// then holds 4×QueueSize records and stops taking more), and a commit
-// takes this long only on a stalled disk; a caller would otherwise wait
-// for as long as the disk stays broken, holding its client's answer open.
-var enqueueWait = 30 * time.Second
 
 // Sync returns once every record queued before it is committed, so a
 // query that follows sees them (the dashboard and the JSON API read
@@ -188,13 +180,13 @@ func (l *Ledger) enqueue(ctx context.Context, it *item) error {
 	return l.send(ctx, nil, it)
 }
 
-// enqueueBounded is enqueue bounded by enqueueWait. The timer is made
+// enqueueBounded is enqueue bounded by Options.EnqueueWait. The timer is made
 // only when the queue is full: the common case costs one channel send.
 func (l *Ledger) enqueueBounded(it *item) error {
 	if ok, err := l.trySend(it); ok || err != nil {
 		return err
 	}
-	t := time.NewTimer(enqueueWait)
+	t := time.NewTimer(l.opts.EnqueueWait)
 	defer t.Stop()
 	return l.send(context.Background(), t.C, it)
 }
@@ -217,7 +209,7 @@ func (l *Ledger) trySend(it *item) (bool, error) {
 }
 
 // send hands it to the writer, waiting for room in the queue until ctx
-// ends or timeout fires (nil: no timeout; it fires after enqueueWait).
+// ends or timeout fires (nil: no timeout; it fires after Options.EnqueueWait).
 func (l *Ledger) send(ctx context.Context, timeout <-chan time.Time, it *item) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -239,7 +231,7 @@ func (l *Ledger) send(ctx context.Context, timeout <-chan time.Time, it *item) e
 	case <-ctx.Done():
 		return fmt.Errorf("ledger: queue full: %w", ctx.Err())
 	case <-timeout:
-		return fmt.Errorf("ledger: queue full for %v (database writes failing?)", enqueueWait)
+		return fmt.Errorf("ledger: queue full for %v (database writes failing?)", l.opts.EnqueueWait)
 	}
 }
 

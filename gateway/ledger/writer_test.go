@@ -13,13 +13,17 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 // setHook installs a write hook for the ledger's lifetime.
 func setHook(l *Ledger, f func() error) { l.hookWrite.Store(&f) }
 
 func TestGroupCommit(t *testing.T) {
+	t.Parallel()
 	l, path := openTest(t, Options{})
 	// Slow every transaction a little, as a real disk would, so commits
 	// arriving meanwhile pile up behind it.
@@ -53,6 +57,7 @@ func TestGroupCommit(t *testing.T) {
 }
 
 func TestCommitWaitsForItsRow(t *testing.T) {
+	t.Parallel()
 	l, path := openTest(t, Options{})
 	for i := range 20 {
 		mustCommit(t, l, record(i))
@@ -65,6 +70,7 @@ func TestCommitWaitsForItsRow(t *testing.T) {
 }
 
 func TestEnqueueReturnsOnceCommitted(t *testing.T) {
+	t.Parallel()
 	// An hour-long flush interval: were Enqueue to queue and return, the
 	// row would not be written for an hour.
 	l, path := openTest(t, Options{FlushInterval: time.Hour})
@@ -82,6 +88,7 @@ func TestEnqueueReturnsOnceCommitted(t *testing.T) {
 }
 
 func TestEnqueueSharesCommits(t *testing.T) {
+	t.Parallel()
 	// Waiters wake the writer at once (the flush interval is an hour), and
 	// everyone who arrives while a transaction is written shares the next.
 	l, path := openTest(t, Options{FlushInterval: time.Hour})
@@ -115,6 +122,15 @@ func TestEnqueueSharesCommits(t *testing.T) {
 }
 
 func TestCapturesGatherUntilFlushInterval(t *testing.T) {
+	t.Parallel()
+	// In a synctest bubble, so that "nothing written yet" is observed
+	// rather than hoped for: synctest.Wait returns once the writer is
+	// blocked, which it is only when it has nothing left to do (gathering,
+	// on its hour-long timer) or has written what it took.
+	synctest.Test(t, testCapturesGatherUntilFlushInterval)
+}
+
+func testCapturesGatherUntilFlushInterval(t *testing.T) {
 	// Captures are not waited for: with an hour-long interval nothing of
 	// them is written until a Sync (or a row someone waits for) arrives.
 	l, path := openTest(t, Options{FlushInterval: time.Hour})
@@ -124,7 +140,7 @@ func TestCapturesGatherUntilFlushInterval(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(20 * time.Millisecond) // time enough to write, were it not gathering
+	synctest.Wait() // the writer has done all it will before the interval
 	if got := countRows(t, path, "captures"); got != 0 {
 		t.Fatalf("%d captures written before the flush interval or a Sync", got)
 	}
@@ -164,6 +180,7 @@ func TestCapturesGatherUntilFlushInterval(t *testing.T) {
 }
 
 func TestCapturesDueWhileRowsKeepComing(t *testing.T) {
+	t.Parallel()
 	// Requests finishing all the time make commits without the captures;
 	// the captures must still be committed within the flush interval,
 	// not starve behind the rows.
@@ -194,20 +211,16 @@ func TestCapturesDueWhileRowsKeepComing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := countRows(t, path, "captures")
-		if got == n {
-			break
+	testbin.WaitUntil(t, 10*time.Second, func() error {
+		if got := countRows(t, path, "captures"); got != n {
+			return fmt.Errorf("captures starved behind row commits: %d of %d written", got, n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("captures starved behind row commits: %d of %d written", got, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestFillingQueueWakesWriter(t *testing.T) {
+	t.Parallel()
 	// The writer sleeps for the flush interval, but a queue filling up
 	// with captures must not make CaptureAsync wait that long.
 	l, path := openTest(t, Options{FlushInterval: time.Hour, QueueSize: 4})
@@ -238,40 +251,51 @@ func TestFillingQueueWakesWriter(t *testing.T) {
 }
 
 func TestQueriesDoNotHangWhileWritesFail(t *testing.T) {
-	defer func(d time.Duration) { readOwnWritesWait = d }(readOwnWritesWait)
-	readOwnWritesWait = 100 * time.Millisecond
-	l, _ := openTest(t, Options{QueueSize: 1, RetryInterval: time.Hour, Logf: func(string, ...any) {}})
-	mustCommit(t, l, record(0))
-	setHook(l, func() error { return errors.New("disk on fire") })
-	// Fill the writer's backlog past its bound, so it stops taking
-	// records until the (hour-long) retry.
-	for i := 1; i <= 8; i++ {
-		go l.Enqueue(record(i))
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for l.Healthy() == nil {
-		if time.Now().After(deadline) {
+	t.Parallel()
+	// In a synctest bubble: the query's bound (Options.ReadWait, its
+	// default of 2s) and the writer's hour-long retry run on the bubble's
+	// clock, and synctest.Wait says when every record has reached the
+	// writer or the queue.
+	synctest.Test(t, func(t *testing.T) {
+		l, _ := openTest(t, Options{QueueSize: 1, RetryInterval: time.Hour, Logf: func(string, ...any) {}})
+		mustCommit(t, l, record(0))
+		setHook(l, func() error { return errors.New("disk on fire") })
+		// Fill the writer's backlog to its bound, so it stops taking
+		// records until the (hour-long) retry. The writer answers each
+		// record it takes with the write error at once.
+		errs := make(chan error, 8)
+		for i := 1; i <= 8; i++ {
+			go func() { errs <- l.Enqueue(record(i)) }()
+		}
+		synctest.Wait()
+		if l.Healthy() == nil {
 			t.Fatalf("writes never failed: %+v", l.Stats())
 		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond) // the other records reach the backlog
-	done := make(chan int, 1)
-	go func() {
-		rows, _ := l.Requests(context.Background(), Query{})
-		done <- len(rows)
-	}()
-	select {
-	case n := <-done:
-		if n != 1 {
-			t.Errorf("query saw %d rows, want the 1 committed", n)
+		if len(errs) < l.maxBacklog() {
+			t.Fatalf("the writer took %d records, want its backlog full (%d)", len(errs), l.maxBacklog())
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a query hung behind a failing writer")
-	}
+		start := time.Now()
+		done := make(chan int, 1)
+		go func() {
+			rows, _ := l.Requests(context.Background(), Query{})
+			done <- len(rows)
+		}()
+		select {
+		case n := <-done:
+			if n != 1 {
+				t.Errorf("query saw %d rows, want the 1 committed", n)
+			}
+			if d := time.Since(start); d > DefaultReadWait {
+				t.Errorf("query waited %v, want at most ReadWait (%v)", d, DefaultReadWait)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("a query hung behind a failing writer")
+		}
+	})
 }
 
 func TestEnqueueFailsWhileWritesFail(t *testing.T) {
+	t.Parallel()
 	l, path := openTest(t, Options{RetryInterval: 5 * time.Millisecond, Logf: func(string, ...any) {}})
 	diskErr := errors.New("disk on fire")
 	var failing atomic.Bool
@@ -292,13 +316,12 @@ func TestEnqueueFailsWhileWritesFail(t *testing.T) {
 	}
 	// The rows were kept, and are written once the disk recovers.
 	failing.Store(false)
-	deadline := time.Now().Add(5 * time.Second)
-	for l.Healthy() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("ledger did not recover after the disk did")
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if err := l.Healthy(); err != nil {
+			return fmt.Errorf("ledger did not recover after the disk did: %w", err)
 		}
-		time.Sleep(time.Millisecond)
-	}
+		return nil
+	})
 	if err := l.Enqueue(record(3)); err != nil {
 		t.Fatalf("Enqueue after recovery: %v", err)
 	}
@@ -307,58 +330,74 @@ func TestEnqueueFailsWhileWritesFail(t *testing.T) {
 	}
 }
 
+// The EnqueueWait tests run in synctest bubbles, so the default bound
+// (30s) and the hour-long retries pass on the bubble's clock, and the
+// time an Enqueue waited is exact.
+
 func TestEnqueueWaitIsBounded(t *testing.T) {
-	defer func(d time.Duration) { enqueueWait = d }(enqueueWait)
-	enqueueWait = 100 * time.Millisecond
-	l, _ := openTest(t, Options{QueueSize: 2, RetryInterval: time.Hour, Logf: func(string, ...any) {}})
-	setHook(l, func() error { return errors.New("disk on fire") })
-	// 15 records against a queue of 2 and a backlog of 8: the writer
-	// takes 8, fails, and takes no more until its (hour-long) retry, so
-	// the rest wait in or for the queue. Every Enqueue must fail (no row
-	// is committed), none may hang.
-	const n = 15
-	errs := make(chan error, n)
-	for i := range n {
-		go func() { errs <- l.Enqueue(record(i)) }()
-	}
-	for range n {
-		select {
-		case err := <-errs:
-			if err == nil {
-				t.Error("Enqueue succeeded while every write fails")
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Enqueue hung behind a failing database")
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l, _ := openTest(t, Options{QueueSize: 2, RetryInterval: time.Hour, Logf: func(string, ...any) {}})
+		setHook(l, func() error { return errors.New("disk on fire") })
+		// One record first, so the writer has failed and waits for its
+		// (hour-long) retry; then 14 against a queue of 2 and a backlog
+		// of 8: the writer takes 7 more, answering each with the write
+		// error, and no more, so the rest wait in or for the queue. Every
+		// Enqueue must fail (no row is committed), none may wait past
+		// EnqueueWait.
+		start := time.Now()
+		if err := l.Enqueue(record(0)); err == nil {
+			t.Fatal("Enqueue succeeded while every write fails")
 		}
-	}
+		const n = 14
+		errs := make(chan error, n)
+		for i := range n {
+			go func() { errs <- l.Enqueue(record(1 + i)) }()
+		}
+		for range n {
+			select {
+			case err := <-errs:
+				if err == nil {
+					t.Error("Enqueue succeeded while every write fails")
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("Enqueue hung behind a failing database")
+			}
+		}
+		if d := time.Since(start); d != DefaultEnqueueWait {
+			t.Errorf("the last Enqueue returned after %v, want EnqueueWait (%v)", d, DefaultEnqueueWait)
+		}
+	})
 }
 
 func TestEnqueueWaitOnStalledDiskIsBounded(t *testing.T) {
-	defer func(d time.Duration) { enqueueWait = d }(enqueueWait)
-	enqueueWait = 100 * time.Millisecond
-	l, path := openTest(t, Options{})
-	release := make(chan struct{})
-	setHook(l, func() error { <-release; return nil })
-	// The writer hangs inside its transaction, as on a stalled disk.
-	start := time.Now()
-	err := l.Enqueue(record(1))
-	if err == nil || !strings.Contains(err.Error(), "not committed within") {
-		t.Errorf("Enqueue on a stalled disk = %v, want a timeout", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Enqueue waited %v for a stalled disk, want about %v", d, enqueueWait)
-	}
-	close(release)
-	// The row was kept and is written once the disk moves again.
-	if err := l.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := countRows(t, path, "requests"); got != 1 {
-		t.Errorf("%d rows once the disk recovered, want 1", got)
-	}
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l, path := openTest(t, Options{EnqueueWait: 3 * time.Second})
+		release := make(chan struct{})
+		setHook(l, func() error { <-release; return nil })
+		// The writer hangs inside its transaction, as on a stalled disk.
+		start := time.Now()
+		err := l.Enqueue(record(1))
+		if err == nil || !strings.Contains(err.Error(), "not committed within 3s") {
+			t.Errorf("Enqueue on a stalled disk = %v, want a timeout after Options.EnqueueWait", err)
+		}
+		if d := time.Since(start); d != 3*time.Second {
+			t.Errorf("Enqueue waited %v for a stalled disk, want Options.EnqueueWait (3s)", d)
+		}
+		close(release)
+		// The row was kept and is written once the disk moves again.
+		if err := l.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := countRows(t, path, "requests"); got != 1 {
+			t.Errorf("%d rows once the disk recovered, want 1", got)
+		}
+	})
 }
 
 func TestCapturesCommitWithinFlushInterval(t *testing.T) {
+	t.Parallel()
 	l, path := openTest(t, Options{FlushInterval: 5 * time.Millisecond})
 	for i := range 3 {
 		if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
@@ -366,19 +405,19 @@ func TestCapturesCommitWithinFlushInterval(t *testing.T) {
 		}
 	}
 	// No Sync, no Close, no waiter: the writer commits them on its own.
-	deadline := time.Now().Add(10 * time.Second)
-	for l.Stats().Transactions < 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("queued captures not committed: %+v", l.Stats())
+	testbin.WaitUntil(t, 10*time.Second, func() error {
+		if st := l.Stats(); st.Transactions < 1 {
+			return fmt.Errorf("queued captures not committed: %+v", st)
 		}
-		time.Sleep(time.Millisecond)
-	}
+		return nil
+	})
 	if got := countRows(t, path, "captures"); got != 3 {
 		t.Errorf("%d captures, want 3", got)
 	}
 }
 
 func TestQueriesReadTheirOwnWrites(t *testing.T) {
+	t.Parallel()
 	l, _ := openTest(t, Options{FlushInterval: time.Hour})
 	ctx := context.Background()
 	r := record(1)
@@ -420,6 +459,7 @@ func TestQueriesReadTheirOwnWrites(t *testing.T) {
 }
 
 func TestCommitIdempotent(t *testing.T) {
+	t.Parallel()
 	l, path := openTest(t, Options{})
 	mustCommit(t, l, record(1))
 	mustCommit(t, l, record(1))
@@ -429,6 +469,7 @@ func TestCommitIdempotent(t *testing.T) {
 }
 
 func TestCommitRejectsRecordWithoutID(t *testing.T) {
+	t.Parallel()
 	l, _ := openTest(t, Options{})
 	if err := l.Commit(context.Background(), &Record{}); err == nil {
 		t.Error("Commit of a record without ID succeeded")
@@ -439,6 +480,7 @@ func TestCommitRejectsRecordWithoutID(t *testing.T) {
 }
 
 func TestQueueFullWaitsBoundedByContext(t *testing.T) {
+	t.Parallel()
 	l, path := openTest(t, Options{QueueSize: 1})
 	entered := make(chan struct{}, 10)
 	release := make(chan struct{})
@@ -448,9 +490,12 @@ func TestQueueFullWaitsBoundedByContext(t *testing.T) {
 	wg.Go(func() { mustCommit(t, l, record(1)) })
 	<-entered // the writer is inside a transaction with record 1
 	wg.Go(func() { mustCommit(t, l, record(2)) })
-	for l.Stats().Queued != 1 {
-		time.Sleep(time.Millisecond)
-	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if st := l.Stats(); st.Queued != 1 {
+			return fmt.Errorf("record 2 not queued behind the writer: %+v", st)
+		}
+		return nil
+	})
 	// The queue is full: this Commit must wait, and give up with its ctx.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -466,6 +511,7 @@ func TestQueueFullWaitsBoundedByContext(t *testing.T) {
 }
 
 func TestDiskFailureAndRecovery(t *testing.T) {
+	t.Parallel()
 	logs := &quietLogs{}
 	l, path := openTest(t, Options{RetryInterval: 5 * time.Millisecond, Logf: logs.Logf})
 	mustCommit(t, l, record(0))
@@ -494,20 +540,20 @@ func TestDiskFailureAndRecovery(t *testing.T) {
 		t.Fatalf("Healthy during failure = %v, want the disk error", err)
 	}
 	// The writer retries in the background (every 5 ms), on its own.
-	for deadline := time.Now().Add(5 * time.Second); l.Stats().Failures < 2; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("Failures = %d, want retries in the background", l.Stats().Failures)
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if f := l.Stats().Failures; f < 2 {
+			return fmt.Errorf("Failures = %d, want retries in the background", f)
 		}
-	}
+		return nil
+	})
 
 	failing.Store(false)
-	deadline := time.Now().Add(5 * time.Second)
-	for l.Healthy() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("ledger did not recover after the disk did")
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if err := l.Healthy(); err != nil {
+			return fmt.Errorf("ledger did not recover after the disk did: %w", err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 	mustCommit(t, l, record(4))
 	// The records refused during the failure were kept and written.
 	if got := countRows(t, path, "requests"); got != 5 {
@@ -528,6 +574,7 @@ func TestDiskFailureAndRecovery(t *testing.T) {
 }
 
 func TestCloseDuringFailureReportsError(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	l, err := Open(path, Options{RetryInterval: time.Hour, Logf: t.Logf})
 	if err != nil {
@@ -579,11 +626,12 @@ func TestDurabilityChild(t *testing.T) {
 		os.Exit(1)
 	}
 	fmt.Println("committed")
-	time.Sleep(time.Minute) // killed long before; never Close
+	time.Sleep(time.Minute) // killed long before (a minute is only the bound); never Close
 	os.Exit(2)
 }
 
 func TestDurabilitySIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("spawns a process")
 	}
