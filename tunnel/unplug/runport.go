@@ -22,6 +22,7 @@ func toolFlags() []cli.Flag {
 		&cli.IntFlag{Name: "port", Usage: "ts-unplug's local `PORT`", DefaultText: "the running instance's, else 9996"},
 		&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the ts-unplug to use, to ask it its port (default: the installed service's, else a run's default)"},
 		servicecmd.UserFlag(),
+		httpsToolFlag(),
 	}
 }
 
@@ -38,6 +39,9 @@ type localEndpoint struct {
 // fails only on a bad --port: a wrong guess is reported by the reachability check, with
 // what to do.
 func findEndpoint(c *cli.Context, e env) (localEndpoint, error) {
+	if c.Bool("https") {
+		return findHTTPSEndpoint(c, e)
+	}
 	if c.IsSet("port") {
 		if p := c.Int("port"); p < 1 || p > 65535 {
 			return localEndpoint{}, usageError("--port %d: must be 1-65535", p)
