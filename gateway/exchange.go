@@ -40,7 +40,7 @@ type exchange struct {
 	rec   *ledger.Record // send: the ledger row
 
 	id      string // the request's ID, from the first stage that needs it
-	session string // the session ID, likewise
+	session string // read: the session ID
 }
 
 // serveLLM handles one provider API call (route already detected), as a
@@ -71,11 +71,8 @@ func (x *exchange) requestID() string {
 }
 
 // sessionID is the session the request belongs to (ledger.SessionID), of
-// the body as the caller sent it.
+// the body as the caller sent it: read sets it from the body's scan.
 func (x *exchange) sessionID() string {
-	if x.session == "" {
-		x.session = ledger.SessionID(x.r.Header, x.body)
-	}
 	return x.session
 }
 

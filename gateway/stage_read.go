@@ -8,6 +8,7 @@ import (
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/ledger"
 )
 
 // read reads the request body, within the caller's buffered-bytes limit,
@@ -42,7 +43,23 @@ func (x *exchange) read() bool {
 	if x.route.ModelInBody() {
 		x.model, x.stream = info.Model, info.Stream || x.route.Stream
 	}
+	x.session = ledger.SessionID(x.r.Header, sessionHints(body, info))
 	return true
+}
+
+// sessionHints is what the body, as the caller sent it, says about its
+// conversation: read from info, the scan of body, as the provider reads
+// it. A body the gateway forwards unscanned (Gemini's countTokens, whose
+// model is in the path) is scanned for them here; one that is not a valid
+// JSON object says nothing.
+func sessionHints(body []byte, info apis.BodyInfo) apis.SessionHints {
+	if !info.Scanned() {
+		var err error
+		if info, err = apis.ScanBody(body); err != nil {
+			return apis.SessionHints{}
+		}
+	}
+	return info.SessionHints(body)
 }
 
 // scanBody reads the members of the request body the gateway acts on, or

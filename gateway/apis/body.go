@@ -85,7 +85,15 @@ type BodyInfo struct {
 	// Conversation is set when the body continues a stored conversation
 	// (the Responses API's "conversation"), whose input the provider adds.
 	Conversation bool
+
+	// session holds the members SessionHints reads.
+	session sessionSpans
 }
+
+// Scanned reports whether info is ScanBody's reading of a body, rather
+// than the zero reading of a body the gateway forwards unscanned: Open is
+// past the '{' of a scanned body.
+func (info *BodyInfo) Scanned() bool { return info.Open > 0 }
 
 // Edit replaces the bytes of Span with Repl (an insertion when the span
 // is empty).
@@ -190,6 +198,7 @@ func ScanBody(body []byte) (BodyInfo, error) {
 		}
 	}
 	open, err := walkObject(body, func(key []byte, keyEsc bool, valStart, valEnd int, valEsc bool) {
+		info.session.note(key, keyEsc, Span{valStart, valEnd})
 		i, j := keyIndex(key, keyEsc, actedOn)
 		if i < 0 {
 			if j >= 0 {

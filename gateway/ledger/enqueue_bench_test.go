@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
 )
 
 // BenchmarkEnqueue is a request's ledger write as the gateway makes it:
@@ -103,9 +105,13 @@ func BenchmarkNewItemCapture(b *testing.B) {
 func BenchmarkSessionIDSmall(b *testing.B) {
 	body := []byte(`{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"respond with: hello"}]}`)
 	h := http.Header{}
+	info, err := apis.ScanBody(body) // the gateway's one pass, done anyway
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if SessionID(h, body) == "" {
+		if SessionID(h, info.SessionHints(body)) == "" {
 			b.Fatal("no session")
 		}
 	}

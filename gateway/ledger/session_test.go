@@ -5,7 +5,19 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tsplug/ts-plug/gateway/apis"
 )
+
+// sessionOf is SessionID of a request body as the gateway reads it: one
+// apis.ScanBody pass, whose findings SessionHints reads.
+func sessionOf(h http.Header, body string) string {
+	info, err := apis.ScanBody([]byte(body))
+	if err != nil {
+		return SessionID(h, apis.SessionHints{})
+	}
+	return SessionID(h, info.SessionHints([]byte(body)))
+}
 
 func TestSessionID(t *testing.T) {
 	hdr := func(kv ...string) http.Header {
@@ -24,7 +36,7 @@ func TestSessionID(t *testing.T) {
 		`{"role":"assistant","content":"hello"},{"role":"user","content":"more"}]}`
 	chatParts := `{"messages":[{"role":"user","content":[{"type":"text","text":"hi there"}]}],"model":"gpt-4o"}`
 	otherModel := `{"model":"gpt-5","messages":[{"role":"user","content":"hi there"}]}`
-	fp := SessionID(nil, []byte(chat1))
+	fp := sessionOf(nil, chat1)
 
 	tests := []struct {
 		name string
@@ -63,11 +75,20 @@ func TestSessionID(t *testing.T) {
 		{"no user message", nil, `{"model":"gpt-4o","messages":[{"role":"system","content":"x"}]}`, ""},
 		{"not JSON", nil, `hello`, ""},
 		{"empty", nil, ``, ""},
+		// The body is read as the provider reads it: keys unescaped, the
+		// last of a repeated member, only real members.
+		{"escaped model key", nil, `{"mod\u0065l":"gpt-4o","messages":[{"role":"user","content":"hi there"}]}`, "=fp"},
+		{"escaped messages key", nil, `{"model":"gpt-4o","m\u0065ssages":[{"r\u006fle":"\u0075ser","content":"hi there"}]}`, "=fp"},
+		{"escaped metadata key", nil, `{"model":"m","met\u0061data":{"user_\u0069d":"user_a_session_s1"},"messages":[]}`, "s1"},
+		{"repeated messages: the last", nil, `{"model":"gpt-4o","messages":[{"role":"user","content":"decoy"}],"messages":[{"role":"user","content":"hi there"}]}`, "=fp"},
+		{"repeated content: the last", nil, `{"model":"gpt-4o","messages":[{"role":"user","content":"decoy","content":"hi there"}]}`, "=fp"},
+		{"role look-alike in a string", nil, `{"model":"gpt-4o","messages":[{"role":"system","content":"{\"role\":\"user\",\"content\":\"x\"}"},{"role":"user","content":"hi there"}]}`, "=fp"},
+		{"ambiguous body (two models)", nil, `{"model":"gpt-4o","model":"gpt-5","messages":[{"role":"user","content":"hi there"}]}`, ""},
 		{"truncated JSON", nil, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := SessionID(tt.h, []byte(tt.body))
+			got := sessionOf(tt.h, tt.body)
 			switch tt.want {
 			case "=fp":
 				if got != fp {
@@ -89,20 +110,6 @@ func TestSessionID(t *testing.T) {
 	}
 }
 
-func TestTopLevel(t *testing.T) {
-	body := `{"a":1, "s":"x\"}]","nested":{"a":2,"b":[1,{"c":"]"}]},"b":[true,null] ,"a":3}`
-	got := topLevel([]byte(body), "a", "b", "nested", "missing")
-	want := map[string]string{"a": "3", "b": "[true,null]", "nested": `{"a":2,"b":[1,{"c":"]"}]}`}
-	if len(got) != len(want) {
-		t.Errorf("topLevel = %q, want %q", got, want)
-	}
-	for k, v := range want {
-		if string(got[k]) != v {
-			t.Errorf("topLevel[%s] = %q, want %q", k, got[k], v)
-		}
-	}
-}
-
 func BenchmarkSessionIDLargeBody(b *testing.B) {
 	var buf bytes.Buffer
 	buf.WriteString(`{"model":"claude-sonnet-4-6","max_tokens":8000,"messages":[{"role":"user","content":"start"}`)
@@ -111,40 +118,14 @@ func BenchmarkSessionIDLargeBody(b *testing.B) {
 	}
 	buf.WriteString(`],"metadata":{"user_id":"user_h_account_a_session_s"}}`)
 	body := buf.Bytes()
+	info, err := apis.ScanBody(body) // the gateway's one pass, done anyway
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
-		if SessionID(nil, body) != "s" {
+		if SessionID(nil, info.SessionHints(body)) != "s" {
 			b.Fatal("wrong session")
 		}
 	}
-}
-
-// FuzzJscanStr checks the word-at-a-time string skip against the byte
-// loop it replaced.
-func FuzzJscanStr(f *testing.F) {
-	f.Add([]byte(`"plain" rest`))
-	f.Add([]byte(`"esc\"aped\\" rest`))
-	f.Add([]byte(`"unterminated \`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) == 0 || b[0] != '"' {
-			b = append([]byte{'"'}, b...)
-		}
-		s := &jscan{b: b}
-		got := s.str()
-		i, want := 1, false
-		for i < len(b) {
-			if b[i] == '\\' {
-				i += 2
-				continue
-			}
-			i++
-			if b[i-1] == '"' {
-				want = true
-				break
-			}
-		}
-		if got != want || (want && s.i != i) {
-			t.Fatalf("str(%q) = %v at %d, want %v at %d", b, got, s.i, want, i)
-		}
-	})
 }
