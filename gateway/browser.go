@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tsplug/ts-plug/gateway/grants"
+	"github.com/tsplug/ts-plug/tunnel/webguard"
 )
 
 // checkBrowser keeps web pages on other sites from spending the caller's
@@ -23,7 +24,9 @@ func checkBrowser(r *http.Request, access *grants.Access) (cors http.Header, ok 
 		return nil, true
 	}
 	allowOrigin, methods, headers, has := access.CORS(r.URL.Path)
-	if !has || !originMatches(allowOrigin, origin) {
+	// allowOrigin is one origin, "*", or a comma-separated list; "*"
+	// does not admit the opaque "null" (webguard.OriginListed).
+	if !has || !webguard.OriginListed(strings.Split(allowOrigin, ","), origin) {
 		return nil, false
 	}
 	h := http.Header{}
@@ -45,35 +48,8 @@ func checkBrowser(r *http.Request, access *grants.Access) (cors http.Header, ok 
 	return h, true
 }
 
-// originMatches reports whether a grant's Access-Control-Allow-Origin
-// value (one origin, "*", or a comma-separated list) admits origin.
-//
-// An opaque origin, "null" (a sandboxed frame, a file: or data: page, a
-// redirect that hid where it came from), is cross-site and names no site
-// "*" could stand for: any page can make its requests opaque. Only a grant
-// that lists "null" itself admits it.
-func originMatches(allowed, origin string) bool {
-	for _, a := range strings.Split(allowed, ",") {
-		a = strings.TrimSuffix(strings.TrimSpace(a), "/")
-		if a == "*" && origin != "null" || strings.EqualFold(a, origin) {
-			return true
-		}
-	}
-	return false
-}
-
 // sameHost reports whether origin is the gateway itself (its dashboard),
 // as reached directly or through ts-unplug (X-Forwarded-Host).
 func sameHost(origin string, r *http.Request) bool {
-	_, host, found := strings.Cut(origin, "://")
-	if !found {
-		return false
-	}
-	if strings.EqualFold(host, r.Host) {
-		return true
-	}
-	if fh := forwardedLocalHost(r); fh != "" && strings.EqualFold(host, fh) {
-		return true
-	}
-	return false
+	return webguard.SameOrigin(origin, r.Host) || webguard.SameOrigin(origin, forwardedLocalHost(r))
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/tunnel/webguard"
 )
 
 // hostAllowed reports whether a request's Host names this gateway: an IP
@@ -14,27 +15,14 @@ import (
 // device name and MagicDNS names). Anything else is a name that merely
 // resolves here: DNS rebinding, where a web page on a hostile domain that
 // resolves to the gateway would otherwise count as the gateway's own
-// origin and use the caller's identity, admin role included.
+// origin and use the caller's identity, admin role included. The rule is
+// webguard's, which ts-unplug applies too.
 func (s *Server) hostAllowed(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "" || host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return true
-	}
+	var names []string
 	if s.opts.Hostnames != nil {
-		for _, n := range s.opts.Hostnames() {
-			if strings.EqualFold(strings.TrimSuffix(n, "."), host) {
-				return true
-			}
-		}
+		names = s.opts.Hostnames()
 	}
-	return false
+	return webguard.HostAllowed(hostport, names)
 }
 
 // checkHost answers 403 for a request whose Host is not the gateway's.
