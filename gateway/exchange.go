@@ -21,9 +21,10 @@ type exchange struct {
 	api   config.API
 	start time.Time
 
-	c       *caller // admit
-	who     string  // c's principal, whose caller_limits apply
-	charged int64   // request-body bytes charged to who (read)
+	c         *caller // admit
+	who       string  // c's principal, whose caller_limits apply
+	localUser string  // admit: who on a shared device sent it (localUserOf)
+	charged   int64   // request-body bytes charged to who (read)
 
 	body   []byte        // read; the body sent upstream once edits are applied
 	info   apis.BodyInfo // read
@@ -82,7 +83,7 @@ func (x *exchange) newRecord() *ledger.Record {
 	return &ledger.Record{
 		ID: x.requestID(), Time: x.start,
 		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
-		Tags: c.id.Tags, Principal: c.id.Principal(),
+		Tags: c.id.Tags, Principal: c.id.Principal(), LocalUser: x.localUser,
 		Provider: rt.ProviderID, Model: rt.Model, API: x.api, Stream: x.stream,
 		UserAgent: x.r.UserAgent(), SessionID: x.sessionID(), Path: x.r.URL.Path,
 	}

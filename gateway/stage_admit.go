@@ -17,6 +17,7 @@ func (x *exchange) admit() bool {
 		return x.fail(http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
 	}
 	x.c = c
+	x.localUser = localUserOf(r, c.id, c.cfg().SharedDeviceTags)
 	cors, ok := checkBrowser(r, c.access)
 	if !ok {
 		return x.fail(http.StatusForbidden, apis.KindPermissionDenied,

@@ -63,7 +63,7 @@ func (x *exchange) guardrailPayload(b hooks.Bound, body []byte) ([]byte, error) 
 func (x *exchange) hookMetadata(send []string) hooks.Metadata {
 	c := x.c
 	md := hooks.Metadata{
-		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
+		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID, LocalUser: x.localUser,
 		Tags: c.id.Tags, TailnetName: tailnetOf(c.id.NodeName),
 		UserAgent: x.r.UserAgent(), URL: x.r.URL.Path,
 		Model: x.rt.Model, Provider: x.rt.ProviderID,

@@ -38,6 +38,10 @@ type Config struct {
 	ReserveOutputTokens int
 	// CallerLimits bounds what one caller may hold at once.
 	CallerLimits CallerLimits
+	// SharedDeviceTags are the tags of shared ts-unplug devices, whose
+	// requests name their local OS user (Tailscale-Local-User); the
+	// gateway records it on the ledger and never grants by it.
+	SharedDeviceTags []string
 	// Known sections the gateway does not implement yet, kept as raw JSON
 	// so they round-trip and do not raise unknown-key warnings.
 	Exporters, MCP, Flags, Connectors, ChatModels, Sandboxes json.RawMessage
@@ -179,6 +183,10 @@ func parse(src []byte, baseDir string) (*Config, []Diagnostic, error) {
 		"connectors":    raw(&cfg.Connectors),
 		"chat_models":   raw(&cfg.ChatModels),
 		"sandboxes":     raw(&cfg.Sandboxes),
+
+		"shared_device_tags": func(v *hujson.Value, pth string) {
+			cfg.SharedDeviceTags = w.parseSharedDeviceTags(v, pth)
+		},
 	})
 	w.crossCheck(cfg, &root, obj)
 	if HasErrors(w.diags) {

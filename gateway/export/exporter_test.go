@@ -128,6 +128,9 @@ func (e *env) commit(n int) []*ledger.Record {
 				CacheCreationTokens: 6, CacheCreation5mTokens: 4, CacheCreation1hTokens: 2, ReasoningTokens: 7},
 			CostNanos: int64(1000 * i), CostKnown: i%3 != 1,
 		}
+		if i%4 == 3 { // a shared device's local user
+			r.LoginName, r.Tags, r.Principal, r.LocalUser = "", []string{"tag:lab"}, "tag:lab", fmt.Sprintf("user%d", i)
+		}
 		if i%2 == 0 {
 			r.Capture = &ledger.Capture{
 				RequestHeaders:  http.Header{"Content-Type": {"application/json"}, "X-Api-Key": {"[redacted]"}},
@@ -262,6 +265,7 @@ func TestExportedObjectsMatchTheLedger(t *testing.T) {
 			{"stable node ID", rec.Identity.StableNodeID, in.StableNodeID},
 			{"tags", len(rec.Identity.Tags), len(row.Tags)},
 			{"principal", rec.Identity.Principal, in.Principal},
+			{"local user", rec.Identity.LocalUser, row.LocalUser},
 			{"provider", rec.Provider, row.Provider},
 			{"model", rec.Model, row.Model},
 			{"api_type", rec.APIType, "ant_messages"},

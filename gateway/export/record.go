@@ -58,6 +58,10 @@ type Identity struct {
 	// dashboard and limits name them: the login, the node's tags joined
 	// by ",", or "(loopback)".
 	Principal string `cbor:"principal,omitempty"`
+	// LocalUser is the local OS user of a shared device (config
+	// shared_device_tags) who sent the request; Principal is still who
+	// was billed.
+	LocalUser string `cbor:"local_user,omitempty"`
 }
 
 // Usage is the tokens a request used, in the names of the spec's
@@ -122,7 +126,7 @@ func FromRow(row *ledger.ExportRow) Record {
 		Ver:       Version,
 		Timestamp: r.Time.UTC(),
 		Identity: Identity{LoginName: r.LoginName, StableNodeID: r.StableNodeID, NodeName: r.NodeName,
-			Tags: nonEmpty(r.Tags), Principal: r.Principal},
+			Tags: nonEmpty(r.Tags), Principal: r.Principal, LocalUser: r.LocalUser},
 		Provider: r.Provider,
 		Model:    r.Model,
 		APIType:  APIType(r.API),

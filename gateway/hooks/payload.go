@@ -63,6 +63,9 @@ type Metadata struct {
 	Provider     string   `json:"provider"`
 	RequestID    string   `json:"request_id"`
 	SessionID    string   `json:"session_id"`
+	// LocalUser is the local OS user of a shared device (config
+	// shared_device_tags) who sent the request.
+	LocalUser string `json:"local_user,omitempty"`
 	// StatusCode is the provider's answer's status, for webhooks.
 	StatusCode int `json:"status_code,omitempty"`
 

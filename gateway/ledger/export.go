@@ -213,7 +213,7 @@ func (l *Ledger) ExportRows(ctx context.Context, b ExportBatch, fn func(*ExportR
 		r.duration_ms, r.ttfb_ms, r.input_tokens, r.output_tokens, r.cached_tokens,
 		r.cache_creation_tokens, r.cache_creation_5m_tokens, r.cache_creation_1h_tokens,
 		r.reasoning_tokens, r.cost_nanodollars, r.session_id, r.interrupted, r.error,
-		r.user_agent, r.estimated, r.unpriced, c.request_id IS NOT NULL, c.request_headers,
+		r.user_agent, r.estimated, r.unpriced, r.local_user, c.request_id IS NOT NULL, c.request_headers,
 		c.response_headers, c.request_body, c.response_body, c.truncated
 		FROM requests r LEFT JOIN captures c ON c.request_id = r.id
 		WHERE r.rowid > ? AND r.rowid <= ? ORDER BY r.rowid`, b.After, b.Through)
@@ -235,7 +235,7 @@ func (l *Ledger) ExportRows(ctx context.Context, b ExportBatch, fn func(*ExportR
 			&r.Usage.InputTokens, &r.Usage.OutputTokens, &r.Usage.CachedTokens,
 			&r.Usage.CacheCreationTokens, &r.Usage.CacheCreation5mTokens, &r.Usage.CacheCreation1hTokens,
 			&r.Usage.ReasoningTokens, &cost, &r.SessionID, &r.Interrupted, &r.Error, &r.UserAgent,
-			&r.Usage.Estimated, &r.Unpriced, &captured, &rh, &sh, &rb, &sb, &truncated); err != nil {
+			&r.Usage.Estimated, &r.Unpriced, &r.LocalUser, &captured, &rh, &sh, &rb, &sb, &truncated); err != nil {
 			return fmt.Errorf("export rows: %w", err)
 		}
 		r.Path = e.Path

@@ -40,6 +40,7 @@ type Row struct {
 	LoginName           string    `json:"login_name"`
 	Node                string    `json:"node"`
 	Tags                []string  `json:"tags"`
+	LocalUser           string    `json:"local_user,omitempty"`
 	Provider            string    `json:"provider"`
 	Model               string    `json:"model"`
 	API                 string    `json:"api"`
@@ -119,7 +120,7 @@ func (l *Ledger) Requests(ctx context.Context, q Query) ([]Row, error) {
 	rows, err := l.db.QueryContext(ctx, `SELECT id, time, login_name, node, tags,
 		provider, model, api, stream, status, duration_ms, ttfb_ms, input_tokens,
 		output_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens,
-		cost_nanodollars, session_id, interrupted, estimated, unpriced FROM requests`+f.sql()+
+		cost_nanodollars, session_id, interrupted, estimated, unpriced, local_user FROM requests`+f.sql()+
 		` ORDER BY time DESC, id DESC LIMIT ?`, append(f.args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("query requests: %w", err)
@@ -135,7 +136,7 @@ func (l *Ledger) Requests(ctx context.Context, q Query) ([]Row, error) {
 			&r.Model, &r.API, &r.Stream, &r.Status, &r.DurationMS, &r.TTFBMS,
 			&r.InputTokens, &r.OutputTokens, &r.CachedTokens,
 			&r.CacheCreationTokens, &r.ReasoningTokens, &cost, &r.SessionID,
-			&r.Interrupted, &r.Estimated, &r.Unpriced); err != nil {
+			&r.Interrupted, &r.Estimated, &r.Unpriced, &r.LocalUser); err != nil {
 			return nil, fmt.Errorf("query requests: %w", err)
 		}
 		r.Time = time.Unix(0, t).UTC()

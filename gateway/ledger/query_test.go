@@ -63,6 +63,12 @@ func TestRequestRoundTrip(t *testing.T) {
 			want: Row{ID: "req-est", Time: baseTime, Tags: []string{}, InputTokens: 4, OutputTokens: 5000,
 				CostNanos: ptr(int64(5)), Interrupted: true, Estimated: true, Unpriced: "web_search,audio_input"},
 		},
+		{
+			name: "a shared device's local user",
+			rec: Record{ID: "req-shared", Time: baseTime, NodeName: "lab", Tags: []string{"tag:lab"},
+				Principal: "tag:lab", LocalUser: "alice"},
+			want: Row{ID: "req-shared", Time: baseTime, Node: "lab", Tags: []string{"tag:lab"}, LocalUser: "alice"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

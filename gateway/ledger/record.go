@@ -41,6 +41,11 @@ type Record struct {
 	UserAgent    string
 	// Path is the request's URL path as the caller sent it (for exports).
 	Path string
+	// LocalUser is the local OS user behind a shared device's request
+	// (config shared_device_tags): who, of the people sharing the device,
+	// sent it. It is recorded only; Principal is still who is billed and
+	// what is allowed.
+	LocalUser string
 	// Unpriced lists, comma-separated, the cost components the gateway
 	// could not price (e.g. "web_search", "audio_input"): CostNanos
 	// leaves them out. Empty when everything charged was priced. (Whether

@@ -114,6 +114,10 @@ var migrations = []string{
 		updated            INTEGER NOT NULL
 	);
 	ALTER TABLE requests ADD COLUMN path TEXT NOT NULL DEFAULT '';`,
+	// local_user: the local OS user a shared ts-unplug device named for
+	// the request (Tailscale-Local-User), for devices the config lists in
+	// shared_device_tags; "" for every other caller.
+	`ALTER TABLE requests ADD COLUMN local_user TEXT NOT NULL DEFAULT '';`,
 }
 
 // schemaVersion returns the database's schema version (0 when new).

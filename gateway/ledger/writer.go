@@ -29,7 +29,7 @@ var (
 		"output_tokens", "cached_tokens", "cache_creation_tokens",
 		"cache_creation_5m_tokens", "cache_creation_1h_tokens", "reasoning_tokens",
 		"cost_nanodollars", "session_id", "interrupted", "error", "user_agent",
-		"estimated", "unpriced", "path"}
+		"estimated", "unpriced", "path", "local_user"}
 	ownerColumns   = []string{"id", "principal", "created"}
 	captureColumns = []string{"request_id", "created", "request_headers", "response_headers", "request_body",
 		"response_body", "truncated"}
@@ -57,7 +57,7 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 		r.TTFB.Milliseconds(), u.InputTokens, u.OutputTokens, u.CachedTokens,
 		u.CacheCreationTokens, u.CacheCreation5mTokens, u.CacheCreation1hTokens,
 		u.ReasoningTokens, cost, r.SessionID, r.Interrupted || u.Interrupted,
-		r.Error, r.UserAgent, u.Estimated, r.Unpriced, r.Path,
+		r.Error, r.UserAgent, u.Estimated, r.Unpriced, r.Path, r.LocalUser,
 	}}
 	if r.CreatedResponse != "" {
 		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano()}
