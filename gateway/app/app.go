@@ -32,22 +32,20 @@ func usageError(format string, args ...any) error {
 }
 
 func flags() []cli.Flag {
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Name: "config", Usage: "HuJSON config `FILE` (default: <state-dir>/config.hujson, created with a commented default if missing)"},
 		&cli.StringFlag{Name: "state-dir", Usage: "`DIR` for tailnet state and the database (default: <user config dir>/aperture)"},
 		&cli.StringFlag{Name: "hostname", Value: "ai", Usage: "tailnet device `NAME`"},
-		&cli.StringFlag{Name: "control-url", Usage: "coordination server `URL` (default: Tailscale's)"},
-		&cli.StringFlag{Name: "authkey", Usage: "tailnet auth `KEY`, or file:PATH (default: $TS_AUTHKEY)"},
-		&cli.StringFlag{Name: "advertise-tags", Usage: "comma-separated `TAGS`, e.g. tag:aperture"},
-		&cli.BoolFlag{Name: "ephemeral", Usage: "register as an ephemeral device"},
+	}
+	flags = append(flags, tunnel.NodeFlags("tag:aperture", "")...)
+	return append(flags,
 		&cli.StringSliceFlag{Name: "admin", Usage: "make `LOGIN` (a tailnet login, or tag:NAME) an admin whatever the config says; repeatable. A fresh config has no admins"},
 		&cli.StringFlag{Name: "listen", Usage: "extra plain-HTTP `ADDR` (e.g. 127.0.0.1:8080); its callers are \"(loopback)\", users under the default config"},
 		&cli.BoolFlag{Name: "local-admin", Usage: "make callers of --listen admins; only when nothing but this machine's own users reach that port (not behind tailscale serve, nginx or ts-plug)"},
 		&cli.StringSliceFlag{Name: "allow-secret-ref", Usage: "let configs saved through the config API or Settings use the env:/file: `PATTERN` (e.g. env:ANTHROPIC_*, file:/etc/aperture/keys/*); repeatable. Without it they may use only references the config file on this host already has"},
 		&cli.BoolFlag{Name: "no-tailnet", Usage: "serve only --listen (single-user local use, benchmarks)"},
-		&cli.BoolFlag{Name: "verbose", Usage: "show tsnet's own logs"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight streams may finish"},
-	}
+	)
 }
 
 func newApp(version string, stdout, stderr io.Writer) *cli.App {
@@ -123,24 +121,19 @@ type options struct {
 	configPath    string
 	stateDir      string
 	hostname      string
-	controlURL    string
-	authKey       string
-	tags          []string
-	ephemeral     bool
+	node          tunnel.NodeFlagValues
 	listen        string
 	noTailnet     bool
 	admins        []string // grant srcs made admins: --admin, and "(loopback)" for --local-admin
 	secretRefs    []string // --allow-secret-ref patterns
-	verbose       bool
 	shutdownGrace time.Duration
 	version       string
 }
 
 func parseOptions(c *cli.Context, version string) (options, error) {
 	o := options{
-		hostname: c.String("hostname"), controlURL: c.String("control-url"), authKey: c.String("authkey"),
-		ephemeral: c.Bool("ephemeral"), listen: c.String("listen"), noTailnet: c.Bool("no-tailnet"),
-		verbose: c.Bool("verbose"), shutdownGrace: c.Duration("shutdown-grace"), version: version,
+		hostname: c.String("hostname"), listen: c.String("listen"), noTailnet: c.Bool("no-tailnet"),
+		shutdownGrace: c.Duration("shutdown-grace"), version: version,
 	}
 	if o.noTailnet && o.listen == "" {
 		return o, usageError("--no-tailnet needs --listen ADDR, or nothing would be served")
@@ -154,11 +147,9 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 	}
 	o.admins = admins
 	o.secretRefs = c.StringSlice("allow-secret-ref")
-	tags, err := tunnel.ParseTags(c.String("advertise-tags"))
-	if err != nil {
-		return o, usageError("--advertise-tags: %v", err)
+	if o.node, err = tunnel.ReadNodeFlags(c); err != nil {
+		return o, usageError("%v", err)
 	}
-	o.tags = tags
 	if o.stateDir, err = resolveStateDir(c.String("state-dir")); err != nil {
 		return o, err
 	}

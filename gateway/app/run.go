@@ -92,16 +92,12 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	var whois identity.WhoIsFunc
 	var transport http.RoundTripper // nil: the OS network only
 	if !o.noTailnet {
-		authKey, err := tunnel.ResolveAuthKey(o.authKey)
+		nodeCfg, err := o.node.NodeConfig(o.hostname, filepath.Join(o.stateDir, "tailnet"), logf)
 		if err != nil {
-			return usageError("--authkey: %v", err)
+			return usageError("%v", err)
 		}
-		logf("%s", joinPlan(o.hostname, filepath.Join(o.stateDir, "tailnet"), authKey != "", o.tags, o.ephemeral))
-		node, err = tunnel.NewNode(tunnel.NodeConfig{
-			Hostname: o.hostname, Dir: filepath.Join(o.stateDir, "tailnet"), ControlURL: o.controlURL,
-			AuthKey: authKey, Ephemeral: o.ephemeral, AdvertiseTags: o.tags, Verbose: o.verbose, Logf: logf,
-		})
-		if err != nil {
+		logf("%s", joinPlan(nodeCfg.Hostname, nodeCfg.Dir, nodeCfg.AuthKey != "", nodeCfg.AdvertiseTags, nodeCfg.Ephemeral))
+		if node, err = tunnel.NewNode(nodeCfg); err != nil {
 			return err
 		}
 		if err := node.Start(ctx); err != nil {

@@ -54,7 +54,7 @@ func install(c *cli.Context, version string, stdout io.Writer) error {
 	}
 	args := append([]string{"--state-dir", o.stateDir, "--config", o.configPath},
 		tunnel.FlagArgs(c, flags(), "state-dir", "config")...)
-	keyArg, err := tunnel.ServiceAuthKey(o.stateDir, o.authKey)
+	keyArg, err := tunnel.ServiceAuthKey(o.stateDir, o.node.AuthKey)
 	if err != nil {
 		return err
 	}

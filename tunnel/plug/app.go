@@ -158,7 +158,7 @@ func install(c *cli.Context, command []string, stdout io.Writer) error {
 		o.command = append([]string{p}, o.command[1:]...)
 	}
 	args := serviceArgs(c, o)
-	keyArg, err := tunnel.ServiceAuthKey(o.dir, o.authKeyFlag)
+	keyArg, err := tunnel.ServiceAuthKey(o.dir, o.node.AuthKey)
 	if err != nil {
 		return err
 	}

@@ -23,11 +23,7 @@ const DefaultUpstream = "http://127.0.0.1:8080"
 type options struct {
 	hostname      string
 	dir           string
-	controlURL    string
-	authKeyFlag   string
-	ephemeral     bool
-	tags          []string
-	verbose       bool
+	node          tunnel.NodeFlagValues
 	mappings      []mapping
 	https         bool
 	funnel        bool
@@ -39,14 +35,12 @@ type options struct {
 }
 
 func runFlags() []cli.Flag {
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` of the plugged server, e.g. llm (required)"},
 		&cli.StringFlag{Name: "dir", Usage: "state `DIR` (default: <user config dir>/ts-plug/<hostname>)"},
-		&cli.StringFlag{Name: "control-url", Usage: "coordination server `URL` (default: Tailscale's; Headscale works)"},
-		&cli.StringFlag{Name: "authkey", Usage: "tailnet auth `KEY`, or file:PATH to read it from a file (default: $TS_AUTHKEY)"},
-		&cli.BoolFlag{Name: "ephemeral", Usage: "register as an ephemeral device, removed when it goes offline"},
-		&cli.StringFlag{Name: "advertise-tags", Usage: "comma-separated `TAGS` to advertise, e.g. tag:llm"},
-		&cli.BoolFlag{Name: "verbose", Usage: "show tsnet's own logs"},
+	}
+	flags = append(flags, tunnel.NodeFlags("tag:llm", "")...)
+	return append(flags,
 		&cli.StringFlag{Name: "upstream", Value: DefaultUpstream, Usage: "the local server's `URL` (or just its port), served on tailnet port 80 (443 with -https)"},
 		&cli.StringSliceFlag{Name: "http", Usage: "`PORT=URL`: serve tailnet PORT by HTTP from the local server at URL, e.g. 8000=http://127.0.0.1:8000; repeatable"},
 		&cli.StringSliceFlag{Name: "tcp", Usage: "`PORT=HOST:PORT`: forward tailnet PORT as raw TCP to HOST:PORT, e.g. 5432=127.0.0.1:5432; repeatable"},
@@ -58,7 +52,7 @@ func runFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "response-header-timeout", Usage: "limit on waiting for the local server's response headers (default: none; LLM answers can be slow)"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 15 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight requests may finish"},
 		&cli.DurationFlag{Name: "stop-grace", Value: 10 * time.Second, Usage: "on SIGINT/SIGTERM, how long COMMAND may take to exit before it is killed (SIGKILL)"},
-	}
+	)
 }
 
 // usageError is a bad flag or argument: exit status 2.
@@ -121,15 +115,9 @@ func parseOptions(c *cli.Context, command []string) (options, error) {
 		return o, usageError("%v", err)
 	}
 	o.dir = dir
-	o.controlURL = c.String("control-url")
-	o.authKeyFlag = c.String("authkey")
-	o.ephemeral = c.Bool("ephemeral")
-	tags, err := tunnel.ParseTags(c.String("advertise-tags"))
-	if err != nil {
-		return o, usageError("-advertise-tags: %v", err)
+	if o.node, err = tunnel.ReadNodeFlags(c); err != nil {
+		return o, usageError("%v", err)
 	}
-	o.tags = tags
-	o.verbose = c.Bool("verbose")
 	o.funnel = c.Bool("funnel")
 	o.https = c.Bool("https") || o.funnel
 	for _, p := range c.StringSlice("caps-prefix") {
