@@ -25,11 +25,11 @@ const maxConfigBytes = 4 << 20
 // configRoutes registers the admin config API (GET/PUT /api/config,
 // POST /api/config/validate) and the later aliases some clients use.
 func (s *Server) configRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/config", s.serveGetConfig)
-	mux.HandleFunc("GET /aperture/config", s.serveGetConfig)
-	mux.HandleFunc("PUT /api/config", s.servePutConfig)
-	mux.HandleFunc("POST /api/config/validate", s.serveValidateConfig)
-	mux.HandleFunc("POST /aperture/config:validate", s.serveValidateConfig)
+	mux.HandleFunc("GET /api/config", s.api(s.serveGetConfig))
+	mux.HandleFunc("GET /aperture/config", s.api(s.serveGetConfig))
+	mux.HandleFunc("PUT /api/config", s.api(s.servePutConfig))
+	mux.HandleFunc("POST /api/config/validate", s.api(s.serveValidateConfig))
+	mux.HandleFunc("POST /aperture/config:validate", s.api(s.serveValidateConfig))
 }
 
 // diagJSON is one validation message as the API returns it.
@@ -55,63 +55,66 @@ type configRequest struct {
 	Hash   string `json:"hash"`
 }
 
-// adminFor resolves an admin caller, answering 403 itself otherwise.
-func (s *Server) adminFor(w http.ResponseWriter, r *http.Request) (*caller, bool) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return nil, false
+// apiAdmin resolves an admin caller; what names the refused action.
+func (s *Server) apiAdmin(r *http.Request, what string) (*caller, error) {
+	c, err := s.apiCaller(r)
+	if err != nil {
+		return nil, err
 	}
 	if !c.isAdmin() {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, c.notAdmin("the config API"))
-		return nil, false
+		return nil, clientErr(http.StatusForbidden, apis.KindPermissionDenied, c.notAdmin(what))
 	}
-	return c, true
+	return c, nil
 }
+
+var (
+	errNotJSON      = clientErr(http.StatusUnsupportedMediaType, apis.KindInvalidRequest, "send Content-Type: application/json")
+	errNoCSRFHeader = clientErr(http.StatusForbidden, apis.KindPermissionDenied, "send the "+CSRFHeader+": 1 header with changes")
+	errCrossSite    = clientErr(http.StatusForbidden, apis.KindPermissionDenied, "changes are accepted from the gateway's own pages only")
+)
 
 // checkMutation refuses changes (config saves, quota refills) a browser
 // could be tricked into making: they must be JSON, carry CSRFHeader and, when a browser says
 // where they come from, come from the gateway's own pages (whatever CORS
 // grants allow elsewhere).
-func checkMutation(w http.ResponseWriter, r *http.Request) bool {
+func checkMutation(r *http.Request) error {
 	switch {
 	case !isJSON(r):
-		apis.WriteError(w, "", http.StatusUnsupportedMediaType, apis.KindInvalidRequest, "send Content-Type: application/json")
+		return errNotJSON
 	case r.Header.Get(CSRFHeader) == "":
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "send the "+CSRFHeader+": 1 header with changes")
+		return errNoCSRFHeader
 	case r.Header.Get("Origin") != "" && !sameHost(r.Header.Get("Origin"), r):
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "changes are accepted from the gateway's own pages only")
-	default:
-		return true
+		return errCrossSite
 	}
-	return false
+	return nil
 }
 
-// readConfigRequest decodes the body, answering 400 itself on failure.
-func readConfigRequest(w http.ResponseWriter, r *http.Request) (configRequest, bool) {
+// readConfigRequest decodes the body. The decoder's error describes the
+// client's own body (a byte offset, a type), so it is said.
+func readConfigRequest(w http.ResponseWriter, r *http.Request) (configRequest, error) {
 	var req configRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxConfigBytes)).Decode(&req); err != nil {
-		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, `body must be {"config": TEXT, "hash": HASH}: `+err.Error())
-		return req, false
+		return req, clientErr(http.StatusBadRequest, apis.KindInvalidRequest, `body must be {"config": TEXT, "hash": HASH}: `+err.Error())
 	}
-	return req, true
+	return req, nil
 }
 
 // serveGetConfig returns the running config text, secrets masked, and the
 // hash a save must send back.
-func (s *Server) serveGetConfig(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.adminFor(w, r); !ok {
-		return
+func (s *Server) serveGetConfig(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.apiAdmin(r, "the config API"); err != nil {
+		return err
 	}
 	_, src := s.Config()
 	masked, err := config.MaskSecrets(src)
 	if err != nil {
-		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "masking the config: "+err.Error())
-		return
+		return fmt.Errorf("masking the running config: %w", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"config": string(masked), "exists": len(src) > 0, "hash": config.Hash(src),
 		"path": s.opts.ConfigPath, "writable": s.opts.ConfigPath != "",
 	})
+	return nil
 }
 
 // configCheck is a proposed config after unmasking and validation.
@@ -200,38 +203,47 @@ func (s *Server) quotaEffects(cfg *config.Config) []config.Diagnostic {
 	return out
 }
 
-// serveValidateConfig reports what a save of the text would say.
-func (s *Server) serveValidateConfig(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.adminFor(w, r)
-	if !ok || !checkMutation(w, r) {
-		return
+// serveValidateConfig reports what a save of the text would say. The
+// diagnostics are the admin's own config's, meant to be read.
+func (s *Server) serveValidateConfig(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.apiAdmin(r, "the config API")
+	if err != nil {
+		return err
 	}
-	req, ok := readConfigRequest(w, r)
-	if !ok {
-		return
+	if err := checkMutation(r); err != nil {
+		return err
+	}
+	req, err := readConfigRequest(w, r)
+	if err != nil {
+		return err
 	}
 	res := s.checkConfig(c, req.Config)
 	writeJSON(w, http.StatusOK, res.summary())
+	return nil
 }
+
+var errNoConfigFile = clientErr(http.StatusNotImplemented, apis.KindInvalidRequest,
+	"this gateway was started without a config file it can write; edit the config where it came from")
 
 // servePutConfig saves a config: only when it was edited from the running
 // one (hash), has no error (warnings are saved, and listed in the
 // answer), and keeps the saver an admin. The
 // file is replaced atomically and the config applied at once; the file
 // watcher then finds the same text and does nothing.
-func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.adminFor(w, r)
-	if !ok || !checkMutation(w, r) {
-		return
+func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.apiAdmin(r, "the config API")
+	if err != nil {
+		return err
+	}
+	if err := checkMutation(r); err != nil {
+		return err
 	}
 	if s.opts.ConfigPath == "" {
-		apis.WriteError(w, "", http.StatusNotImplemented, apis.KindInvalidRequest,
-			"this gateway was started without a config file it can write; edit the config where it came from")
-		return
+		return errNoConfigFile
 	}
-	req, ok := readConfigRequest(w, r)
-	if !ok {
-		return
+	req, err := readConfigRequest(w, r)
+	if err != nil {
+		return err
 	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
@@ -242,7 +254,7 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
 				"message": "the config was changed since you loaded it; reload it, reapply your edits and save again"},
 			"hash": cur,
 		})
-		return
+		return nil
 	}
 	res := s.checkConfig(c, req.Config)
 	if errs := res.errors(); errs > 0 {
@@ -250,17 +262,14 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
 		out["error"] = map[string]string{"type": string(apis.KindInvalidRequest),
 			"message": fmt.Sprintf("not saved: %d error(s) must be fixed first (warnings alone do not stop a save)", errs)}
 		writeJSON(w, http.StatusUnprocessableEntity, out)
-		return
+		return nil
 	}
 	if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
-		s.opts.Logf("config save by %s failed: %v", c.id.Principal(), err)
-		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "writing the config file: "+err.Error())
-		return
+		return fmt.Errorf("config save by %s: writing the config file: %w", c.id.Principal(), err)
 	}
 	if err := s.SetConfig(res.cfg, res.src); err != nil {
 		s.metrics.configReload("api", false)
-		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "applying the config: "+err.Error())
-		return
+		return fmt.Errorf("config save by %s: saved to the file, but applying it: %w", c.id.Principal(), err)
 	}
 	s.metrics.configReload("api", true)
 	hash := config.Hash(res.src)
@@ -271,6 +280,7 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) {
 	out := res.summary()
 	out["success"], out["hash"] = true, hash
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // writeFileAtomic replaces path with data: a temporary file in the same

@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,11 +17,11 @@ import (
 )
 
 func (s *Server) ledgerRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/requests", s.serveRequests)
-	mux.HandleFunc("GET /api/usage", s.serveUsage)
-	mux.HandleFunc("GET /api/usage.csv", s.serveUsageCSV)
-	mux.HandleFunc("GET /api/quotas", s.serveQuotas)
-	mux.HandleFunc("POST /api/quotas/refill", s.serveRefill)
+	mux.HandleFunc("GET /api/requests", s.api(s.serveRequests))
+	mux.HandleFunc("GET /api/usage", s.api(s.serveUsage))
+	mux.HandleFunc("GET /api/usage.csv", s.api(s.serveUsageCSV))
+	mux.HandleFunc("GET /api/quotas", s.api(s.serveQuotas))
+	mux.HandleFunc("POST /api/quotas/refill", s.api(s.serveRefill))
 }
 
 // scopeFor is whose rows the caller may see: their own, or for admins
@@ -31,12 +33,13 @@ func scopeFor(c *caller, r *http.Request) string {
 	return c.id.Principal()
 }
 
-func (s *Server) store(w http.ResponseWriter) (Store, bool) {
+var errNoLedger = clientErr(http.StatusServiceUnavailable, apis.KindUnavailable, "this gateway keeps no ledger")
+
+func (s *Server) store() (Store, error) {
 	if s.opts.Store == nil {
-		apis.WriteError(w, "", http.StatusServiceUnavailable, apis.KindUnavailable, "this gateway keeps no ledger")
-		return nil, false
+		return nil, errNoLedger
 	}
-	return s.opts.Store, true
+	return s.opts.Store, nil
 }
 
 func parseTime(v string) (time.Time, error) {
@@ -49,15 +52,16 @@ func parseTime(v string) (time.Time, error) {
 	return time.Parse("2006-01-02", v)
 }
 
-func timeRange(w http.ResponseWriter, r *http.Request) (from, to time.Time, ok bool) {
+var errBadTimeRange = clientErr(http.StatusBadRequest, apis.KindInvalidRequest, "from/to must be RFC 3339 times or YYYY-MM-DD dates")
+
+func timeRange(r *http.Request) (from, to time.Time, err error) {
 	var err1, err2 error
 	from, err1 = parseTime(r.URL.Query().Get("from"))
 	to, err2 = parseTime(r.URL.Query().Get("to"))
-	if err := errors.Join(err1, err2); err != nil {
-		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "from/to must be RFC 3339 times or YYYY-MM-DD dates")
-		return from, to, false
+	if errors.Join(err1, err2) != nil {
+		return from, to, errBadTimeRange
 	}
-	return from, to, true
+	return from, to, nil
 }
 
 // ledgerReq is what every ledger query starts from: who asks, whose rows
@@ -68,71 +72,77 @@ type ledgerReq struct {
 	from, to time.Time
 }
 
-// ledgerQuery checks the caller and parses the shared parameters,
-// answering the error itself when it returns ok=false.
-func (s *Server) ledgerQuery(w http.ResponseWriter, r *http.Request) (ledgerReq, bool) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return ledgerReq{}, false
+// ledgerQuery checks the caller and parses the shared parameters.
+func (s *Server) ledgerQuery(r *http.Request) (ledgerReq, error) {
+	c, err := s.apiCaller(r)
+	if err != nil {
+		return ledgerReq{}, err
 	}
-	st, ok := s.store(w)
-	if !ok {
-		return ledgerReq{}, false
+	st, err := s.store()
+	if err != nil {
+		return ledgerReq{}, err
 	}
-	from, to, ok := timeRange(w, r)
-	if !ok {
-		return ledgerReq{}, false
+	from, to, err := timeRange(r)
+	if err != nil {
+		return ledgerReq{}, err
 	}
-	return ledgerReq{scope: scopeFor(c, r), st: st, from: from, to: to}, true
+	return ledgerReq{scope: scopeFor(c, r), st: st, from: from, to: to}, nil
 }
 
-func (s *Server) serveRequests(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.ledgerQuery(w, r)
-	if !ok {
-		return
+func (s *Server) serveRequests(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.ledgerQuery(r)
+	if err != nil {
+		return err
 	}
 	v := r.URL.Query()
 	limit, _ := strconv.Atoi(v.Get("limit"))
 	rows, err := q.st.Requests(r.Context(), ledger.Query{Limit: limit, Before: v.Get("before"), Principal: q.scope,
 		Model: v.Get("model"), SessionID: v.Get("session"), From: q.from, To: q.to})
 	if err != nil {
-		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "reading the ledger: "+err.Error())
-		return
+		return fmt.Errorf("reading the ledger: %w", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"requests": rows})
+	return nil
 }
 
-func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.ledgerQuery(w, r)
-	if !ok {
-		return
+var errBadGroupBy = clientErr(http.StatusBadRequest, apis.KindInvalidRequest, "group_by must be user, model or day")
+
+func (s *Server) serveUsage(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.ledgerQuery(r)
+	if err != nil {
+		return err
 	}
 	group := r.URL.Query().Get("group_by")
 	if group == "" {
 		group = "model"
 	}
 	if group != "user" && group != "model" && group != "day" {
-		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "group_by must be user, model or day")
-		return
+		return errBadGroupBy
 	}
 	rows, err := q.st.Usage(r.Context(), ledger.UsageQuery{GroupBy: group, From: q.from, To: q.to, Principal: q.scope})
 	if err != nil {
-		apis.WriteError(w, "", http.StatusInternalServerError, apis.KindInternal, "reading the ledger: "+err.Error())
-		return
+		return fmt.Errorf("reading the ledger: %w", err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"group_by": group, "usage": rows})
+	return nil
 }
 
-func (s *Server) serveUsageCSV(w http.ResponseWriter, r *http.Request) {
-	q, ok := s.ledgerQuery(w, r)
-	if !ok {
-		return
+// serveUsageCSV writes the usage download. The CSV is rendered whole
+// before the first byte is sent, so a failed read is still answered as
+// an error rather than a cut file.
+func (s *Server) serveUsageCSV(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.ledgerQuery(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := q.st.UsageCSV(r.Context(), &buf, q.from, q.to, q.scope); err != nil {
+		return fmt.Errorf("usage.csv: %w", err)
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="usage.csv"`)
-	if err := q.st.UsageCSV(r.Context(), w, q.from, q.to, q.scope); err != nil {
-		s.opts.Logf("usage.csv: %v", err)
-	}
+	_, _ = w.Write(buf.Bytes()) // the client hung up; nothing left to tell it
+	return nil
 }
 
 // callerRefs are the quota buckets that apply to the caller for any model
@@ -156,14 +166,14 @@ func callerRefs(c *caller) []quotas.BucketRef {
 	return refs
 }
 
-func (s *Server) serveQuotas(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return
+func (s *Server) serveQuotas(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.apiCaller(r)
+	if err != nil {
+		return err
 	}
 	if s.opts.Quotas == nil {
 		writeJSON(w, http.StatusOK, map[string]any{"quotas": []any{}})
-		return
+		return nil
 	}
 	// Everyone sees their own buckets, used yet or not; admins also see
 	// every bucket in use (unless ?mine=1).
@@ -183,49 +193,46 @@ func (s *Server) serveQuotas(w http.ResponseWriter, r *http.Request) {
 		views = []quotas.BalanceView{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"quotas": views})
+	return nil
 }
+
+var (
+	errNoQuotas  = clientErr(http.StatusNotFound, apis.KindNotFound, "no quotas are configured")
+	errBadRefill = clientErr(http.StatusBadRequest, apis.KindInvalidRequest, "body must be {\"bucket\": NAME, \"amount\": \"$5.00\"}")
+	errBadAmount = clientErr(http.StatusBadRequest, apis.KindInvalidRequest, "amount must be a positive dollar amount like \"$5.00\"")
+)
 
 // serveRefill adds funds to a bucket (admins). Like config changes it
 // must be JSON with the CSRF header, from the gateway's own pages.
-func (s *Server) serveRefill(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return
+func (s *Server) serveRefill(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.apiAdmin(r, "refilling quotas")
+	if err != nil {
+		return err
 	}
-	if !c.isAdmin() {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, c.notAdmin("refilling quotas"))
-		return
-	}
-	if !checkMutation(w, r) {
-		return
+	if err := checkMutation(r); err != nil {
+		return err
 	}
 	if s.opts.Quotas == nil {
-		apis.WriteError(w, "", http.StatusNotFound, apis.KindNotFound, "no quotas are configured")
-		return
+		return errNoQuotas
 	}
 	var req struct {
 		Bucket string `json:"bucket"`
 		Amount string `json:"amount"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
-		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "body must be {\"bucket\": NAME, \"amount\": \"$5.00\"}")
-		return
+		return errBadRefill
 	}
 	amount, err := config.ParseDollars(req.Amount)
 	if err != nil || amount <= 0 {
-		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, "amount must be a positive dollar amount like \"$5.00\"")
-		return
+		return errBadAmount
 	}
 	view, err := s.opts.Quotas.Refill(req.Bucket, amount)
-	if errors.Is(err, quotas.ErrUnknownBucket) {
-		apis.WriteError(w, "", http.StatusNotFound, apis.KindNotFound, err.Error())
-		return
-	} else if err != nil {
-		apis.WriteError(w, "", http.StatusBadRequest, apis.KindInvalidRequest, err.Error())
-		return
+	if err != nil {
+		return err // an unknown bucket is the client's 404 (publicError)
 	}
 	s.opts.Logf("quota %s refilled by %s with %s: balance %s", req.Bucket, c.id.Principal(), req.Amount, view.Balance)
 	writeJSON(w, http.StatusOK, view)
+	return nil
 }
 
 func isJSON(r *http.Request) bool {

@@ -173,26 +173,24 @@ func (m *metrics) configReload(source string, ok bool) {
 
 // metricsRoutes registers GET /metrics.
 func (s *Server) metricsRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /metrics", s.serveMetrics)
+	mux.HandleFunc("GET /metrics", s.api(s.serveMetrics))
 }
 
 // serveMetrics answers Prometheus scrapes from callers with read_metrics
 // in a grant. No role is needed: a scraper may be a tagged device that
 // is granted nothing else.
-func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	c, err := s.identify(r)
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.identifyClient(r)
 	if err != nil {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
-		return
+		return err
 	}
 	if _, ok := checkBrowser(r, c.access); !ok {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "access denied: cross-site browser request")
-		return
+		return clientErr(http.StatusForbidden, apis.KindPermissionDenied, "access denied: cross-site browser request")
 	}
 	if !c.access.ReadMetrics() {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied,
+		return clientErr(http.StatusForbidden, apis.KindPermissionDenied,
 			"reading metrics needs a grant with read_metrics: true for "+c.id.Principal())
-		return
 	}
 	s.metrics.handler.ServeHTTP(w, r)
+	return nil
 }

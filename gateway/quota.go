@@ -66,7 +66,7 @@ type hold struct {
 // reserve_output_tokens of output; if streamed, it is metered as it
 // passes, draws more, and is ended in its API's format when the bucket
 // cannot pay (streamBudget).
-func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt routing.Route, scope grants.Scope, body []byte, info apis.BodyInfo) (hold, bool) {
+func (s *Server) reserve(w http.ResponseWriter, r *http.Request, c *caller, api config.API, rt routing.Route, scope grants.Scope, body []byte, info apis.BodyInfo) (hold, bool) {
 	if s.opts.Quotas == nil || len(scope.Buckets) == 0 {
 		return hold{choices: max(info.Choices, 1), bounded: true}, true
 	}
@@ -84,7 +84,7 @@ func (s *Server) reserve(w http.ResponseWriter, c *caller, api config.API, rt ro
 	}
 	res, err := s.opts.Quotas.ReserveRange(refs, want, least)
 	if err != nil {
-		s.refuseQuota(w, c, api, rt, err)
+		s.refuseQuota(w, r, c, api, rt, err)
 		return hold{}, false
 	}
 	h.res, h.output, h.bounded, h.step = res, limit, bounded, max(reserveOut, minHeldOutputTokens)
@@ -182,11 +182,13 @@ func outputLimitKey(api config.API, p *config.Provider) string {
 	return "max_tokens"
 }
 
-// refuseQuota answers a refused reservation.
-func (s *Server) refuseQuota(w http.ResponseWriter, c *caller, api config.API, rt routing.Route, err error) {
+// refuseQuota answers a refused reservation; a failure other than an
+// exceeded bucket is internal (publicError).
+func (s *Server) refuseQuota(w http.ResponseWriter, r *http.Request, c *caller, api config.API, rt routing.Route, err error) {
 	var ex *quotas.ExceededError
 	if !errors.As(err, &ex) {
-		apis.WriteError(w, api, http.StatusInternalServerError, apis.KindInternal, "quota check failed: "+err.Error())
+		ce := s.publicError(r, fmt.Errorf("quota check: %w", err))
+		apis.WriteError(w, api, ce.status, ce.kind, ce.msg)
 		return
 	}
 	s.opts.Logf("WARN quota exceeded: detail=%q login_name=%q model=%q", ex.Error(), c.id.Principal(), rt.FQN)

@@ -20,12 +20,15 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v1/models/{id...}", s.serveModel)
 	mux.HandleFunc("GET /models/{id...}", s.serveModel)
 	mux.HandleFunc("GET /v1beta/models/{id...}", s.serveModel)
-	mux.HandleFunc("GET /api/whoami", s.serveWhoAmI)
-	mux.HandleFunc("GET /api/providers", s.serveProviders)
+	mux.HandleFunc("GET /api/whoami", s.api(s.serveWhoAmI))
+	mux.HandleFunc("GET /api/providers", s.api(s.serveProviders))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		if err := s.opts.Ledger.Healthy(); err != nil {
-			http.Error(w, "ledger: "+err.Error(), http.StatusServiceUnavailable)
+			// Anyone may ask: the database's error (its path, SQLite's
+			// words) goes to the log only.
+			s.opts.Logf("healthz: ledger: %v", err)
+			http.Error(w, "ledger: cannot record usage; the gateway's log says why", http.StatusServiceUnavailable)
 			return
 		}
 		// A provider without its key is listed; the gateway is unhealthy
@@ -88,26 +91,31 @@ func isUpgrade(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// callerFor resolves the caller for a gateway endpoint, answering 403
-// itself when there is no identity or no role.
-func (s *Server) callerFor(w http.ResponseWriter, r *http.Request) (*caller, bool) {
-	return s.callerIn(w, r, "")
-}
-
-// callerIn is callerFor for an endpoint of a provider's API (the model
-// lists), whose SDKs read errors only in their own envelope: api's.
-func (s *Server) callerIn(w http.ResponseWriter, r *http.Request, api config.API) (*caller, bool) {
-	c, err := s.identify(r)
+// apiCaller resolves the caller of a gateway endpoint: identified, from
+// the gateway's own pages or a CORS grant when a browser sends it, and
+// with a role.
+func (s *Server) apiCaller(r *http.Request) (*caller, error) {
+	c, err := s.identifyClient(r)
 	if err != nil {
-		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
-		return nil, false
+		return nil, err
 	}
 	if _, ok := checkBrowser(r, c.access); !ok {
-		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: cross-site browser request")
-		return nil, false
+		return nil, clientErr(http.StatusForbidden, apis.KindPermissionDenied, "access denied: cross-site browser request")
 	}
 	if c.access.Role() == 0 {
-		apis.WriteError(w, api, http.StatusForbidden, apis.KindPermissionDenied, "access denied: no role granted")
+		return nil, clientErr(http.StatusForbidden, apis.KindPermissionDenied, "access denied: no role granted")
+	}
+	return c, nil
+}
+
+// callerIn is apiCaller for an endpoint of a provider's API (the model
+// lists), whose SDKs read errors only in their own envelope: api's. It
+// answers the error itself when it returns ok=false.
+func (s *Server) callerIn(w http.ResponseWriter, r *http.Request, api config.API) (*caller, bool) {
+	c, err := s.apiCaller(r)
+	if err != nil {
+		ce := s.publicError(r, err)
+		apis.WriteError(w, api, ce.status, ce.kind, ce.msg)
 		return nil, false
 	}
 	return c, true
@@ -122,11 +130,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // serveWhoAmI tells callers who the gateway thinks they are.
-func (s *Server) serveWhoAmI(w http.ResponseWriter, r *http.Request) {
-	c, err := s.identify(r)
+func (s *Server) serveWhoAmI(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.identifyClient(r)
 	if err != nil {
-		apis.WriteError(w, "", http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
-		return
+		return err
 	}
 	models := []string{}
 	for _, m := range routing.Models(c.cfg(), c.access) {
@@ -147,6 +154,7 @@ func (s *Server) serveWhoAmI(w http.ResponseWriter, r *http.Request) {
 		"model_globs":    orEmpty(c.access.ModelGlobs()),
 		"models":         models,
 	})
+	return nil
 }
 
 func orEmpty(s []string) []string {
@@ -165,10 +173,10 @@ type providerJSON struct {
 }
 
 // serveProviders lists the enabled providers (never their keys).
-func (s *Server) serveProviders(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.callerFor(w, r)
-	if !ok {
-		return
+func (s *Server) serveProviders(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.apiCaller(r)
+	if err != nil {
+		return err
 	}
 	out := []providerJSON{}
 	for _, id := range c.cfg().ProviderIDs() {
@@ -181,4 +189,5 @@ func (s *Server) serveProviders(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }

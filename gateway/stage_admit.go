@@ -12,9 +12,9 @@ import (
 // record it, within the caller's concurrency limit.
 func (x *exchange) admit() bool {
 	s, w, r := x.s, x.w, x.r
-	c, err := s.identify(r)
+	c, err := s.identifyClient(r)
 	if err != nil {
-		return x.fail(http.StatusForbidden, apis.KindPermissionDenied, "access denied: "+err.Error())
+		return x.failWith(err)
 	}
 	x.c = c
 	x.localUser = localUserOf(r, c.id, c.cfg().SharedDeviceTags)
@@ -37,10 +37,11 @@ func (x *exchange) admit() bool {
 	if err := s.opts.Ledger.Healthy(); err != nil {
 		// SDKs retry a 503 by themselves; the writer retries every second.
 		w.Header().Set("Retry-After", "1")
-		return x.fail(http.StatusServiceUnavailable, apis.KindUnavailable,
-			"the gateway cannot record usage right now, so it is not forwarding requests ("+err.Error()+
-				"); it retries every second and resumes on its own: try again shortly, and if this persists "+
-				"tell the gateway's admin, whose log says why its database cannot be written")
+		return x.failInternal(http.StatusServiceUnavailable, apis.KindUnavailable,
+			"the gateway cannot record usage right now, so it is not forwarding requests; "+
+				"it retries every second and resumes on its own: try again shortly, and if this persists "+
+				"tell the gateway's admin, whose log says why its database cannot be written",
+			fmt.Errorf("ledger unhealthy: %w", err))
 	}
 	// One caller cannot hold every socket or all memory: its requests in
 	// flight and their buffered bodies are bounded (caller_limits).

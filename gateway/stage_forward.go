@@ -18,7 +18,7 @@ func (x *exchange) reserve() bool {
 		x.h.bounded = true
 		return true
 	}
-	h, ok := x.s.reserve(x.w, x.c, x.api, x.rt, x.scope, x.body, x.info)
+	h, ok := x.s.reserve(x.w, x.r, x.c, x.api, x.rt, x.scope, x.body, x.info)
 	if !ok {
 		return false
 	}
@@ -36,29 +36,33 @@ func (x *exchange) send() (*http.Response, bool) {
 	s, r, rt := x.s, x.r, x.rt
 	q := r.URL.Query()
 	cred, err := credentialFor(rt.Provider, r.Header, q)
-	if err != nil {
-		status, kind := http.StatusInternalServerError, apis.KindInternal
-		if errors.Is(err, errNoClientCredential) {
-			status, kind = http.StatusUnauthorized, apis.KindAuthentication
-		}
-		return nil, x.fail(status, kind, err.Error())
+	if errors.Is(err, errNoClientCredential) {
+		// Says what the caller must send; names nothing of the gateway's.
+		return nil, x.fail(http.StatusUnauthorized, apis.KindAuthentication, err.Error())
+	} else if err != nil {
+		return nil, x.failInternal(http.StatusInternalServerError, apis.KindInternal,
+			fmt.Sprintf("provider %s's credential is misconfigured; tell the gateway's admin", rt.ProviderID), err)
 	}
 	cred.setQuery(q)
 	target, err := routing.JoinURL(rt.Provider.BaseURL, x.path, q.Encode())
 	if err != nil {
-		return nil, x.fail(http.StatusBadGateway, apis.KindUpstreamUnreachable,
-			fmt.Sprintf("provider %s has a bad baseurl: %v", rt.ProviderID, err))
+		return nil, x.failInternal(http.StatusBadGateway, apis.KindUpstreamUnreachable,
+			fmt.Sprintf("provider %s has a base URL the gateway cannot use; tell the gateway's admin", rt.ProviderID),
+			fmt.Errorf("provider %s: baseurl: %w", rt.ProviderID, err))
 	}
 	x.body = apis.Apply(x.body, x.edits...)
 	ctx := r.Context()
 	up, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(x.body))
 	if err != nil {
-		return nil, x.fail(http.StatusBadGateway, apis.KindInternal, "building upstream request: "+err.Error())
+		return nil, x.failInternal(http.StatusBadGateway, apis.KindInternal, "the gateway could not build the upstream request",
+			fmt.Errorf("building upstream request: %w", err))
 	}
 	up.Header = r.Header.Clone()
 	apis.SanitizeRequestHeaders(up.Header)
 	if err := cred.setHeaders(up.Header); err != nil {
-		return nil, x.fail(http.StatusInternalServerError, apis.KindInternal, fmt.Sprintf("provider %s: %v", rt.ProviderID, err))
+		return nil, x.failInternal(http.StatusInternalServerError, apis.KindInternal,
+			fmt.Sprintf("provider %s's credential cannot be sent; tell the gateway's admin", rt.ProviderID),
+			fmt.Errorf("provider %s: %w", rt.ProviderID, err))
 	}
 	apis.AddHeaders(up.Header, rt.Provider.AddHeaders)
 	apis.AddHeaders(up.Header, x.scope.AddHeaders)
@@ -75,7 +79,11 @@ func (x *exchange) send() (*http.Response, bool) {
 		if ctx.Err() != nil {
 			rec.Status, rec.Interrupted, rec.Error = 499, true, "client went away before the provider answered"
 		} else {
-			msg := fmt.Sprintf("cannot reach provider %s (%s): %s", rt.ProviderID, rt.Provider.DisplayName(), upstreamError(err, cred.secrets()...))
+			// The caller (and its ledger row, which it may read) learns
+			// why in a few words; the transport's error, which names
+			// addresses, goes to the log, cleaned of credentials.
+			msg := fmt.Sprintf("cannot reach provider %s (%s): %s", rt.ProviderID, rt.Provider.DisplayName(), unreachable(err))
+			x.s.logInternal(r, x.requestID(), fmt.Errorf("cannot reach provider %s: %s", rt.ProviderID, upstreamError(err, cred.secrets()...)))
 			x.fail(http.StatusBadGateway, apis.KindUpstreamUnreachable, msg)
 			rec.Status, rec.Error = http.StatusBadGateway, msg
 		}

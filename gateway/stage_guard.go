@@ -124,7 +124,12 @@ func (x *exchange) blocked(v hooks.Verdict) bool {
 	}
 	kind, msg := apis.KindGuardrailBlocked, v.Message
 	if v.FailedClosed {
+		// v.Message has the hook call's error, which can name its URL
+		// and address: the hook runner logged it; the caller, and the
+		// ledger row the caller may read, get the gist.
 		kind = apis.KindUnavailable
+		msg = fmt.Sprintf("guardrail %q could not screen this request; it is fail_closed, so the request was not sent "+
+			"(request %s; the gateway's log has the details)", v.Hook, x.requestID())
 	}
 	apis.WriteError(x.w, x.api, v.Status, kind, msg)
 	rec := x.newRecord()

@@ -20,6 +20,7 @@ import (
 // uiRoutes mounts the dashboard under /ui/.
 func (s *Server) uiRoutes(mux *http.ServeMux) {
 	h := ui.New(uiSource{s}, s.opts.Now)
+	h.Logf = s.opts.Logf
 	mux.Handle(ui.Prefix, h)
 	mux.Handle("GET /ui", http.RedirectHandler(ui.Prefix, http.StatusMovedPermanently))
 }
@@ -34,9 +35,10 @@ var errNoRole = errors.New("no role granted; ask an admin of this gateway to add
 // Viewer identifies the page's caller as every other endpoint does, from
 // the listener and WhoIs, never from headers.
 func (u uiSource) Viewer(r *http.Request) (ui.Viewer, error) {
-	c, err := u.s.identify(r)
+	c, err := u.s.identifyClient(r)
 	if err != nil {
-		return ui.Viewer{}, err
+		// The page says "Access denied: " itself.
+		return ui.Viewer{}, errors.New(strings.TrimPrefix(err.Error(), "access denied: "))
 	}
 	if c.access.Role() == 0 {
 		return ui.Viewer{}, fmt.Errorf("%s has %w", c.id.Principal(), errNoRole)
@@ -103,7 +105,8 @@ func (u uiSource) Config() ui.ConfigView {
 	if err != nil {
 		// Never show unmasked text; the running text always parsed, so
 		// this is not expected.
-		masked = []byte("// the running config cannot be shown: " + err.Error() + "\n")
+		u.s.opts.Logf("ERROR settings page: masking the running config: %v", err)
+		masked = []byte("// the running config cannot be shown; the gateway's log says why\n")
 	}
 	cfg, _ := u.s.Config()
 	return ui.ConfigView{Text: string(masked), Hash: config.Hash(src), Path: u.s.opts.ConfigPath, Writable: u.s.opts.ConfigPath != "",

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"fmt"
@@ -72,10 +73,21 @@ type errorBody struct {
 	Message string
 }
 
-// renderError answers with an error page; unexpected errors are 500s.
-func (h *Handler) renderError(w http.ResponseWriter, v Viewer, err error) {
-	he := &httpError{http.StatusInternalServerError, err.Error()}
-	errors.As(err, &he)
+// renderError answers with an error page. An httpError's message is
+// meant for the viewer and shown; any other error is unexpected: a 500
+// saying what failed (internal's what) and an error ID, with the error
+// itself, which may name files and SQL, logged under that ID.
+func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, v Viewer, err error) {
+	he := (*httpError)(nil)
+	if !errors.As(err, &he) {
+		id := "err-" + rand.Text()[:12]
+		h.Logf("ERROR dashboard %s %s (error %s): %v", r.Method, r.URL.Path, id, err)
+		what := "The page failed"
+		if pf := (*pageFailure)(nil); errors.As(err, &pf) {
+			what = "The page failed " + pf.what
+		}
+		he = &httpError{http.StatusInternalServerError, what + " (error " + id + "; the gateway's log has the details under that ID)."}
+	}
 	d := pageData{Title: http.StatusText(he.status), Viewer: v, Body: errorBody{he.status, he.msg}}
 	if rerr := h.render(w, he.status, "error", d); rerr != nil {
 		http.Error(w, he.msg, he.status)

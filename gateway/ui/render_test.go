@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -16,16 +17,23 @@ func TestEveryTemplateParses(t *testing.T) {
 
 func TestRenderErrorPage(t *testing.T) {
 	h := New(&fakeSource{}, nil)
+	var logged strings.Builder
+	h.Logf = func(f string, a ...any) { fmt.Fprintf(&logged, f, a...) }
+	r := httptest.NewRequest("GET", "/ui/x", nil)
 	w := httptest.NewRecorder()
-	h.renderError(w, Viewer{Principal: bob}, &httpError{418, "tea <time>"})
+	h.renderError(w, r, Viewer{Principal: bob}, &httpError{418, "tea <time>"})
 	body := w.Body.String()
 	if w.Code != 418 || !strings.Contains(body, "tea &lt;time&gt;") || !strings.Contains(body, "bob@example.com") {
 		t.Errorf("%d %s", w.Code, body)
 	}
+	// A plain error is internal: logged, not shown.
 	w = httptest.NewRecorder()
-	h.renderError(w, Viewer{}, errString("disk on fire"))
-	if w.Code != 500 || !strings.Contains(w.Body.String(), "disk on fire") {
+	h.renderError(w, r, Viewer{}, errString("disk on fire"))
+	if w.Code != 500 || strings.Contains(w.Body.String(), "disk on fire") || !strings.Contains(w.Body.String(), "The page failed (error err-") {
 		t.Errorf("plain error: %d %s", w.Code, w.Body)
+	}
+	if !strings.Contains(logged.String(), "disk on fire") {
+		t.Errorf("plain error not logged: %q", logged.String())
 	}
 }
 

@@ -16,11 +16,11 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/tsplug/ts-plug/gateway/config"
+	"log"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 )
@@ -83,7 +83,8 @@ type Store interface {
 // Source is the gateway's side of the dashboard.
 type Source interface {
 	// Viewer identifies the sender of r. An error means they may not see
-	// the dashboard at all (no identity or no role); its text is shown.
+	// the dashboard at all (no identity or no role); its text is shown,
+	// so it must be written for the viewer, not hold an internal error's.
 	Viewer(r *http.Request) (Viewer, error)
 	// QuotasOf lists the buckets charged to another principal, for admins
 	// looking at that user's dashboard.
@@ -106,6 +107,9 @@ type Handler struct {
 	src Source
 	mux *http.ServeMux
 	now func() time.Time
+	// Logf receives what a page failed on (log.Printf when New made the
+	// handler); the viewer sees only an error ID to quote.
+	Logf func(format string, args ...any)
 }
 
 // New returns the dashboard handler for src. now is the clock (time.Now
@@ -114,7 +118,7 @@ func New(src Source, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	h := &Handler{src: src, now: now, mux: http.NewServeMux()}
+	h := &Handler{src: src, now: now, mux: http.NewServeMux(), Logf: log.Printf}
 	h.mux.Handle("GET /ui/static/", http.StripPrefix("/ui/", staticHandler()))
 	h.mux.HandleFunc("GET /ui/{$}", h.page(h.dashboard))
 	h.mux.HandleFunc("GET /ui/dashboard", h.page(h.dashboardPick))
@@ -178,11 +182,11 @@ func (h *Handler) page(fn pageFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := h.src.Viewer(r)
 		if err != nil {
-			h.renderError(w, Viewer{}, &httpError{http.StatusForbidden, "Access denied: " + err.Error()})
+			h.renderError(w, r, Viewer{}, &httpError{http.StatusForbidden, "Access denied: " + err.Error()})
 			return
 		}
 		if err := fn(w, r, v); err != nil {
-			h.renderError(w, v, err)
+			h.renderError(w, r, v, err)
 		}
 	}
 }
@@ -220,11 +224,22 @@ func (h *Handler) store() (Store, error) {
 	return st, nil
 }
 
-// internal wraps an unexpected failure for the error page without
-// exposing more than a short description.
+// internal wraps an unexpected failure for the error page, which says
+// only what failed (what, "reading usage") and an error ID; err itself,
+// which may name files and SQL, goes to the log under that ID.
 func internal(what string, err error) error {
 	if he := (*httpError)(nil); errors.As(err, &he) {
 		return err
 	}
-	return &httpError{http.StatusInternalServerError, what + ": " + strings.TrimSpace(err.Error())}
+	return &pageFailure{what: what, err: err}
 }
+
+// pageFailure is an unexpected failure of a page: what failed, for the
+// viewer, and why, for the log.
+type pageFailure struct {
+	what string
+	err  error
+}
+
+func (e *pageFailure) Error() string { return e.what + ": " + e.err.Error() }
+func (e *pageFailure) Unwrap() error { return e.err }
