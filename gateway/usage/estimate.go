@@ -235,3 +235,34 @@ func stringLen(b []byte) int {
 	}
 	return len(b)
 }
+
+// objectEnd returns the length of the JSON object or array at the start of
+// b (which begins with '{' or '['), or 0 when it does not close within b.
+// It matches brackets outside strings without validating: the estimate
+// measures what arrived, even cut or malformed, and decides nothing that
+// an exact reader (members.go) should.
+func objectEnd(b []byte) int {
+	depth := 0
+	inStr, esc := false, false
+	for i, c := range b {
+		switch {
+		case inStr && esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case inStr && c == '"':
+			inStr = false
+		case inStr:
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}

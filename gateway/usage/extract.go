@@ -42,6 +42,8 @@ type Extractor struct {
 
 	sse  SSEParser
 	json jsonScanner
+	rd   memberReader // reads the events' members (members.go)
+	list [][]byte     // scratch for rd's array elements
 
 	u          Usage
 	tier       string // OpenAI's top-level service_tier of a JSON body
@@ -143,7 +145,7 @@ func (e *Extractor) onJSONValue(key string, val []byte) {
 		return
 	}
 	if key == "service_tier" {
-		e.tier = serviceTierValue(val)
+		e.tier = stringValue(val)
 		return
 	}
 	if len(val) == 0 || val[0] != '{' {
@@ -176,6 +178,10 @@ func (e *Extractor) usageObject(val []byte) {
 	case config.AnthropicMessages:
 		var w anthropicUsage
 		if fastAnthropicUsage(val, &w) || unmarshalFresh(val, &w) {
+			// One message has one usage: a repeated member replaces,
+			// as a decoder reads it, rather than merging as the
+			// stream's events do.
+			e.anth = anthropicState{}
 			e.anth.merge(&w)
 			e.u = e.anth.usage()
 		}
@@ -188,7 +194,7 @@ func (e *Extractor) onEvent(ev *SSEEvent) {
 	if e.api == config.OpenAIResponses || e.api == config.AnthropicMessages {
 		typ = string(ev.Event)
 		if typ == "" && !ev.Truncated {
-			typ = eventType(ev.Data)
+			typ = e.rd.eventType(ev.Data)
 		}
 	}
 	if e.eventContent(ev, typ) {
@@ -214,14 +220,12 @@ func (e *Extractor) openAIChatEvent(ev *SSEEvent) {
 		e.terminal = true
 		return
 	}
-	if !hasObjectField(ev.Data, `"usage"`) {
+	// Nearly every chunk carries no usage (or "usage":null): the
+	// pre-check spares them the exact read.
+	if !mayHaveObjectMember(ev.Data, `"usage"`) {
 		return
 	}
-	var c chatBody
-	if json.Unmarshal(ev.Data, &c) != nil {
-		return
-	}
-	if u, ok := c.usage(); ok {
+	if u, ok := e.rd.chatUsage(ev.Data); ok {
 		e.u = u             // cumulative: the latest report wins
 		e.finalUsage = true // it covers the content so far, this chunk's included
 	}
@@ -235,16 +239,16 @@ func (e *Extractor) responsesEvent(ev *SSEEvent, typ string) {
 	default:
 		return
 	}
-	if ev.Truncated || !hasObjectField(ev.Data, `"usage"`) {
+	if ev.Truncated || !mayHaveObjectMember(ev.Data, `"usage"`) {
 		return
 	}
 	// The terminal event carries the whole response: its usage, its tier
 	// and the web and file search calls billed per call.
-	var c responsesEvent
-	if json.Unmarshal(ev.Data, &c) != nil {
+	resp := e.rd.member(ev.Data, "response")
+	if !isObject(resp) {
 		return
 	}
-	if u, ok := c.Response.usage(); ok {
+	if u, ok := e.rd.responsesUsage(resp); ok {
 		e.u = u
 		e.finalUsage = true
 	}
@@ -260,24 +264,18 @@ func (e *Extractor) anthropicEvent(ev *SSEEvent, typ string) {
 		if ev.Truncated {
 			return
 		}
-		var c struct {
-			Message struct {
-				Usage *anthropicUsage `json:"usage"`
-			} `json:"message"`
-		}
-		if json.Unmarshal(ev.Data, &c) == nil && c.Message.Usage != nil {
-			e.anth.merge(c.Message.Usage)
+		var w anthropicUsage
+		if msg := e.rd.member(ev.Data, "message"); isObject(msg) && e.rd.anthropicUsage(msg, &w) {
+			e.anth.merge(&w)
 			e.u = e.anth.usage()
 		}
 	case "message_delta":
 		if ev.Truncated {
 			return
 		}
-		var c struct {
-			Usage *anthropicUsage `json:"usage"`
-		}
-		if json.Unmarshal(ev.Data, &c) == nil && c.Usage != nil {
-			e.anth.merge(c.Usage)
+		var w anthropicUsage
+		if e.rd.anthropicUsage(ev.Data, &w) {
+			e.anth.merge(&w)
 			e.u = e.anth.usage()
 			// message_start's output_tokens is a placeholder; this
 			// count is the answer's.
@@ -292,15 +290,17 @@ func (e *Extractor) anthropicEvent(ev *SSEEvent, typ string) {
 // Every Gemini chunk carries usageMetadata, so decoding each would cost
 // allocations per chunk; instead the latest usageMetadata object is copied
 // aside (a few hundred bytes, bounded) and decoded once, when the result is
-// needed. Only a chunk that may end the answer is decoded in full.
+// needed. Only a chunk that may end the answer is read further.
 func (e *Extractor) geminiChunk(data []byte) {
+	var vals [3][]byte
+	e.rd.members(data, geminiMeterMembers, vals[:])
 	hasUsage := false
-	if obj := objectField(data, `"usageMetadata"`); obj != nil && len(obj) <= maxUsageObject {
+	if obj := vals[0]; isObject(obj) && len(obj) <= maxUsageObject {
 		e.gemLast = append(e.gemLast[:0], obj...)
 		e.gemPending = true
 		hasUsage = true
 	}
-	if !hasObjectField(data, `"promptFeedback"`) && !bytesContains(data, `"finishReason"`) {
+	if !e.rd.geminiFinal(vals[1], vals[2], &e.list) {
 		if e.mode == modeJSON {
 			// A chunk after the last one (another candidate still
 			// going) brings content the final usage did not cover.
@@ -310,13 +310,10 @@ func (e *Extractor) geminiChunk(data []byte) {
 		}
 		return
 	}
-	var c geminiChunk
-	if json.Unmarshal(data, &c) == nil && c.final() {
-		e.terminal = true
-		// Earlier chunks' counts are partial (often prompt only); the
-		// last chunk's cover the answer.
-		e.finalUsage = hasUsage
-	}
+	e.terminal = true
+	// Earlier chunks' counts are partial (often prompt only); the last
+	// chunk's cover the answer.
+	e.finalUsage = hasUsage
 }
 
 // flushGemini decodes the latest Gemini usageMetadata seen.

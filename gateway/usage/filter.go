@@ -2,9 +2,9 @@ package usage
 
 import (
 	"bytes"
-	"encoding/json"
-	"github.com/tsplug/ts-plug/gateway/bytescan"
 	"io"
+
+	"github.com/tsplug/ts-plug/gateway/bytescan"
 )
 
 // maxFilteredEvent bounds the bytes a UsageChunkFilter holds back while it
@@ -32,13 +32,14 @@ type UsageChunkFilter struct {
 
 	parser  SSEParser
 	usageEv bool
+	rd      memberReader
 }
 
 // NewUsageChunkFilter returns a filter writing to w.
 func NewUsageChunkFilter(w io.Writer) *UsageChunkFilter {
 	f := &UsageChunkFilter{w: w, atLineStart: true}
 	f.parser.MaxEventSize = maxFilteredEvent
-	f.parser.OnEvent = func(ev *SSEEvent) { f.usageEv = isUsageOnlyChunk(ev.Data) }
+	f.parser.OnEvent = func(ev *SSEEvent) { f.usageEv = f.rd.isUsageOnlyChunk(ev.Data) }
 	return f
 }
 
@@ -131,8 +132,8 @@ func (f *UsageChunkFilter) hold(b []byte) {
 
 func (f *UsageChunkFilter) isUsageEvent() bool {
 	f.usageEv = false
-	if !bytes.Contains(f.buf, []byte(`"usage"`)) {
-		return false // the cheap answer for nearly every event
+	if !bytes.Contains(f.buf, []byte(`"usage"`)) && !bytes.Contains(f.buf, []byte(`\u00`)) {
+		return false // the cheap answer for nearly every event (see mayHaveMember)
 	}
 	f.parser.Reset()
 	f.parser.Write(f.buf)
@@ -151,22 +152,4 @@ func (f *UsageChunkFilter) Close() error {
 		f.buf = f.buf[:0]
 	}
 	return f.err
-}
-
-// isUsageOnlyChunk reports whether data is the chunk include_usage adds: a
-// chat.completion.chunk with an empty choices array and a usage object.
-func isUsageOnlyChunk(data []byte) bool {
-	if !hasObjectField(data, `"usage"`) {
-		return false
-	}
-	var c struct {
-		Object  string             `json:"object"`
-		Choices *[]json.RawMessage `json:"choices"`
-		Usage   json.RawMessage    `json:"usage"`
-	}
-	if json.Unmarshal(data, &c) != nil {
-		return false
-	}
-	return c.Object == "chat.completion.chunk" && c.Choices != nil && len(*c.Choices) == 0 &&
-		len(c.Usage) > 0 && c.Usage[0] == '{'
 }

@@ -163,7 +163,7 @@ func FuzzUsageChunkFilter(f *testing.F) {
 		var got, want bytes.Buffer
 		fast := NewUsageChunkFilter(&got)
 		ref := &referenceFilter{f: *NewUsageChunkFilter(&want)}
-		ref.f.parser.OnEvent = func(ev *SSEEvent) { ref.f.usageEv = isUsageOnlyChunk(ev.Data) }
+		ref.f.parser.OnEvent = func(ev *SSEEvent) { ref.f.usageEv = ref.f.rd.isUsageOnlyChunk(ev.Data) }
 		n := int(step%64) + 1
 		for i := 0; i < len(in); i += n {
 			part := in[i:min(i+n, len(in))]

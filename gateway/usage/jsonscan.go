@@ -1,6 +1,11 @@
 package usage
 
-import "github.com/tsplug/ts-plug/gateway/bytescan"
+import (
+	"bytes"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/tsplug/ts-plug/gateway/bytescan"
+)
 
 // jsonScanner walks a JSON document incrementally, byte by byte, tracking
 // only string/escape state and nesting depth, so memory stays constant
@@ -10,8 +15,13 @@ import "github.com/tsplug/ts-plug/gateway/bytescan"
 //   - for a top-level array, each element (Gemini's non-SSE
 //     streamGenerateContent answers with an array of chunks).
 //
-// It does not validate the document; captured values are handed to
-// encoding/json, which does.
+// Member names are compared as a JSON parser reads them, after unescaping
+// ("\u0075sage" is "usage"). It does not validate the document: it cannot
+// hold a body that may be megabytes to validate it first, and a usage the
+// provider reported before the body was cut is still the usage. Captured
+// values are handed to decoders that validate them. On a valid document it
+// captures exactly the members encoding/json decodes (the last of a
+// repeated one comes last); FuzzJSONScanner checks that.
 type jsonScanner struct {
 	keys    []string // wanted top-level keys (object mode)
 	max     int      // capture limit in bytes
@@ -27,8 +37,8 @@ type jsonScanner struct {
 
 	expectKey bool // object mode, depth 1: next string is a key
 	inKey     bool
-	keyBuf    [32]byte
-	keyLen    int // -1 when the key is longer than keyBuf
+	keyBuf    [96]byte // room for a wanted name written all in \u escapes
+	keyLen    int      // -1 when the key is longer than keyBuf
 	afterKey  bool
 	matched   string // wanted key whose value comes next
 
@@ -174,6 +184,14 @@ func (s *jsonScanner) wanted() string {
 		return ""
 	}
 	k := s.keyBuf[:s.keyLen]
+	if bytes.IndexByte(k, '\\') >= 0 {
+		q := append(append([]byte{'"'}, k...), '"')
+		u, err := jsontext.AppendUnquote(nil, q)
+		if err != nil {
+			return "" // invalid: no wanted name
+		}
+		k = u
+	}
 	for _, w := range s.keys {
 		if string(k) == w {
 			return w

@@ -1,10 +1,5 @@
 package usage
 
-import (
-	"bytes"
-	"encoding/json"
-)
-
 // The wire shapes of the usage objects, one per API. Pointers tell a field
 // that is present from one that is absent, which matters when Anthropic's
 // message_delta repeats some fields of message_start.
@@ -49,63 +44,6 @@ func (w *openAIChatUsage) usage() Usage {
 	return u
 }
 
-// chatBody is the part of an OpenAI chat completion (or completion
-// chunk) the meter reads: usage, and the tier that served the request,
-// which OpenAI reports beside usage rather than in it.
-type chatBody struct {
-	Usage       *openAIChatUsage `json:"usage"`
-	ServiceTier string           `json:"service_tier"`
-}
-
-// usage returns the normalized usage, or false when the body has none.
-func (c *chatBody) usage() (Usage, bool) {
-	if c.Usage == nil {
-		return Usage{}, false
-	}
-	u := c.Usage.usage()
-	u.ServiceTier = c.ServiceTier
-	return u, true
-}
-
-// responsesEvent is a Responses stream event carrying a whole response
-// (response.completed, .incomplete, .failed).
-type responsesEvent struct {
-	Response responsesBody `json:"response"`
-}
-
-// responsesBody is the part of a Responses response object the meter
-// reads: usage, the tier, and the output items, whose web_search_call
-// and file_search_call items are billed per call (usage does not count
-// them).
-type responsesBody struct {
-	Usage       *responsesUsage       `json:"usage"`
-	ServiceTier string                `json:"service_tier"`
-	Output      []responsesOutputItem `json:"output"`
-}
-
-type responsesOutputItem struct {
-	Type   string `json:"type"`
-	Status string `json:"status"`
-}
-
-// usage returns the normalized usage, or false when the body has none.
-func (r *responsesBody) usage() (Usage, bool) {
-	if r.Usage == nil {
-		return Usage{}, false
-	}
-	u := r.Usage.usage()
-	u.ServiceTier = r.ServiceTier
-	for _, it := range r.Output {
-		switch {
-		case isWebSearchCall(it.Type, it.Status):
-			u.WebSearches++
-		case isFileSearchCall(it.Type, it.Status):
-			u.FileSearches++
-		}
-	}
-	return u, true
-}
-
 // isWebSearchCall reports whether a Responses output item of this type
 // and status is a billed web search call. A call that failed is not
 // counted; one cut short (in_progress, searching) was still run.
@@ -116,16 +54,6 @@ func isWebSearchCall(typ, status string) bool {
 // isFileSearchCall is isWebSearchCall for the file_search tool.
 func isFileSearchCall(typ, status string) bool {
 	return typ == "file_search_call" && status != "failed"
-}
-
-// serviceTierValue decodes the value of a top-level "service_tier" member
-// (OpenAI chat and Responses bodies): a JSON string, else "".
-func serviceTierValue(val []byte) string {
-	var s string
-	if json.Unmarshal(val, &s) != nil {
-		return ""
-	}
-	return s
 }
 
 type responsesUsage struct {
@@ -302,132 +230,4 @@ func (w *geminiUsage) usage() Usage {
 	u.OutputVideoTokens = min(ov, left)
 	u.Found = true
 	return u
-}
-
-// geminiChunk is the part of a Gemini GenerateContentResponse the meter
-// reads: usage, and whether this chunk ends the answer.
-type geminiChunk struct {
-	UsageMetadata *geminiUsage `json:"usageMetadata"`
-	Candidates    []struct {
-		FinishReason string `json:"finishReason"`
-	} `json:"candidates"`
-	PromptFeedback *struct {
-		BlockReason string `json:"blockReason"`
-	} `json:"promptFeedback"`
-}
-
-func (c *geminiChunk) final() bool {
-	for _, cand := range c.Candidates {
-		if cand.FinishReason != "" {
-			return true
-		}
-	}
-	return c.PromptFeedback != nil && c.PromptFeedback.BlockReason != ""
-}
-
-// hasObjectField reports whether data contains "key" followed by ':' and an
-// object. It is a cheap pre-check that spares a JSON decode for the many
-// stream chunks that carry no usage (or "usage":null). A quoted key cannot
-// occur inside a JSON string value, whose quotes are escaped, so a miss is
-// exact; a hit is confirmed by decoding.
-func hasObjectField(data []byte, key string) bool {
-	for {
-		i := bytes.Index(data, []byte(key))
-		if i < 0 {
-			return false
-		}
-		rest := data[i+len(key):]
-		j := 0
-		for j < len(rest) && isSpace(rest[j]) {
-			j++
-		}
-		if j < len(rest) && rest[j] == ':' {
-			j++
-			for j < len(rest) && isSpace(rest[j]) {
-				j++
-			}
-			if j < len(rest) && rest[j] == '{' {
-				return true
-			}
-		}
-		data = rest
-	}
-}
-
-// eventType returns the "type" of an event whose SSE "event:" field is
-// missing, by decoding only that member.
-func eventType(data []byte) string {
-	if !bytes.Contains(data, []byte(`"type"`)) {
-		return ""
-	}
-	var t struct {
-		Type string `json:"type"`
-	}
-	if json.Unmarshal(data, &t) != nil {
-		return ""
-	}
-	return t.Type
-}
-
-func bytesContains(data []byte, s string) bool {
-	return bytes.Contains(data, []byte(s))
-}
-
-// objectField returns the bytes of the object value of the last "key"
-// member in data whose value is an object, or nil. The last one, because
-// the top-level usage members follow the answer, whose nested objects (tool
-// call arguments) could use the same key. The object's extent is found by
-// matching braces outside strings; the bytes are not validated.
-func objectField(data []byte, key string) []byte {
-	for {
-		i := bytes.LastIndex(data, []byte(key))
-		if i < 0 {
-			return nil
-		}
-		rest := data[i+len(key):]
-		j := 0
-		for j < len(rest) && isSpace(rest[j]) {
-			j++
-		}
-		if j < len(rest) && rest[j] == ':' {
-			j++
-			for j < len(rest) && isSpace(rest[j]) {
-				j++
-			}
-			if j < len(rest) && rest[j] == '{' {
-				if end := objectEnd(rest[j:]); end > 0 {
-					return rest[j : j+end]
-				}
-			}
-		}
-		data = data[:i]
-	}
-}
-
-// objectEnd returns the length of the JSON object at the start of b (which
-// begins with '{'), or 0 when it does not close within b.
-func objectEnd(b []byte) int {
-	depth := 0
-	inStr, esc := false, false
-	for i, c := range b {
-		switch {
-		case inStr && esc:
-			esc = false
-		case inStr && c == '\\':
-			esc = true
-		case inStr && c == '"':
-			inStr = false
-		case inStr:
-		case c == '"':
-			inStr = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		}
-	}
-	return 0
 }

@@ -1,11 +1,8 @@
 package usage
 
-import (
-	"encoding/json"
-	"testing"
-)
+import "testing"
 
-func TestHasObjectField(t *testing.T) {
+func TestMayHaveObjectMember(t *testing.T) {
 	tests := []struct {
 		data string
 		want bool
@@ -15,29 +12,13 @@ func TestHasObjectField(t *testing.T) {
 		{`{"usage":null}`, false},
 		{`{"x":"\"usage\":{"}`, false}, // inside a string, quotes are escaped
 		{`{"usage":null,"y":{"usage":{}}}`, true},
+		{`{"\u0075sage":{}}`, true}, // an escaped name: the exact reader decides
 		{`{}`, false},
 		{`"usage"`, false},
 	}
 	for _, tt := range tests {
-		if got := hasObjectField([]byte(tt.data), `"usage"`); got != tt.want {
-			t.Errorf("hasObjectField(%s) = %v, want %v", tt.data, got, tt.want)
-		}
-	}
-}
-
-func TestObjectField(t *testing.T) {
-	tests := []struct {
-		data, want string
-	}{
-		{`{"usageMetadata":{"a":1},"m":"x"}`, `{"a":1}`},
-		{`{"c":[{"args":{"usageMetadata":{"fake":1}}}],"usageMetadata":{"real":{"n":"}"}}}`, `{"real":{"n":"}"}}`},
-		{`{"usageMetadata":{"a":1`, ``},
-		{`{"usageMetadata":null}`, ``},
-		{`{"usageMetadata":{"s":"a\"}b"},"t":1}`, `{"s":"a\"}b"}`},
-	}
-	for _, tt := range tests {
-		if got := string(objectField([]byte(tt.data), `"usageMetadata"`)); got != tt.want {
-			t.Errorf("objectField(%s) = %q, want %q", tt.data, got, tt.want)
+		if got := mayHaveObjectMember([]byte(tt.data), `"usage"`); got != tt.want {
+			t.Errorf("mayHaveObjectMember(%s) = %v, want %v", tt.data, got, tt.want)
 		}
 	}
 }
@@ -159,24 +140,22 @@ func TestOpenAIBodies(t *testing.T) {
 		})
 	}
 	for val, want := range map[string]string{`"priority"`: "priority", `null`: "", `5`: "", `"\u0066lex"`: "flex"} {
-		if got := serviceTierValue([]byte(val)); got != want {
-			t.Errorf("serviceTierValue(%s) = %q, want %q", val, got, want)
+		if got := stringValue([]byte(val)); got != want {
+			t.Errorf("stringValue(%s) = %q, want %q", val, got, want)
 		}
 	}
 }
 
 func chatDec(b []byte) (Usage, bool) {
-	var c chatBody
-	if json.Unmarshal(b, &c) != nil {
-		return Usage{}, false
-	}
-	return c.usage()
+	var r memberReader
+	return r.chatUsage(b)
 }
 
 func responsesDec(b []byte) (Usage, bool) {
-	var e responsesEvent
-	if json.Unmarshal(b, &e) != nil {
+	var r memberReader
+	resp := r.member(b, "response")
+	if !isObject(resp) {
 		return Usage{}, false
 	}
-	return e.Response.usage()
+	return r.responsesUsage(resp)
 }

@@ -9,6 +9,34 @@
 // gateways get metering wrong (Anthropic input_tokens excludes cache tokens
 // while OpenAI prompt_tokens includes them; Anthropic streams split usage
 // over two events), so the rules live in one place: see Usage.
+//
+// # JSON readers
+//
+// What the meter bills must be what the caller's SDK reads, so every
+// member that decides a count is found by an exact reader, and each
+// reader here is fuzzed against encoding/json:
+//
+//   - memberReader (members.go, FuzzMemberReader): jsontext, the JSON
+//     parser, over each buffered message (an SSE event's data, a Gemini
+//     array element): the usage, its tier, the event type, Gemini's
+//     finishReason, the usage-only chunk, the created response's id. Only
+//     the level asked for is read, names are unescaped, the last of a
+//     repeated member wins, invalid JSON yields nothing. mayHaveMember and
+//     mayHaveObjectMember are its fast negative pre-checks (most events
+//     carry no usage), checked by the same fuzz never to miss a member it
+//     finds.
+//   - jsonScanner (jsonscan.go, FuzzJSONScanner): a non-streamed answer is
+//     never held whole, so its top-level "usage" is captured byte by byte
+//     as it passes, with the same name semantics; the captured value goes
+//     to the decoders below.
+//   - the fast usage-object decoders (fastjson.go, FuzzFastUsage): the
+//     usage object itself, without reflection; anything unusual falls back
+//     to encoding/json, so the result is always json.Unmarshal's.
+//   - measureEvent and contentScanner (estimate.go, contentscan.go,
+//     FuzzMeasureContent): they measure the answer's text for an estimate
+//     of output tokens, used only when the provider's count never comes.
+//     They decide no count the provider reported, so they may be lenient
+//     (they measure what arrived of a cut event) and allocation-free.
 package usage
 
 // Usage is the token usage of one response, normalized so that every field
