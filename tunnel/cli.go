@@ -15,10 +15,31 @@ import (
 	"tailscale.com/atomicfile"
 )
 
+// NewApp is the cli.App each binary starts from, named name: help and
+// version go to stdout, errors to stderr; there is no help subcommand; a
+// flag the binary does not know is a usage error (exit status 2) that
+// points at --help; and every error comes back from Run for ExitStatus,
+// where cli's default would os.Exit from inside Run (and kill an
+// in-process caller, such as a test). The binary adds its usage, flags,
+// action and commands.
+func NewApp(name, version string, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:            name,
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return cli.Exit(fmt.Sprintf("%s: %v (see %s --help)", name, err, name), 2)
+		},
+	}
+}
+
 // ExitStatus turns the error of a command's cli.App.Run into its exit
 // status, printing the error: an exit-coded error (usage errors are 2)
-// keeps its code, anything else is a runtime failure, 1. The apps set
-// ExitErrHandler to a no-op so that cli never exits the process itself.
+// keeps its code, anything else is a runtime failure, 1. NewApp's app
+// returns every error instead of exiting the process itself.
 func ExitStatus(prog string, err error, stderr io.Writer) int {
 	if err == nil {
 		return 0

@@ -149,3 +149,29 @@ func TestStateDir(t *testing.T) {
 		t.Errorf("relative -dir = %q, %v", got, err)
 	}
 }
+
+// An app from NewApp returns a usage error, exit status 2, for a flag it
+// does not know, pointing at --help, and returns (not exits on) the
+// errors of its action.
+func TestNewApp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	app := NewApp("prog", "1.2.3", &stdout, &stderr)
+	app.Flags = []cli.Flag{&cli.BoolFlag{Name: "known"}}
+	app.Action = func(*cli.Context) error { return cli.Exit("prog: failed", 3) }
+
+	err := app.Run([]string{"prog", "-nosuch"})
+	if got := ExitStatus("prog", err, &stderr); got != 2 || !strings.Contains(stderr.String(), "prog: flag provided but not defined: -nosuch (see prog --help)") {
+		t.Errorf("unknown flag: exit %d, stderr %q", got, stderr.String())
+	}
+	if got := ExitStatus("prog", app.Run([]string{"prog", "-known"}), &stderr); got != 3 {
+		t.Errorf("failing action: exit %d, want its own 3", got)
+	}
+	stdout.Reset()
+	if err := app.Run([]string{"prog", "--version"}); err != nil || !strings.Contains(stdout.String(), "1.2.3") {
+		t.Errorf("--version: %v, stdout %q", err, stdout.String())
+	}
+	stdout.Reset()
+	if err := app.Run([]string{"prog", "--help"}); err != nil || strings.Contains(stdout.String(), "help, h  Shows a list of commands") {
+		t.Errorf("--help lists a help command: %v\n%s", err, stdout.String())
+	}
+}

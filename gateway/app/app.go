@@ -49,72 +49,61 @@ func flags() []cli.Flag {
 }
 
 func newApp(version string, stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
-		Name:  "aperture",
-		Usage: "an LLM gateway on your tailnet: identity from the tailnet, keys stay on the gateway",
-		Description: "aperture joins the tailnet as device \"ai\" and serves the OpenAI, Anthropic and Gemini APIs\n" +
-			"on http://ai. Callers are identified by the tailnet, authorized by grants, and metered.",
-		Version:         version,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		Flags:           flags(),
-		HideHelpCommand: true,
-		// --admin takes each value whole: "tag:a,tag:b" is one tag set,
-		// not two tags that would each become admins.
-		DisableSliceFlagSeparator: true,
-		// Main maps errors to exit codes itself; cli's default would
-		// os.Exit from inside Run (and kill an in-process caller).
-		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageError("%v (see aperture --help)", err)
+	app := tunnel.NewApp("aperture", version, stdout, stderr)
+	app.Usage = "an LLM gateway on your tailnet: identity from the tailnet, keys stay on the gateway"
+	app.Description = "aperture joins the tailnet as device \"ai\" and serves the OpenAI, Anthropic and Gemini APIs\n" +
+		"on http://ai. Callers are identified by the tailnet, authorized by grants, and metered."
+	app.Flags = flags()
+	// --admin takes each value whole: "tag:a,tag:b" is one tag set, not
+	// two tags that would each become admins.
+	app.DisableSliceFlagSeparator = true
+	app.Action = func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return usageError("unexpected argument %q", c.Args().First())
+		}
+		o, err := parseOptions(c, version)
+		if err != nil {
+			return err
+		}
+		return run(c.Context, o, stderr)
+	}
+	app.Commands = []*cli.Command{{
+		Name:      "install",
+		Usage:     "install aperture as a service that starts at boot (same flags as a run)",
+		Flags:     append(append(flags(), serviceFlags()...), installEnvFlags()...),
+		ArgsUsage: " ",
+		Action:    func(c *cli.Context) error { return install(c, version, stdout) },
+	}, {
+		Name:   "uninstall",
+		Usage:  "stop and remove the service",
+		Flags:  serviceFlags(),
+		Action: func(c *cli.Context) error { return uninstall(c, stdout) },
+	}, {
+		Name: "validate",
+		Usage: "check a config file as the gateway and its Settings page do: every warning and error with its line; " +
+			"exit 1 on errors (which Settings refuses to save), 0 with warnings (which it saves)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Usage: "config `FILE` to check (default: <state-dir>/config.hujson)"},
+			&cli.StringFlag{Name: "state-dir", Usage: "the gateway's state `DIR`, whose " + EnvFileName + " provides env: keys as it does for the service (default: the config file's directory)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError("unexpected argument %q", c.Args().First())
+				return usageError("validate: unexpected argument %q", c.Args().First())
 			}
-			o, err := parseOptions(c, version)
-			if err != nil {
-				return err
+			path, dir := c.String("config"), c.String("state-dir")
+			if path == "" && dir == "" {
+				return usageError("validate needs --config FILE or --state-dir DIR")
 			}
-			return run(c.Context, o, stderr)
+			if path == "" {
+				path = filepath.Join(dir, "config.hujson")
+			}
+			if dir == "" {
+				dir = filepath.Dir(path)
+			}
+			return validate(path, dir, stdout)
 		},
-		Commands: []*cli.Command{{
-			Name:      "install",
-			Usage:     "install aperture as a service that starts at boot (same flags as a run)",
-			Flags:     append(append(flags(), serviceFlags()...), installEnvFlags()...),
-			ArgsUsage: " ",
-			Action:    func(c *cli.Context) error { return install(c, version, stdout) },
-		}, {
-			Name:   "uninstall",
-			Usage:  "stop and remove the service",
-			Flags:  serviceFlags(),
-			Action: func(c *cli.Context) error { return uninstall(c, stdout) },
-		}, {
-			Name: "validate",
-			Usage: "check a config file as the gateway and its Settings page do: every warning and error with its line; " +
-				"exit 1 on errors (which Settings refuses to save), 0 with warnings (which it saves)",
-			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "config", Usage: "config `FILE` to check (default: <state-dir>/config.hujson)"},
-				&cli.StringFlag{Name: "state-dir", Usage: "the gateway's state `DIR`, whose " + EnvFileName + " provides env: keys as it does for the service (default: the config file's directory)"},
-			},
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 0 {
-					return usageError("validate: unexpected argument %q", c.Args().First())
-				}
-				path, dir := c.String("config"), c.String("state-dir")
-				if path == "" && dir == "" {
-					return usageError("validate needs --config FILE or --state-dir DIR")
-				}
-				if path == "" {
-					path = filepath.Join(dir, "config.hujson")
-				}
-				if dir == "" {
-					dir = filepath.Dir(path)
-				}
-				return validate(path, dir, stdout)
-			},
-		}, backupCommand(stdout)},
-	}
+	}, backupCommand(stdout)}
+	return app
 }
 
 type options struct {

@@ -68,58 +68,47 @@ func newAppWith(version string, command []string, stdout, stderr io.Writer, m se
 	rootFlag := &cli.StringFlag{Name: "root", Usage: "write the service file under `DIR` instead of / (packaging, inspection); nothing is started"}
 	userFlag := &cli.BoolFlag{Name: "user", Usage: "per-user service (systemd --user, launchd agent) instead of a system one"}
 	p := program(m)
-	return &cli.App{
-		Name:  "ts-plug",
-		Usage: "make a server on this machine its own tailnet device",
-		UsageText: "ts-plug -hostname NAME [flags] [-- COMMAND ARGS...]\n" +
-			"   ts-plug install -hostname NAME [flags] [-- COMMAND ARGS...]\n" +
-			"   ts-plug status|start|stop|restart|uninstall -hostname NAME [--user]",
-		Description: "ts-plug joins the tailnet as device NAME and serves a local server (-upstream, default\n" +
-			DefaultUpstream + ") on tailnet port 80, so the tailnet reaches it at http://NAME.\n" +
-			"Every request carries the caller's identity in Tailscale-User-*/Node-Name/Tags headers.\n" +
-			"With -- COMMAND, ts-plug starts the server itself (its environment gets PORT,\n" +
-			"TS_PLUG_HOSTNAME and TS_PLUG_URL), passes SIGINT/SIGTERM on to it, kills it after\n" +
-			"-stop-grace, and exits with its exit status.",
-		Version:         version,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		Flags:           runFlags(),
-		HideHelpCommand: true,
-		// Main maps errors to exit codes itself; cli's default would
-		// os.Exit from inside Run.
-		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageError("%v (see ts-plug --help)", err)
-		},
-		Action: func(c *cli.Context) error {
-			o, err := parseOptions(c, command)
-			if err != nil {
-				return err
-			}
-			return installers.Run(serviceSpec(o, false), func(ctx context.Context) error {
-				return run(ctx, o, version, stdout, stderr)
-			})
-		},
-		Commands: append([]*cli.Command{
-			{
-				Name: "install", Usage: "install ts-plug as a service that starts at boot (same flags as a run)",
-				ArgsUsage: "[-- COMMAND ARGS...]", Flags: append(runFlags(), userFlag, rootFlag),
-				OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
-				Action:       func(c *cli.Context) error { return install(c, command, stdout) },
-			},
-			p.Uninstall(stdout, func(svc servicecmd.Service) string {
-				if dir, ok := svc.Flag("dir"); ok {
-					return "its state directory " + dir + " is kept, and the device stays in the tailnet's admin console"
-				}
-				return "its state directory is kept"
-			}),
-			{Name: "status", Usage: "show the state of a running ts-plug: the installed service (system or per-user), else a foreground run",
-				Flags: []cli.Flag{hostnameFlag(), servicecmd.UserFlag(),
-					&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the instance (default: the installed service's, else as a run with -hostname would pick)"},
-					&cli.BoolFlag{Name: "json", Usage: "print the raw JSON status"}},
-				Action: func(c *cli.Context) error { return status(c, p, stdout) }},
-		}, p.Controls(stdout)...),
+	app := tunnel.NewApp("ts-plug", version, stdout, stderr)
+	app.Usage = "make a server on this machine its own tailnet device"
+	app.UsageText = "ts-plug -hostname NAME [flags] [-- COMMAND ARGS...]\n" +
+		"   ts-plug install -hostname NAME [flags] [-- COMMAND ARGS...]\n" +
+		"   ts-plug status|start|stop|restart|uninstall -hostname NAME [--user]"
+	app.Description = "ts-plug joins the tailnet as device NAME and serves a local server (-upstream, default\n" +
+		DefaultUpstream + ") on tailnet port 80, so the tailnet reaches it at http://NAME.\n" +
+		"Every request carries the caller's identity in Tailscale-User-*/Node-Name/Tags headers.\n" +
+		"With -- COMMAND, ts-plug starts the server itself (its environment gets PORT,\n" +
+		"TS_PLUG_HOSTNAME and TS_PLUG_URL), passes SIGINT/SIGTERM on to it, kills it after\n" +
+		"-stop-grace, and exits with its exit status."
+	app.Flags = runFlags()
+	app.Action = func(c *cli.Context) error {
+		o, err := parseOptions(c, command)
+		if err != nil {
+			return err
+		}
+		return installers.Run(serviceSpec(o, false), func(ctx context.Context) error {
+			return run(ctx, o, version, stdout, stderr)
+		})
 	}
+	app.Commands = append([]*cli.Command{
+		{
+			Name: "install", Usage: "install ts-plug as a service that starts at boot (same flags as a run)",
+			ArgsUsage: "[-- COMMAND ARGS...]", Flags: append(runFlags(), userFlag, rootFlag),
+			OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
+			Action:       func(c *cli.Context) error { return install(c, command, stdout) },
+		},
+		p.Uninstall(stdout, func(svc servicecmd.Service) string {
+			if dir, ok := svc.Flag("dir"); ok {
+				return "its state directory " + dir + " is kept, and the device stays in the tailnet's admin console"
+			}
+			return "its state directory is kept"
+		}),
+		{Name: "status", Usage: "show the state of a running ts-plug: the installed service (system or per-user), else a foreground run",
+			Flags: []cli.Flag{hostnameFlag(), servicecmd.UserFlag(),
+				&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the instance (default: the installed service's, else as a run with -hostname would pick)"},
+				&cli.BoolFlag{Name: "json", Usage: "print the raw JSON status"}},
+			Action: func(c *cli.Context) error { return status(c, p, stdout) }},
+	}, p.Controls(stdout)...)
+	return app
 }
 
 // serviceSpec is the OS service that runs ts-plug with o.
