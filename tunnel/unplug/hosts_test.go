@@ -242,6 +242,8 @@ func TestHTTPSStatusLine(t *testing.T) {
 		{"mapped", r, mapped, "https://" + testHTTPSName + ":9443 (on 127.0.0.1:9443); " + mapped + " maps the name to 127.0.0.1"},
 		{"not mapped", r, unmapped, "the name does not resolve here yet: run `sudo ts-unplug hosts`"},
 		{"mapped elsewhere", r, elsewhere, "line 1 sends the name to 100.64.0.9, not here"},
+		{"the instance's own hosts file", statusReport{HTTPS: r.HTTPS, HTTPSListen: r.HTTPSListen, HostsFile: mapped}, unmapped,
+			mapped + " maps the name to 127.0.0.1"},
 		{"not up", statusReport{HTTPSListen: "127.0.0.1:9443", HTTPSProblem: errNoCertDomains.Error()}, mapped,
 			"127.0.0.1:9443, not serving yet: the tailnet issues no HTTPS certificate"},
 	} {

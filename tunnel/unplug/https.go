@@ -307,6 +307,9 @@ func httpsStatusLine(r statusReport, hostsPath, hostsCmd string) string {
 	if err != nil {
 		return line
 	}
+	if r.HostsFile != "" {
+		hostsPath = r.HostsFile
+	}
 	hf := hostsFile(hostsPath)
 	switch m, ok, err := hf.Lookup(u.Hostname()); {
 	case err != nil:

@@ -29,6 +29,9 @@ type statusReport struct {
 	HTTPS        string `json:"https,omitempty"`
 	HTTPSListen  string `json:"https_listen,omitempty"`
 	HTTPSProblem string `json:"https_problem,omitempty"`
+	// HostsFile is the hosts file it maps the name in, when not the
+	// system's.
+	HostsFile string `json:"hosts_file,omitempty"`
 	tunnel.State
 	Served tunnel.StatsSnapshot `json:"served"`
 }
@@ -103,7 +106,7 @@ func run(ctx context.Context, o options, version string) error {
 			State: node.State(), Served: stats.Snapshot(),
 		}
 		if https != nil {
-			r.HTTPS, r.HTTPSListen, r.HTTPSProblem = https.url(), o.httpsListen, https.problem()
+			r.HTTPS, r.HTTPSListen, r.HTTPSProblem, r.HostsFile = https.url(), o.httpsListen, https.problem(), o.hostsFile
 		}
 		return r
 	}
@@ -161,6 +164,11 @@ func statusCommand(dir string) string {
 		dir = strconv.Quote(dir)
 	}
 	return "ts-unplug status -dir " + dir
+}
+
+// hostsCommandFor is the command that maps this instance's --https name.
+func hostsCommandFor(dir string) string {
+	return "ts-unplug hosts" + strings.TrimPrefix(statusCommand(dir), "ts-unplug status")
 }
 
 // hostsCommandFor is the command that maps this instance's --https name.
