@@ -59,8 +59,10 @@ func newAppWith(version string, stdout, stderr io.Writer, e env) *cli.App {
 			"`sudo ts-unplug install` keeps the device a foreground run logged in: the service uses your\n" +
 			"state directory and runs as you, so `ts-unplug status` needs no sudo.\n\n" +
 			"On a shared machine: every local process, of any user, can use the tunnel and reaches the tailnet\n" +
-			"as this device, by design (a local proxy has no way to tell local users apart); run it only where\n" +
-			"you trust them. Web pages in a browser are refused (Host, Origin and Sec-Fetch-Site checks).\n" +
+			"as this device, by design; run it only where you trust them. With --local-users (Linux) each\n" +
+			"request also names the local user whose program sent it, from the kernel, so a gateway can tell\n" +
+			"people apart on its ledger (never in what they may do).\n" +
+			"Web pages in a browser are refused (Host, Origin and Sec-Fetch-Site checks).\n" +
 			"The login URL is never in an HTTP answer: it is in the log and in `ts-unplug status`, whose\n" +
 			"socket only this user can open. Tailscale-* headers from local clients, in any spelling,\n" +
 			"are removed in every spelling before a request goes on into the tailnet.",

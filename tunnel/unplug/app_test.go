@@ -111,7 +111,7 @@ func TestHelpSaysWhoCanUseTheTunnel(t *testing.T) {
 	code, out := runMain("--help")
 	out = strings.Join(strings.Fields(out), " ")
 	for _, want := range []string{"every local process, of any user, can use the tunnel",
-		"The login URL is never in an HTTP answer", "`ts-unplug status`"} {
+		"The login URL is never in an HTTP answer", "`ts-unplug status`", "--local-users"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("--help (exit %d) lacks %q:\n%s", code, want, out)
 		}

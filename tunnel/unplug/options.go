@@ -38,6 +38,10 @@ type options struct {
 	warnNonLoopback bool
 	httpsListen     string // 127.0.0.1:9443 with --https, else ""
 	hostsFile       string // "" is the system's
+
+	// localUsers names each request's local OS user to the target
+	// (tunnel.HeaderLocalUser).
+	localUsers bool
 }
 
 func runFlags() []cli.Flag {
@@ -59,6 +63,8 @@ func runFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "dial-timeout", Value: 30 * time.Second, Usage: "timeout connecting to the target"},
 		&cli.DurationFlag{Name: "idle-timeout", Value: 90 * time.Second, Usage: "how long idle connections to the target are kept"},
 		&cli.DurationFlag{Name: "response-header-timeout", Usage: "limit on waiting for the target's response headers (default: none; LLM answers can be slow)"},
+		&cli.BoolFlag{Name: "local-users", Usage: "on a machine several people share: tell the target which local OS user's program made each request " +
+			"(the owner of its connection, from the kernel; Linux only). A gateway records it for devices its config lists in shared_device_tags"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 15 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight requests may finish"},
 	}, httpsFlags()...)
 }
@@ -154,5 +160,10 @@ func parseOptions(c *cli.Context, needTarget bool) (options, error) {
 		ResponseHeader: c.Duration("response-header-timeout"),
 	}
 	o.shutdownGrace = c.Duration("shutdown-grace")
+	if o.localUsers = c.Bool("local-users"); o.localUsers {
+		if err := localUsersUsable(o); err != nil {
+			return o, err
+		}
+	}
 	return o, parseHTTPS(c, &o)
 }

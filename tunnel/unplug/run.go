@@ -122,6 +122,9 @@ func run(ctx context.Context, o options, version string) error {
 	}
 
 	fwd := tunnel.NewHTTPForwarder(o.target, tunnel.NewTransport(node.Dial, o.timeouts))
+	if o.localUsers {
+		fwd.SetHeaders = tunnel.SetLocalUserHeader(logf)
+	}
 	var h http.Handler = tunnel.ReadyGate(node, statusCommand(o.dir), fwd)
 	h = https.guard(o.allowHosts, o.allowOrigins, h)
 	h = stats.Count(h)
@@ -130,6 +133,9 @@ func run(ctx context.Context, o options, version string) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// No ReadTimeout or WriteTimeout: an LLM stream may last minutes.
+
+		// Each connection's addresses, for finding its local user.
+		ConnContext: tunnel.LocalUserConnContext,
 	}
 	logf("listening on http://%s -> %s as tailnet device %s (state in %s)", o.listen, o.target, o.hostname, o.dir)
 	errc := make(chan error, 2)
@@ -164,11 +170,6 @@ func statusCommand(dir string) string {
 		dir = strconv.Quote(dir)
 	}
 	return "ts-unplug status -dir " + dir
-}
-
-// hostsCommandFor is the command that maps this instance's --https name.
-func hostsCommandFor(dir string) string {
-	return "ts-unplug hosts" + strings.TrimPrefix(statusCommand(dir), "ts-unplug status")
 }
 
 // hostsCommandFor is the command that maps this instance's --https name.
