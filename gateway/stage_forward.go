@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/routing"
 )
 
@@ -71,7 +72,7 @@ func (x *exchange) send() (*http.Response, bool) {
 	c := x.c
 	x.rec = x.newRecord()
 	if s.capturing() {
-		x.rec.Capture = newCapture(r.Header, x.body)
+		x.rec.Capture = ledger.NewCapture(r.Header, x.body)
 	}
 	res, err := s.opts.Transport.RoundTrip(up)
 	if err != nil {

@@ -48,7 +48,7 @@ func (x *exchange) webhooksFor() webhooks {
 
 // notify queues the answer's webhooks, after it has ended and its row is
 // recorded: they never delay it. answer is what the caller was sent
-// (within MaxCaptureBytes), nil when no webhook needs it. The payloads
+// (within ledger.MaxCaptureBytes), nil when no webhook needs it. The payloads
 // are built by the hook workers, from what is copied here.
 func (x *exchange) notify(wh webhooks, rec *ledger.Record, answer []byte) {
 	if !wh.any() {

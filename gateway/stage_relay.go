@@ -8,6 +8,7 @@ import (
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
@@ -39,15 +40,15 @@ func (x *exchange) relay(res *http.Response) {
 	// Webhooks that read the answer read the same copy.
 	wh := x.webhooksFor()
 	var meter io.Writer = ext
-	var respBody *capBuffer
+	var respBody *ledger.CaptureBuffer
 	switch {
 	case rec.Capture != nil:
 		rec.Capture.ResponseHeaders = apis.RedactHeaders(hdr)
-		respBody = &capBuffer{max: MaxCaptureBytes}
+		respBody = ledger.NewCaptureBuffer(ledger.MaxCaptureBytes)
 	case wh.needsAnswer():
-		respBody = &capBuffer{max: MaxCaptureBytes}
+		respBody = ledger.NewCaptureBuffer(ledger.MaxCaptureBytes)
 	case createsResponse:
-		respBody = &capBuffer{max: responseIDWindow}
+		respBody = ledger.NewCaptureBuffer(responseIDWindow)
 	}
 	if respBody != nil {
 		meter = io.MultiWriter(ext, respBody)
@@ -72,11 +73,11 @@ func (x *exchange) relay(res *http.Response) {
 	}
 	complete, ttfb := copyStream(out, res.Body, meter, x.start, s.opts.Now, cut)
 	if createsResponse {
-		rec.CreatedResponse = s.recordResponseOwner(respBody.b, x.c.id.Principal())
+		rec.CreatedResponse = s.recordResponseOwner(respBody.Bytes(), x.c.id.Principal())
 	}
 	if rec.Capture != nil {
-		rec.Capture.ResponseBody = respBody.b
-		rec.Capture.Truncated = rec.Capture.Truncated || respBody.truncated
+		rec.Capture.ResponseBody = respBody.Bytes()
+		rec.Capture.Truncated = rec.Capture.Truncated || respBody.Truncated()
 	}
 	if filter != nil {
 		filter.Close()
@@ -96,7 +97,7 @@ func (x *exchange) relay(res *http.Response) {
 	s.finish(x.c, rec, x.start)
 	var answer []byte
 	if respBody != nil && wh.needsAnswer() {
-		answer = respBody.b
+		answer = respBody.Bytes()
 	}
 	x.notify(wh, rec, answer)
 }

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/klauspost/compress/gzip"
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/tsplug/ts-plug/gateway/apis"
 )
 
 // gzipWriters recycles compressors: a gzip.Writer allocates ~800 KB of
@@ -166,3 +168,54 @@ func (l *Ledger) MarkExported(ctx context.Context, ids []string) error {
 	}
 	return nil
 }
+
+// MaxCaptureBytes bounds how much of each body a capture keeps; the rest
+// is counted, not stored, so a huge stream never grows the gateway.
+const MaxCaptureBytes = 1 << 20
+
+// NewCapture starts the capture of a request as the caller sent it: its
+// headers with credentials redacted, and the first MaxCaptureBytes of its
+// body. The answer's headers and body are added as they pass.
+func NewCapture(reqHeader http.Header, body []byte) *Capture {
+	c := &Capture{RequestHeaders: apis.RedactHeaders(reqHeader)}
+	if len(body) > MaxCaptureBytes {
+		c.RequestBody, c.Truncated = body[:MaxCaptureBytes:MaxCaptureBytes], true
+	} else {
+		c.RequestBody = body
+	}
+	return c
+}
+
+// CaptureBuffer keeps the first bytes written to it, up to its limit,
+// and notes that more came: an answer's copy for a capture, a webhook,
+// or the start of a created response.
+type CaptureBuffer struct {
+	b         []byte
+	max       int
+	truncated bool
+}
+
+// NewCaptureBuffer keeps up to max bytes.
+func NewCaptureBuffer(max int) *CaptureBuffer { return &CaptureBuffer{max: max} }
+
+// Write keeps what fits and never fails, so a copy never stops the
+// answer it is taken from.
+func (c *CaptureBuffer) Write(p []byte) (int, error) {
+	if room := c.max - len(c.b); room > 0 {
+		if len(p) > room {
+			c.b = append(c.b, p[:room]...)
+			c.truncated = true
+		} else {
+			c.b = append(c.b, p...)
+		}
+	} else if len(p) > 0 {
+		c.truncated = true
+	}
+	return len(p), nil
+}
+
+// Bytes are the bytes kept.
+func (c *CaptureBuffer) Bytes() []byte { return c.b }
+
+// Truncated reports that more was written than kept.
+func (c *CaptureBuffer) Truncated() bool { return c.truncated }
