@@ -80,6 +80,19 @@ func (p Program) Uninstall(stdout io.Writer, after func(Service) string) *cli.Co
 	}
 }
 
+// StateDirKept is the after of an Uninstall for a binary whose state
+// directory is its flag named flag: it says where that directory is, from
+// the flags the service was installed with, and that it is kept along
+// with the tailnet device it holds.
+func StateDirKept(flag string) func(Service) string {
+	return func(svc Service) string {
+		if dir, ok := svc.Flag(flag); ok {
+			return "its state directory " + dir + " is kept, and the device stays in the tailnet's admin console"
+		}
+		return "its state directory is kept"
+	}
+}
+
 // installed is the service a control command named verb acts on.
 func (p Program) installed(c *cli.Context, verb string) (Service, error) {
 	if c.NArg() > 0 {

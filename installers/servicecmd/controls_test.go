@@ -72,3 +72,24 @@ func TestUninstall(t *testing.T) {
 		t.Errorf("uninstall --root: exit %d %q, calls %q, want %q", code, out, m.Calls(), want)
 	}
 }
+
+func TestStateDirKept(t *testing.T) {
+	m := &servicecmdtest.Fake{Units: map[string]servicecmdtest.Unit{
+		"system/p": {State: installers.StatusRunning, Installed: installers.Installed{Arguments: []string{"-dir", "/var/lib/p", "-verbose"}}},
+		"user/p":   {State: installers.StatusRunning},
+	}}
+	p := Program{Name: "p", Manager: m}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"uninstall"}, "p: removed system service p; its state directory /var/lib/p is kept, and the device stays in the tailnet's admin console\n"},
+		{[]string{"uninstall", "--user"}, "p: removed per-user service p; its state directory is kept\n"},
+	} {
+		var buf bytes.Buffer
+		out, code := runCommands(&buf, []*cli.Command{p.Uninstall(&buf, StateDirKept("dir"))}, tt.args...)
+		if code != 0 || out != tt.want {
+			t.Errorf("%q: exit %d, %q; want %q", tt.args, code, out, tt.want)
+		}
+	}
+}

@@ -96,12 +96,7 @@ func newAppWith(version string, command []string, stdout, stderr io.Writer, m se
 			OnUsageError: func(c *cli.Context, err error, _ bool) error { return usageError("install: %v", err) },
 			Action:       func(c *cli.Context) error { return install(c, command, stdout) },
 		},
-		p.Uninstall(stdout, func(svc servicecmd.Service) string {
-			if dir, ok := svc.Flag("dir"); ok {
-				return "its state directory " + dir + " is kept, and the device stays in the tailnet's admin console"
-			}
-			return "its state directory is kept"
-		}),
+		p.Uninstall(stdout, servicecmd.StateDirKept("dir")),
 		{Name: "status", Usage: "show the state of a running ts-plug: the installed service (system or per-user), else a foreground run",
 			Flags: []cli.Flag{hostnameFlag(), servicecmd.UserFlag(),
 				&cli.StringFlag{Name: "dir", Usage: "state `DIR` of the instance (default: the installed service's, else as a run with -hostname would pick)"},
