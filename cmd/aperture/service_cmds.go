@@ -15,9 +15,10 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// serviceCommands are aperture's status, start, stop and restart, the
-// same commands ts-unplug has (installers/servicecmd); install and
-// uninstall are the gateway's own.
+// serviceCommands are aperture's status, uninstall, start, stop and
+// restart: the same uninstall and controls as ts-unplug's and ts-plug's
+// (installers/servicecmd), and a status of its own; install is the
+// gateway's (gateway/app), as it takes a run's flags.
 func serviceCommands(m servicecmd.Manager, get healthGetter, stdout io.Writer) []*cli.Command {
 	p := servicecmd.Program{Name: "aperture", Manager: m}
 	status := &cli.Command{
@@ -31,7 +32,7 @@ func serviceCommands(m servicecmd.Manager, get healthGetter, stdout io.Writer) [
 			return serviceStatus(c, p, get, stdout)
 		},
 	}
-	return append([]*cli.Command{status}, p.Controls(stdout)...)
+	return append([]*cli.Command{status, p.Uninstall(stdout, servicecmd.StateDirKept("state-dir"))}, p.Controls(stdout)...)
 }
 
 // healthGetter fetches a URL's status code and body; http.Get in the

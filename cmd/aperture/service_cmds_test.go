@@ -60,6 +60,14 @@ func TestServiceCommands(t *testing.T) {
 			args: []string{"restart", "--user"}, wantCalls: []string{"restart user/aperture"}},
 		{name: "restart, nothing installed", args: []string{"restart"}, wantCode: 1,
 			wantOut: []string{"no system or per-user service aperture is installed"}},
+		{name: "uninstall", units: system(installers.StatusRunning), args: []string{"uninstall"},
+			wantOut:   []string{"aperture: removed system service aperture; its state directory /var/lib/aperture is kept"},
+			wantCalls: []string{"uninstall system/aperture"}},
+		{name: "uninstall finds the per-user service", units: map[string]servicecmdtest.Unit{"user/aperture": {State: installers.StatusStopped}},
+			args: []string{"uninstall"}, wantOut: []string{"aperture: removed per-user service aperture"}, wantCalls: []string{"uninstall user/aperture"}},
+		{name: "uninstall --root", args: []string{"uninstall", "--root", "/pkg"}, wantCalls: []string{"uninstall system/aperture below /pkg"}},
+		{name: "uninstall, nothing installed", args: []string{"uninstall"}, wantCode: 1,
+			wantOut: []string{"aperture: uninstall: no system or per-user service aperture is installed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,7 +19,8 @@ import (
 
 // Main runs aperture with args and returns the exit status: 0 clean,
 // 1 runtime failure (or an invalid config), 2 bad usage. extra are more
-// subcommands: cmd/aperture adds status, start, stop and restart.
+// subcommands: cmd/aperture adds status, uninstall, start, stop and
+// restart.
 func Main(args []string, version string, stdout, stderr io.Writer, extra ...*cli.Command) int {
 	a := newApp(version, stdout, stderr)
 	a.Commands = append(a.Commands, extra...)
@@ -73,11 +74,6 @@ func newApp(version string, stdout, stderr io.Writer) *cli.App {
 		Flags:     append(append(flags(), serviceFlags()...), installEnvFlags()...),
 		ArgsUsage: " ",
 		Action:    func(c *cli.Context) error { return install(c, version, stdout) },
-	}, {
-		Name:   "uninstall",
-		Usage:  "stop and remove the service",
-		Flags:  serviceFlags(),
-		Action: func(c *cli.Context) error { return uninstall(c, stdout) },
 	}, {
 		Name: "validate",
 		Usage: "check a config file as the gateway and its Settings page do: every warning and error with its line; " +

@@ -13,10 +13,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// serviceFlags are install's flags for where the service goes.
 func serviceFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "user", Usage: "per-user service (systemd --user, launchd agent) instead of a system one"},
-		&cli.StringFlag{Name: "root", Usage: "write or remove the service file under `DIR` instead of / (packaging); nothing is started"},
+		&cli.StringFlag{Name: "root", Usage: "write the service file under `DIR` instead of / (packaging); nothing is started"},
 	}
 }
 
@@ -127,15 +128,4 @@ func missingEffect(path string) string {
 		return fmt.Sprintf("provider %s has no key and answers 503 until it has one", id)
 	}
 	return "that field has no value until it is set"
-}
-
-func uninstall(c *cli.Context, stdout io.Writer) error {
-	if c.NArg() > 0 {
-		return usageError("uninstall takes no arguments")
-	}
-	if err := installers.Uninstall(serviceSpec(c)); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "aperture: service removed (its state directory is kept)")
-	return nil
 }
