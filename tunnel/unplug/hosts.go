@@ -219,8 +219,13 @@ func mapAfterInstall(stdout io.Writer, dir, hostsPath string, wait time.Duration
 		return
 	}
 	what, err := mapName(hostsFile(hostsPath), name)
+	if errors.Is(err, fs.ErrPermission) {
+		fmt.Fprintf(stdout, "ts-unplug: %s must resolve to %s here, and only an administrator may edit the hosts file: run `%s\n",
+			name, loopbackV4, sudoHint(hostsCmd))
+		return
+	}
 	if err != nil {
-		fmt.Fprintf(stdout, "ts-unplug: https://%s needs %s to resolve to %s here: %v\n", name, name, loopbackV4, err)
+		fmt.Fprintf(stdout, "ts-unplug: %s must resolve to %s here: %v\n", name, loopbackV4, err)
 		return
 	}
 	fmt.Fprintf(stdout, "ts-unplug: %s\n", what)
