@@ -201,7 +201,7 @@ func (s *Server) refuseQuota(w http.ResponseWriter, r *http.Request, c *caller, 
 
 // streamBudget keeps a stream that is not bounded by an output limit
 // within what its quota can pay: as output passes, it draws more from the
-// buckets, step tokens at a time.
+// buckets, step tokens at a time (quotas.Cost.Draw, the rule itself).
 type streamBudget struct {
 	h *hold
 }
@@ -211,15 +211,9 @@ type streamBudget struct {
 // pay and the stream must end.
 func (b streamBudget) allow(out int64) bool {
 	h := b.h
-	for out > quotas.SatMul(h.output, h.choices) {
-		cur, _ := h.cost(h.output)
-		next, _ := h.cost(h.output + h.step)
-		if !h.res.Extend(next - cur) {
-			return false
-		}
-		h.output += h.step
-	}
-	return true
+	var ok bool
+	h.output, ok = h.estimate().Draw(h.res, h.output, h.step, out)
+	return ok
 }
 
 // cutMessage is what a client reads when its stream is ended for quota.

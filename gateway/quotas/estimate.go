@@ -103,3 +103,21 @@ func SatMul(a, b int64) int64 {
 	}
 	return a * b
 }
+
+// Draw pays, from res, for the output of a stream that no output limit
+// bounds as it grows: while out output tokens (all choices, so far) are
+// more than paid tokens per choice cover, it holds the cost of step more
+// per choice. It returns the output per choice then paid for, and false
+// when the buckets cannot pay for out, when the stream must end.
+func (c Cost) Draw(res *Reservation, paid, step, out int64) (int64, bool) {
+	choices := max(c.Choices, 1)
+	for out > SatMul(paid, choices) {
+		cur, _ := c.At(paid)
+		next, _ := c.At(paid + step)
+		if !res.Extend(next - cur) {
+			return paid, false
+		}
+		paid += step
+	}
+	return paid, true
+}
