@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// DialFunc dials over the tailnet.
+// DialFunc opens a connection to addr, as net.Dialer.DialContext does:
+// over the tailnet (Node.Dial) for ts-unplug, on this machine for ts-plug.
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Timeouts bound the parts of a forwarded request that may hang. None of
@@ -25,7 +26,9 @@ type Timeouts struct {
 	Idle           time.Duration // keep-alive of idle target connections; default 90s
 }
 
-// NewTransport returns an http.Transport that dials the tailnet.
+// NewTransport returns the http.Transport of a forwarder: connections
+// opened by dial (the tailnet for ts-unplug, the local server for
+// ts-plug), bounded by to, and bodies passed through as they are.
 func NewTransport(dial DialFunc, to Timeouts) *http.Transport {
 	if to.Dial == 0 {
 		to.Dial = 30 * time.Second

@@ -9,12 +9,11 @@ import (
 // Stats counts what a forwarder served.
 type Stats struct {
 	Requests atomic.Int64
-	BytesIn  atomic.Int64 // from local clients
-	BytesOut atomic.Int64 // to local clients
+	BytesIn  atomic.Int64 // from clients (local ones for ts-unplug, tailnet ones for ts-plug)
+	BytesOut atomic.Int64 // to clients
 	Errors   atomic.Int64 // answers with status >= 500
 	InFlight atomic.Int64
 	TCPConns atomic.Int64
-	Refused  atomic.Int64 // refused by the browser guard
 }
 
 // StatsSnapshot is Stats as JSON.

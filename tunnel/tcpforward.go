@@ -10,10 +10,12 @@ import (
 	"time"
 )
 
-// TCPForwarder copies raw bytes between local connections and a tailnet
-// address: databases, SSH, anything that is not HTTP.
+// TCPForwarder copies raw bytes between the connections it accepts and
+// Addr: databases, SSH, anything that is not HTTP. ts-unplug accepts
+// local connections and dials a tailnet address; ts-plug accepts tailnet
+// connections and dials a local server.
 type TCPForwarder struct {
-	Addr  string // tailnet host:port
+	Addr  string // host:port that Dial reaches
 	Dial  DialFunc
 	Stats *Stats
 	// Ready, if set, must be closed before connections are forwarded;
@@ -68,7 +70,7 @@ func (f *TCPForwarder) handle(ctx context.Context, c net.Conn) {
 	}
 	up, err := f.Dial(dctx, "tcp", f.Addr)
 	if err != nil {
-		f.Logf("tcp: cannot reach %s over the tailnet: %v", f.Addr, err)
+		f.Logf("tcp: cannot reach %s: %v", f.Addr, err)
 		return
 	}
 	defer up.Close()
