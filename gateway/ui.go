@@ -78,16 +78,13 @@ func (u uiSource) model(c *caller, m routing.ModelInfo) ui.Model {
 	return out
 }
 
-// QuotasOf lists the existing buckets named for principal (templates such
-// as "daily:<user>" expand to a name ending in it), for an admin viewing
-// that user's dashboard.
+// QuotasOf lists the existing buckets named for principal, for an admin
+// viewing that user's dashboard (quotas.Manager.BalancesOf).
 func (u uiSource) QuotasOf(principal string) []quotas.BalanceView {
-	if u.s.opts.Quotas == nil || principal == "" {
+	if u.s.opts.Quotas == nil {
 		return nil
 	}
-	return u.s.opts.Quotas.Balances(func(bucket string) bool {
-		return bucket == principal || strings.HasSuffix(bucket, ":"+principal)
-	})
+	return u.s.opts.Quotas.BalancesOf(principal)
 }
 
 // Store is the ledger's query side, or nil.

@@ -61,3 +61,24 @@ func resolve(matchers []matcher, defs map[string]*config.Quota, name string) (de
 	}
 	return "", nil
 }
+
+// namedFor reports whether bucket name, of definition def, is named for
+// principal: named principal itself, or def's template with <user> put
+// as principal (and <node> as any node), as grants.ExpandBucket expands
+// it for principal's requests.
+func namedFor(name, def, principal string) bool {
+	if name == principal {
+		return true
+	}
+	if principal == "" || !strings.Contains(def, "<user>") {
+		return false
+	}
+	pattern := placeholderRE.ReplaceAllStringFunc(regexp.QuoteMeta(def), func(p string) string {
+		if p == "<user>" {
+			return regexp.QuoteMeta(principal)
+		}
+		return `.*`
+	})
+	ok, _ := regexp.MatchString(`^`+pattern+`$`, name)
+	return ok
+}

@@ -83,6 +83,25 @@ func (m *Manager) Balances(keep func(bucket string) bool) []BalanceView {
 	return out
 }
 
+// BalancesOf lists the existing buckets named for principal (see
+// namedFor), for an admin looking at that user's dashboard.
+func (m *Manager) BalancesOf(principal string) []BalanceView {
+	if principal == "" {
+		return nil
+	}
+	now := m.now()
+	m.mu.Lock()
+	out := []BalanceView{}
+	for name, b := range m.buckets {
+		if namedFor(name, b.def, principal) {
+			out = append(out, b.view(now, m.defs[b.def]))
+		}
+	}
+	m.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Bucket < out[j].Bucket })
+	return out
+}
+
 // Lookup returns the buckets of refs as they stand, in refs order without
 // duplicates, including those not used yet (shown full, as they would
 // start) and those whose definition is missing or invalid (with Invalid
