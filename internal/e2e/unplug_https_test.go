@@ -153,3 +153,38 @@ func issueTestCert(t *testing.T, name string) (caPEM, certPEM, keyPEM []byte) {
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }
+
+// A tailnet that issues no certificates (here: no MagicDNS names, so no
+// CertDomains) gets --https's clear refusal through the real tsnet, in
+// the log and in status, while the HTTP port keeps working.
+func TestUnplugHTTPSWithoutTailnetCertificates(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tn := tailnettest.New(t, tailnettest.Options{MagicDNSDomain: "-"})
+	ai := tn.Node(t, "ai")
+	serveEchoNode(t, ai)
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	writeFile(t, hosts, []byte("127.0.0.1 localhost\n"))
+	httpsPort := freePort(t)
+	base, p, dir := startUnplug(t, tn, "laptop", "--https-port", httpsPort, "--hosts-file", hosts, "ai")
+
+	res := waitHTTP(ctx, t, base+"/whoami", 200)
+	res.Body.Close()
+	const advice = "turn on HTTPS Certificates in the admin console"
+	if err := p.WaitOutput(ctx, "HTTPS on 127.0.0.1:"+httpsPort+": the tailnet issues no HTTPS certificate for this device: "+advice); err != nil {
+		t.Fatalf("no clear refusal in the log: %v\n%s", err, p.Output())
+	}
+	out, code := runBin(t, nil, "ts-unplug", "status", "-dir", dir)
+	if code != 0 || !strings.Contains(out, "https:       127.0.0.1:"+httpsPort+", not serving yet: ") || !strings.Contains(out, advice) {
+		t.Errorf("status (exit %d) does not say why HTTPS is off:\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(hosts); string(b) != "127.0.0.1 localhost\n" {
+		t.Errorf("hosts file changed without a name to serve:\n%s", b)
+	}
+	// The TLS port is open but has no certificate to offer.
+	c, err := tls.Dial("tcp", "127.0.0.1:"+httpsPort, &tls.Config{ServerName: "laptop.example.ts.net"})
+	if err == nil {
+		c.Close()
+		t.Errorf("TLS handshake succeeded without a certificate")
+	}
+}
