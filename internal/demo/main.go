@@ -77,7 +77,7 @@ const demoConfig = `// Demo config: every provider is the local fake LLM.
       "models": ["gemini-2.5-flash", "gemini-2.5-pro"],
       "authorization": "x-goog-api-key",
       "compatibility": {"gemini_generate_content": true},
-      "cost_basis": "gemini",
+      "cost_basis": "google",
     },
   },
   "grants": [
