@@ -163,24 +163,14 @@ func PrintState(w io.Writer, service string, st State) {
 	}
 	fmt.Fprintf(w, "state:       %s\n", st.Phase)
 	fmt.Fprintf(w, "             %s\n", st.Message())
-	fmt.Fprintf(w, "device:      %s\n", orDashed(st.DNSName, st.Hostname))
-	fmt.Fprintf(w, "tailnet IPs: %s\n", orDashed(strings.Join(st.IPs, ", "), ""))
+	fmt.Fprintf(w, "device:      %s\n", orDash(st.DeviceName()))
+	fmt.Fprintf(w, "tailnet IPs: %s\n", orDash(strings.Join(st.IPs, ", ")))
 	if st.LoginName != "" {
 		fmt.Fprintf(w, "login:       %s\n", st.LoginName)
 	}
 	if st.AuthURL != "" {
 		fmt.Fprintf(w, "login URL:   %s\n", st.AuthURL)
 	}
-}
-
-func orDashed(s, alt string) string {
-	switch {
-	case s != "":
-		return s
-	case alt != "":
-		return alt
-	}
-	return "-"
 }
 
 // StateDir is the absolute state directory of a binary: the -dir flag's

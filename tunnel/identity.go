@@ -26,10 +26,7 @@ func (s State) Principal() string {
 // device its creator's, a tagged one makes everyone on the tag one
 // principal.
 func (s State) UpLine(prog string) string {
-	name := s.DNSName
-	if name == "" {
-		name = s.Hostname
-	}
+	name := s.DeviceName()
 	who := s.Principal()
 	if len(s.Tags) > 0 {
 		return fmt.Sprintf("%s is up as %s (tagged %s, no user); requests through it are billed to %s, shared by every device with those tags",

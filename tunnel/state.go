@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -37,15 +38,15 @@ type State struct {
 	Err            string   `json:"error,omitempty"`
 }
 
+// DeviceName is the device's MagicDNS name once known, else the name it
+// asked for.
+func (s State) DeviceName() string { return cmp.Or(s.DNSName, s.Hostname) }
+
 // Message says what the state is and what to do about it.
 func (s State) Message() string {
 	switch s.Phase {
 	case PhaseRunning:
-		name := s.DNSName
-		if name == "" {
-			name = s.Hostname
-		}
-		return fmt.Sprintf("tailnet device %s is connected (%s) as %s", name, strings.Join(s.IPs, ", "), s.LoginName)
+		return fmt.Sprintf("tailnet device %s is connected (%s) as %s", s.DeviceName(), strings.Join(s.IPs, ", "), s.LoginName)
 	case PhaseNeedsLogin:
 		return fmt.Sprintf("tailnet device %s needs to log in: open %s in a browser (or restart with an auth key)", s.Hostname, s.AuthURL)
 	case PhaseNeedsApproval:
