@@ -17,11 +17,6 @@ import (
 	"github.com/tsplug/ts-plug/gateway/routing"
 )
 
-// minHeldOutputTokens is the least output a request must be able to pay
-// for to be admitted when its bucket cannot pay for all it asks: fewer
-// would admit requests whose answers are cut after a few words.
-const minHeldOutputTokens = 1024
-
 // OutputLimitHeader tells the client that the gateway lowered (or set) the
 // request's output-token limit to what its quota could hold, and to what.
 const OutputLimitHeader = "Aperture-Output-Limit"
@@ -59,7 +54,7 @@ type hold struct {
 // (modelinfo), times the choices it asks for, and the fees of the
 // server-side searches it allows. When a bucket cannot pay that much, the
 // request takes half of what the poorest bucket has left (at least enough
-// for minHeldOutputTokens) and its output limit is lowered, or set, to
+// for quotas.MinHeldOutputTokens) and its output limit is lowered, or set, to
 // what it holds, so the provider cannot make it cost more, and other
 // requests still fit beside it (quotas.Manager.ReserveRange). Only a
 // request to a model whose maximum is unknown, setting no limit, holds
@@ -87,7 +82,7 @@ func (s *Server) reserve(w http.ResponseWriter, r *http.Request, c *caller, api 
 		s.refuseQuota(w, r, c, api, rt, err)
 		return hold{}, false
 	}
-	h.res, h.output, h.bounded, h.step = res, limit, bounded, max(reserveOut, minHeldOutputTokens)
+	h.res, h.output, h.bounded, h.step = res, limit, bounded, max(reserveOut, quotas.MinHeldOutputTokens)
 	if res.Amount() < want {
 		h.output = h.affordable(res.Amount(), limit)
 		h.edits = apis.OutputLimitEdits(body, info, outputLimitKey(api, rt.Provider), h.output)
@@ -111,28 +106,17 @@ type holdPlan struct {
 func (s *Server) planHold(c *caller, rt routing.Route, body []byte, info apis.BodyInfo) (hold, holdPlan) {
 	h := hold{choices: max(info.Choices, 1)}
 	p := holdPlan{reserveOut: int64(c.cfg().ReserveOutputTokens)}
-	// The provider cannot produce more than the request's limit, or,
-	// when it sets none, than the model's own maximum where that is known.
-	p.limit, p.bounded = info.OutputLimit, info.OutputLimit >= 0
-	if !p.bounded {
-		p.limit, p.bounded = modelinfo.MaxOutputTokens(rt.Model)
-	}
-	if !p.bounded {
-		p.limit = p.reserveOut
-	}
+	modelMax, known := modelinfo.MaxOutputTokens(rt.Model)
+	p.limit, p.bounded = quotas.OutputBound(info.OutputLimit, modelMax, known, p.reserveOut)
 	if q, ok := c.rc.prices.Resolve(rt.ProviderID, rt.Model); ok {
 		h.price, h.basis = q.Price, q.Basis
 		h.context = s.contextTokens(info)
 		h.input = quotas.EstimateInputTokens(len(body)) + h.context
 		h.fees = searchFees(body, info, q.Price)
-		p.want, h.priced = h.cost(p.limit)
-		p.least, _ = h.cost(min(p.limit, minHeldOutputTokens))
+		p.want, p.least, h.priced = h.estimate().Range(p.limit)
 	}
 	return h, p
 }
-
-// cost is what the request costs with out output tokens per choice.
-func (h *hold) cost(out int64) (int64, bool) { return h.estimate().At(out) }
 
 // estimate is the request's cost as a function of its output limit.
 func (h *hold) estimate() quotas.Cost {

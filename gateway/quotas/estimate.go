@@ -121,3 +121,33 @@ func (c Cost) Draw(res *Reservation, paid, step, out int64) (int64, bool) {
 	}
 	return paid, true
 }
+
+// MinHeldOutputTokens is the least output a request must be able to pay
+// for to be admitted when its bucket cannot pay for all it asks: fewer
+// would admit requests whose answers are cut after a few words.
+const MinHeldOutputTokens = 1024
+
+// OutputBound is the output per choice a request's reservation covers:
+// the request's own limit when it sets one (limit >= 0), else the
+// model's maximum when that is known, both of which bind the provider;
+// else reserveOut, which does not (bounded false), so a stream is
+// metered as it passes and draws more (Draw).
+func OutputBound(limit, modelMax int64, modelKnown bool, reserveOut int64) (out int64, bounded bool) {
+	switch {
+	case limit >= 0:
+		return limit, true
+	case modelKnown:
+		return modelMax, true
+	}
+	return reserveOut, false
+}
+
+// Range is what a reservation for output bound out asks (see
+// Manager.ReserveRange): want, the cost of the whole bound, and least,
+// the cost of MinHeldOutputTokens (out when smaller), below which the
+// request is refused. known is false when the price is not.
+func (c Cost) Range(out int64) (want, least int64, known bool) {
+	want, known = c.At(out)
+	least, _ = c.At(min(out, MinHeldOutputTokens))
+	return want, least, known
+}
