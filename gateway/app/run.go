@@ -134,16 +134,21 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 
 	var (
-		mu      sync.Mutex // guards servers: :443 is added once the node is up
+		mu      sync.Mutex // guards servers and closing: :443 is added once the node is up
 		servers []*http.Server
+		closing bool // shutdown has begun: a late :443 is closed, not served
 		wg      sync.WaitGroup
 	)
 	errc := make(chan error, 4)
 	serve := func(ln net.Listener, h http.Handler, what string) {
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 		mu.Lock()
+		defer mu.Unlock()
+		if closing {
+			ln.Close()
+			return
+		}
 		servers = append(servers, srv)
-		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -213,8 +218,10 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	// returns at once, so waiting for Serve would cut streams short).
 	var drained sync.WaitGroup
 	mu.Lock()
-	defer mu.Unlock()
-	for _, srv := range servers {
+	closing = true
+	started := servers
+	mu.Unlock()
+	for _, srv := range started {
 		drained.Add(1)
 		go func() {
 			defer drained.Done()
