@@ -140,6 +140,7 @@ func run(ctx context.Context, o options, version string, stdout, stderr io.Write
 	p.whois = lc.WhoIs
 
 	if err := p.listen(ctx); err != nil {
+		cancel() // a TCP forwarder already started stops with ctx; shutdown waits for it
 		p.shutdown(ch)
 		return err
 	}
