@@ -7,34 +7,52 @@ import (
 	"testing"
 )
 
-// TestLookupRealConnection asks the kernel about a real loopback
-// connection this test opens: its owner is the test's own uid.
+// loopbackConn opens a real connection from dialNet to a listener on
+// listenNet listenAddr, and returns it as the accepting side sees it;
+// it skips the test where this machine lacks either.
+func loopbackConn(t *testing.T, listenNet, listenAddr, dialNet string) Conn {
+	t.Helper()
+	ln, err := net.Listen(listenNet, listenAddr)
+	if err != nil {
+		t.Skipf("no %s listener on %s here: %v", listenNet, listenAddr, err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	addr := ln.Addr().(*net.TCPAddr)
+	if addr.IP.IsUnspecified() {
+		addr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: addr.Port}
+	}
+	client, err := net.Dial(dialNet, addr.String())
+	if err != nil {
+		t.Skipf("cannot dial %s to %v: %v", dialNet, addr, err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return Conn{
+		Local:  server.LocalAddr().(*net.TCPAddr).AddrPort(),
+		Remote: server.RemoteAddr().(*net.TCPAddr).AddrPort(),
+	}
+}
+
+// TestLookupRealConnection asks the kernel about real loopback
+// connections this test opens: their owner is the test's own uid.
 func TestLookupRealConnection(t *testing.T) {
-	for _, network := range []string{"tcp4", "tcp6"} {
-		t.Run(network, func(t *testing.T) {
-			addr := "127.0.0.1:0"
-			if network == "tcp6" {
-				addr = "[::1]:0"
-			}
-			ln, err := net.Listen(network, addr)
-			if err != nil {
-				t.Skipf("no %s loopback here: %v", network, err)
-			}
-			defer ln.Close()
-			client, err := net.Dial(network, ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer client.Close()
-			server, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer server.Close()
-			c := Conn{
-				Local:  server.LocalAddr().(*net.TCPAddr).AddrPort(),
-				Remote: server.RemoteAddr().(*net.TCPAddr).AddrPort(),
-			}
+	tests := []struct {
+		name                           string
+		listenNet, listenAddr, dialNet string
+	}{
+		{"ipv4", "tcp4", "127.0.0.1:0", "tcp4"},
+		{"ipv6", "tcp6", "[::1]:0", "tcp6"},
+		// An IPv4 client of a dual-stack listener is seen as
+		// ::ffff:127.0.0.1; its socket is still found.
+		{"ipv4 to dual stack", "tcp", "[::]:0", "tcp4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := loopbackConn(t, tt.listenNet, tt.listenAddr, tt.dialNet)
 			uid, err := Lookup(c)
 			if err != nil {
 				t.Fatalf("Lookup(%v): %v", c, err)
@@ -42,51 +60,13 @@ func TestLookupRealConnection(t *testing.T) {
 			if want := uint32(os.Getuid()); uid != want {
 				t.Errorf("Lookup = uid %d, want %d (this process)", uid, want)
 			}
-			// The accepting side's own socket is not what is asked for:
-			// swapping the addresses finds the server's half instead, and
-			// a port nobody uses finds nothing.
+			// A connection that does not exist is not found.
 			gone := Conn{Local: c.Local, Remote: netip.AddrPortFrom(c.Remote.Addr(), 1)}
 			if _, err := Lookup(gone); err != ErrNotFound {
 				t.Errorf("Lookup of a connection that does not exist = %v, want ErrNotFound", err)
 			}
 		})
 	}
-}
-
-// An IPv4 client of a dual-stack listener is seen as ::ffff:127.0.0.1;
-// its socket is still found.
-func TestLookupMappedIPv4(t *testing.T) {
-	ln, err := net.Listen("tcp", "[::]:0")
-	if err != nil {
-		t.Skipf("no dual-stack listener here: %v", err)
-	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
-	client, err := net.Dial("tcp4", net.JoinHostPort("127.0.0.1", itoa(port)))
-	if err != nil {
-		t.Skipf("cannot dial IPv4 to a dual-stack listener: %v", err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	c := Conn{
-		Local:  server.LocalAddr().(*net.TCPAddr).AddrPort(),
-		Remote: server.RemoteAddr().(*net.TCPAddr).AddrPort(),
-	}
-	if !c.Remote.Addr().Is4In6() {
-		t.Skipf("peer seen as %v, not IPv4-mapped", c.Remote)
-	}
-	uid, err := Lookup(c)
-	if err != nil || uid != uint32(os.Getuid()) {
-		t.Errorf("Lookup(%v) = %d, %v; want %d", c, uid, err, os.Getuid())
-	}
-}
-
-func itoa(n int) string {
-	return netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(n)).String()[len("0.0.0.0:"):]
 }
 
 func TestUserName(t *testing.T) {
