@@ -59,14 +59,15 @@ func (s *Server) publicErrorID(r *http.Request, id string, err error) *clientErr
 	return &clientError{http.StatusInternalServerError, apis.KindInternal, s.logInternal(r, id, err)}
 }
 
-// logInternal logs an internal error with the request and an ID (the
+// logInternal logs an internal error with the request (method, path,
+// remote address) and an ID (the
 // request's own ID when it has one, else a new one), and returns what the
 // client is told instead: that ID, to quote to the gateway's admin.
 func (s *Server) logInternal(r *http.Request, id string, err error) string {
 	if id == "" {
 		id = newErrorID()
 	}
-	s.opts.Logf("ERROR %s %s (error %s): %v", r.Method, r.URL.Path, id, err)
+	s.opts.Logf("ERROR %s %s from %s (error %s): %v", r.Method, r.URL.Path, r.RemoteAddr, id, err)
 	return "internal error " + id + "; the gateway's log has the details under that ID"
 }
 
