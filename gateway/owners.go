@@ -1,10 +1,10 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
 // responseOwners remembers who created each stored OpenAI response, so
@@ -41,15 +41,17 @@ func (o *responseOwners) lookup(ctx context.Context, store interface {
 
 // recordResponseOwner notes that principal created the response whose
 // answer starts with body (JSON or the SSE stream; both name the id
-// "resp_…" early) and returns its ID for the request's ledger row, which
-// stores the owner. Until that row is written the owner is known from
-// memory. An ID not in canonical form is not remembered: no lookup could
-// ask for it.
+// "resp_…" early; usage.CreatedResponseID reads it as the caller's SDK
+// does) and returns its ID for the request's ledger row, which stores the
+// owner. Until that row is written the owner is known from memory. An ID
+// not in canonical form is neither remembered nor recorded: no lookup
+// could ask for it.
 func (s *Server) recordResponseOwner(body []byte, principal string) string {
-	id := responseID(body)
-	if apis.ValidResponseID(id) {
-		s.owners.remember(id, principal)
+	id := usage.CreatedResponseID(body)
+	if !apis.ValidResponseID(id) {
+		return ""
 	}
+	s.owners.remember(id, principal)
 	return id
 }
 
@@ -69,19 +71,4 @@ func (s *Server) responseOwner(ctx context.Context, id string) string {
 		return noOwner
 	}
 	return s.owners.lookup(ctx, s.opts.Ledger, id)
-}
-
-// responseID finds the first "id":"resp_…" in an OpenAI Responses answer.
-func responseID(body []byte) string {
-	const key = `"id":"resp_`
-	i := bytes.Index(body, []byte(key))
-	if i < 0 {
-		return ""
-	}
-	start := i + len(`"id":"`)
-	end := bytes.IndexByte(body[start:], '"')
-	if end <= 0 || end > 200 {
-		return ""
-	}
-	return string(body[start : start+end])
 }

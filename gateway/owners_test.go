@@ -37,9 +37,18 @@ func TestStoredResponsesArePerUser(t *testing.T) {
 	}
 }
 
-func TestResponseIDScans(t *testing.T) {
-	if got := responseID([]byte("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_abc\",\"object\":\"response\"}}")); got != "resp_abc" {
-		t.Errorf("stream id = %q", got)
+// TestOwnerIsTheResponsesNotTheMetadatas: a caller's metadata is echoed
+// in the answer, before the response's own id where a provider orders
+// members so; an "id" in it must not make the caller the owner of
+// another's response.
+func TestOwnerIsTheResponsesNotTheMetadatas(t *testing.T) {
+	s := &Server{opts: Options{Ledger: &recordingSink{}}}
+	answer := "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"metadata\":{\"id\":\"resp_victim\"},\"id\":\"resp_mine\"}}\n\n"
+	if id := s.recordResponseOwner([]byte(answer), "mallory@example.com"); id != "resp_mine" {
+		t.Errorf("recorded %q, want resp_mine", id)
+	}
+	if got := s.responseOwner(context.Background(), "resp_victim"); got != "" {
+		t.Errorf("owner of resp_victim = %q, want unknown", got)
 	}
 }
 
