@@ -139,33 +139,20 @@ func (r *memberReader) member(obj []byte, name string) []byte {
 // exact reader need not run. A name is written either as itself, quoted
 // and followed by ':' (spaces allowed), or with a \u escape, and every
 // escaped ASCII character starts with \u00. Inside a string value a quote
-// is escaped, so a quoted name there does not match. FuzzMayHaveMember
+// is escaped, so a quoted name there does not match. FuzzMemberReader
 // checks that a member the exact reader finds is never missed here.
 func mayHaveMember(data []byte, quoted string) bool {
-	if bytes.Contains(data, []byte(`\u00`)) {
-		return true
-	}
-	for {
-		i := bytes.Index(data, []byte(quoted))
-		if i < 0 {
-			return false
-		}
-		rest := data[i+len(quoted):]
-		j := 0
-		for j < len(rest) && isSpace(rest[j]) {
-			j++
-		}
-		if j < len(rest) && rest[j] == ':' {
-			return true
-		}
-		data = rest
-	}
+	return mayHave(data, quoted, false)
 }
 
 // mayHaveObjectMember is mayHaveMember for a member whose value must be
-// an object to matter: the name quoted, ':' and '{' (spaces allowed), or
+// an object to matter: the quoted name, ':' and '{' (spaces allowed), or
 // an escape.
 func mayHaveObjectMember(data []byte, quoted string) bool {
+	return mayHave(data, quoted, true)
+}
+
+func mayHave(data []byte, quoted string, object bool) bool {
 	if bytes.Contains(data, []byte(`\u00`)) {
 		return true
 	}
@@ -175,16 +162,12 @@ func mayHaveObjectMember(data []byte, quoted string) bool {
 			return false
 		}
 		rest := data[i+len(quoted):]
-		j := 0
-		for j < len(rest) && isSpace(rest[j]) {
-			j++
-		}
+		j := skipSpace(rest, 0)
 		if j < len(rest) && rest[j] == ':' {
-			j++
-			for j < len(rest) && isSpace(rest[j]) {
-				j++
+			if !object {
+				return true
 			}
-			if j < len(rest) && rest[j] == '{' {
+			if j = skipSpace(rest, j+1); j < len(rest) && rest[j] == '{' {
 				return true
 			}
 		}
