@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 func TestPersistenceRoundTrip(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	store := &memStore{}
 	daily, team := quota(t, "daily:<user>", "$10", "$5/day"), quota(t, "team", "$100", "$100/month")
@@ -62,6 +64,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 }
 
 func TestPersistenceAppliesConfigChanges(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	store := &memStore{saved: map[string]Balance{
 		"daily:alice": {usd(t, "$8"), c.Now()},
@@ -85,6 +88,7 @@ func TestPersistenceAppliesConfigChanges(t *testing.T) {
 }
 
 func TestFlushErrorRetries(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	store := &memStore{}
 	m, err := New(store, c.Now)
@@ -108,42 +112,47 @@ func TestFlushErrorRetries(t *testing.T) {
 }
 
 func TestNewLoadError(t *testing.T) {
+	t.Parallel()
 	if _, err := New(&memStore{loadErr: errDisk}, nil); !errors.Is(err, errDisk) {
 		t.Errorf("New = %v, want load error", err)
 	}
 }
 
 func TestRunSavesPeriodicallyAndOnShutdown(t *testing.T) {
-	c := newClock()
-	store := &memStore{}
-	m, err := New(store, c.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.saveEvery = time.Millisecond
-	m.Configure(defs(quota(t, "q", "$10", "$1/day")))
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-
-	spend(t, m, BucketRef{"q", "q"}, usd(t, "$1"))
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if got, _ := store.snapshot(); got["q"].Nanos == usd(t, "$9") {
-			break
+	t.Parallel()
+	// In a synctest bubble: Run's ticker runs on the bubble's clock, so
+	// SaveInterval passes at once, and synctest.Wait returns once Run has
+	// acted on the tick (or has nothing to do).
+	synctest.Test(t, func(t *testing.T) {
+		c := newClock()
+		store := &memStore{}
+		m, err := New(store, c.Now)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("periodic save did not happen")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		m.Configure(defs(quota(t, "q", "$10", "$1/day")))
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
 
-	spend(t, m, BucketRef{"q", "q"}, usd(t, "$1"))
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := store.snapshot(); got["q"].Nanos != usd(t, "$8") {
-		t.Errorf("after shutdown: %v", got)
-	}
+		spend(t, m, BucketRef{"q", "q"}, usd(t, "$1"))
+		synctest.Wait()
+		if _, saves := store.snapshot(); saves != 0 {
+			t.Fatalf("%d saves before SaveInterval passed, want none", saves)
+		}
+		time.Sleep(SaveInterval)
+		synctest.Wait()
+		if got, saves := store.snapshot(); saves != 1 || got["q"].Nanos != usd(t, "$9") {
+			t.Fatalf("one SaveInterval after a spend: %v (%d saves), want $9 saved once", got, saves)
+		}
+
+		spend(t, m, BucketRef{"q", "q"}, usd(t, "$1"))
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := store.snapshot(); got["q"].Nanos != usd(t, "$8") {
+			t.Errorf("after shutdown: %v", got)
+		}
+	})
 }
