@@ -16,6 +16,7 @@ import (
 	"github.com/tsplug/ts-plug/gateway/pricing"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/gateway/usage"
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 // localGateway serves cfgText (with %s for the upstream URL) on the
@@ -112,11 +113,13 @@ func TestClientDisconnectCancelsUpstream(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the provider request was not cancelled when the client left")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for sink.last() == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if rec := sink.last(); rec == nil || !rec.Interrupted || rec.Usage.InputTokens != 5 {
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if sink.last() == nil {
+			return errors.New("no row for the interrupted stream")
+		}
+		return nil
+	})
+	if rec := sink.last(); !rec.Interrupted || rec.Usage.InputTokens != 5 {
 		t.Errorf("record = %+v", rec)
 	}
 }
@@ -266,17 +269,16 @@ func TestCutStreamIsChargedItsInput(t *testing.T) {
 	if !known {
 		t.Fatal("19 input tokens of claude-sonnet-4-5 have no cost")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if b := qm.Balances(nil); len(b) == 1 && b[0].ReservedNanos == 0 {
-			// The 76-byte body is 19 input tokens at the table's price,
-			// less what the bucket ($1/day) refilled meanwhile.
-			if spent := b[0].CapacityNanos - b[0].BalanceNanos; spent > want || spent < want-5000 {
-				t.Errorf("cut stream charged %d nanodollars, want its input's %d", spent, want)
-			}
-			return
+	var b []quotas.BalanceView
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if b = qm.Balances(nil); len(b) != 1 || b[0].ReservedNanos != 0 {
+			return fmt.Errorf("reservation never settled: %+v", b)
 		}
-		time.Sleep(10 * time.Millisecond)
+		return nil
+	})
+	// The 76-byte body is 19 input tokens at the table's price, less
+	// what the bucket ($1/day) refilled meanwhile.
+	if spent := b[0].CapacityNanos - b[0].BalanceNanos; spent > want || spent < want-5000 {
+		t.Errorf("cut stream charged %d nanodollars, want its input's %d", spent, want)
 	}
-	t.Fatal("reservation never settled")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/internal/fakellm"
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 // streamRequests are one streamed request of each API (and Gemini's two
@@ -95,15 +96,15 @@ func readEvents(t *testing.T, url, body string, leave bool, n int) int {
 // wait for it).
 func waitRow(t *testing.T, f *limitsFixture) *ledger.Record {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if r := f.sink.last(); r != nil {
-			if b := f.qm.Balances(nil); len(b) == 1 && b[0].ReservedNanos == 0 {
-				return r
-			}
+	var r *ledger.Record
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if r = f.sink.last(); r == nil {
+			return fmt.Errorf("no row")
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatal("no row")
-	return nil
+		if b := f.qm.Balances(nil); len(b) != 1 || b[0].ReservedNanos != 0 {
+			return fmt.Errorf("row written, hold not settled: %+v", b)
+		}
+		return nil
+	})
+	return r
 }

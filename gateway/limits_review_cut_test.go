@@ -23,7 +23,13 @@ func TestReviewStreamCutOverspendsByAReadBuffer(t *testing.T) {
 		}
 		w.Write([]byte(b.String()))
 		w.(http.Flusher).Flush()
-		time.Sleep(300 * time.Millisecond)
+		// The provider keeps the stream open: the gateway must end it
+		// within the burst (and hang up), not wait for the usage below.
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
 		fmt.Fprintf(w, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":%d}}\n\ndata: [DONE]\n\n", events*25)
 	})
 	res, body := do(t, "POST", f.base+"/v1/chat/completions", `{"model":"local-llm","stream":true,"messages":[{"role":"user","content":"hi"}]}`)

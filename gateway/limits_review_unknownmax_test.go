@@ -49,7 +49,13 @@ func TestReviewGemmaSSEBurstOverspend(t *testing.T) {
 		}
 		w.Write([]byte(b.String()))
 		w.(http.Flusher).Flush()
-		time.Sleep(200 * time.Millisecond)
+		// The provider keeps the stream open: the gateway must end it
+		// within the burst (and hang up), not wait for the usage below.
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
 		fmt.Fprintf(w, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\".\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":%d}}\r\n\r\n", events*25)
 	})
 	res, body := do(t, "POST", f.base+"/v1beta/models/gemma-local:streamGenerateContent?alt=sse", `{"contents":[{"parts":[{"text":"hi"}]}]}`)

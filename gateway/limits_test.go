@@ -16,6 +16,7 @@ import (
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/internal/fakellm"
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 // limitsConfig serves every API from one fake, all charged to one bucket.
@@ -248,14 +249,13 @@ func TestCutStreamIsBilledForWhatWasDelivered(t *testing.T) {
 	cancel()
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for f.sink.last() == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if f.sink.last() == nil {
+			return fmt.Errorf("no row for the cut stream")
+		}
+		return nil
+	})
 	rec := f.sink.last()
-	if rec == nil {
-		t.Fatal("no row")
-	}
 	// 20 KB of text is about 5,000 tokens.
 	if rec.Usage.OutputTokens < 4000 || !rec.Usage.Estimated || !rec.Interrupted {
 		t.Errorf("cut stream recorded as %+v, interrupted %v", rec.Usage, rec.Interrupted)
