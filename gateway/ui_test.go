@@ -1,15 +1,20 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/ledger"
@@ -59,7 +64,8 @@ type dashFixture struct {
 	fake   *fakellm.Server
 	gw     *Server
 	ledger *ledger.Ledger
-	path   string // config file
+	asked  *askedStore // the gateway's Store: the ledger, recording queries
+	path   string      // config file
 	fronts map[string]*httptest.Server
 	local  *httptest.Server
 }
@@ -105,12 +111,13 @@ func newDashFixtureWith(t *testing.T, configFormat string) *dashFixture {
 		"100.64.0.4": tagged("tag:prom"),
 		"100.64.0.5": user("erin@example.com"),
 	}
-	gw, err := New(cfg, src, Options{WhoIs: who.whois, Hostnames: func() []string { return []string{"ai", "ai.tail-scale.ts.net"} }, Ledger: l, Store: l, Quotas: qm, Logf: t.Logf,
+	asked := &askedStore{Ledger: l}
+	gw, err := New(cfg, src, Options{WhoIs: who.whois, Hostnames: func() []string { return []string{"ai", "ai.tail-scale.ts.net"} }, Ledger: l, Store: asked, Quotas: qm, Logf: t.Logf,
 		ConfigPath: path, Version: "v-dash"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &dashFixture{fake: fake, gw: gw, ledger: l, path: path, fronts: map[string]*httptest.Server{}}
+	f := &dashFixture{fake: fake, gw: gw, ledger: l, asked: asked, path: path, fronts: map[string]*httptest.Server{}}
 	for ip, w := range who {
 		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r.RemoteAddr = ip + ":41641"
@@ -130,6 +137,75 @@ func newDashFixtureWith(t *testing.T, configFormat string) *dashFixture {
 
 func (f *dashFixture) url(who, path string) string { return f.fronts[who].URL + path }
 
+// askedStore is the ledger as the gateway's Store, recording whose rows
+// each query asked for, so a test checks what a page read rather than
+// only what its markup happens not to show. Embedding the *ledger.Ledger
+// keeps every method the ledger has beyond Store.
+type askedStore struct {
+	*ledger.Ledger
+	mu    sync.Mutex
+	asked []string // "Method principal", "" for everyone's rows
+}
+
+func (s *askedStore) note(method, principal string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asked = append(s.asked, method+" "+principal)
+}
+
+// take returns the queries made since the last take, and forgets them.
+func (s *askedStore) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.asked
+	s.asked = nil
+	return out
+}
+
+// principals is the sorted set of principals queries were limited to,
+// "" standing for an unlimited one (everyone's rows).
+func principals(asked []string) []string {
+	var out []string
+	for _, a := range asked {
+		_, p, _ := strings.Cut(a, " ")
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *askedStore) Requests(ctx context.Context, q ledger.Query) ([]ledger.Row, error) {
+	s.note("Requests", q.Principal)
+	return s.Ledger.Requests(ctx, q)
+}
+
+func (s *askedStore) Usage(ctx context.Context, q ledger.UsageQuery) ([]ledger.UsageRow, error) {
+	s.note("Usage", q.Principal)
+	return s.Ledger.Usage(ctx, q)
+}
+
+func (s *askedStore) UsageCells(ctx context.Context, from, to time.Time, principal string) ([]ledger.UsageCell, error) {
+	s.note("UsageCells", principal)
+	return s.Ledger.UsageCells(ctx, from, to, principal)
+}
+
+func (s *askedStore) UsageCSV(ctx context.Context, w io.Writer, from, to time.Time, principal string) error {
+	s.note("UsageCSV", principal)
+	return s.Ledger.UsageCSV(ctx, w, from, to, principal)
+}
+
+func (s *askedStore) Sessions(ctx context.Context, q ledger.SessionQuery) ([]ledger.SessionRow, error) {
+	s.note("Sessions", q.Principal)
+	return s.Ledger.Sessions(ctx, q)
+}
+
+func (s *askedStore) CapturedAnswers(ctx context.Context, q ledger.CapturedAnswerQuery, fn func(ledger.CapturedAnswer) error) error {
+	s.note("CapturedAnswers", q.Principal)
+	return s.Ledger.CapturedAnswers(ctx, q, fn)
+}
+
 // traffic sends requests through the gateway so the ledger holds real
 // rows: two for alice (Anthropic, OpenAI), one for bob.
 func (f *dashFixture) traffic(t *testing.T) {
@@ -146,6 +222,7 @@ func (f *dashFixture) traffic(t *testing.T) {
 }
 
 func TestUIPagesByRole(t *testing.T) {
+	const alice, bob = "alice@example.com", "bob@example.com"
 	f := newDashFixture(t)
 	f.traffic(t)
 	tests := []struct {
@@ -155,28 +232,41 @@ func TestUIPagesByRole(t *testing.T) {
 		// own row in the same markup it must not use for another's, so
 		// a template change cannot make an absence vacuous.
 		in, out []string
+		// reads is whose rows the page asked the ledger for, sorted (""
+		// is everyone's): the privacy rule itself, checked where the
+		// rows are chosen rather than in the markup.
+		reads []string
 	}{
-		{"alice", "/ui/", 200, []string{"Your usage", "claude-sonnet-4-5", "gpt-4o", `<svg class="chart"`, "Aperture v-dash"}, []string{"claude-haiku"}},
-		{"alice", "/ui/dashboard/bob@example.com", 200, []string{"Usage of bob@example.com", "claude-haiku-4-5-20251001"}, []string{"gpt-4o"}},
-		{"alice", "/ui/logs", 200, []string{"alice@example.com", "bob@example.com", "claude-haiku-4-5-20251001"}, nil},
-		{"alice", "/ui/models", 200, []string{"claude-sonnet-4-5", "$3.00", "$15.00", "/v1/chat/completions"}, nil},
-		{"alice", "/ui/adoption", 200, []string{"Active users per day", "bob@example.com", "/api/usage.csv?from="}, nil},
-		{"alice", "/ui/settings", 200, []string{"sk-a…(masked)", "file:openai.key", "// dashboard test config"}, []string{"literal-provider-key"}},
-		{"alice", "/ui/connect", 200, []string{"claude --model claude-haiku-4-5-20251001", "OpenAI SDK"}, nil},
-		{"bob", "/ui/", 200, []string{"Your usage", "claude-haiku-4-5-20251001</td>", "daily:bob@example.com", "$10.00/day"}, []string{"claude-sonnet-4-5</td>", "gpt-4o"}},
-		{"bob", "/ui/dashboard/alice@example.com", 403, nil, []string{"gpt-4o"}},
-		{"bob", "/ui/logs", 200, []string{"claude-haiku-4-5-20251001</td>", "bob@example.com"}, []string{"alice@example.com", "gpt-4o</td>"}},
-		{"bob", "/ui/logs?user=alice%40example.com", 403, nil, []string{"gpt-4o</td>"}},
-		{"bob", "/ui/models", 200, []string{"claude-haiku-4-5-20251001", "daily:bob@example.com: $10.00 of $10.00"}, []string{"gpt-4o"}},
-		{"bob", "/ui/adoption", 403, []string{"for admins"}, []string{"alice@example.com"}},
-		{"bob", "/ui/settings", 403, []string{"for admins", "--admin bob@example.com"}, []string{"sk-a…(masked)", "anthropic"}},
-		{"carol", "/ui/", 403, []string{"no role granted"}, nil},
-		{"prom", "/ui/", 403, []string{"no role granted"}, nil},
+		{"alice", "/ui/", 200, []string{"Your usage", "claude-sonnet-4-5", "gpt-4o", `<svg class="chart"`, "Aperture v-dash"}, []string{"claude-haiku"},
+			[]string{"", alice}}, // everyone's: the admin's list of users
+		{"alice", "/ui/dashboard/bob@example.com", 200, []string{"Usage of bob@example.com", "claude-haiku-4-5-20251001"}, []string{"gpt-4o"},
+			[]string{"", bob}},
+		{"alice", "/ui/logs", 200, []string{"alice@example.com", "bob@example.com", "claude-haiku-4-5-20251001"}, nil, []string{""}},
+		{"alice", "/ui/models", 200, []string{"claude-sonnet-4-5", "$3.00", "$15.00", "/v1/chat/completions"}, nil, nil},
+		{"alice", "/ui/adoption", 200, []string{"Active users per day", "bob@example.com", "/api/usage.csv?from="}, nil, []string{""}},
+		{"alice", "/ui/settings", 200, []string{"sk-a…(masked)", "file:openai.key", "// dashboard test config"}, []string{"literal-provider-key"}, nil},
+		{"alice", "/ui/connect", 200, []string{"claude --model claude-haiku-4-5-20251001", "OpenAI SDK"}, nil, nil},
+		{"bob", "/ui/", 200, []string{"Your usage", "claude-haiku-4-5-20251001</td>", "daily:bob@example.com", "$10.00/day"}, []string{"claude-sonnet-4-5</td>", "gpt-4o"},
+			[]string{bob}},
+		{"bob", "/ui/dashboard/alice@example.com", 403, nil, []string{"gpt-4o"}, nil},
+		{"bob", "/ui/logs", 200, []string{"claude-haiku-4-5-20251001</td>", "bob@example.com"}, []string{"alice@example.com", "gpt-4o</td>"},
+			[]string{bob}},
+		{"bob", "/ui/logs?user=alice%40example.com", 403, nil, []string{"gpt-4o</td>"}, nil},
+		{"bob", "/ui/models", 200, []string{"claude-haiku-4-5-20251001", "daily:bob@example.com: $10.00 of $10.00"}, []string{"gpt-4o"}, nil},
+		{"bob", "/ui/adoption", 403, []string{"for admins"}, []string{"alice@example.com"}, nil},
+		{"bob", "/ui/settings", 403, []string{"for admins", "--admin bob@example.com"}, []string{"sk-a…(masked)", "anthropic"}, nil},
+		{"carol", "/ui/", 403, []string{"no role granted"}, nil, nil},
+		{"prom", "/ui/", 403, []string{"no role granted"}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.who+" "+tt.path, func(t *testing.T) {
 			// A header claiming to be someone else changes nothing.
+			f.asked.take()
 			res, body := do(t, "GET", f.url(tt.who, tt.path), "", "Tailscale-User-Login", "alice@example.com")
+			asked := f.asked.take()
+			if got := principals(asked); !slices.Equal(got, tt.reads) {
+				t.Errorf("read the rows of %q, want only %q; queries: %q", got, tt.reads, asked)
+			}
 			if res.StatusCode != tt.status {
 				t.Errorf("status %d, want %d", res.StatusCode, tt.status)
 			}
