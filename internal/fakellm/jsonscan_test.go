@@ -1,6 +1,7 @@
 package fakellm
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -123,4 +124,37 @@ func TestDecodeBoundedHugeBody(t *testing.T) {
 	if c.model != "gpt-4o" || !c.stream || len(c.prompt) != maxJSONString {
 		t.Errorf("call = model %q stream %v prompt %d bytes", c.model, c.stream, len(c.prompt))
 	}
+}
+
+// FuzzDecodeBounded: within the limits, the fake reads a body as
+// encoding/json does, and refuses what it refuses (but for bytes after
+// the leading value, which it leaves to the caller).
+func FuzzDecodeBounded(f *testing.F) {
+	for _, s := range []string{
+		`{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"stream":true}`,
+		`{"mod\u0065l":"m","model":"n","x":[1,2.5e3,-0,true,null,{}]}`,
+		"{\"s\":\"\xff\\ud800\\u00e9\"}",
+		`[1,]`, `{"a":1e999}`, `-01`, `"\x"`, `{"a" 1}`, ` [ ] `,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		got, err := decodeBounded(bytes.NewReader(in))
+		var want any
+		wantErr := json.Unmarshal(in, &want)
+		if wantErr == nil && err != nil {
+			t.Fatalf("%q: encoding/json reads %#v, decodeBounded fails: %v", in, want, err)
+		}
+		if wantErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: decodeBounded %#v, encoding/json %#v", in, got, want)
+		}
+		if err == nil && wantErr != nil {
+			// Only trailing bytes may make encoding/json refuse it.
+			dec := json.NewDecoder(bytes.NewReader(in))
+			var lead any
+			if dec.Decode(&lead) != nil || !reflect.DeepEqual(got, lead) {
+				t.Fatalf("%q: decodeBounded reads %#v, encoding/json refuses it: %v", in, got, wantErr)
+			}
+		}
+	})
 }
