@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/ledger"
 )
 
@@ -83,7 +84,11 @@ func testGemini(ctx context.Context, t *testing.T, e *gatewayEnv, tp *tap, bin s
 			t.Errorf("gemini now sends its session id in the request body; meter by it")
 		}
 	}
-	session := ledger.SessionID(reqs[0].Header, reqs[0].Body)
+	info, err := apis.ScanBody(reqs[0].Body)
+	if err != nil {
+		t.Fatalf("gemini's request body: %v", err)
+	}
+	session := ledger.SessionID(reqs[0].Header, info.SessionHints(reqs[0].Body))
 	if !strings.HasPrefix(session, "fp_") {
 		t.Fatalf("the gateway's session id for gemini's request is %q, want a fingerprint", session)
 	}
