@@ -4,7 +4,7 @@ package plug
 
 import (
 	"errors"
-	"github.com/tsplug/ts-plug/internal/testbin"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 // startShell runs script under sh and waits until it printed "ready".
@@ -28,13 +30,15 @@ func startShell(t *testing.T, script string, env ...string) (*child, *testbin.Sy
 			<-c.done
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "ready") {
-		if time.Now().After(deadline) || c.exited() {
-			t.Fatalf("child never got ready; output %q", out.String())
+	testbin.WaitUntil(t, 10*time.Second, func() error {
+		if strings.Contains(out.String(), "ready") {
+			return nil
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		if c.exited() {
+			t.Fatalf("child exited before it was ready; output %q", out.String())
+		}
+		return fmt.Errorf("child never got ready; output %q", out.String())
+	})
 	return c, out
 }
 
@@ -87,13 +91,12 @@ func TestChildForwardedSignalReachesGroup(t *testing.T) {
 	if code, why := c.exitCode(); code != 0 {
 		t.Errorf("after forwarded SIGTERM: %d %s", code, why)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(grandchild, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("grandchild %d still running after the stop", grandchild)
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if syscall.Kill(grandchild, 0) == nil {
+			return fmt.Errorf("grandchild %d still running after the stop", grandchild)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestChildEnvAndOutput(t *testing.T) {

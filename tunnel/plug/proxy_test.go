@@ -236,10 +236,46 @@ func TestWaitAnswer(t *testing.T) {
 			defer cancel()
 			ready := make(chan struct{})
 			go waitAnswer(ctx, m, ready)
-			time.Sleep(3 * probeInterval)
+			if kind == kindHTTP {
+				// A listener that hangs up at once is not an HTTP answer,
+				// and shows each probe: wait for two, then ready must
+				// still be open.
+				hangup, err := net.Listen("tcp", addr.String())
+				if err != nil {
+					t.Skip("port taken meanwhile:", err)
+				}
+				probes := make(chan struct{}, 2)
+				go func() {
+					for {
+						c, err := hangup.Accept()
+						if err != nil {
+							return
+						}
+						c.Close()
+						select {
+						case probes <- struct{}{}:
+						default:
+						}
+					}
+				}()
+				for range 2 {
+					select {
+					case <-probes:
+					case <-ready:
+						t.Fatal("ready after a probe the server hung up on")
+					case <-ctx.Done():
+						t.Fatal("the port was never probed")
+					}
+				}
+				hangup.Close()
+			} else {
+				// An accepted connection is a tcp answer, so nothing can
+				// show the probes here: give the prober a few intervals.
+				time.Sleep(3 * probeInterval)
+			}
 			select {
 			case <-ready:
-				t.Fatal("ready before anything listened")
+				t.Fatal("ready before anything answered")
 			default:
 			}
 			ln, err := net.Listen("tcp", addr.String())
