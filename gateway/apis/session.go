@@ -34,8 +34,12 @@ type sessionSpans struct {
 // note records the value of a top-level member if it is one of
 // sessionMembers.
 func (s *sessionSpans) note(key []byte, keyEsc bool, span Span) {
-	for i, name := range sessionMembers {
-		if keyIs(key, keyEsc, name) {
+	name := key[1 : len(key)-1]
+	if keyEsc {
+		name = []byte(unquote(key, true)) // once, not per name
+	}
+	for i, n := range sessionMembers {
+		if string(name) == n {
 			s.spans[i], s.has[i] = span, true
 		}
 	}
