@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -133,29 +132,9 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		return err
 	}
 
-	var (
-		mu      sync.Mutex // guards servers and closing: :443 is added once the node is up
-		servers []*http.Server
-		closing bool // shutdown has begun: a late :443 is closed, not served
-		wg      sync.WaitGroup
-	)
-	errc := make(chan error, 4)
+	var servers tunnel.Servers
 	serve := func(ln net.Listener, h http.Handler, what string) {
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-		mu.Lock()
-		defer mu.Unlock()
-		if closing {
-			ln.Close()
-			return
-		}
-		servers = append(servers, srv)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("%s: %w", what, err)
-			}
-		}()
+		servers.Serve(&http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}, ln, what)
 	}
 	if o.listen != "" {
 		ln, err := net.Listen("tcp", o.listen)
@@ -207,32 +186,14 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	go gw.WatchConfig(ctx, o.configPath, time.Second, kick)
 
 	select {
-	case err := <-errc:
+	case err := <-servers.Failed():
 		return err
 	case <-ctx.Done():
 	}
 	logf("shutting down: letting in-flight requests finish (up to %v)", o.shutdownGrace)
-	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
-	defer cancel()
-	// Shutdown returns once its server's requests have finished (Serve
-	// returns at once, so waiting for Serve would cut streams short).
-	var drained sync.WaitGroup
-	mu.Lock()
-	closing = true
-	started := servers
-	mu.Unlock()
-	for _, srv := range started {
-		drained.Add(1)
-		go func() {
-			defer drained.Done()
-			if err := srv.Shutdown(sctx); err != nil {
-				logf("grace period over; closing unfinished requests")
-				srv.Close()
-			}
-		}()
+	if servers.Shutdown(o.shutdownGrace) {
+		logf("grace period over; closed unfinished requests")
 	}
-	drained.Wait()
-	wg.Wait()
 	// Requests the grace period cut off are still being recorded, and
 	// captures queued: let them reach the ledger before it closes.
 	if !gw.Wait(10 * time.Second) {

@@ -50,12 +50,8 @@ type plug struct {
 	// answered.
 	answered []chan struct{}
 	ready    atomic.Bool // the device is up and every local server answered
-	errc     chan error  // a listener failed: ts-plug must stop
-
-	mu      sync.Mutex
-	closing bool
-	servers []*http.Server
-	wg      sync.WaitGroup // serving goroutines
+	// servers serve the tailnet ports; the first that fails stops ts-plug.
+	servers tunnel.Servers
 }
 
 // run plugs the local server(s) into the tailnet until ctx ends or the
@@ -77,7 +73,7 @@ func run(ctx context.Context, o options, version string, stdout, stderr io.Write
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := &plug{o: o, logf: logf, node: node, stats: new(tunnel.Stats), errc: make(chan error, 1)}
+	p := &plug{o: o, logf: logf, node: node, stats: new(tunnel.Stats)}
 
 	var ch *child
 	var childPID atomic.Int64 // for the status goroutine
@@ -154,7 +150,7 @@ func run(ctx context.Context, o options, version string, stdout, stderr io.Write
 	select {
 	case <-ctx.Done():
 	case <-childDone:
-	case runErr = <-p.errc:
+	case runErr = <-p.servers.Failed():
 	}
 	stopping := ctx.Err() != nil
 	cancel()
@@ -175,14 +171,6 @@ func run(ctx context.Context, o options, version string, stdout, stderr io.Write
 		return nil
 	}
 	return &exitError{code: code}
-}
-
-// fail makes ts-plug stop with err; only the first failure counts.
-func (p *plug) fail(err error) {
-	select {
-	case p.errc <- err:
-	default:
-	}
 }
 
 // childEnv tells the command where to listen and how it is reached.
@@ -220,13 +208,12 @@ func (p *plug) listen(ctx context.Context) error {
 			}
 			f := &tunnel.TCPForwarder{Addr: m.Target.Addr(), Dial: (&net.Dialer{}).DialContext,
 				Stats: p.stats, DialTimeout: p.o.timeouts.Dial, Logf: p.logf}
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
+			p.servers.Go(func() error {
 				if err := f.Serve(ctx, ln); err != nil {
-					p.fail(fmt.Errorf("%s: %w", m, err))
+					return fmt.Errorf("%s: %w", m, err)
 				}
-			}()
+				return nil
+			})
 		}
 	}
 	if p.o.https {
@@ -237,7 +224,7 @@ func (p *plug) listen(ctx context.Context) error {
 				return
 			}
 			if err := p.listenHTTPS(); err != nil {
-				p.fail(err)
+				p.servers.Fail(err)
 			}
 		}()
 	}
@@ -292,27 +279,13 @@ func (p *plug) handler(m mapping, answered <-chan struct{}) http.Handler {
 
 // serve runs an HTTP server on ln until shutdown.
 func (p *plug) serve(ln net.Listener, h http.Handler, what string) {
-	srv := &http.Server{
+	p.servers.Serve(&http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ConnContext:       markFunnel,
 		// No ReadTimeout or WriteTimeout: an LLM stream may last minutes.
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closing {
-		ln.Close()
-		return
-	}
-	p.servers = append(p.servers, srv)
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			p.fail(fmt.Errorf("serving %s: %w", what, err))
-		}
-	}()
+	}, ln, what)
 }
 
 // reportReady logs once the device is up and every local server answers,
@@ -375,21 +348,6 @@ func (p *plug) shutdown(ch *child) {
 			ch.stop(syscall.SIGTERM, p.o.stopGrace, p.logf)
 		}()
 	}
-	p.mu.Lock()
-	p.closing = true
-	servers := p.servers
-	p.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), p.o.shutdownGrace)
-	defer cancel()
-	for _, srv := range servers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := srv.Shutdown(ctx); err != nil {
-				srv.Close()
-			}
-		}()
-	}
+	p.servers.Shutdown(p.o.shutdownGrace)
 	wg.Wait()
-	p.wg.Wait()
 }
