@@ -3,9 +3,11 @@
 // the status socket and the `status` lines, forwarding (HTTPForwarder,
 // TCPForwarder, NewTransport), the identity headers a plugged server gets
 // and the stripping of spoofed ones, the guard that keeps web pages out of
-// a local tunnel (BrowserGuard), and the command-line pieces the three
-// binaries have in common (exit statuses, tags, state directories, the
-// arguments an installed service runs with).
+// a local tunnel (BrowserGuard, on package webguard's rule), the set of
+// HTTP servers a binary starts and shuts down together (Servers), and the
+// command-line pieces the three binaries have in common (NewApp, the node
+// flags, exit statuses, state directories, the arguments an installed
+// service runs with).
 //
 // The binaries themselves are tunnel/unplug, tunnel/plug and gateway/app;
 // cmd/* only calls their Main.
