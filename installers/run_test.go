@@ -81,7 +81,7 @@ func TestRunUnderServiceManager(t *testing.T) {
 			name: "run function ignoring stop hits the grace timeout",
 			run: func(ctx context.Context) error {
 				<-ctx.Done()
-				time.Sleep(time.Second)
+				time.Sleep(time.Second) // deliberately past the 50ms grace: Run must not wait for it
 				return nil
 			},
 			stop:        true,

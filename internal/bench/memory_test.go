@@ -2,10 +2,14 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 func TestParseStatus(t *testing.T) {
@@ -46,12 +50,21 @@ func TestReadMemSelf(t *testing.T) {
 	for i := range ballast {
 		ballast[i] = 1 // touch every page so it is resident
 	}
-	time.Sleep(10 * time.Millisecond)
-	peak := s.Stop()
-	if peak < m.RSS+32<<20 {
-		t.Errorf("sampler saw %d bytes, want at least 32 MiB more than %d after touching 64 MiB", peak, m.RSS)
+	// The running sampler must see it on its own (Stop samples once
+	// more, so its answer alone would not show the polling).
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		s.mu.Lock()
+		seen := s.max
+		s.mu.Unlock()
+		if seen < m.RSS+32<<20 {
+			return fmt.Errorf("sampler saw %d bytes, want at least 32 MiB more than %d after touching 64 MiB", seen, m.RSS)
+		}
+		return nil
+	})
+	runtime.KeepAlive(ballast)
+	if peak := s.Stop(); peak < m.RSS+32<<20 {
+		t.Errorf("Stop = %d bytes, want at least 32 MiB more than %d", peak, m.RSS)
 	}
-	_ = ballast[len(ballast)-1]
 }
 
 func TestParseStatCPU(t *testing.T) {
