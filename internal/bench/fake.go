@@ -38,9 +38,9 @@ func serveFake(bodySize int64, chunks int) error {
 	return nil
 }
 
-// startFake runs this program in -serve-fake mode and returns the child
-// and the fake's base URL.
-func startFake(ctx context.Context, bodySize int64, chunks int) (*Proc, string, error) {
-	return startSelf(ctx, "fakellm", fakeReadyPrefix, "-serve-fake",
+// startFake runs this program in -serve-fake mode on cpus and returns the
+// child and the fake's base URL.
+func startFake(ctx context.Context, cpus []int, bodySize int64, chunks int) (*Proc, string, error) {
+	return startSelf(ctx, "fakellm", cpus, fakeReadyPrefix, "-serve-fake",
 		fmt.Sprintf("-fake-body-size=%d", bodySize), fmt.Sprintf("-fake-chunks=%d", chunks))
 }

@@ -22,11 +22,17 @@ import (
 // same CPUs) bounds how small any gateway's overhead can be here.
 
 // proxyReadyPrefix starts the line the -serve-proxy mode prints once it
-// serves; the URL follows.
-const proxyReadyPrefix = "bare proxy serving "
+// serves; the URL follows. proxyCountersPrefix starts the line before it,
+// with the URL of its allocation counter.
+const (
+	proxyReadyPrefix    = "bare proxy serving "
+	proxyCountersPrefix = "bare proxy counters at "
+)
 
 // serveProxy is the -serve-proxy mode: a bare reverse proxy to upstream
-// on a loopback port until SIGTERM.
+// on a loopback port until SIGTERM. Its allocation counter, the same one
+// the gateway's /metrics has, is served on a second port, so the proxy's
+// own request path stays bare.
 func serveProxy(upstream string) error {
 	target, err := url.Parse(upstream)
 	if err != nil {
@@ -43,29 +49,47 @@ func serveProxy(upstream string) error {
 	if err != nil {
 		return err
 	}
+	cln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	csrv := &http.Server{Handler: countersHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go csrv.Serve(cln)
 	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
+	fmt.Println(proxyCountersPrefix + "http://" + cln.Addr().String() + "/metrics")
 	fmt.Println(proxyReadyPrefix + "http://" + ln.Addr().String())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	<-sig
+	csrv.Close()
 	return srv.Close()
 }
 
 // startProxy runs this program in -serve-proxy mode in front of upstream
-// and returns the child and the proxy's base URL.
-func startProxy(ctx context.Context, upstream string) (*Proc, string, error) {
-	return startSelf(ctx, "bare-proxy", proxyReadyPrefix, "-serve-proxy", upstream)
+// on cpus and returns the child, the proxy's base URL and the URL of its
+// allocation counter.
+func startProxy(ctx context.Context, cpus []int, upstream string) (p *Proc, proxyURL, countersURL string, err error) {
+	p, proxyURL, err = startSelf(ctx, "bare-proxy", cpus, proxyReadyPrefix, "-serve-proxy", upstream)
+	if err != nil {
+		return nil, "", "", err
+	}
+	line, err := p.WaitLine(ctx, proxyCountersPrefix) // printed before the ready line
+	if err != nil {
+		p.Stop()
+		return nil, "", "", err
+	}
+	return p, proxyURL, strings.TrimSpace(strings.TrimPrefix(line, proxyCountersPrefix)), nil
 }
 
-// startSelf runs this program with args and waits for the line starting
-// with ready, returning what follows it (the URL it serves).
-func startSelf(ctx context.Context, name, ready string, args ...string) (*Proc, string, error) {
+// startSelf runs this program with args on cpus and waits for the line
+// starting with ready, returning what follows it (the URL it serves).
+func startSelf(ctx context.Context, name string, cpus []int, ready string, args ...string) (*Proc, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", fmt.Errorf("finding the harness binary: %w", err)
 	}
-	p, err := StartProc(name, nil, self, args...)
+	p, err := StartProc(name, cpus, nil, self, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -79,28 +103,45 @@ func startSelf(ctx context.Context, name, ready string, args ...string) (*Proc, 
 	return p, strings.TrimSpace(strings.TrimPrefix(line, ready)), nil
 }
 
-// measureFloor compares the bare proxy with direct calls, like the
-// gateway's non-streaming section.
-func measureFloor(ctx context.Context, rep *Report, sz sizes, fakeURL string) error {
+// bareProxy is the floor, running beside the gateway on its CPUs so that
+// each of the gateway's comparisons is followed at once by the same one
+// through the bare proxy: the two see the same machine.
+type bareProxy struct {
+	proc   *Proc
+	target Target
+	meter  *Meter
+}
+
+// startBareProxy starts the bare proxy to fakeURL on cpus and meters it.
+func startBareProxy(ctx context.Context, cpus []int, fakeURL string) (*bareProxy, error) {
 	say("starting the bare Go reverse proxy (the floor)")
-	p, proxyURL, err := startProxy(ctx, fakeURL)
+	p, proxyURL, countersURL, err := startProxy(ctx, cpus, fakeURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer p.Stop()
-	direct, floor := NewTarget("direct", fakeURL), NewTarget("bare proxy", proxyURL)
-	defer direct.Close()
-	defer floor.Close()
-	for _, api := range apiCases {
-		for _, c := range []int{1, 10, 50} {
-			res, err := CompareCPU(ctx, direct, floor, Load{Spec: api.Spec(false, 0), Concurrency: c,
-				PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup}, p.Pid())
-			if err != nil {
-				return fmt.Errorf("bare proxy %s c=%d: %w", api.Name, c, err)
-			}
-			rep.Floor = append(rep.Floor, Row{Label: api.Name, Concurrency: c, Result: res})
-			logRow("bare proxy", api.Name, c, res)
-		}
+	meter, err := NewMeter(ctx, p.Pid(), countersURL)
+	if err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("bare proxy counters: %w", err)
 	}
+	return &bareProxy{proc: p, target: NewTarget("bare proxy", proxyURL), meter: meter}, nil
+}
+
+// Close stops the bare proxy.
+func (b *bareProxy) Close() {
+	b.target.Close()
+	b.proc.Stop()
+}
+
+// compare runs l (the gateway's load) against direct and the bare proxy
+// and adds the row to the report's floor table.
+func (b *bareProxy) compare(ctx context.Context, rep *Report, direct Target, label string, l Load) error {
+	l.Meter = b.meter
+	res, err := Compare(ctx, direct, b.target, l)
+	if err != nil {
+		return fmt.Errorf("bare proxy %s c=%d: %w", label, l.Concurrency, err)
+	}
+	rep.Floor = append(rep.Floor, Row{Label: label, Concurrency: l.Concurrency, Result: res})
+	logRow("bare proxy", label, l.Concurrency, res)
 	return nil
 }

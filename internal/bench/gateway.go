@@ -10,8 +10,10 @@ import (
 
 // benchConfig has every feature on: grants, quota limits (a bucket too
 // large to ever reject, so every request reserves and settles), metering
-// into the ledger and captures (the default retention keeps them). %[1]s
-// is the fake provider, %[2]s the fake that streams huge answers.
+// into the ledger (each row committed before its answer ends) and
+// captures (the default retention keeps them). read_metrics lets the
+// harness read the gateway's allocation counter from /metrics. %[1]s is
+// the fake provider, %[2]s the fake that streams huge answers.
 const benchConfig = `{
   "providers": {
     "openai": {"baseurl": "%[1]s", "apikey": "sk-openai-bench", "models": ["gpt-4o"],
@@ -25,7 +27,7 @@ const benchConfig = `{
     "bench": {"capacity": "$1000000.00", "rate": "$1000000.00/day", "on_exceed": "reject"},
   },
   "grants": [
-    {"src": ["(loopback)"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}, {"models": "**", "quotas": [{"bucket": "bench"}]}]}},
+    {"src": ["(loopback)"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}, {"read_metrics": true}, {"models": "**", "quotas": [{"bucket": "bench"}]}]}},
     {"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"role": "admin"}, {"models": "**", "quotas": [{"bucket": "bench"}]}]}},
   ],
 }
@@ -51,11 +53,14 @@ type Aperture struct {
 	URL string // its --listen base URL
 }
 
-// startAperture starts the gateway with a fresh state directory, serving
-// --listen on a free port; tailnetArgs (nil for --no-tailnet) join it to
-// a tailnet. It returns once a chat completion through it succeeds, and
-// how long that took from exec.
-func startAperture(ctx context.Context, bin, dir, name, fakeURL, bigURL string, env []string, tailnetArgs []string) (*Aperture, time.Duration, error) {
+// MetricsURL is its Prometheus endpoint on the --listen port.
+func (a *Aperture) MetricsURL() string { return a.URL + "/metrics" }
+
+// startAperture starts the gateway on cpus with a fresh state directory,
+// serving --listen on a free port; tailnetArgs (nil for --no-tailnet)
+// join it to a tailnet. It returns once a chat completion through it
+// succeeds, and how long that took from exec.
+func startAperture(ctx context.Context, cpus []int, bin, dir, name, fakeURL, bigURL string, env []string, tailnetArgs []string) (*Aperture, time.Duration, error) {
 	stateDir, cfgPath, err := writeConfig(dir, name, fakeURL, bigURL)
 	if err != nil {
 		return nil, 0, err
@@ -71,7 +76,7 @@ func startAperture(ctx context.Context, bin, dir, name, fakeURL, bigURL string, 
 		args = append(args, tailnetArgs...)
 	}
 	start := time.Now()
-	p, err := StartProc(name, env, bin, args...)
+	p, err := StartProc(name, cpus, env, bin, args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -99,6 +99,9 @@ type Load struct {
 	Rounds   int
 	// Warmup requests go to each side first, unmeasured.
 	Warmup int
+	// Meter, when set, reads the via side's server around each of its
+	// blocks, for its CPU time and allocations per request.
+	Meter *Meter
 }
 
 // Result is an interleaved comparison of latency to the last byte (Total)
@@ -106,10 +109,15 @@ type Load struct {
 type Result struct {
 	Total, First Comparison
 	FirstError   error
-	// ViaCPU is the CPU time the via process used per via request
-	// (CompareCPU; 0 when not measured).
-	ViaCPU time.Duration
+	// ViaCPU and ViaAllocs are what the via side's server spent per via
+	// request: CPU time and heap objects allocated (0 when not metered).
+	ViaCPU    time.Duration
+	ViaAllocs float64
 }
+
+// settle is how long a metered block waits after its last answer before
+// it reads the server's counters.
+const settle = 20 * time.Millisecond
 
 // side accumulates one target's samples over the blocks.
 type side struct {
@@ -125,6 +133,31 @@ func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
 		return Result{}, fmt.Errorf("bad load %+v", l)
 	}
 	var d, v side
+	var spent Counters
+	metered := l.Meter != nil
+	viaBlock := func() {
+		var before Counters
+		if metered {
+			var err error
+			if before, err = l.Meter.Read(ctx); err != nil {
+				metered = false
+			}
+		}
+		runBlock(ctx, via, l.Spec, l.Concurrency, l.PerBlock, &v)
+		if metered {
+			// What the server does just after its answers (a capture
+			// compressed once the answer is out) belongs to them.
+			time.Sleep(settle)
+			after, err := l.Meter.ReadAfter(ctx)
+			if err != nil {
+				metered = false
+				return
+			}
+			c := l.Meter.Cost(before, after)
+			spent.CPU += c.CPU
+			spent.Mallocs += c.Mallocs
+		}
+	}
 	if l.Warmup > 0 {
 		for _, t := range []Target{direct, via} {
 			var s side
@@ -140,9 +173,9 @@ func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
 		}
 		if r%2 == 0 {
 			runBlock(ctx, direct, l.Spec, l.Concurrency, l.PerBlock, &d)
-			runBlock(ctx, via, l.Spec, l.Concurrency, l.PerBlock, &v)
+			viaBlock()
 		} else {
-			runBlock(ctx, via, l.Spec, l.Concurrency, l.PerBlock, &v)
+			viaBlock()
 			runBlock(ctx, direct, l.Spec, l.Concurrency, l.PerBlock, &d)
 		}
 	}
@@ -152,6 +185,10 @@ func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
 		First: Comparison{Direct: Summarize(d.first), Via: Summarize(v.first)},
 	}
 	res.First.DirectRPS, res.First.ViaRPS = res.Total.DirectRPS, res.Total.ViaRPS
+	if n := l.Rounds * l.PerBlock; metered {
+		res.ViaCPU = spent.CPU / time.Duration(n)
+		res.ViaAllocs = float64(spent.Mallocs) / float64(n)
+	}
 	res.FirstError = d.firstErr
 	if res.FirstError == nil {
 		res.FirstError = v.firstErr
@@ -205,25 +242,4 @@ func runBlock(ctx context.Context, t Target, spec RequestSpec, c, n int, s *side
 	}
 	wg.Wait()
 	s.elapsed += time.Since(start)
-}
-
-// CompareCPU is Compare, also measuring the CPU time process pid (the via
-// side's server) spends per request it serves: it is idle while the
-// direct blocks run, so its CPU over the run divided by the via requests
-// (warm-up included) is its cost per request.
-func CompareCPU(ctx context.Context, direct, via Target, l Load, pid int) (Result, error) {
-	before, err := ReadCPU(pid)
-	if err != nil {
-		return Compare(ctx, direct, via, l)
-	}
-	res, err := Compare(ctx, direct, via, l)
-	if err != nil {
-		return res, err
-	}
-	if after, err := ReadCPU(pid); err == nil {
-		if n := l.Warmup + l.Rounds*l.PerBlock; n > 0 {
-			res.ViaCPU = (after - before) / time.Duration(n)
-		}
-	}
-	return res, nil
 }

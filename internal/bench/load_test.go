@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -84,5 +85,48 @@ func TestDoTimesFirstByte(t *testing.T) {
 	}
 	if tm.Bytes != 4 || tm.Total-tm.First < 15*time.Millisecond || tm.First > tm.Total {
 		t.Errorf("timing %+v: want 4 bytes and ~20ms between first and last byte", tm)
+	}
+}
+
+func TestCompareMetersTheViaBlocksOnly(t *testing.T) {
+	counters := httptest.NewServer(countersHandler())
+	defer counters.Close()
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer ok.Close()
+	// The via server allocates 1000 objects per request; the direct one,
+	// in the same process, none of its own.
+	heavy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keep := make([]*[4]int64, 1000)
+		for i := range keep {
+			keep[i] = new([4]int64)
+		}
+		sink = keep
+		io.WriteString(w, "ok")
+	}))
+	defer heavy.Close()
+	ctx := context.Background()
+	m, err := NewMeter(ctx, os.Getpid(), counters.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Warm-up requests outnumber the measured ones: counted, they would
+	// triple the figure.
+	res, err := Compare(ctx, NewTarget("direct", ok.URL), NewTarget("via", heavy.URL),
+		Load{Spec: RequestSpec{Method: "GET", Path: "/"}, Concurrency: 2, PerBlock: 10, Rounds: 2, Warmup: 40, Meter: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1000 objects, the slice, and the HTTP exchange's own allocations on
+	// both ends (client and server are this process).
+	if res.ViaAllocs < 1000 || res.ViaAllocs > 1400 {
+		t.Errorf("ViaAllocs = %.0f per request, want about 1000", res.ViaAllocs)
+	}
+	if res.ViaCPU <= 0 {
+		t.Errorf("ViaCPU = %v", res.ViaCPU)
+	}
+	plain, err := Compare(ctx, NewTarget("direct", ok.URL), NewTarget("via", heavy.URL),
+		Load{Spec: RequestSpec{Method: "GET", Path: "/"}, Concurrency: 1, PerBlock: 2, Rounds: 1})
+	if err != nil || plain.ViaCPU != 0 || plain.ViaAllocs != 0 {
+		t.Errorf("without a meter: ViaCPU %v ViaAllocs %v err %v, want neither measured", plain.ViaCPU, plain.ViaAllocs, err)
 	}
 }

@@ -7,8 +7,15 @@
 // tunnel. It then runs the Go micro-benchmarks of the request path's hot
 // functions and writes everything to BENCHMARKS.md.
 //
+// On Linux with two or more CPUs the server under test (the gateway, the
+// bare proxy, ts-unplug) runs on a CPU of its own and the harness and the
+// fake provider on the others, so that the gateway's CPU cost shows in
+// its own throughput instead of hiding in the load generator's; with one
+// CPU (or -pin=false) nothing is pinned and the report says so.
+//
 //	go run ./internal/bench            # full run, a few minutes
 //	go run ./internal/bench -quick     # smaller run
+//	go run ./internal/bench -smoke -out /tmp/b.md  # tiny: does the harness work?
 //
 // The -serve-fake and -serve-proxy modes are internal: the harness starts
 // itself that way to host the fake provider and the bare reverse proxy.
@@ -27,12 +34,14 @@ import (
 func main() {
 	var o options
 	flag.BoolVar(&o.quick, "quick", false, "a smaller, faster run (noisier numbers)")
+	flag.BoolVar(&o.smoke, "smoke", false, "the smallest run, to check that the harness works end to end (its numbers mean nothing)")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the report (relative to the module root)")
 	flag.BoolVar(&o.tunnel, "tunnel", true, "measure the tunnel (offline tailnet, ts-unplug)")
 	flag.BoolVar(&o.micro, "micro", true, "run the Go micro-benchmarks and include them in the report")
 	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: how this run was started)")
 	flag.StringVar(&o.profile, "profile", "", "write the gateway's CPU profile of the --listen sections to this file")
 	flag.BoolVar(&o.floor, "floor", true, "measure a bare Go reverse proxy too, the floor of any gateway's overhead here")
+	flag.BoolVar(&o.pin, "pin", true, "pin the server under test to one CPU and the load generator and fake to the others (Linux, 2+ CPUs)")
 	serve := flag.Bool("serve-fake", false, "internal: serve the fake provider and print its URL")
 	proxyTo := flag.String("serve-proxy", "", "internal: serve a bare reverse proxy to this URL and print its URL")
 	bodySize := flag.Int64("fake-body-size", 0, "internal: with -serve-fake, the generated answer size in bytes")

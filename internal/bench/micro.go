@@ -15,23 +15,30 @@ import (
 // and the whole handler (gateway).
 var microPackages = []string{"./gateway/apis", "./gateway/grants", "./gateway/routing", "./gateway/usage", "./gateway/ledger", "./gateway"}
 
-// runMicro runs the micro-benchmarks, echoing their output, and returns
-// the benchmark result lines (or what went wrong) for the report.
-func runMicro(ctx context.Context, root, benchtime string) string {
-	say("running the Go micro-benchmarks (-benchtime=%s)", benchtime)
+// runMicro runs the micro-benchmarks on cpus (all the harness was
+// allowed: they are not part of the pinned comparison), echoing their
+// output, and returns the benchmark result lines (or what went wrong) and
+// the command that produced them, for the report.
+func runMicro(ctx context.Context, cpus []int, root, benchtime string) (lines, command string) {
 	args := append([]string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime=" + benchtime}, microPackages...)
+	command = "go " + strings.Join(args, " ")
+	command = strings.Replace(command, "-run ^$", "-run '^$'", 1)
+	say("running the Go micro-benchmarks: %s", command)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	var buf bytes.Buffer
 	cmd.Stdout = io.MultiWriter(os.Stdout, &buf)
 	cmd.Stderr = io.MultiWriter(os.Stderr, &buf)
-	err := cmd.Run()
-	out := benchLines(buf.String())
-	if err != nil {
-		out += "\n(go test failed: " + err.Error() + "; see the run's output)\n"
+	err := startOn(cmd, cpus)
+	if err == nil {
+		err = cmd.Wait()
 	}
-	return out
+	lines = benchLines(buf.String())
+	if err != nil {
+		lines += "\n(go test failed: " + err.Error() + "; see the run's output)\n"
+	}
+	return lines, command
 }
 
 // benchLines keeps the lines of `go test -bench` output that matter in a

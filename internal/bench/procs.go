@@ -52,13 +52,14 @@ type Proc struct {
 	err  error
 }
 
-// StartProc starts bin with args; env nil means the harness's environment.
-func StartProc(name string, env []string, bin string, args ...string) (*Proc, error) {
+// StartProc starts bin with args on cpus (nil: wherever the harness may
+// run); env nil means the harness's environment.
+func StartProc(name string, cpus []int, env []string, bin string, args ...string) (*Proc, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	p := &Proc{Name: name, Cmd: cmd, out: &testbin.SyncBuffer{Max: 1 << 20}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
+	if err := startOn(cmd, cpus); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	go func() {

@@ -8,7 +8,7 @@ import (
 )
 
 func TestProcWaitLineAndStop(t *testing.T) {
-	p, err := StartProc("sh", nil, "/bin/sh", "-c", "echo starting; echo 'ready on http://x:1'; exec sleep 60")
+	p, err := StartProc("sh", nil, nil, "/bin/sh", "-c", "echo starting; echo 'ready on http://x:1'; exec sleep 60")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestProcWaitLineAndStop(t *testing.T) {
 }
 
 func TestProcWaitLineExited(t *testing.T) {
-	p, err := StartProc("sh", nil, "/bin/sh", "-c", "echo boom; exit 3")
+	p, err := StartProc("sh", nil, nil, "/bin/sh", "-c", "echo boom; exit 3")
 	if err != nil {
 		t.Fatal(err)
 	}

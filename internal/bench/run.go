@@ -10,11 +10,12 @@ import (
 
 // options are the harness's flags.
 type options struct {
-	quick, tunnel, micro, floor bool
-	out, command, profile       string
+	quick, smoke, tunnel, micro, floor, pin bool
+	out, command, profile                   string
 }
 
-// sizes say how much work each section does; -quick shrinks them.
+// sizes say how much work each section does; -quick and -smoke shrink
+// them.
 type sizes struct {
 	perBlock       map[int]int // requests per block, by concurrency
 	rounds, warmup int
@@ -25,7 +26,11 @@ type sizes struct {
 	benchtime      string
 }
 
-func sizesFor(quick bool) sizes {
+func sizesFor(quick, smoke bool) sizes {
+	if smoke {
+		return sizes{perBlock: map[int]int{1: 20, 10: 50, 50: 100}, rounds: 2, warmup: 10, streamPerBlock: 10,
+			bigStream: 16 << 20, coldRuns: 1, tunnelBytes: 8 << 20, benchtime: "1x"}
+	}
 	if quick {
 		return sizes{perBlock: map[int]int{1: 200, 10: 500, 50: 1000}, rounds: 2, warmup: 50, streamPerBlock: 100,
 			bigStream: 256 << 20, coldRuns: 3, tunnelBytes: 64 << 20, benchtime: "50ms"}
@@ -42,7 +47,7 @@ func say(format string, args ...any) {
 // run is the whole harness run.
 func run(ctx context.Context, o options) error {
 	began := time.Now()
-	sz := sizesFor(o.quick)
+	sz := sizesFor(o.quick, o.smoke)
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -62,15 +67,17 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	rep := &Report{Machine: DescribeMachine(), Date: time.Now(), Command: o.command, Quick: o.quick}
+	rep := &Report{Machine: DescribeMachine(), Date: time.Now(), Command: o.command, Quick: o.quick, Smoke: o.smoke}
 	say("machine: %s", rep.Machine)
+	rep.Pinning = setUpPinning(o.pin)
+	say("pinning: %s", rep.Pinning)
 
-	fake, fakeURL, err := startFake(ctx, 0, 16)
+	fake, fakeURL, err := startFake(ctx, rep.Pinning.Load, 0, 16)
 	if err != nil {
 		return err
 	}
 	defer fake.Stop()
-	big, bigURL, err := startFake(ctx, sz.bigStream, 0)
+	big, bigURL, err := startFake(ctx, rep.Pinning.Load, sz.bigStream, 0)
 	if err != nil {
 		return err
 	}
@@ -80,14 +87,8 @@ func run(ctx context.Context, o options) error {
 	if err := measureColdStart(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
 		return err
 	}
-	if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile); err != nil {
+	if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.floor); err != nil {
 		return err
-	}
-	if o.floor {
-		if err := measureFloor(ctx, rep, sz, fakeURL); err != nil {
-			say("floor: %v", err)
-			rep.Skipped = append(rep.Skipped, "bare proxy: "+err.Error())
-		}
 	}
 	if o.tunnel {
 		if err := measureTunnel(ctx, rep, sz, apBin, unplugBin, dir, fakeURL, bigURL, o.profile); err != nil {
@@ -95,16 +96,16 @@ func run(ctx context.Context, o options) error {
 			rep.Skipped = append(rep.Skipped, "tunnel: "+err.Error())
 		}
 	}
-	var micro string
+	var micro, microCommand string
 	if o.micro {
-		micro = runMicro(ctx, root, sz.benchtime)
+		micro, microCommand = runMicro(ctx, rep.Pinning.All, root, sz.benchtime)
 	}
 	rep.Elapsed = time.Since(began)
 	out := o.out
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
 	}
-	if err := writeReport(out, rep, micro); err != nil {
+	if err := writeReport(out, rep, micro, microCommand); err != nil {
 		return err
 	}
 	say("wrote %s in %s", out, rep.Elapsed.Round(time.Second))
@@ -118,10 +119,27 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
+// setUpPinning moves the harness onto the load generator's CPUs and says
+// where each process is to run; without pin, or where the CPUs cannot be
+// divided, nothing is pinned and the report says why.
+func setUpPinning(pin bool) Pinning {
+	if !pin {
+		return Pinning{Why: "pinning turned off (-pin=false)"}
+	}
+	p := planPinning(allowedCPUs())
+	if p.Pinned() {
+		if err := pinSelf(p.Load); err != nil {
+			pinSelf(p.All) // undo what was done, as far as it goes
+			return Pinning{All: p.All, Why: err.Error()}
+		}
+	}
+	return p
+}
+
 // measureColdStart times exec-to-first-answer of fresh gateways.
 func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL string) error {
 	for i := range sz.coldRuns {
-		ap, d, err := startAperture(ctx, apBin, dir, fmt.Sprintf("cold-%d", i), fakeURL, bigURL, nil, nil)
+		ap, d, err := startAperture(ctx, rep.Pinning.Server, apBin, dir, fmt.Sprintf("cold-%d", i), fakeURL, bigURL, nil, nil)
 		if err != nil {
 			return fmt.Errorf("cold start: %w", err)
 		}
@@ -133,9 +151,10 @@ func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fa
 }
 
 // measureGateway runs the --listen sections: memory, the big stream,
-// non-streaming and streaming latency. A profile path gets the gateway's
-// CPU profile of the whole section.
-func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile string) error {
+// non-streaming and streaming latency. With withFloor, each non-streaming
+// comparison is followed by the same through the bare proxy. A profile
+// path gets the gateway's CPU profile of the whole section.
+func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile string, withFloor bool) error {
 	say("starting aperture --no-tailnet")
 	var env []string
 	if profile != "" {
@@ -146,14 +165,43 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 		env = append(os.Environ(), "TSPLUG_CPUPROFILE="+abs)
 		defer say("gateway CPU profile in %s (go tool pprof -top %s)", abs, abs)
 	}
-	ap, _, err := startAperture(ctx, apBin, dir, "aperture", fakeURL, bigURL, env, nil)
+	ap, _, err := startAperture(ctx, rep.Pinning.Server, apBin, dir, "aperture", fakeURL, bigURL, env, nil)
 	if err != nil {
 		return err
 	}
 	defer ap.Stop()
+	meter, err := NewMeter(ctx, ap.Pid(), ap.MetricsURL())
+	if err != nil {
+		return fmt.Errorf("gateway counters: %w", err)
+	}
 	direct, gw := NewTarget("direct", fakeURL), NewTarget("gateway", ap.URL)
 	defer direct.Close()
 	defer gw.Close()
+	var bare *bareProxy
+	if withFloor {
+		if bare, err = startBareProxy(ctx, rep.Pinning.Server, fakeURL); err != nil {
+			say("floor: %v", err)
+			rep.Skipped = append(rep.Skipped, "bare proxy: "+err.Error())
+		}
+	}
+	defer func() {
+		if bare != nil {
+			bare.Close()
+		}
+	}()
+	// floor runs the bare proxy's side of a comparison; a failure there
+	// ends the floor's part of the run, not the gateway's.
+	floor := func(label string, l Load) {
+		if bare == nil {
+			return
+		}
+		if err := bare.compare(ctx, rep, direct, label, l); err != nil {
+			say("floor: %v", err)
+			rep.Skipped = append(rep.Skipped, "bare proxy: "+err.Error())
+			bare.Close()
+			bare = nil
+		}
+	}
 	time.Sleep(time.Second)
 	if m, err := ReadMem(ap.Pid()); err == nil {
 		rep.Memory.Idle = m.RSS
@@ -171,8 +219,8 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			if c == 50 {
 				s = StartSampler(ap.Pid(), 20*time.Millisecond)
 			}
-			res, err := CompareCPU(ctx, direct, gw, Load{Spec: api.Spec(false, 0), Concurrency: c,
-				PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup}, ap.Pid())
+			l := Load{Spec: api.Spec(false, 0), Concurrency: c, PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup}
+			res, err := Compare(ctx, direct, gw, withMeter(l, meter))
 			if s != nil {
 				rep.Memory.UnderLoad = max(rep.Memory.UnderLoad, s.Stop())
 			}
@@ -181,18 +229,25 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			}
 			rep.NonStream = append(rep.NonStream, Row{Label: api.Name, Concurrency: c, Result: res})
 			logRow("non-streaming", api.Name, c, res)
+			floor(api.Name, l)
 		}
 	}
 	// An agent's request carries a long context: the gateway must find
 	// the model without decoding it all.
 	const padding = 100 << 10
-	res, err := CompareCPU(ctx, direct, gw, Load{Spec: chatSpec(false, padding), Concurrency: 10,
-		PerBlock: sz.perBlock[10] / 2, Rounds: sz.rounds, Warmup: sz.warmup}, ap.Pid())
+	const padded = "chat, 100 KiB body"
+	l := Load{Spec: chatSpec(false, padding), Concurrency: 10, PerBlock: sz.perBlock[10] / 2, Rounds: sz.rounds, Warmup: sz.warmup}
+	res, err := Compare(ctx, direct, gw, withMeter(l, meter))
 	if err != nil {
 		return fmt.Errorf("chat with a 100 KiB body: %w", err)
 	}
-	rep.NonStream = append(rep.NonStream, Row{Label: "chat, 100 KiB body", Concurrency: 10, Result: res})
-	logRow("non-streaming", "chat, 100 KiB body", 10, res)
+	rep.NonStream = append(rep.NonStream, Row{Label: padded, Concurrency: 10, Result: res})
+	logRow("non-streaming", padded, 10, res)
+	floor(padded, l)
+	if bare != nil {
+		bare.Close()
+		bare = nil
+	}
 
 	for _, api := range apiCases {
 		for _, c := range []int{1, 10} {
@@ -212,11 +267,21 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 	return nil
 }
 
+// withMeter is l with the via side metered by m.
+func withMeter(l Load, m *Meter) Load {
+	l.Meter = m
+	return l
+}
+
 func logRow(what, label string, c int, res Result) {
 	t := res.Total
-	say("%s %-10s c=%-2d direct p50 %s p99 %s | gateway p50 %s p99 %s | Δp50 %s ms | %.0f vs %.0f req/s%s",
+	cost := ""
+	if res.ViaCPU > 0 {
+		cost = fmt.Sprintf(" | %s CPU µs/req, %s allocs/req", cpuMicros(res.ViaCPU), allocsPer(res.ViaAllocs))
+	}
+	say("%s %-10s c=%-2d direct p50 %s p99 %s | via p50 %s p99 %s | Δp50 %s ms | %.0f vs %.0f req/s%s%s",
 		what, label, c, ms(t.Direct.P50), ms(t.Direct.P99), ms(t.Via.P50), ms(t.Via.P99), ms(t.OverheadP50()),
-		t.DirectRPS, t.ViaRPS, errNote(t))
+		t.DirectRPS, t.ViaRPS, cost, errNote(t))
 	if res.FirstError != nil {
 		say("  first error: %v", res.FirstError)
 	}
@@ -268,7 +333,8 @@ func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin,
 		defer say("ts-unplug CPU profiles in %s.*.pprof", abs)
 	}
 	say("starting aperture on the tailnet as \"ai\" (with --listen too)")
-	ap, _, err := startAperture(ctx, apBin, dir, "aperture-tailnet", fakeURL, bigURL, tn.Env(), tn.ApertureArgs())
+	tn.cpus = rep.Pinning.Server
+	ap, _, err := startAperture(ctx, rep.Pinning.Server, apBin, dir, "aperture-tailnet", fakeURL, bigURL, tn.Env(), tn.ApertureArgs())
 	if err != nil {
 		return err
 	}

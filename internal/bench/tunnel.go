@@ -52,6 +52,7 @@ type Tailnet struct {
 	EchoLocal string // loopback URL of the echo
 	echo      *tsnet.Server
 	profile   string // with -profile: where ts-unplug's CPU profiles go
+	cpus      []int  // where ts-unplug runs (nil: anywhere)
 	closers   []func()
 }
 
@@ -119,7 +120,7 @@ func (t *Tailnet) startUnplug(ctx context.Context, hostname, target string, prob
 	if t.profile != "" {
 		env = append(env, "TSPLUG_CPUPROFILE="+t.profile+"."+hostname+".pprof")
 	}
-	p, err := StartProc("ts-unplug-"+hostname, env, t.unplugBin,
+	p, err := StartProc("ts-unplug-"+hostname, t.cpus, env, t.unplugBin,
 		"-dir", filepath.Join(t.dir, "unplug-"+hostname), "-port", strconv.Itoa(port), "-hostname", hostname,
 		"-control-url", t.tn.ControlURL, "-authkey", t.tn.AuthKey, "-ephemeral", target)
 	if err != nil {
