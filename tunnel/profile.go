@@ -41,9 +41,3 @@ func LimitMemoryAndProfile() (stopProfile func(), err error) {
 	SetDefaultMemoryLimit()
 	return StartCPUProfile(os.Getenv(CPUProfileEnv))
 }
-
-// StartProcess is the old name of LimitMemoryAndProfile, which it calls.
-//
-// Deprecated: call LimitMemoryAndProfile. This stays only until
-// tunnel/unplug, whose run still calls it, moves over.
-func StartProcess() (stopProfile func(), err error) { return LimitMemoryAndProfile() }

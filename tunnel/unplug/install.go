@@ -51,11 +51,11 @@ func install(c *cli.Context, stdout io.Writer, e env) error {
 		return fmt.Errorf("creating state directory: %w", err)
 	}
 	args := serviceArgs(c, o)
-	keyArg, err := tunnel.ServiceAuthKey(o.dir, o.authKeyFlag)
+	keyArg, err := tunnel.ServiceAuthKey(o.dir, o.node.AuthKey)
 	if err != nil {
 		return err
 	}
-	if keyArg != o.authKeyFlag && st.runAs != nil {
+	if keyArg != o.node.AuthKey && st.runAs != nil {
 		// ServiceAuthKey wrote the file as root; the service reads it as
 		// the user.
 		if err := os.Lchown(strings.TrimPrefix(keyArg, "file:"), st.runAs.UID, st.runAs.GID); err != nil {

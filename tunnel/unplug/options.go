@@ -25,12 +25,8 @@ type options struct {
 	dir             string
 	listen          string // host:port
 	hostname        string
-	controlURL      string
-	authKeyFlag     string
-	ephemeral       bool
-	tags            []string
+	node            tunnel.NodeFlagValues // -control-url, -authkey (as given), -ephemeral, -advertise-tags, -verbose
 	mode            string
-	verbose         bool
 	allowOrigins    []string
 	allowHosts      []string
 	timeouts        tunnel.Timeouts
@@ -45,19 +41,16 @@ type options struct {
 }
 
 func runFlags() []cli.Flag {
-	return append([]cli.Flag{
+	flags := append([]cli.Flag{
 		&cli.StringFlag{Name: "dir", Usage: "state `DIR` (default: <user config dir>/ts-unplug/<hostname>)"},
 		&cli.IntFlag{Name: "port", Value: DefaultPort, Usage: "local `PORT` to listen on"},
 		&cli.StringFlag{Name: "listen", Value: "127.0.0.1", Usage: "local `ADDR` to listen on (loopback unless you mean otherwise)"},
 		&cli.StringFlag{Name: "hostname", Usage: "tailnet device `NAME` (default: ts-unplug-<this machine's hostname>)"},
-		&cli.StringFlag{Name: "control-url", Usage: "coordination server `URL` (default: Tailscale's; Headscale works)"},
-		&cli.StringFlag{Name: "authkey", Usage: "tailnet auth `KEY`, or file:PATH to read it from a file (default: $TS_AUTHKEY). " +
-			"The key decides who is billed: an untagged key makes the device its creator's, so requests are billed to that user; " +
-			"a tagged key makes every device with those tags one principal, billed together"},
-		&cli.BoolFlag{Name: "ephemeral", Usage: "register as an ephemeral device, removed when it goes offline"},
-		&cli.StringFlag{Name: "advertise-tags", Usage: "comma-separated `TAGS` to advertise, e.g. tag:ci,tag:dev"},
+	}, tunnel.NodeFlags("tag:ci,tag:dev",
+		"The key decides who is billed: an untagged key makes the device its creator's, so requests are billed to that user; "+
+			"a tagged key makes every device with those tags one principal, billed together")...)
+	return append(append(flags,
 		&cli.StringFlag{Name: "mode", Value: "http", Usage: "http (reverse proxy) or tcp (raw bytes: databases, SSH)"},
-		&cli.BoolFlag{Name: "verbose", Usage: "show tsnet's own logs"},
 		&cli.StringSliceFlag{Name: "allow-origin", Usage: "let web pages from `ORIGIN` (e.g. http://localhost:3000) use the tunnel; repeatable"},
 		&cli.StringSliceFlag{Name: "allow-host", Usage: "also answer to Host `NAME` (besides localhost and IP addresses); repeatable"},
 		&cli.DurationFlag{Name: "dial-timeout", Value: 30 * time.Second, Usage: "timeout connecting to the target"},
@@ -66,7 +59,7 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "local-users", Usage: "on a machine several people share: tell the target which local OS user's program made each request " +
 			"(the owner of its connection, from the kernel; Linux only). A gateway records it for devices its config lists in shared_device_tags"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 15 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight requests may finish"},
-	}, httpsFlags()...)
+	), httpsFlags()...)
 }
 
 // usageError is a bad flag or argument: exit status 2.
@@ -143,15 +136,9 @@ func parseOptions(c *cli.Context, needTarget bool) (options, error) {
 	if o.mode == "tcp" && o.target.Scheme == "https" {
 		return o, usageError("-mode tcp forwards raw bytes; give the target as host:port, not https://")
 	}
-	o.controlURL = c.String("control-url")
-	o.authKeyFlag = c.String("authkey")
-	o.ephemeral = c.Bool("ephemeral")
-	tags, err := tunnel.ParseTags(c.String("advertise-tags"))
-	if err != nil {
-		return o, usageError("-advertise-tags: %v", err)
+	if o.node, err = tunnel.ReadNodeFlags(c); err != nil {
+		return o, usageError("%v", err)
 	}
-	o.tags = tags
-	o.verbose = c.Bool("verbose")
 	o.allowOrigins = c.StringSlice("allow-origin")
 	o.allowHosts = c.StringSlice("allow-host")
 	o.timeouts = tunnel.Timeouts{

@@ -40,19 +40,16 @@ type statusReport struct {
 // tailnet in the background, and forwards until ctx ends.
 func run(ctx context.Context, o options, version string) error {
 	logf := log.New(os.Stderr, "ts-unplug: ", log.LstdFlags).Printf
-	stopProfile, err := tunnel.StartProcess()
+	stopProfile, err := tunnel.LimitMemoryAndProfile()
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-	authKey, err := tunnel.ResolveAuthKey(o.authKeyFlag)
+	cfg, err := o.node.NodeConfig(o.hostname, o.dir, logf)
 	if err != nil {
-		return usageError("-authkey: %v", err)
+		return usageError("%v", err)
 	}
-	node, err := tunnel.NewNode(tunnel.NodeConfig{
-		Hostname: o.hostname, Dir: o.dir, ControlURL: o.controlURL, AuthKey: authKey,
-		Ephemeral: o.ephemeral, AdvertiseTags: o.tags, Verbose: o.verbose, Logf: logf,
-	})
+	node, err := tunnel.NewNode(cfg)
 	if err != nil {
 		return err
 	}
