@@ -142,6 +142,19 @@ func CostDetail(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool
 	if !u.Found {
 		return 0, nil, false
 	}
+	if nanos, unpriced, fits := costDetailInt64(p, u); fits {
+		return nanos, unpriced, true
+	}
+	return costDetailBig(p, u)
+}
+
+// costDetailBig is CostDetail in arbitrary precision: the definition of
+// the sum, and what CostDetail falls back to when a step of
+// costDetailInt64 would overflow.
+func costDetailBig(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool) {
+	if !u.Found {
+		return 0, nil, false
+	}
 	mult, strict := p.Multiplier, p.NoFallback
 	if p.LongContext != nil && p.LongContextThreshold > 0 &&
 		nonNeg(u.InputTokens)+nonNeg(u.CachedTokens)+nonNeg(u.CacheCreationTokens) > p.LongContextThreshold {
@@ -210,7 +223,7 @@ func CostDetail(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool
 // tokenParts splits u into disjoint token counts, each with its price:
 // the modality parts are taken out of the count they belong to, and what
 // remains of it is priced at the text rate.
-func tokenParts(p Price, u usage.Usage) []costPart {
+func tokenParts(p Price, u usage.Usage) [12]costPart {
 	write5m := nonNeg(u.CacheCreation5mTokens)
 	write1h := nonNeg(u.CacheCreation1hTokens)
 	// Cache writes without a TTL split are 5-minute writes.
@@ -223,7 +236,7 @@ func tokenParts(p Price, u usage.Usage) []costPart {
 	cachedAudio := take(&cached, u.CachedAudioTokens)
 	output := nonNeg(u.OutputTokens)
 	outAudio, outImage, outVideo := take(&output, u.OutputAudioTokens), take(&output, u.OutputImageTokens), take(&output, u.OutputVideoTokens)
-	return []costPart{
+	return [12]costPart{
 		{n: input, price: p.Input, comp: CompInput, name: UnpricedInput},
 		{n: output, price: p.Output, comp: CompOutput, name: UnpricedOutput},
 		{n: cached, price: p.CacheRead, comp: CompCacheRead, name: UnpricedCacheRead},
@@ -251,18 +264,8 @@ func take(from *int64, n int64) int64 {
 // fallback is known (or the price is negative). A zero count costs
 // nothing whatever its price.
 func (c costPart) cost(known Components) (*big.Int, bool) {
-	if c.n == 0 {
-		return new(big.Int), true
-	}
-	price := c.price
-	switch {
-	case known.Has(c.comp):
-	case c.fallback != 0 && known.Has(c.fallback):
-		price = c.fallbackPrice
-	default:
-		return nil, false
-	}
-	if price < 0 {
+	price, ok := c.priceOf(known)
+	if !ok {
 		return nil, false
 	}
 	return new(big.Int).Mul(big.NewInt(c.n), big.NewInt(price)), true
