@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tsplug/ts-plug/internal/testbin"
 	"io"
 	"net"
 	"net/http/httptest"
@@ -12,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,24 +60,6 @@ type sickLedger struct{ *recordingSink }
 
 func (sickLedger) Healthy() error { return fmt.Errorf("ledger writer: %w", errLeak) }
 
-// logBuffer collects a gateway's log.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) logf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(&l.b, format+"\n", args...)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // errorRef is the ID a client is given to quote: an error ID, or the
 // request's ID on the provider APIs.
 var errorRef = regexp.MustCompile(`(?:error|request) (err-[A-Z2-7]{12}|[0-9a-f]{26})`)
@@ -99,10 +81,10 @@ func TestInternalErrorsStayInTheLog(t *testing.T) {
 		}
 		return who.whois(ctx, addr)
 	}
-	var log logBuffer
+	var log testbin.SyncBuffer
 	configPath := filepath.Join(t.TempDir(), "gone", "config.hujson") // its directory does not exist
 	gw, err := New(cfg, src, Options{WhoIs: whois, Ledger: sickLedger{&recordingSink{}}, Store: failingStore{},
-		Logf: log.logf, ConfigPath: configPath})
+		Logf: log.Logf, ConfigPath: configPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +159,8 @@ func TestInternalErrorsStayInTheLog(t *testing.T) {
 // it is, an unknown bucket as the client's 404, anything else a 500 with
 // only an ID.
 func TestPublicError(t *testing.T) {
-	var log logBuffer
-	s := &Server{opts: Options{Logf: log.logf}}
+	var log testbin.SyncBuffer
+	s := &Server{opts: Options{Logf: log.Logf}}
 	r := httptest.NewRequest("GET", "/api/x", nil)
 	tests := []struct {
 		err    error

@@ -2,6 +2,7 @@ package testbin
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 )
 
@@ -26,4 +27,9 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Logf writes one log line, so a SyncBuffer can be a server's Logf.
+func (s *SyncBuffer) Logf(format string, args ...any) {
+	fmt.Fprintf(s, format+"\n", args...)
 }

@@ -3,6 +3,7 @@ package unplug
 import (
 	"bytes"
 	"context"
+	"github.com/tsplug/ts-plug/internal/testbin"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,8 +40,8 @@ func fileText(t *testing.T, p string) string {
 func TestWhenUpRecordsAndMapsTheName(t *testing.T) {
 	ca := newTestCA(t)
 	src := &fakeCerts{name: testHTTPSName, cert: ca.leaf(t, testHTTPSName, time.Now().Add(7*24*time.Hour))}
-	logs := &logBuffer{}
-	h := newLocalHTTPS(src, "127.0.0.1:9443", logs.logf)
+	logs := &testbin.SyncBuffer{}
+	h := newLocalHTTPS(src, "127.0.0.1:9443", logs.Logf)
 	dir := t.TempDir()
 	hosts := tempHosts(t, "127.0.0.1 localhost\n")
 
@@ -56,8 +57,8 @@ func TestWhenUpRecordsAndMapsTheName(t *testing.T) {
 	}
 
 	// Up again (a restart): already mapped, nothing written.
-	logs2 := &logBuffer{}
-	h2 := newLocalHTTPS(src, "127.0.0.1:9443", logs2.logf)
+	logs2 := &testbin.SyncBuffer{}
+	h2 := newLocalHTTPS(src, "127.0.0.1:9443", logs2.Logf)
 	h2.whenUp(context.Background(), dir, hosts, "ts-unplug hosts")
 	if got := fileText(t, hosts); strings.Count(got, testHTTPSName) != 1 {
 		t.Errorf("hosts file after a restart:\n%s", got)
@@ -68,8 +69,8 @@ func TestWhenUpRecordsAndMapsTheName(t *testing.T) {
 }
 
 func TestWhenUpWithoutCertificatesSaysHowToTurnThemOn(t *testing.T) {
-	logs := &logBuffer{}
-	h := newLocalHTTPS(&fakeCerts{nameErr: errNoCertDomains}, "127.0.0.1:9443", logs.logf)
+	logs := &testbin.SyncBuffer{}
+	h := newLocalHTTPS(&fakeCerts{nameErr: errNoCertDomains}, "127.0.0.1:9443", logs.Logf)
 	dir := t.TempDir()
 	hosts := tempHosts(t, "")
 	h.whenUp(context.Background(), dir, hosts, "ts-unplug hosts")

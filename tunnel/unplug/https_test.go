@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"github.com/tsplug/ts-plug/internal/testbin"
 	"io"
 	"math/big"
 	"net"
@@ -110,29 +111,12 @@ type httpsFront struct {
 	addr     string // 127.0.0.1:port of the TLS listener
 	https    *localHTTPS
 	upstream chan *http.Request
-	logs     *logBuffer
-}
-
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) logf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(&l.b, format+"\n", args...)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	logs     *testbin.SyncBuffer
 }
 
 func startHTTPSFront(t *testing.T, src CertSource) *httpsFront {
 	t.Helper()
-	f := &httpsFront{upstream: make(chan *http.Request, 10), logs: &logBuffer{}}
+	f := &httpsFront{upstream: make(chan *http.Request, 10), logs: &testbin.SyncBuffer{}}
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.upstream <- r.Clone(context.Background())
 		io.WriteString(w, "from upstream")
@@ -143,7 +127,7 @@ func startHTTPSFront(t *testing.T, src CertSource) *httpsFront {
 		t.Fatal(err)
 	}
 	f.addr = ln.Addr().String()
-	f.https = newLocalHTTPS(src, f.addr, f.logs.logf)
+	f.https = newLocalHTTPS(src, f.addr, f.logs.Logf)
 	upAddr := strings.TrimPrefix(up.URL, "http://")
 	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
@@ -280,7 +264,7 @@ func TestHTTPSWithoutCertificateFailsTheHandshake(t *testing.T) {
 func TestHTTPSKeepsServingTheOldCertificateWhenARefreshFails(t *testing.T) {
 	ca := newTestCA(t)
 	src := &fakeCerts{name: testHTTPSName, cert: ca.leaf(t, testHTTPSName, time.Now().Add(48*time.Hour))}
-	h := newLocalHTTPS(src, "127.0.0.1:9443", (&logBuffer{}).logf)
+	h := newLocalHTTPS(src, "127.0.0.1:9443", (&testbin.SyncBuffer{}).Logf)
 	now := time.Now()
 	h.now = func() time.Time { return now }
 	first, err := h.certificate(context.Background(), testHTTPSName)
