@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"sync"
+	"sync/atomic"
 
 	"github.com/tsplug/ts-plug/tunnel/sockowner"
 )
@@ -20,45 +20,56 @@ import (
 // what the device may do.
 const HeaderLocalUser = "Tailscale-Local-User"
 
-// connOwner is the peer of one accepted connection, and its owner once
-// looked up: a connection's owner does not change, so it is looked up at
-// most once however many requests it carries.
+// connOwner is the peer of one accepted connection and its owner, looked
+// up once, as soon as the connection is accepted: a connection's owner
+// does not change, and the sooner it is asked the less time a client has
+// to close its end first (a closed end has no owner; see sockowner).
 type connOwner struct {
-	conn sockowner.Conn
-	once sync.Once
-	name string
-	err  error
+	done     chan struct{} // closed once name and err are set
+	name     string
+	err      error
+	reported atomic.Bool // a failure was handed to one caller to log
 }
 
 type connOwnerKey struct{}
 
-// LocalUserConnContext is an http.Server ConnContext that keeps each
-// connection's addresses for LocalUser.
+// LocalUserConnContext is an http.Server ConnContext that starts looking
+// up the owner of each connection's client end, for LocalUser.
 func LocalUserConnContext(ctx context.Context, c net.Conn) context.Context {
 	local, ok1 := c.LocalAddr().(*net.TCPAddr)
 	remote, ok2 := c.RemoteAddr().(*net.TCPAddr)
 	if !ok1 || !ok2 {
 		return ctx
 	}
-	return context.WithValue(ctx, connOwnerKey{}, &connOwner{conn: sockowner.Conn{
-		Local: local.AddrPort(), Remote: remote.AddrPort(),
-	}})
+	o := &connOwner{done: make(chan struct{})}
+	conn := sockowner.Conn{Local: local.AddrPort(), Remote: remote.AddrPort()}
+	// Not in the accept loop itself: reading the kernel's socket table
+	// takes a while on a busy machine.
+	go func() {
+		defer close(o.done)
+		o.name, o.err = sockowner.Name(conn)
+	}()
+	return context.WithValue(ctx, connOwnerKey{}, o)
 }
 
 // LocalUser is the login name of the local user who owns the client's
-// end of r's connection. first is true for the first request of the
-// connection, so a failure is reported once per connection, not per
+// end of r's connection. first is true for the first caller to see the
+// connection's failure, so it is reported once per connection, not per
 // request.
 func LocalUser(r *http.Request) (name string, first bool, err error) {
 	o, _ := r.Context().Value(connOwnerKey{}).(*connOwner)
 	if o == nil {
 		return "", true, errNoConnOwner
 	}
-	o.once.Do(func() {
-		first = true
-		o.name, o.err = sockowner.Name(o.conn)
-	})
-	return o.name, first, o.err
+	select {
+	case <-o.done:
+	case <-r.Context().Done():
+		return "", false, r.Context().Err()
+	}
+	if o.err != nil {
+		return "", o.reported.CompareAndSwap(false, true), o.err
+	}
+	return o.name, false, nil
 }
 
 var errNoConnOwner = errors.New("connection addresses unknown (the server has no LocalUserConnContext)")

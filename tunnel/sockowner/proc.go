@@ -14,7 +14,11 @@ import (
 // findInTable scans a /proc/net/tcp or /proc/net/tcp6 table for the
 // socket whose local address is c.Remote and remote address c.Local:
 // the peer's half of the connection. Its uid column is the socket's
-// owner.
+// owner, but only while a file holds the socket (a non-zero inode): once
+// the peer has closed it, the kernel lists the leftover (TIME_WAIT, or an
+// orphan still sending) with uid 0 and inode 0, and reading that as an
+// owner would name root for any client quick enough to close before its
+// request is read. Such a connection has no owner: not found.
 //
 // Each line is "sl local rem st tx:rx tr:when retrnsmt uid timeout inode
 // ...". An address is the raw in-memory bytes of the IP printed as
@@ -30,7 +34,7 @@ func findInTable(r io.Reader, c Conn, order binary.ByteOrder) (uid uint32, found
 			continue
 		}
 		f := bytes.Fields(sc.Bytes())
-		if len(f) < 8 {
+		if len(f) < 10 {
 			continue
 		}
 		local, err := parseAddr(f[1], order)
@@ -40,6 +44,9 @@ func findInTable(r io.Reader, c Conn, order binary.ByteOrder) (uid uint32, found
 		rem, err := parseAddr(f[2], order)
 		if err != nil || rem != c.Local {
 			continue
+		}
+		if inode, err := strconv.ParseUint(string(f[9]), 10, 64); err != nil || inode == 0 {
+			return 0, false, nil // closed by the peer: no file, no owner
 		}
 		n, err := strconv.ParseUint(string(f[7]), 10, 32)
 		if err != nil {

@@ -17,6 +17,8 @@ const tableLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->w
    1: 0100007F:270C 0100007F:C738 01 00000000:00000000 00:00000000 00000000     0        0 4512 1 0000000000000000 20 4 0 10 -1
    2: 0100007F:C738 0100007F:270C 01 00000000:00000000 00:00000000 00000000  1001        0 4513 1 0000000000000000 20 4 0 10 -1
    3: 0100007F:C739 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1002        0 4514 1 0000000000000000 20 4 0 10 -1
+   4: 0100007F:C73A 0100007F:270C 06 00000000:00000000 03:00000F3C 00000000     0        0 0 3 0000000000000000
+   5: 0100007F:C73B 0100007F:270C 05 00000000:00000000 00:00000000 00000000     0        0 0 2 0000000000000000 20 4 0 10 -1
 `
 
 // The same client connection over IPv6 ([::1]:51000 -> [::1]:9996).
@@ -42,7 +44,12 @@ func TestFindInTable(t *testing.T) {
 		{"peer of the listener", tableLE, binary.LittleEndian, conn(lo, 9996, 51000), 1001, true},
 		{"not the accepted socket's owner", tableLE, binary.LittleEndian, conn(lo, 51000, 9996), 0, true},
 		{"other port", tableLE, binary.LittleEndian, conn(lo, 8080, 51001), 1002, true},
-		{"no such connection", tableLE, binary.LittleEndian, conn(lo, 9996, 51002), 0, false},
+		{"no such connection", tableLE, binary.LittleEndian, conn(lo, 9996, 51010), 0, false},
+		// A client that closed before its request was read leaves a
+		// TIME_WAIT (or orphaned FIN_WAIT2) row listed as uid 0, inode 0:
+		// no owner, never root.
+		{"closed client in TIME_WAIT", tableLE, binary.LittleEndian, conn(lo, 9996, 51002), 0, false},
+		{"closed client, orphaned FIN_WAIT2", tableLE, binary.LittleEndian, conn(lo, 9996, 51003), 0, false},
 		{"listen address must match too", tableLE, binary.LittleEndian, conn(lo, 9997, 51000), 0, false},
 		{"big-endian host", bigEndian, binary.BigEndian, conn(lo, 9996, 51000), 1001, true},
 		{"ipv6", table6LE, binary.LittleEndian, conn(lo6, 9996, 51000), 1003, true},

@@ -1,16 +1,26 @@
 package sockowner
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 // loopbackConn opens a real connection from dialNet to a listener on
 // listenNet listenAddr, and returns it as the accepting side sees it;
 // it skips the test where this machine lacks either.
 func loopbackConn(t *testing.T, listenNet, listenAddr, dialNet string) Conn {
+	c, _ := loopbackConnClient(t, listenNet, listenAddr, dialNet)
+	return c
+}
+
+// loopbackConnClient is loopbackConn that also returns the client's end.
+func loopbackConnClient(t *testing.T, listenNet, listenAddr, dialNet string) (Conn, net.Conn) {
 	t.Helper()
 	ln, err := net.Listen(listenNet, listenAddr)
 	if err != nil {
@@ -34,7 +44,7 @@ func loopbackConn(t *testing.T, listenNet, listenAddr, dialNet string) Conn {
 	return Conn{
 		Local:  server.LocalAddr().(*net.TCPAddr).AddrPort(),
 		Remote: server.RemoteAddr().(*net.TCPAddr).AddrPort(),
-	}
+	}, client
 }
 
 // TestLookupRealConnection asks the kernel about real loopback
@@ -67,6 +77,24 @@ func TestLookupRealConnection(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A client that closes its end before its request is read has no owner
+// any more: the kernel lists the leftover socket as uid 0, which must
+// never be read as root.
+func TestLookupClosedPeer(t *testing.T) {
+	c, client := loopbackConnClient(t, "tcp4", "127.0.0.1:0", "tcp4")
+	if _, err := Lookup(c); err != nil {
+		t.Fatalf("open connection: %v", err)
+	}
+	client.Close()
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		uid, err := Lookup(c)
+		if err == ErrNotFound {
+			return nil
+		}
+		return fmt.Errorf("Lookup of a closed client = uid %d, %v; want ErrNotFound", uid, err)
+	})
 }
 
 func TestUserName(t *testing.T) {

@@ -130,9 +130,10 @@ func run(ctx context.Context, o options, version string) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// No ReadTimeout or WriteTimeout: an LLM stream may last minutes.
-
-		// Each connection's addresses, for finding its local user.
-		ConnContext: tunnel.LocalUserConnContext,
+	}
+	if o.localUsers {
+		// Each connection's local user, looked up as it is accepted.
+		srv.ConnContext = tunnel.LocalUserConnContext
 	}
 	logf("listening on http://%s -> %s as tailnet device %s (state in %s)", o.listen, o.target, o.hostname, o.dir)
 	errc := make(chan error, 2)
