@@ -49,13 +49,58 @@ func hostsFile(path string) hostsfile.File {
 
 // readHTTPSName is the name the ts-unplug with state dir serves HTTPS
 // under, if it has learned one.
+//
+// `sudo ts-unplug hosts` and `sudo ts-unplug install` read it as root from
+// a directory the service's unprivileged account can write, so what is
+// there is not trusted: it must be a regular file (not a link, a FIFO
+// that would block, or a device), only its first bytes are read, and the
+// name must be a tailnet name (under .ts.net, where the tailnet's
+// certificates are), so it cannot point anyone's archive.ubuntu.com at
+// this machine.
 func readHTTPSName(dir string) (string, bool) {
-	b, err := os.ReadFile(filepath.Join(dir, httpsNameFile))
+	path := filepath.Join(dir, httpsNameFile)
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return "", false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return "", false
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxHTTPSNameFile))
 	if err != nil {
 		return "", false
 	}
 	name := strings.TrimSpace(string(b))
-	return name, name != ""
+	return name, tailnetCertName(name)
+}
+
+// maxHTTPSNameFile bounds the name file's read: a DNS name is at most 253
+// bytes.
+const maxHTTPSNameFile = 512
+
+// tailnetCertName reports whether name can be a tailnet device's HTTPS
+// name: a DNS name under ts.net, with a device and a tailnet label.
+func tailnetCertName(name string) bool {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	rest, ok := strings.CutSuffix(name, ".ts.net")
+	if !ok || strings.Count(rest, ".") < 1 || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(rest, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func writeHTTPSName(dir, name string) error {
