@@ -249,22 +249,12 @@ type SessionQuery struct {
 // two principals (e.g. two users whose chats began with the same message
 // and so share a fingerprint) is two rows.
 type SessionRow struct {
-	SessionID           string    `json:"session_id"`
-	Principal           string    `json:"principal"`
-	First               time.Time `json:"first"`
-	Last                time.Time `json:"last"`
-	Requests            int64     `json:"requests"`
-	Tokens              int64     `json:"tokens"` // all input and output
-	InputTokens         int64     `json:"input_tokens"`
-	OutputTokens        int64     `json:"output_tokens"`
-	CachedTokens        int64     `json:"cached_tokens"`
-	CacheCreationTokens int64     `json:"cache_creation_tokens"`
-	ReasoningTokens     int64     `json:"reasoning_tokens"`
-	CostNanos           int64     `json:"cost_nanodollars"`
-	UnknownCostRequests int64     `json:"unknown_cost_requests"`
-	EstimatedRequests   int64     `json:"estimated_requests"`
-	UnpricedRequests    int64     `json:"unpriced_requests"`
-	Unpriced            string    `json:"unpriced"`
+	SessionID string    `json:"session_id"`
+	Principal string    `json:"principal"`
+	First     time.Time `json:"first"`
+	Last      time.Time `json:"last"`
+	Tokens    int64     `json:"tokens"` // all input and output
+	UsageTotals
 }
 
 // Sessions returns sessions with their request counts, tokens and cost,
@@ -286,17 +276,12 @@ func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, er
 	for rows.Next() {
 		var s SessionRow
 		var first, last int64
-		var u UsageTotals
-		if err := rows.Scan(append([]any{&s.SessionID, &s.Principal, &first, &last}, u.scanTargets()...)...); err != nil {
+		if err := rows.Scan(append([]any{&s.SessionID, &s.Principal, &first, &last}, s.UsageTotals.scanTargets()...)...); err != nil {
 			return nil, fmt.Errorf("query sessions: %w", err)
 		}
 		s.First, s.Last = time.Unix(0, first).UTC(), time.Unix(0, last).UTC()
-		s.Requests, s.InputTokens, s.OutputTokens = u.Requests, u.InputTokens, u.OutputTokens
-		s.CachedTokens, s.CacheCreationTokens, s.ReasoningTokens = u.CachedTokens, u.CacheCreationTokens, u.ReasoningTokens
-		s.CostNanos, s.UnknownCostRequests = u.CostNanos, u.UnknownCostRequests
-		u.merge()
-		s.EstimatedRequests, s.UnpricedRequests, s.Unpriced = u.EstimatedRequests, u.UnpricedRequests, u.Unpriced
-		s.Tokens = u.Tokens()
+		s.UsageTotals.merge()
+		s.Tokens = s.UsageTotals.Tokens()
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {

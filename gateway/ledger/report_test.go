@@ -187,12 +187,12 @@ func TestSessions(t *testing.T) {
 	l, _ := openTest(t, Options{})
 	seedUsage(t, l)
 	day1 := time.Date(2026, 5, 1, 23, 0, 0, 0, time.UTC)
-	alice := SessionRow{SessionID: "s1", Principal: "alice", First: day1, Last: day1.Add(2 * time.Hour),
-		Requests: 2, Tokens: 1133, InputTokens: 30, OutputTokens: 3, CachedTokens: 100, CacheCreationTokens: 1000,
-		ReasoningTokens: 1, CostNanos: 1_500_000_001, EstimatedRequests: 1, UnpricedRequests: 2, Unpriced: "audio_input,web_search"}
+	alice := SessionRow{SessionID: "s1", Principal: "alice", First: day1, Last: day1.Add(2 * time.Hour), Tokens: 1133,
+		UsageTotals: UsageTotals{Requests: 2, InputTokens: 30, OutputTokens: 3, CachedTokens: 100, CacheCreationTokens: 1000,
+			ReasoningTokens: 1, CostNanos: 1_500_000_001, EstimatedRequests: 1, UnpricedRequests: 2, Unpriced: "audio_input,web_search"}}
 	bob := SessionRow{SessionID: "s1", Principal: "bob", First: day1.Add(2*time.Hour + time.Minute),
-		Last: day1.Add(2*time.Hour + time.Minute), Requests: 1, Tokens: 44, InputTokens: 40, OutputTokens: 4, CostNanos: 7,
-		EstimatedRequests: 1}
+		Last: day1.Add(2*time.Hour + time.Minute), Tokens: 44,
+		UsageTotals: UsageTotals{Requests: 1, InputTokens: 40, OutputTokens: 4, CostNanos: 7, EstimatedRequests: 1}}
 	tests := []struct {
 		name string
 		q    SessionQuery
