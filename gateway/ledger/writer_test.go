@@ -22,37 +22,54 @@ import (
 // setHook installs a write hook for the ledger's lifetime.
 func setHook(l *Ledger, f func() error) { l.hookWrite.Store(&f) }
 
+// TestGroupCommit: concurrent writers share transactions, whether they
+// wait for their row (Commit) or not (Enqueue), and no row is lost.
 func TestGroupCommit(t *testing.T) {
 	t.Parallel()
-	l, path := openTest(t, Options{})
-	// Slow every transaction a little, as a real disk would, so commits
-	// arriving meanwhile pile up behind it.
-	setHook(l, func() error { time.Sleep(5 * time.Millisecond); return nil })
-	const n = 200
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Go(func() {
-			if err := l.Commit(context.Background(), record(i)); err != nil {
-				errs <- err
+	for _, tt := range []struct {
+		name  string
+		opts  Options
+		write func(*Ledger, *Record) error
+	}{
+		{"Commit", Options{}, func(l *Ledger, r *Record) error { return l.Commit(context.Background(), r) }},
+		// Enqueuers that wait wake the writer at once (the flush interval
+		// is an hour), and everyone who arrives while a transaction is
+		// written shares the next.
+		{"Enqueue", Options{FlushInterval: time.Hour}, (*Ledger).Enqueue},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l, path := openTest(t, tt.opts)
+			// Slow every transaction a little, as a real disk would, so
+			// writes arriving meanwhile pile up behind it.
+			setHook(l, func() error { time.Sleep(5 * time.Millisecond); return nil })
+			const n = 200
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i := range n {
+				wg.Go(func() {
+					if err := tt.write(l, record(i)); err != nil {
+						errs <- err
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Errorf("%s: %v", tt.name, err)
+			}
+			st := l.Stats()
+			if st.Rows != n {
+				t.Errorf("Stats.Rows = %d, want %d", st.Rows, n)
+			}
+			if st.Transactions >= n/4 {
+				t.Errorf("%d concurrent writes took %d transactions; group commit should share them", n, st.Transactions)
+			}
+			t.Logf("%d writes in %d transactions", n, st.Transactions)
+			if got := countRows(t, path, "requests"); got != n {
+				t.Errorf("%d rows in the database, want %d", got, n)
 			}
 		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("Commit: %v", err)
-	}
-	st := l.Stats()
-	if st.Rows != n {
-		t.Errorf("Stats.Rows = %d, want %d", st.Rows, n)
-	}
-	if st.Transactions >= n/4 {
-		t.Errorf("%d commits took %d transactions; group commit should share them", n, st.Transactions)
-	}
-	t.Logf("%d commits in %d transactions", n, st.Transactions)
-	if got := countRows(t, path, "requests"); got != n {
-		t.Errorf("%d rows in the database, want %d", got, n)
 	}
 }
 
@@ -84,40 +101,6 @@ func TestEnqueueReturnsOnceCommitted(t *testing.T) {
 		if got := countRows(t, path, "requests"); got != i+1 {
 			t.Fatalf("after Enqueue %d: %d rows visible to another connection, want %d", i, got, i+1)
 		}
-	}
-}
-
-func TestEnqueueSharesCommits(t *testing.T) {
-	t.Parallel()
-	// Waiters wake the writer at once (the flush interval is an hour), and
-	// everyone who arrives while a transaction is written shares the next.
-	l, path := openTest(t, Options{FlushInterval: time.Hour})
-	setHook(l, func() error { time.Sleep(5 * time.Millisecond); return nil })
-	const n = 200
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Go(func() {
-			if err := l.Enqueue(record(i)); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("Enqueue: %v", err)
-	}
-	st := l.Stats()
-	if st.Rows != n {
-		t.Errorf("Stats.Rows = %d, want %d", st.Rows, n)
-	}
-	if st.Transactions >= n/4 {
-		t.Errorf("%d concurrent Enqueues took %d transactions; they should share commits", n, st.Transactions)
-	}
-	t.Logf("%d Enqueues in %d transactions", n, st.Transactions)
-	if got := countRows(t, path, "requests"); got != n {
-		t.Errorf("%d rows in the database, want %d", got, n)
 	}
 }
 
