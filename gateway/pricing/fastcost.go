@@ -3,73 +3,40 @@ package pricing
 import (
 	"math"
 	"math/bits"
-
-	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
-// costDetailInt64 is CostDetail in int64 arithmetic, every step checked:
-// fits is false when any step would overflow, and the caller then takes
-// the exact big.Int path (costDetailBig), so the result is always the
+// The int64 arithmetic below is CostDetail's fast path, every step
+// checked: it reports false when any step would overflow, and CostDetail
+// then takes the exact big.Int path (sumBig), so the result is always the
 // same. Real usages (a few million tokens at up to a few hundred dollars
-// per million, i.e. ~1e11 nanodollars) never overflow, and this path allocates nothing
-// unless something is unpriced: the gateway prices every answer, and
-// big.Int cost about 75 allocations each.
-func costDetailInt64(p Price, u usage.Usage) (nanos int64, unpriced []string, fits bool) {
-	mult, strict := p.Multiplier, p.NoFallback
-	if p.LongContext != nil && p.LongContextThreshold > 0 &&
-		nonNeg(u.InputTokens)+nonNeg(u.CachedTokens)+nonNeg(u.CacheCreationTokens) > p.LongContextThreshold {
-		p = *p.LongContext
-	}
-	tier, tierKnown := ServiceTierMultiplier(u.ServiceTier)
+// per million, i.e. ~1e11 nanodollars) never overflow, and this path
+// allocates nothing unless something is unpriced: the gateway prices
+// every answer, and big.Int cost about 75 allocations each.
 
+// sumInt64 is sumBig in checked int64 arithmetic; false when a step
+// would overflow (or the multipliers are negative, which sumBig judges).
+func (t *costTerms) sumInt64() (int64, bool) {
 	var c checked
 	var tokens, fees int64
-	for _, part := range tokenParts(p, u) {
-		if strict.Has(part.comp) {
-			part.fallback = 0
-		}
-		price, ok := part.priceOf(p.Known)
-		if !ok {
-			unpriced = append(unpriced, part.name)
-			continue
-		}
-		tokens = c.add(tokens, c.mul(part.n, price))
+	for _, x := range t.tokens {
+		tokens = c.add(tokens, c.mul(x.n, x.price))
 	}
-	for _, part := range [2]costPart{
-		{n: nonNeg(u.WebSearches), price: p.WebSearchPer1k, comp: CompWebSearch, name: UnpricedWebSearch},
-		{n: nonNeg(u.FileSearches), price: p.FileSearchPer1k, comp: CompFileSearch, name: UnpricedFileSearch},
-	} {
-		price, ok := part.priceOf(p.Known)
-		if !ok {
-			unpriced = append(unpriced, part.name)
-			continue
-		}
-		// Per 1,000, brought to the tokens' per-million denominator.
-		fees = c.add(fees, c.mul(c.mul(part.n, price), 1000))
+	for _, x := range t.fees {
+		fees = c.add(fees, c.mul(c.mul(x.n, x.price), 1000))
 	}
-	if !tierKnown {
-		unpriced = append(unpriced, UnpricedTierPrefix+u.ServiceTier)
-	}
-
 	den, sum := int64(1_000_000), tokens
-	if !tier.IsOne() {
-		if tier.Num < 0 || tier.Den < 0 {
-			return 0, nil, false
-		}
+	if tier := t.tier; !tier.IsOne() {
 		sum = c.mul(tokens, tier.Num)
 		fees = c.mul(fees, tier.Den)
 		den = c.mul(den, tier.Den)
 	}
 	sum = c.add(sum, fees)
-	if !mult.IsOne() {
-		if mult.Num < 0 || mult.Den < 0 {
-			return 0, nil, false // costDetailBig refuses it too
-		}
+	if mult := t.mult; !mult.IsOne() {
 		sum = c.mul(sum, mult.Num)
 		den = c.mul(den, mult.Den)
 	}
 	if c.overflow || den <= 0 {
-		return 0, nil, false
+		return 0, false
 	}
 	// Round half up, as floor((2·sum + den) / (2·den)) but without
 	// doubling: one more when the remainder is at least half of den.
@@ -77,10 +44,10 @@ func costDetailInt64(p Price, u usage.Usage) (nanos int64, unpriced []string, fi
 	if r >= den-r {
 		q++
 	}
-	return q, unpriced, true
+	return q, true
 }
 
-// priceOf is the price cost multiplies n by: the part's own, or its
+// priceOf is the price the part's count is multiplied by: its own, or its
 // fallback's; false when neither is known or the price is negative. A
 // zero count is free whatever its price.
 func (c costPart) priceOf(known Components) (int64, bool) {

@@ -33,6 +33,27 @@ func costCase(known uint32, tier uint8, in, out, cached, w5, w1h, audio, image, 
 	return p, u
 }
 
+// costDetailInt64 and costDetailBig are CostDetail by one arithmetic
+// only, for comparing the two.
+func costDetailInt64(p Price, u usage.Usage) (nanos int64, unpriced []string, fits bool) {
+	t := gatherCostTerms(p, u)
+	if nanos, fits = t.sumInt64(); !fits {
+		return 0, nil, false
+	}
+	return nanos, t.unpriced, true
+}
+
+func costDetailBig(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool) {
+	if !u.Found {
+		return 0, nil, false
+	}
+	t := gatherCostTerms(p, u)
+	if nanos, ok = t.sumBig(); !ok {
+		return 0, nil, false
+	}
+	return nanos, t.unpriced, true
+}
+
 // FuzzCostDetailInt64 checks the int64 path against the exact big.Int
 // one: whenever it claims the sum fits, it is the same sum, to the
 // nanodollar, with the same unpriced list.

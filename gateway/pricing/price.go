@@ -142,59 +142,85 @@ func CostDetail(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool
 	if !u.Found {
 		return 0, nil, false
 	}
-	if nanos, unpriced, fits := costDetailInt64(p, u); fits {
-		return nanos, unpriced, true
+	t := gatherCostTerms(p, u)
+	if nanos, fits := t.sumInt64(); fits {
+		return nanos, t.unpriced, true
 	}
-	return costDetailBig(p, u)
-}
-
-// costDetailBig is CostDetail in arbitrary precision: the definition of
-// the sum, and what CostDetail falls back to when a step of
-// costDetailInt64 would overflow.
-func costDetailBig(p Price, u usage.Usage) (nanos int64, unpriced []string, ok bool) {
-	if !u.Found {
+	if nanos, ok = t.sumBig(); !ok {
 		return 0, nil, false
 	}
-	mult, strict := p.Multiplier, p.NoFallback
+	return nanos, t.unpriced, true
+}
+
+// costTerms is what CostDetail sums, gathered once for either
+// arithmetic: token counts at per-million prices, search counts at
+// per-1,000 prices (a part without a price is left zero and named in
+// unpriced), the service tier's multiplier of token prices and the
+// price's own multiplier.
+type costTerms struct {
+	tokens     [12]costTerm
+	fees       [2]costTerm
+	tier, mult Ratio
+	unpriced   []string
+}
+
+type costTerm struct{ n, price int64 }
+
+func gatherCostTerms(p Price, u usage.Usage) costTerms {
+	var t costTerms
+	strict := p.NoFallback
+	t.mult = p.Multiplier
 	if p.LongContext != nil && p.LongContextThreshold > 0 &&
 		nonNeg(u.InputTokens)+nonNeg(u.CachedTokens)+nonNeg(u.CacheCreationTokens) > p.LongContextThreshold {
 		p = *p.LongContext
 	}
 	tier, tierKnown := ServiceTierMultiplier(u.ServiceTier)
-
-	var tokens, fees big.Int
-	for _, part := range tokenParts(p, u) {
+	t.tier = tier
+	for i, part := range tokenParts(p, u) {
 		if strict.Has(part.comp) {
 			part.fallback = 0
 		}
-		term, ok := part.cost(p.Known)
+		price, ok := part.priceOf(p.Known)
 		if !ok {
-			unpriced = append(unpriced, part.name)
+			t.unpriced = append(t.unpriced, part.name)
 			continue
 		}
-		tokens.Add(&tokens, term)
+		t.tokens[i] = costTerm{part.n, price}
 	}
-	for _, part := range []costPart{
+	for i, part := range [2]costPart{
 		{n: nonNeg(u.WebSearches), price: p.WebSearchPer1k, comp: CompWebSearch, name: UnpricedWebSearch},
 		{n: nonNeg(u.FileSearches), price: p.FileSearchPer1k, comp: CompFileSearch, name: UnpricedFileSearch},
 	} {
-		term, ok := part.cost(p.Known)
+		price, ok := part.priceOf(p.Known)
 		if !ok {
-			unpriced = append(unpriced, part.name)
+			t.unpriced = append(t.unpriced, part.name)
 			continue
 		}
-		// Per 1,000, brought to the tokens' per-million denominator.
-		fees.Add(&fees, term.Mul(term, big.NewInt(1000)))
+		t.fees[i] = costTerm{part.n, price}
 	}
 	if !tierKnown {
-		unpriced = append(unpriced, UnpricedTierPrefix+u.ServiceTier)
+		t.unpriced = append(t.unpriced, UnpricedTierPrefix+u.ServiceTier)
 	}
+	return t
+}
 
-	// sum/den = (tokens × tier + fees) × mult / 1e6, exactly. A tier
-	// changes token prices only: no provider discounts its tool fees.
+// sumBig is the cost of t in nanodollars, exactly:
+// round((Σ tokens × tier + Σ fees × 1000) × mult / 1e6), half up. A tier
+// changes token prices only: no provider discounts its tool fees. false
+// when the multiplier is negative or the result is not an int64.
+func (t *costTerms) sumBig() (int64, bool) {
+	var tokens, fees, term big.Int
+	for _, x := range t.tokens {
+		tokens.Add(&tokens, term.Mul(big.NewInt(x.n), big.NewInt(x.price)))
+	}
+	for _, x := range t.fees {
+		// Per 1,000, brought to the tokens' per-million denominator.
+		term.Mul(big.NewInt(x.n), big.NewInt(x.price))
+		fees.Add(&fees, term.Mul(&term, big.NewInt(1000)))
+	}
 	den := new(big.Int).Set(tokenMillion)
 	sum := new(big.Int)
-	if !tier.IsOne() {
+	if tier := t.tier; !tier.IsOne() {
 		sum.Mul(&tokens, big.NewInt(tier.Num))
 		fees.Mul(&fees, big.NewInt(tier.Den))
 		den.Mul(den, big.NewInt(tier.Den))
@@ -202,9 +228,9 @@ func costDetailBig(p Price, u usage.Usage) (nanos int64, unpriced []string, ok b
 		sum.Set(&tokens)
 	}
 	sum.Add(sum, &fees)
-	if !mult.IsOne() {
+	if mult := t.mult; !mult.IsOne() {
 		if mult.Num < 0 || mult.Den < 0 {
-			return 0, nil, false
+			return 0, false
 		}
 		sum.Mul(sum, big.NewInt(mult.Num))
 		den.Mul(den, big.NewInt(mult.Den))
@@ -215,9 +241,9 @@ func costDetailBig(p Price, u usage.Usage) (nanos int64, unpriced []string, ok b
 	den.Lsh(den, 1)
 	sum.Quo(sum, den)
 	if !sum.IsInt64() {
-		return 0, nil, false
+		return 0, false
 	}
-	return sum.Int64(), unpriced, true
+	return sum.Int64(), true
 }
 
 // tokenParts splits u into disjoint token counts, each with its price:
@@ -258,17 +284,6 @@ func take(from *int64, n int64) int64 {
 	n = min(nonNeg(n), *from)
 	*from -= n
 	return n
-}
-
-// cost returns n × price, or false when neither the part's price nor its
-// fallback is known (or the price is negative). A zero count costs
-// nothing whatever its price.
-func (c costPart) cost(known Components) (*big.Int, bool) {
-	price, ok := c.priceOf(known)
-	if !ok {
-		return nil, false
-	}
-	return new(big.Int).Mul(big.NewInt(c.n), big.NewInt(price)), true
 }
 
 func nonNeg(n int64) int64 {
