@@ -3,6 +3,7 @@ package answers
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -181,26 +182,15 @@ func canonical(t testing.TB, b json.RawMessage) string {
 func eventEnds(body []byte) []int {
 	var ends []int
 	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
-		depth, inStr, esc := 0, false, false
-		for i, c := range body {
-			switch {
-			case inStr && esc:
-				esc = false
-			case inStr && c == '\\':
-				esc = true
-			case inStr && c == '"':
-				inStr = false
-			case inStr:
-			case c == '"':
-				inStr = true
-			case c == '[' || c == '{':
-				depth++
-			case c == ']' || c == '}':
-				depth--
-				if depth == 1 && c == '}' {
-					ends = append(ends, i+1)
-				}
+		dec := jsontext.NewDecoder(bytes.NewReader(body))
+		if _, err := dec.ReadToken(); err != nil { // the array's '['
+			return nil
+		}
+		for dec.PeekKind() == '{' {
+			if err := dec.SkipValue(); err != nil {
+				break
 			}
+			ends = append(ends, int(dec.InputOffset()))
 		}
 		return ends
 	}
