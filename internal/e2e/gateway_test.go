@@ -318,16 +318,13 @@ func TestGatewayDialectErrorsTagsAndReload(t *testing.T) {
 	grant := fmt.Sprintf(`{"src": [%q], "app": {"tailscale.com/cap/aperture": [{"role": "user", "read_metrics": true}, {"models": "anthropic/**"}]}},`, who.LoginName)
 	os.WriteFile(e.cfgPath, []byte(strings.Replace(string(src), "\n  ],\n}", "\n    "+grant+"\n  ],\n}", 1)), 0o600)
 	// The gateway picks the change up by itself.
-	for {
+	testbin.WaitUntil(t, time.Minute, func() error {
 		res, body := post(t, e.base+"/v1/messages", `{"model":"claude-haiku-4-5-20251001","max_tokens":5,"messages":[]}`)
-		if res.StatusCode == 200 {
-			break
+		if res.StatusCode != 200 {
+			return fmt.Errorf("config reload has not granted access yet: %d %s", res.StatusCode, body)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("config reload never granted access: %d %s", res.StatusCode, body)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 
 	// Ungranted model: 404, in each dialect.
 	for _, tc := range []struct{ path, body, want string }{

@@ -41,25 +41,26 @@ func tailnetGet(ctx context.Context, t *testing.T, from *tsnet.Server, url strin
 	t.Helper()
 	c := from.HTTPClient()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	for {
+	var res *http.Response
+	var b []byte
+	testbin.WaitUntil(t, time.Minute, func() error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 		for k, v := range header {
 			req.Header[k] = v
 		}
-		res, err := c.Do(req)
-		if err == nil && res.StatusCode != http.StatusServiceUnavailable {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			return res, b
+		r, err := c.Do(req)
+		if err != nil {
+			return fmt.Errorf("GET %s: %w", url, err)
 		}
-		if err == nil {
-			res.Body.Close()
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode == http.StatusServiceUnavailable {
+			return fmt.Errorf("GET %s: 503 %s", url, body)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("GET %s never answered: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		res, b = r, body
+		return nil
+	})
+	return res, b
 }
 
 // loginOf is the login name of node s, as WhoIs reports it to others.
@@ -260,6 +261,8 @@ func TestPlugHelperServer(t *testing.T) {
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	fmt.Printf("helper: started, PORT=%s TS_PLUG_URL=%s\n", os.Getenv("PORT"), os.Getenv("TS_PLUG_URL"))
+	// A slow start on purpose: ts-plug must wait for the port to open,
+	// not take the process's start for readiness.
 	time.Sleep(1500 * time.Millisecond)
 	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
 	if err != nil {
@@ -316,12 +319,15 @@ func TestPlugCommandStopAndCrash(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	tn := tailnettest.New(t, tailnettest.Options{})
+	// The shell says "ignoring-2" once its trap is set; ts-plug's own log
+	// line quotes the command ("echo ignoring-$((1+1))"), so waiting for a
+	// word of the command would race the trap.
 	ignore, _ := startPlug(t, tn, nil, "ignorer", "-stop-grace", "1s",
-		"--", "sh", "-c", `trap '' TERM; echo started; while :; do sleep 0.1; done`)
+		"--", "sh", "-c", `trap '' TERM; echo ignoring-$((1+1)); while :; do sleep 0.1; done`)
 	crash, _ := startPlug(t, tn, nil, "crasher", "--", "sh", "-c", `echo started; sleep 1; kill -SEGV $$`)
 	exit7, _ := startPlug(t, tn, nil, "quitter", "--", "sh", "-c", `echo started; sleep 1; exit 7`)
 
-	if err := ignore.WaitOutput(ctx, "started"); err != nil {
+	if err := ignore.WaitOutput(ctx, "ignoring-2"); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -436,13 +442,14 @@ func TestPlugLLMExample(t *testing.T) {
 	body := `{"model": "llama-3.1-8b", "messages": [{"role": "user", "content": "respond with: hello from llm"}]}`
 	var res *http.Response
 	var b string
-	for {
+	// Until aperture's node has learned of the llm device.
+	testbin.WaitUntil(t, time.Minute, func() error {
 		res, b = post(t, base+"/v1/chat/completions", body)
-		if res.StatusCode == 200 || ctx.Err() != nil {
-			break
+		if res.StatusCode != 200 {
+			return fmt.Errorf("through aperture to llm: %d %s", res.StatusCode, b)
 		}
-		time.Sleep(200 * time.Millisecond) // aperture may not see llm yet
-	}
+		return nil
+	})
 	var chat struct {
 		Choices []struct{ Message struct{ Content string } }
 	}
@@ -510,21 +517,20 @@ func TestPlugHeaderSpellings(t *testing.T) {
 		"Tailscale_Funnel_Request: ?1\r\n" +
 		"Connection: keep-alive, Tailscale-User-Login\r\n"
 	var got echoed
-	for {
+	testbin.WaitUntil(t, time.Minute, func() error {
 		res, err := rawTailnetGet(ctx, alice, "web:80", "GET /whoami HTTP/1.1\r\nHost: web\r\n"+spoof+"\r\n")
-		if err == nil && res.StatusCode == 200 {
-			err = json.NewDecoder(res.Body).Decode(&got)
-			res.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			break
+		if err != nil {
+			return fmt.Errorf("raw GET: %w", err)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("raw GET never answered: %v", err)
+		defer res.Body.Close()
+		if res.StatusCode != 200 {
+			return fmt.Errorf("raw GET: status %d", res.StatusCode)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	})
 	want := loginOf(ctx, t, alice)
 	for k, vs := range got.Headers {
 		cgi := "HTTP_" + strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToUpper(k))

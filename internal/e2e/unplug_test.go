@@ -375,18 +375,15 @@ func TestUnplugWaitsForApproval(t *testing.T) {
 	base, proc, _ := startUnplug(t, tn, "newlaptop", "ai")
 
 	const want = "waiting for an admin to approve device newlaptop"
-	for {
+	testbin.WaitUntil(t, time.Minute, func() error {
 		res := waitHTTP(ctx, t, base+"/whoami", 503)
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if strings.Contains(string(b), want) {
-			break
+		if !strings.Contains(string(b), want) {
+			return fmt.Errorf("503 body = %s, want it to say %q", b, want)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("503 body = %s, want it to say %q", b, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	if err := proc.WaitOutput(ctx, want); err != nil {
 		t.Fatal(err)
 	}
@@ -461,21 +458,18 @@ func TestUnplugInteractiveLogin(t *testing.T) {
 
 	// Any local process can read the 503: it says what to do, never the
 	// URL (which would let it log the device into its own tailnet).
-	for {
+	testbin.WaitUntil(t, time.Minute, func() error {
 		res := waitHTTP(ctx, t, base+"/whoami", 503)
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		if strings.Contains(string(b), "/auth/") || strings.Contains(string(b), tn.ControlURL) {
 			t.Fatalf("the 503 hands out the login URL: %s", b)
 		}
-		if strings.Contains(string(b), "needs login; run `ts-unplug status -dir "+dir+"` or see the log") {
-			break
+		if !strings.Contains(string(b), "needs login; run `ts-unplug status -dir "+dir+"` or see the log") {
+			return fmt.Errorf("the 503 does not say yet that the device needs login: %s", b)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("503 never said the device needs login: %s", b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 	// The owner finds the URL in `status` and in the log.
 	out, code := runBin(t, tn, "ts-unplug", "status", "-dir", dir)
 	i := strings.Index(out, "login URL:   "+tn.ControlURL+"/auth/")
