@@ -6,6 +6,7 @@ import (
 )
 
 func TestAdoption(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	status, body := f.get(t, "alice", "/ui/adoption")
 	if status != 200 {
@@ -31,6 +32,7 @@ func TestAdoption(t *testing.T) {
 }
 
 func TestAdoptionEmpty(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	_, body := f.get(t, "alice", "/ui/adoption?days=7")
 	if !strings.Contains(body, "Active users per day") {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestNiceCeil(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[int64]int64{0: 1, 1: 1, 3: 4, 7: 10, 11: 20, 38: 40, 41: 50, 99: 100, 101: 200, 4050: 5000} {
 		if got := niceCeil(in); got != want {
 			t.Errorf("niceCeil(%d) = %d, want %d", in, got, want)
@@ -15,6 +16,7 @@ func TestNiceCeil(t *testing.T) {
 }
 
 func TestTickCount(t *testing.T) {
+	t.Parallel()
 	for top, want := range map[int64]int{1: 1, 2: 2, 4: 4, 5: 5, 10: 5, 20: 4, 50: 5, 1000: 4} {
 		if got := tickCount(top); got != want {
 			t.Errorf("tickCount(%d) = %d, want %d", top, got, want)
@@ -26,6 +28,7 @@ func TestTickCount(t *testing.T) {
 }
 
 func TestBarChartSVG(t *testing.T) {
+	t.Parallel()
 	c := barChart{Title: `tokens <by> "model"`, Labels: []string{"May 1", "May 2", "May 3"},
 		Series: []series{
 			{Name: "a<b>", Color: "#111111", Values: []int64{10, 0, 30}},
@@ -54,6 +57,7 @@ func TestBarChartSVG(t *testing.T) {
 }
 
 func TestStack(t *testing.T) {
+	t.Parallel()
 	values := map[string][]int64{}
 	for i := 0; i < maxSeries+2; i++ {
 		values[fmt.Sprintf("m%d", i)] = []int64{int64(100 - i), 1}

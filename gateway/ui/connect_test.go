@@ -7,6 +7,7 @@ import (
 )
 
 func TestConnect(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	tests := []struct {
 		name, viewer string
@@ -41,6 +42,7 @@ func TestConnect(t *testing.T) {
 }
 
 func TestBaseURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		host string
 		hdr  []string

@@ -7,6 +7,7 @@ import (
 )
 
 func TestDashboard(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	tests := []struct {
 		name, viewer, path string
@@ -45,6 +46,7 @@ func TestDashboard(t *testing.T) {
 }
 
 func TestDashboardPick(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	req := newReq("alice", "/ui/dashboard?user=bob%40example.com")
 	w := serve(f.h, req)
@@ -54,6 +56,7 @@ func TestDashboardPick(t *testing.T) {
 }
 
 func TestDashboardRangeChart(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	// bob's older request is 3 days ago: in the 7-day chart, not in a
 	// chart that only covered today.

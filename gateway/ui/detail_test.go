@@ -9,6 +9,7 @@ import (
 )
 
 func TestRequestDetail(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	link := func(name string) string {
 		id := f.ids[name]
@@ -47,6 +48,7 @@ func TestRequestDetail(t *testing.T) {
 }
 
 func TestRequestTime(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 5, 10, 11, 0, 0, 123456789, time.UTC)
 	tests := []struct {
 		id, t  string
@@ -69,6 +71,7 @@ func TestRequestTime(t *testing.T) {
 }
 
 func TestHeaderLinesRedact(t *testing.T) {
+	t.Parallel()
 	lines := headerLines(http.Header{"X-Api-Key": {"sk-123"}, "Accept": {"a", "b"}, "Cookie": {"c"}})
 	var got []string
 	for _, l := range lines {
@@ -81,6 +84,7 @@ func TestHeaderLinesRedact(t *testing.T) {
 }
 
 func TestShowBody(t *testing.T) {
+	t.Parallel()
 	got, clipped := showBody([]byte(`{"a":[1,2]}`))
 	if got != "{\n  \"a\": [\n    1,\n    2\n  ]\n}" || clipped {
 		t.Errorf("json body = %q, %v", got, clipped)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFormatUSD(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		nanos int64
 		want  string
@@ -33,6 +34,7 @@ func TestFormatUSD(t *testing.T) {
 }
 
 func TestIntFormats(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n            int64
 		plain, short string
@@ -58,6 +60,7 @@ func TestIntFormats(t *testing.T) {
 }
 
 func TestPerMillion(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"0.000003", "$3.00"},
 		{"0.000015", "$15.00"},
@@ -76,6 +79,7 @@ func TestPerMillion(t *testing.T) {
 }
 
 func TestSmallFormats(t *testing.T) {
+	t.Parallel()
 	if got := formatMillis(850); got != "850 ms" {
 		t.Errorf("850ms: %q", got)
 	}

@@ -11,6 +11,7 @@ import (
 // The Settings page lists each hook with its wiring and recent calls, and
 // says plainly when nothing sends to one.
 func TestSettingsShowsHooks(t *testing.T) {
+	t.Parallel()
 	views := []HookView{
 		{Name: "guard", URL: "https://guard.example/check", FailPolicy: "fail_closed", Timeout: 2 * time.Second,
 			Events: []string{"pre_request"},

@@ -61,6 +61,7 @@ func limitCards(t *testing.T, body string) map[string]map[string]string {
 // its balance, capacity, rate, the money requests in flight hold, when it
 // is full again and which of their models it applies to.
 func TestDashboardLimits(t *testing.T) {
+	t.Parallel()
 	const dave = "dave@example.com"
 	daily := testQuota(t, "daily:<user>", "$10", "$5.00/day")
 	team := testQuota(t, "team:sonnet", "$50", "$10.00/hour")
@@ -147,6 +148,7 @@ func TestDashboardLimits(t *testing.T) {
 }
 
 func TestLimitsModels(t *testing.T) {
+	t.Parallel()
 	a := quotas.BalanceView{Bucket: "a"}
 	b := quotas.BalanceView{Bucket: "b"}
 	c := quotas.BalanceView{Bucket: "c"}

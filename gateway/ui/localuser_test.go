@@ -13,6 +13,7 @@ import (
 // A shared device's request shows, to an admin, which local user sent
 // it, in the logs and on the request's page (escaped like any text).
 func TestSharedDeviceLocalUserShown(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	at := testNow.Add(-time.Minute)
 	id := at.Format("20060102150405") + "-lab"

@@ -8,6 +8,7 @@ import (
 )
 
 func TestLogs(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	tests := []struct {
 		name, viewer, path string
@@ -45,6 +46,7 @@ func TestLogs(t *testing.T) {
 }
 
 func TestSessionsOf(t *testing.T) {
+	t.Parallel()
 	c1, c2 := int64(10), int64(5)
 	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	rows := []ledger.Row{
@@ -67,6 +69,7 @@ func TestSessionsOf(t *testing.T) {
 }
 
 func TestRowPrincipal(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		row  ledger.Row
 		want string
@@ -83,6 +86,7 @@ func TestRowPrincipal(t *testing.T) {
 }
 
 func TestDateFilter(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		from, to         string
 		wantFrom, wantTo string

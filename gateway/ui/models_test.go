@@ -3,6 +3,7 @@ package ui
 import "testing"
 
 func TestModelsPage(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	tests := []struct {
 		name, viewer string
@@ -25,6 +26,7 @@ func TestModelsPage(t *testing.T) {
 }
 
 func TestModelsPageQuotaStatus(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	m := gptMini
 	m.Quotas = append(m.Quotas, bobQuota)

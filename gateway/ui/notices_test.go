@@ -18,6 +18,7 @@ func (n noticeSource) Notices() []string { return n.notices }
 // key reaches every page, for users and admins alike, escaped as text,
 // and that a source with no notices shows no banner.
 func TestKeyExpiryBanner(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	expiry := "this gateway's node key expires in 3 days (2026-05-13 12:00 UTC), and then every client loses it: " +
 		"disable key expiry for this device on the admin console's Machines page <or tag it>"

@@ -8,6 +8,7 @@ import (
 )
 
 func TestEveryTemplateParses(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"dashboard", "logs", "detail", "models", "adoption", "settings", "connect", "error"} {
 		if pages()[name] == nil {
 			t.Errorf("no template %s", name)
@@ -16,6 +17,7 @@ func TestEveryTemplateParses(t *testing.T) {
 }
 
 func TestRenderErrorPage(t *testing.T) {
+	t.Parallel()
 	h := New(&fakeSource{}, nil)
 	var logged strings.Builder
 	h.Logf = func(f string, a ...any) { fmt.Fprintf(&logged, f, a...) }
@@ -42,6 +44,7 @@ type errString string
 func (e errString) Error() string { return string(e) }
 
 func TestNoLedger(t *testing.T) {
+	t.Parallel()
 	h := New(&fakeSource{viewers: map[string]Viewer{"bob": {Principal: bob}}}, nil)
 	for _, p := range []string{"/ui/", "/ui/logs"} {
 		w := serve(h, newReq("bob", p))

@@ -3,6 +3,7 @@ package ui
 import "testing"
 
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	status, body := f.get(t, "alice", "/ui/settings")
 	if status != 200 {

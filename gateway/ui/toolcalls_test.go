@@ -6,6 +6,7 @@ import (
 )
 
 func TestToolCalls(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
 		want       []toolCall

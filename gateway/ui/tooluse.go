@@ -24,10 +24,11 @@ const (
 	toolUseRows     = 50 // rows per table; the rest are counted
 )
 
-// toolUseBytes bounds the answer bytes one page view reads (parsing an
-// answer with tool calls costs tens of milliseconds a megabyte). It is a
-// variable so tests can reach it without writing hundreds of megabytes.
-var toolUseBytes int64 = 256 << 20
+// DefaultToolUseBytes bounds the answer bytes one Tool Use page view
+// reads (parsing an answer with tool calls costs tens of milliseconds a
+// megabyte); Handler.ToolUseBytes changes it, so tests can reach the
+// bound without writing hundreds of megabytes.
+const DefaultToolUseBytes int64 = 256 << 20
 
 // toolUseBody is the Tool Use page: which tools models called, for whom,
 // over the last toolUseDays days.
@@ -98,14 +99,14 @@ func (h *Handler) toolUse(w http.ResponseWriter, r *http.Request, v Viewer) erro
 	if err != nil {
 		return internal("reading usage", err)
 	}
-	c := newToolCounter(d)
+	c := newToolCounter(d, h.ToolUseBytes)
 	q := ledger.CapturedAnswerQuery{Principal: subject, From: d.From, To: d.To, Limit: toolUseRequests}
 	if err := readAnswers(ctx, st, q, c.add); err != nil && !errors.Is(err, errToolUseBytes) {
 		return internal("reading captures", err)
 	}
 	b := toolUseBody{Range: d, Admin: v.Admin, User: asked, Subject: subject, Requests: sumAll(cells).Requests,
 		Read: c.read, Captured: c.captured, WithCalls: c.withCalls, Calls: c.calls,
-		Limited: c.read == toolUseRequests || c.bytes > toolUseBytes, MaxRequests: toolUseRequests, MaxBytesMB: toolUseBytes >> 20}
+		Limited: c.read == toolUseRequests || c.bytes > c.maxBytes, MaxRequests: toolUseRequests, MaxBytesMB: c.maxBytes >> 20}
 	b.Tools = rank(c.tools)
 	b.Models = rank(c.models)
 	b.Charts = []toolChart{{"Tool calls per day by tool", barChart{Title: "Tool calls per day by tool", Labels: d.Short(), Series: stack(c.byDay["tool"], d.Days)}}}
@@ -121,7 +122,7 @@ func (h *Handler) toolUse(w http.ResponseWriter, r *http.Request, v Viewer) erro
 }
 
 // errToolUseBytes stops the reading once the answers read pass
-// toolUseBytes.
+// Handler.ToolUseBytes.
 var errToolUseBytes = errors.New("tool use: answer bytes bound reached")
 
 // toolCounter sums the tool calls of answers as they are read.
@@ -130,12 +131,13 @@ type toolCounter struct {
 	day                       map[string]int // "2006-01-02" → bar
 	read, captured, withCalls int64
 	calls, bytes              int64
+	maxBytes                  int64 // stop reading past this many answer bytes
 	tools, users, models      map[string]*toolTotal
 	byDay                     map[string]map[string][]int64 // breakdown → key → calls per day
 }
 
-func newToolCounter(d dayRange) *toolCounter {
-	c := &toolCounter{d: d, day: map[string]int{}, tools: map[string]*toolTotal{}, users: map[string]*toolTotal{},
+func newToolCounter(d dayRange, maxBytes int64) *toolCounter {
+	c := &toolCounter{d: d, maxBytes: maxBytes, day: map[string]int{}, tools: map[string]*toolTotal{}, users: map[string]*toolTotal{},
 		models: map[string]*toolTotal{}, byDay: map[string]map[string][]int64{"tool": {}, "user": {}, "model": {}}}
 	for i, l := range d.Labels() {
 		c.day[l] = i
@@ -145,7 +147,7 @@ func newToolCounter(d dayRange) *toolCounter {
 
 // add counts one request's answer.
 func (c *toolCounter) add(a ledger.CapturedAnswer) error {
-	if c.bytes > toolUseBytes {
+	if c.bytes > c.maxBytes {
 		return errToolUseBytes
 	}
 	c.read++

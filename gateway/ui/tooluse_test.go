@@ -90,10 +90,11 @@ func rows(tb toolTable) []string {
 // TestToolUseCounts reads the seeded ledger as the page does and checks
 // every count of the three rankings.
 func TestToolUseCounts(t *testing.T) {
+	t.Parallel()
 	l := toolUseLedger(t, toolUseSeeds)
 	today := testNow.UTC().Truncate(24 * time.Hour)
 	d := dayRange{Days: toolUseDays, From: today.AddDate(0, 0, -(toolUseDays - 1)), To: today.AddDate(0, 0, 1)}
-	c := newToolCounter(d)
+	c := newToolCounter(d, DefaultToolUseBytes)
 	if err := readAnswers(context.Background(), l, ledger.CapturedAnswerQuery{From: d.From, To: d.To, Limit: toolUseRequests}, c.add); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +126,7 @@ func TestToolUseCounts(t *testing.T) {
 }
 
 func TestToolUsePage(t *testing.T) {
+	t.Parallel()
 	f := toolUseFixture(toolUseLedger(t, toolUseSeeds))
 	tests := []struct {
 		name, viewer, path string
@@ -162,6 +164,7 @@ func TestToolUsePage(t *testing.T) {
 // TestToolUseEmptyStates covers a ledger with no captures, one with no
 // calls, an empty one, and none at all.
 func TestToolUseEmptyStates(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		store  func(t *testing.T) Store
@@ -212,6 +215,7 @@ func (unsupportedStore) CapturedAnswers(context.Context, ledger.CapturedAnswerQu
 // TestToolUseWithoutAnswerQuery checks the page reads the same from a
 // store without the ledger's query.
 func TestToolUseWithoutAnswerQuery(t *testing.T) {
+	t.Parallel()
 	l := toolUseLedger(t, toolUseSeeds)
 	_, direct := toolUseFixture(l).get(t, "alice", "/ui/tooluse")
 	for _, st := range []Store{plainStore{l}, unsupportedStore{plainStore{l}}} {
@@ -256,6 +260,7 @@ func (s *manyStore) Capture(_ context.Context, id string) (*ledger.Capture, erro
 // TestToolUseBounds checks the page reads no more than toolUseRequests
 // requests, in pages, and says so.
 func TestToolUseBounds(t *testing.T) {
+	t.Parallel()
 	st := newManyStore(toolUseRequests + 500)
 	status, body := toolUseFixture(st).get(t, "alice", "/ui/tooluse")
 	if status != 200 {
@@ -273,12 +278,12 @@ func TestToolUseBounds(t *testing.T) {
 }
 
 // TestToolUseByteBound checks the reading stops once the answers read
-// pass toolUseBytes, and the page says so.
+// pass Handler.ToolUseBytes, and the page says so.
 func TestToolUseByteBound(t *testing.T) {
-	old := toolUseBytes
-	toolUseBytes = 50 * int64(len(responsesCall))
-	t.Cleanup(func() { toolUseBytes = old })
-	status, body := toolUseFixture(newManyStore(100)).get(t, "alice", "/ui/tooluse")
+	t.Parallel()
+	f := toolUseFixture(newManyStore(100))
+	f.h.ToolUseBytes = 50 * int64(len(responsesCall))
+	status, body := f.get(t, "alice", "/ui/tooluse")
 	if status != 200 {
 		t.Fatalf("status %d", status)
 	}

@@ -110,6 +110,9 @@ type Handler struct {
 	// Logf receives what a page failed on (log.Printf when New made the
 	// handler); the viewer sees only an error ID to quote.
 	Logf func(format string, args ...any)
+	// ToolUseBytes bounds the answer bytes one Tool Use page view reads
+	// (DefaultToolUseBytes from New).
+	ToolUseBytes int64
 }
 
 // New returns the dashboard handler for src. now is the clock (time.Now
@@ -118,7 +121,7 @@ func New(src Source, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	h := &Handler{src: src, now: now, mux: http.NewServeMux(), Logf: log.Printf}
+	h := &Handler{src: src, now: now, mux: http.NewServeMux(), Logf: log.Printf, ToolUseBytes: DefaultToolUseBytes}
 	h.mux.Handle("GET /ui/static/", http.StripPrefix("/ui/", staticHandler()))
 	h.mux.HandleFunc("GET /ui/{$}", h.page(h.dashboard))
 	h.mux.HandleFunc("GET /ui/dashboard", h.page(h.dashboardPick))

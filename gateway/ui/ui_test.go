@@ -20,6 +20,7 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 }
 
 func TestSecurityHeadersAndMethods(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	w := serve(f.h, newReq("bob", "/ui/"))
 	csp := w.Header().Get("Content-Security-Policy")
@@ -42,6 +43,7 @@ func TestSecurityHeadersAndMethods(t *testing.T) {
 }
 
 func TestStaticAssets(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	for path, ctype := range map[string]string{
 		"/ui/static/style.css":   "text/css",
@@ -56,6 +58,7 @@ func TestStaticAssets(t *testing.T) {
 }
 
 func TestScope(t *testing.T) {
+	t.Parallel()
 	admin := Viewer{Principal: alice, Admin: true}
 	user := Viewer{Principal: bob}
 	tests := []struct {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseRange(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 5, 10, 23, 59, 0, 0, time.UTC)
 	tests := []struct {
 		q    string
@@ -27,6 +28,7 @@ func TestParseRange(t *testing.T) {
 }
 
 func TestTotalsBy(t *testing.T) {
+	t.Parallel()
 	cell := func(day, user, model string, t ledger.UsageTotals) ledger.UsageCell {
 		return ledger.UsageCell{Day: day, Principal: user, Model: model, UsageTotals: t}
 	}

@@ -34,6 +34,7 @@ func (s *manyStore) UsageCells(context.Context, time.Time, time.Time, string) ([
 // the ledger's CSV export back, undoing its spreadsheet-formula guard
 // turned the model '=x into =x and the user '=dave into =dave.
 func TestUsageNamesAsStored(t *testing.T) {
+	t.Parallel()
 	f := newPageFixture(t)
 	for i, who := range []string{bob, "'=dave"} {
 		rec := &ledger.Record{ID: "quoted-" + string(rune('a'+i)), Time: testNow.Add(-time.Hour), LoginName: who, Principal: who,
