@@ -33,6 +33,9 @@ type connOwner struct {
 
 type connOwnerKey struct{}
 
+// ownerLookups bounds the owner lookups running at once.
+var ownerLookups = make(chan struct{}, 4)
+
 // LocalUserConnContext is an http.Server ConnContext that starts looking
 // up the owner of each connection's client end, for LocalUser.
 func LocalUserConnContext(ctx context.Context, c net.Conn) context.Context {
@@ -47,6 +50,11 @@ func LocalUserConnContext(ctx context.Context, c net.Conn) context.Context {
 	// takes a while on a busy machine.
 	go func() {
 		defer close(o.done)
+		// A few at a time: each reads the whole socket table, and a
+		// local process opening connections by the thousand should not
+		// make ts-unplug read it by the thousand at once.
+		ownerLookups <- struct{}{}
+		defer func() { <-ownerLookups }()
 		o.name, o.err = sockowner.Name(conn)
 	}()
 	return context.WithValue(ctx, connOwnerKey{}, o)
