@@ -47,7 +47,6 @@ func TestLiteralSecrets(t *testing.T) {
 	}
 }
 
-
 // TestSecretsStayOnTheHost: neither a seed nor a save puts a literal key
 // in the shared database, and the error names the field.
 func TestSecretsStayOnTheHost(t *testing.T) {
