@@ -57,6 +57,17 @@ func (p Pinning) String() string {
 		cpuNoun(p.Server), cpuNoun(p.Load))
 }
 
+// TunnelPlacement says where the tunnel's throughput was measured: the
+// ts-unplug under test alone (aperture and the other ts-unplug are
+// stopped by then), the far end of the tunnel in the harness.
+func (p Pinning) TunnelPlacement() string {
+	if !p.Pinned() {
+		return "ts-unplug and the harness shared the CPUs."
+	}
+	return fmt.Sprintf("ts-unplug alone on %s; the harness (the client, and the echo node at the far end of the tunnel, with control and DERP) on %s.",
+		cpuNoun(p.Server), cpuNoun(p.Load))
+}
+
 // cpuNoun is "CPU 1" or "CPUs 0,2".
 func cpuNoun(cpus []int) string {
 	if len(cpus) == 1 {

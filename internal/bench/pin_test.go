@@ -59,3 +59,18 @@ func TestParseCPUList(t *testing.T) {
 		}
 	}
 }
+
+func TestTunnelPlacement(t *testing.T) {
+	tests := []struct {
+		allowed []int
+		says    string
+	}{
+		{[]int{0, 1}, "ts-unplug alone on CPU 1; the harness (the client, and the echo node at the far end of the tunnel, with control and DERP) on CPU 0."},
+		{[]int{4}, "ts-unplug and the harness shared the CPUs."},
+	}
+	for _, tt := range tests {
+		if got := planPinning(tt.allowed, nil).TunnelPlacement(); got != tt.says {
+			t.Errorf("TunnelPlacement on %v =\n%q\nwant\n%q", tt.allowed, got, tt.says)
+		}
+	}
+}

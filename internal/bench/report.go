@@ -154,8 +154,8 @@ func (r *Report) Checks() []Check {
 		durCheck("tunnel overhead p50, warm connection, c=1", "≤ 1.000 ms", time.Millisecond, 0, false)
 	}
 	tk := r.TunnelMBs.Bytes > 0
-	cs = append(cs, Check{Name: "tunnel throughput", Target: "≥ 100 MB/s", Measured: fmt.Sprintf("%.0f MB/s", r.TunnelMBs.ViaMBs),
-		Known: tk, Pass: tk && r.TunnelMBs.ViaMBs >= 100})
+	cs = append(cs, Check{Name: "tunnel throughput", Target: "≥ 120 MB/s (median)", Measured: fmt.Sprintf("%.0f MB/s", r.TunnelMBs.ViaMBs),
+		Known: tk, Pass: tk && r.TunnelMBs.ViaMBs >= 120})
 	return cs
 }
 
@@ -239,8 +239,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	from()
 	latencyTable(&b, r.PureTunnel, false)
 	if tp := r.TunnelMBs; tp.Bytes > 0 {
-		p("\nLarge body (%s MiB download, best of 2): loopback %.0f MB/s, through the tunnel %.0f MB/s (%.2f×).\n",
-			mib(tp.Bytes), tp.DirectMBs, tp.ViaMBs, tp.ViaMBs/max(tp.DirectMBs, 1e-9))
+		p("\nLarge body (%s MiB download, median of %d): loopback %.0f MB/s, through the tunnel %.0f MB/s (%.2f×; runs %.0f–%.0f MB/s).\n",
+			mib(tp.Bytes), tp.Runs, tp.DirectMBs, tp.ViaMBs, tp.ViaMBs/max(tp.DirectMBs, 1e-9), tp.ViaMinMBs, tp.ViaMaxMBs)
+		p("%s During the downloads ts-unplug used %.2f of a CPU, the harness (client and echo node) %.2f; ts-unplug's RSS peaked at %s MiB.\n",
+			r.Pinning.TunnelPlacement(), tp.UnplugBusy, tp.HarnessBusy, mib(tp.UnplugRSS))
 		if r.TunnelPath != "" {
 			p("WireGuard path between the echo node and ts-unplug: %s.\n", r.TunnelPath)
 		}

@@ -12,6 +12,7 @@ import (
 type options struct {
 	quick, smoke, tunnel, micro, floor, pin bool
 	out, command, profile                   string
+	only                                    string // "tunnel": that section alone
 }
 
 // sizes say how much work each section does; -quick and -smoke shrink
@@ -84,20 +85,22 @@ func run(ctx context.Context, o options) error {
 	defer big.Stop()
 	say("fake provider at %s (huge answers at %s)", fakeURL, bigURL)
 
-	if err := measureColdStart(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
-		return err
+	if o.only == "" {
+		if err := measureColdStart(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
+			return err
+		}
+		if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.floor); err != nil {
+			return err
+		}
 	}
-	if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.floor); err != nil {
-		return err
-	}
-	if o.tunnel {
+	if o.tunnel || o.only == "tunnel" {
 		if err := measureTunnel(ctx, rep, sz, apBin, unplugBin, dir, fakeURL, bigURL, o.profile); err != nil {
 			say("tunnel: %v", err)
 			rep.Skipped = append(rep.Skipped, "tunnel: "+err.Error())
 		}
 	}
 	var micro, microCommand string
-	if o.micro {
+	if o.micro && o.only == "" {
 		micro, microCommand = runMicro(ctx, rep.Pinning.All, root, sz.benchtime)
 	}
 	rep.Elapsed = time.Since(began)
@@ -340,7 +343,7 @@ func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin,
 	}
 	defer ap.Stop()
 	say("starting ts-unplug → ai")
-	_, aiURL, err := tn.startUnplug(ctx, "bench-laptop", "ai", chatSpec(false, 0))
+	laptop, aiURL, err := tn.startUnplug(ctx, "bench-laptop", "ai", chatSpec(false, 0))
 	if err != nil {
 		return err
 	}
@@ -356,11 +359,13 @@ func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin,
 		rep.Tunnel = append(rep.Tunnel, Row{Label: "gateway chat", Concurrency: c, Result: res})
 		logRow("tunnel", "gateway", c, res)
 	}
+	// From here ts-unplug → echo has the server's CPUs to itself.
 	ap.Stop()
+	laptop.Stop()
 
 	say("starting ts-unplug → echo")
 	echoSpec := RequestSpec{Method: "GET", Path: "/echo"}
-	_, echoURL, err := tn.startUnplug(ctx, "bench-echo", "echo", echoSpec)
+	unplug, echoURL, err := tn.startUnplug(ctx, "bench-echo", "echo", echoSpec)
 	if err != nil {
 		return err
 	}
@@ -376,13 +381,14 @@ func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin,
 		rep.PureTunnel = append(rep.PureTunnel, Row{Label: "echo", Concurrency: c, Result: res})
 		logRow("pure tunnel", "echo", c, res)
 	}
-	tp, err := measureThroughput(ctx, loop, viaEcho, sz.tunnelBytes)
+	tp, err := measureThroughput(ctx, loop, viaEcho, sz.tunnelBytes, unplug.Pid())
 	if err != nil {
 		return fmt.Errorf("tunnel throughput: %w", err)
 	}
 	rep.TunnelMBs = tp
 	rep.TunnelPath = tn.PathTo(ctx, "bench-echo")
 	say("tunnel path: %s", rep.TunnelPath)
-	say("tunnel throughput: loopback %.0f MB/s, ts-unplug %.0f MB/s", tp.DirectMBs, tp.ViaMBs)
+	say("tunnel throughput, median of %d: loopback %.0f MB/s, ts-unplug %.0f MB/s (%.0f-%.0f); CPU busy: ts-unplug %.2f, harness with the echo node %.2f; ts-unplug max RSS %s MiB",
+		tp.Runs, tp.DirectMBs, tp.ViaMBs, tp.ViaMinMBs, tp.ViaMaxMBs, tp.UnplugBusy, tp.HarnessBusy, mib(tp.UnplugRSS))
 	return nil
 }
