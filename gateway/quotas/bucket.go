@@ -86,8 +86,7 @@ func (b *bucket) redefine(q *config.Quota, now time.Time) bool {
 	if q == b.q {
 		return false
 	}
-	same := q.Capacity == b.q.Capacity && q.RateNanos == b.q.RateNanos && q.RatePeriod == b.q.RatePeriod &&
-		q.Reset == b.q.Reset && q.Location.String() == b.q.Location.String()
+	same := sameTerms(q, b.q)
 	b.advance(now)
 	b.q = q
 	if same {
@@ -98,6 +97,13 @@ func (b *bucket) redefine(q *config.Quota, now time.Time) bool {
 		b.nanos = q.Capacity
 	}
 	return true
+}
+
+// sameTerms reports whether a and b fill a bucket the same way: the same
+// capacity, rate and calendar.
+func sameTerms(a, b *config.Quota) bool {
+	return a.Capacity == b.Capacity && a.RateNanos == b.RateNanos && a.RatePeriod == b.RatePeriod &&
+		a.Reset == b.Reset && a.Location.String() == b.Location.String()
 }
 
 // adopt makes a bucket from a saved balance under definition q: capped at

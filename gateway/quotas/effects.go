@@ -14,29 +14,44 @@ import (
 // balances would be dropped (a definition removed, or renamed: balances
 // belong to names) and which cut to a lower capacity. It changes nothing.
 func (m *Manager) ChangeEffects(next map[string]*config.Quota) []string {
+	if m.shared != nil {
+		return m.shared.changeEffects(next)
+	}
 	now := m.now()
+	m.mu.Lock()
+	bs := make([]*bucket, 0, len(m.buckets))
+	for _, b := range m.buckets {
+		c := *b
+		c.advance(now)
+		bs = append(bs, &c)
+	}
+	cur := m.defs
+	m.mu.Unlock()
+	return changeEffects(bs, cur, next)
+}
+
+// changeEffects is ChangeEffects for buckets bs, up to date, under the
+// current definitions cur.
+func changeEffects(bs []*bucket, cur, next map[string]*config.Quota) []string {
 	type group struct {
 		names []string
 		spent int64 // below capacity, in total
 		above int   // balances above next's capacity
 	}
 	groups := map[string]*group{}
-	m.mu.Lock()
-	for name, b := range m.buckets {
+	for _, b := range bs {
 		g := groups[b.def]
 		if g == nil {
 			g = &group{}
 			groups[b.def] = g
 		}
-		g.names = append(g.names, name)
-		bal := b.peek(now)
+		g.names = append(g.names, b.name)
+		bal := b.nanos
 		g.spent += max(b.q.Capacity-bal, 0)
 		if q := next[b.def]; q != nil && q.Err == nil && bal > q.Capacity {
 			g.above++
 		}
 	}
-	cur := m.defs
-	m.mu.Unlock()
 
 	var out []string
 	for _, def := range slices.Sorted(maps.Keys(groups)) {

@@ -3,6 +3,7 @@ package quotas
 import (
 	"errors"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,9 +62,13 @@ func defs(qs ...*config.Quota) map[string]*config.Quota {
 	return m
 }
 
-// newManager returns a configured Manager on clock c without a store.
+// newManager returns a configured Manager on clock c without a store;
+// under TestSharedMode, a shared one on a database of its own.
 func newManager(t testing.TB, c *fakeClock, qs ...*config.Quota) *Manager {
 	t.Helper()
+	if strings.HasPrefix(t.Name(), sharedModeTest+"/") {
+		return newSharedManagers(t, c, 1, qs...)[0]
+	}
 	m, err := New(nil, c.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,10 @@ type Manager struct {
 	buckets  map[string]*bucket       // by expanded name, created on first use
 	pending  map[string]Balance       // loaded balances not yet tied to a definition
 	dirty    bool                     // balances changed since the last save
+
+	// shared, when set, keeps every balance in a database that replicas
+	// share (NewShared): buckets and pending stay empty.
+	shared *sharedStore
 }
 
 // New returns a Manager that reads the clock with now (time.Now when nil)
@@ -91,8 +95,15 @@ func (m *Manager) Configure(quotas map[string]*config.Quota) {
 	matchers := compileMatchers(defs)
 	now := m.now()
 
+	var changed []string // shared mode: definitions whose terms changed
+	if m.shared != nil {
+		defer func() { m.shared.applyTerms(changed) }() // after the unlock
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.shared != nil {
+		changed = m.shared.noteChanges(m.defs, defs, now)
+	}
 	m.defs, m.matchers = defs, matchers
 	for name, b := range m.buckets {
 		q := defs[b.def]

@@ -43,7 +43,10 @@ type Reservation struct {
 	m       *Manager
 	buckets []*bucket
 	amount  int64
-	settled bool // guarded by m.mu
+	settled bool // guarded by m.mu, or by hold.mu in shared mode
+	// hold is the reservation's row in the shared database; nil when the
+	// balances are in memory (see NewShared).
+	hold *sharedHold
 }
 
 // Reserve holds amount nanodollars in every bucket of refs, all or
@@ -75,39 +78,19 @@ func (m *Manager) Reserve(refs []BucketRef, amount int64) (*Reservation, error) 
 func (m *Manager) ReserveRange(refs []BucketRef, want, least int64) (*Reservation, error) {
 	want = max(want, 0)
 	least = min(max(least, 0), want)
+	if m.shared != nil {
+		return m.shared.reserve(refs, want, least)
+	}
 	now := m.now()
-	var fails []refusal
-	held := make([]*bucket, 0, len(refs))
 
 	m.mu.Lock()
-	poorest := int64(math.MaxInt64)
-	for i, ref := range refs {
-		if seen(refs[:i], ref.Name) {
-			continue
-		}
-		q := m.defs[ref.Def]
-		if q == nil || q.Err != nil {
-			fails = append(fails, refusal{ref: ref, q: q, invalid: true})
-			continue
-		}
+	held, amount, fails := admit(refs, want, least, now, m.defs, func(ref BucketRef, q *config.Quota) *bucket {
 		b := m.bucketLocked(ref, q, now)
 		b.advance(now)
-		if b.nanos <= 0 || b.nanos < least {
-			fails = append(fails, refusal{ref: ref, q: q, balance: b.nanos, now: now})
-			continue
-		}
-		poorest = min(poorest, b.nanos)
-		held = append(held, b)
-	}
-	amount := want
-	if poorest < want {
-		amount = max(least, poorest/2)
-	}
+		return b
+	})
 	if len(fails) == 0 {
-		for _, b := range held {
-			b.nanos -= amount
-			b.reserved += amount
-		}
+		charge(held, amount)
 		if amount > 0 && len(held) > 0 {
 			m.dirty = true
 		}
@@ -120,6 +103,49 @@ func (m *Manager) ReserveRange(refs []BucketRef, want, least int64) (*Reservatio
 	return &Reservation{m: m, buckets: held, amount: amount}, nil
 }
 
+// admit is ReserveRange's rule, shared by both modes: get returns the
+// bucket of a ref whose definition q is valid, brought up to date at now.
+// It returns the buckets to charge and the amount, or the refusals, in
+// which case nothing may be charged.
+func admit(refs []BucketRef, want, least int64, now time.Time, defs map[string]*config.Quota, get func(BucketRef, *config.Quota) *bucket) (held []*bucket, amount int64, fails []refusal) {
+	held = make([]*bucket, 0, len(refs))
+	poorest := int64(math.MaxInt64)
+	for i, ref := range refs {
+		if seen(refs[:i], ref.Name) {
+			continue
+		}
+		q := defs[ref.Def]
+		if q == nil || q.Err != nil {
+			fails = append(fails, refusal{ref: ref, q: q, invalid: true})
+			continue
+		}
+		b := get(ref, q)
+		if !b.covers(least) {
+			fails = append(fails, refusal{ref: ref, q: q, balance: b.nanos, now: now})
+			continue
+		}
+		poorest = min(poorest, b.nanos)
+		held = append(held, b)
+	}
+	amount = want
+	if poorest < want {
+		amount = max(least, poorest/2)
+	}
+	return held, amount, fails
+}
+
+// charge holds amount in every bucket of held.
+func charge(held []*bucket, amount int64) {
+	for _, b := range held {
+		b.nanos -= amount
+		b.reserved += amount
+	}
+}
+
+// covers reports whether b may hold amount more: it must be positive and
+// have at least amount.
+func (b *bucket) covers(amount int64) bool { return b.nanos > 0 && b.nanos >= amount }
+
 // Extend holds delta more in every bucket of the reservation, all or
 // nothing, and reports whether it could: every bucket must have delta
 // left (and be positive). A stream whose output outgrows its hold draws
@@ -128,6 +154,9 @@ func (m *Manager) ReserveRange(refs []BucketRef, want, least int64) (*Reservatio
 func (r *Reservation) Extend(delta int64) bool {
 	if r == nil || r.m == nil || delta <= 0 {
 		return r != nil && delta <= 0
+	}
+	if r.hold != nil {
+		return r.m.shared.extend(r, delta)
 	}
 	m := r.m
 	now := m.now()
@@ -141,7 +170,7 @@ func (r *Reservation) Extend(delta int64) bool {
 			continue // deleted by Configure: no longer limits anything
 		}
 		b.advance(now)
-		if b.nanos <= 0 || b.nanos < delta {
+		if !b.covers(delta) {
 			return false
 		}
 	}
@@ -200,6 +229,10 @@ func (r *Reservation) Settle(actual int64) {
 		return
 	}
 	actual = max(actual, 0)
+	if r.hold != nil {
+		r.m.shared.settle(r, actual)
+		return
+	}
 	m := r.m
 	now := m.now()
 	m.mu.Lock()

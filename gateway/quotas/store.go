@@ -39,6 +39,9 @@ const SaveInterval = 5 * time.Second
 // in-flight requests settle before ending ctx: a reservation still open
 // at the final save is saved as spent.
 func (m *Manager) Run(ctx context.Context) error {
+	if m.shared != nil {
+		return m.shared.run(ctx)
+	}
 	t := time.NewTicker(m.saveEvery)
 	defer t.Stop()
 	for {
@@ -57,6 +60,9 @@ func (m *Manager) Run(ctx context.Context) error {
 // save. Saves are serialized, and the store is called without holding the
 // lock that requests take, so a slow disk never delays a request.
 func (m *Manager) Flush() error {
+	if m.shared != nil {
+		return m.shared.retrySettles()
+	}
 	if m.store == nil {
 		return nil
 	}

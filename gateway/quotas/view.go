@@ -70,6 +70,9 @@ func (v *BalanceView) untilFull(q *config.Quota, now time.Time) {
 // are listed: those used since they were defined, and saved ones the
 // current definitions account for.
 func (m *Manager) Balances(keep func(bucket string) bool) []BalanceView {
+	if m.shared != nil {
+		return m.shared.balances(func(name, _ string) bool { return keep == nil || keep(name) })
+	}
 	now := m.now()
 	m.mu.Lock()
 	out := make([]BalanceView, 0, len(m.buckets))
@@ -88,6 +91,9 @@ func (m *Manager) Balances(keep func(bucket string) bool) []BalanceView {
 func (m *Manager) BalancesOf(principal string) []BalanceView {
 	if principal == "" {
 		return nil
+	}
+	if m.shared != nil {
+		return m.shared.balances(func(name, def string) bool { return namedFor(name, def, principal) })
 	}
 	now := m.now()
 	m.mu.Lock()
@@ -108,6 +114,9 @@ func (m *Manager) BalancesOf(principal string) []BalanceView {
 // set). It changes nothing, so it suits hook payloads and a caller's own
 // view of their buckets.
 func (m *Manager) Lookup(refs []BucketRef) []BalanceView {
+	if m.shared != nil {
+		return m.shared.lookup(refs)
+	}
 	now := m.now()
 	out := make([]BalanceView, 0, len(refs))
 	m.mu.Lock()
@@ -117,36 +126,43 @@ func (m *Manager) Lookup(refs []BucketRef) []BalanceView {
 			continue
 		}
 		q := m.defs[ref.Def]
-		if q == nil || q.Err != nil {
-			v := BalanceView{Bucket: ref.Name, Definition: ref.Def, Invalid: "definition not in the config"}
-			if q != nil {
-				v.Invalid = q.Err.Error()
-				v.Rate = q.Rate
-			}
-			if b := m.buckets[ref.Name]; b != nil {
-				v.BalanceNanos, v.CapacityNanos, v.ReservedNanos, v.Updated = b.peek(now), b.q.Capacity, b.reserved, b.updated
-			}
-			v.Balance, v.Capacity = FormatDollars(v.BalanceNanos), FormatDollars(v.CapacityNanos)
-			out = append(out, v)
-			continue
-		}
 		b := m.buckets[ref.Name]
-		switch {
-		case b != nil && b.def == ref.Def:
-		case b != nil:
-			c := *b
-			c.redefine(q, now)
-			b = &c
-		default:
+		if b == nil && q != nil && q.Err == nil {
 			if saved, ok := m.pending[ref.Name]; ok {
 				b = adopt(ref.Name, ref.Def, q, saved, now)
-			} else {
-				b = &bucket{name: ref.Name, def: ref.Def, q: q, nanos: q.Capacity, updated: now, anchor: now}
 			}
 		}
-		out = append(out, b.view(now, q))
+		out = append(out, lookupView(ref, q, b, now))
 	}
 	return out
+}
+
+// lookupView is Lookup's view of ref, whose definition is q (nil when
+// missing) and whose bucket is b (nil when not used yet). b is not
+// changed.
+func lookupView(ref BucketRef, q *config.Quota, b *bucket, now time.Time) BalanceView {
+	if q == nil || q.Err != nil {
+		v := BalanceView{Bucket: ref.Name, Definition: ref.Def, Invalid: "definition not in the config"}
+		if q != nil {
+			v.Invalid = q.Err.Error()
+			v.Rate = q.Rate
+		}
+		if b != nil {
+			v.BalanceNanos, v.CapacityNanos, v.ReservedNanos, v.Updated = b.peek(now), b.q.Capacity, b.reserved, b.updated
+		}
+		v.Balance, v.Capacity = FormatDollars(v.BalanceNanos), FormatDollars(v.CapacityNanos)
+		return v
+	}
+	switch {
+	case b != nil && b.def == ref.Def:
+	case b != nil:
+		c := *b
+		c.redefine(q, now)
+		b = &c
+	default:
+		b = &bucket{name: ref.Name, def: ref.Def, q: q, nanos: q.Capacity, updated: now, anchor: now}
+	}
+	return b.view(now, q)
 }
 
 // view renders b as of now; cur is its current definition (nil when
@@ -179,6 +195,9 @@ func (b *bucket) view(now time.Time, cur *config.Quota) BalanceView {
 func (m *Manager) Refill(bucket string, amount int64) (BalanceView, error) {
 	if amount <= 0 {
 		return BalanceView{}, fmt.Errorf("refilling quota %q: amount %s is not positive", bucket, FormatDollars(amount))
+	}
+	if m.shared != nil {
+		return m.shared.refill(bucket, amount)
 	}
 	now := m.now()
 	m.mu.Lock()
