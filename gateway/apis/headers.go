@@ -1,6 +1,7 @@
 package apis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tsplug/ts-plug/tunnel/headername"
 	"golang.org/x/net/http/httpguts"
@@ -115,12 +117,13 @@ func KeyQuery(q url.Values) []string {
 // non-canonical keys is cleaned too.
 func SanitizeRequestHeaders(h http.Header) {
 	removeConnectionHeaders(h)
+	var buf [lowerNameBuf]byte
 	for k := range h {
-		lk := strings.ToLower(k)
+		lk := lowerName(buf[:0], k)
 		if isHopByHop(lk) || isCredential(lk) ||
 			headername.Reserved(k) ||
-			strings.HasPrefix(lk, forwardedXPrefix) ||
-			lk == "forwarded" || lk == "x-real-ip" || lk == "accept-encoding" {
+			bytes.HasPrefix(lk, []byte(forwardedXPrefix)) ||
+			string(lk) == "forwarded" || string(lk) == "x-real-ip" || string(lk) == "accept-encoding" {
 			delete(h, k)
 		}
 	}
@@ -134,11 +137,12 @@ func SanitizeRequestHeaders(h http.Header) {
 // provider's alternative endpoints, not the gateway's.
 func SanitizeResponseHeaders(h http.Header) {
 	removeConnectionHeaders(h)
+	var buf [lowerNameBuf]byte
 	for k := range h {
-		lk := strings.ToLower(k)
+		lk := lowerName(buf[:0], k)
 		if isHopByHop(lk) || isCredential(lk) ||
 			headername.Reserved(k) ||
-			lk == "set-cookie" || lk == "set-cookie2" || lk == "alt-svc" {
+			string(lk) == "set-cookie" || string(lk) == "set-cookie2" || string(lk) == "alt-svc" {
 			delete(h, k)
 		}
 	}
@@ -172,10 +176,35 @@ func removeConnectionHeaders(h http.Header) {
 	}
 }
 
+// lowerNameBuf is the room lowerName lowers a name in without
+// allocating: longer than any header name a client or provider sends.
+const lowerNameBuf = 64
+
+// lowerName returns name lower-cased exactly as strings.ToLower does,
+// appended to buf (which it grows only for a longer name): every header
+// of every request is matched by its lower-case name, and
+// strings.ToLower allocates for each canonical one ("Content-Type").
+// A name that is not ASCII takes strings.ToLower's own path.
+func lowerName(buf []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return append(buf, strings.ToLower(name)...)
+		}
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
 // isHopByHop reports whether the lower-case name is hop-by-hop.
-func isHopByHop(lk string) bool {
+func isHopByHop(lk []byte) bool {
 	for _, n := range hopByHop {
-		if lk == n {
+		if string(lk) == n {
 			return true
 		}
 	}
@@ -183,9 +212,9 @@ func isHopByHop(lk string) bool {
 }
 
 // isCredential reports whether the lower-case name carries a credential.
-func isCredential(lk string) bool {
+func isCredential(lk []byte) bool {
 	for _, n := range credentialHeaders {
-		if lk == n {
+		if string(lk) == n {
 			return true
 		}
 	}
@@ -282,32 +311,53 @@ func StripKeyQuery(q url.Values) {
 // Secret-bearing means a known credential header, Set-Cookie, or a name
 // that says it holds a secret (…api-key, …apikey, …secret…, …password…,
 // …authorization…, …token but not the …tokens… of rate-limit headers).
+//
+// Every request's capture takes two copies, so, like http.Header.Clone,
+// it copies all values into one array rather than one per header.
 func RedactHeaders(h http.Header) http.Header {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	vals := make([]string, 0, n)
 	out := make(http.Header, len(h))
+	var buf [lowerNameBuf]byte
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
-		if isSecretHeader(strings.ToLower(k)) {
-			red := make([]string, len(vs))
-			for i := range red {
-				red[i] = redactedValue
+		start := len(vals)
+		if isSecretHeader(lowerName(buf[:0], k)) {
+			for range vs {
+				vals = append(vals, redactedValue)
 			}
-			out[ck] = append(out[ck], red...)
-			continue
+		} else {
+			vals = append(vals, vs...)
 		}
-		out[ck] = append(out[ck], vs...)
+		mine := vals[start:len(vals):len(vals)]
+		if prev, ok := out[ck]; ok {
+			// Two spellings of one name ("x-api-key", "X-Api-Key"):
+			// joined in a new array, as separate appends joined them.
+			mine = append(prev[:len(prev):len(prev)], mine...)
+		} else if len(mine) == 0 {
+			mine = nil // as append(nil) left it: JSON null
+		}
+		out[ck] = mine
 	}
 	return out
 }
 
+// secretNameParts are the parts of a header name that say it holds a
+// secret.
+var secretNameParts = []string{"api-key", "apikey", "api_key", "secret", "password", "authorization", "credential", "cookie"}
+
 // isSecretHeader reports whether the lower-case name carries a secret.
-func isSecretHeader(lk string) bool {
-	if isCredential(lk) || lk == "set-cookie" || lk == "set-cookie2" {
+func isSecretHeader(lk []byte) bool {
+	if isCredential(lk) || string(lk) == "set-cookie" || string(lk) == "set-cookie2" {
 		return true
 	}
-	for _, s := range []string{"api-key", "apikey", "api_key", "secret", "password", "authorization", "credential", "cookie"} {
-		if strings.Contains(lk, s) {
+	for _, s := range secretNameParts {
+		if bytes.Contains(lk, []byte(s)) {
 			return true
 		}
 	}
-	return strings.HasSuffix(lk, "token") || strings.Contains(lk, "-token-") || strings.Contains(lk, "_token_")
+	return bytes.HasSuffix(lk, []byte("token")) || bytes.Contains(lk, []byte("-token-")) || bytes.Contains(lk, []byte("_token_"))
 }

@@ -3,6 +3,7 @@ package apis
 import (
 	"errors"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"reflect"
 	"slices"
@@ -288,6 +289,122 @@ func TestSanitizeStripsEverySpellingOfIdentityHeaders(t *testing.T) {
 			if _, ok := h[name]; ok || h.Get("Content-Type") == "" {
 				t.Errorf("%s: after sanitizing, %v", name, h)
 			}
+		}
+	}
+}
+
+// redactHeadersReference is RedactHeaders as it was before it copied
+// into one array: a copy per header, names lowered by strings.ToLower.
+func redactHeadersReference(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		ck := textproto.CanonicalMIMEHeaderKey(k)
+		if isSecretHeaderReference(strings.ToLower(k)) {
+			red := make([]string, len(vs))
+			for i := range red {
+				red[i] = redactedValue
+			}
+			out[ck] = append(out[ck], red...)
+			continue
+		}
+		out[ck] = append(out[ck], vs...)
+	}
+	return out
+}
+
+// isSecretHeaderReference is isSecretHeader as it was, on strings.
+func isSecretHeaderReference(lk string) bool {
+	if slices.Contains(credentialHeaders, lk) || lk == "set-cookie" || lk == "set-cookie2" {
+		return true
+	}
+	for _, s := range []string{"api-key", "apikey", "api_key", "secret", "password", "authorization", "credential", "cookie"} {
+		if strings.Contains(lk, s) {
+			return true
+		}
+	}
+	return strings.HasSuffix(lk, "token") || strings.Contains(lk, "-token-") || strings.Contains(lk, "_token_")
+}
+
+// FuzzRedactHeaders: the one-array copy redacts exactly what a copy per
+// header did, empty and nil values and two spellings of one name
+// included, and shares no value with its input.
+func FuzzRedactHeaders(f *testing.F) {
+	f.Add("X-Api-Key", "sk", "x-api-key", "sk2", "Content-Type", "a", 1)
+	f.Add("Authorization", "", "Cookie", "c", "X-Empty", "", 0)
+	f.Add("X-\u212Aey", "v", "SET-COOKIE", "s", "x-ſecret", "v", 2)
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, k3, v3 string, shape int) {
+		h := http.Header{k1: {v1, v2}, k2: {v2}, k3: nil}
+		switch shape % 3 {
+		case 1:
+			h[k3] = []string{}
+		case 2:
+			h[k3] = []string{v3, v1}
+		}
+		got, want := RedactHeaders(h), redactHeadersReference(h)
+		if len(got) != len(want) {
+			t.Fatalf("RedactHeaders(%q) = %q, want %q", h, got, want)
+		}
+		for k, wv := range want {
+			gv, ok := got[k]
+			// Two spellings are joined in map order: compare as sets.
+			if !ok || (gv == nil) != (wv == nil) || !slices.Equal(slices.Sorted(slices.Values(gv)), slices.Sorted(slices.Values(wv))) {
+				t.Fatalf("RedactHeaders(%q)[%q] = %q, want %q", h, k, gv, wv)
+			}
+			for i := range gv {
+				gv[i] = "changed"
+			}
+		}
+		for k, vs := range h {
+			for _, v := range vs {
+				if v == "changed" {
+					t.Fatalf("RedactHeaders shares %q's values with its input", k)
+				}
+			}
+		}
+	})
+}
+
+// FuzzLowerName: lowering a name for matching is strings.ToLower, for
+// any bytes.
+func FuzzLowerName(f *testing.F) {
+	f.Add("Content-Type")
+	f.Add("X-\u212Aey-ſ\xff")
+	f.Add(strings.Repeat("A", lowerNameBuf+1))
+	f.Fuzz(func(t *testing.T, name string) {
+		var buf [lowerNameBuf]byte
+		if got, want := string(lowerName(buf[:0], name)), strings.ToLower(name); got != want {
+			t.Fatalf("lowerName(%q) = %q, want %q", name, got, want)
+		}
+	})
+}
+
+// TestHeaderFiltersAllocate: every request's headers and its answer's
+// pass these; matching a canonical name allocates nothing (it took a
+// strings.ToLower per header), and a redacted copy takes its map and
+// one array of values (it took one per header).
+func TestHeaderFiltersAllocate(t *testing.T) {
+	// Nothing here is removed, so every run matches every name.
+	req := http.Header{
+		"Content-Type": {"application/json"}, "User-Agent": {"cli/1"}, "Accept": {"application/json"},
+		"X-Stainless-Lang": {"js"}, "Anthropic-Version": {"2023-06-01"},
+	}
+	res := http.Header{
+		"Content-Type": {"application/json"}, "Date": {"Mon"}, "X-Request-Id": {"r"},
+		"Openai-Processing-Ms": {"12"}, "X-Ratelimit-Remaining-Tokens": {"5"},
+	}
+	withKey := req.Clone()
+	withKey.Set("Authorization", "Bearer sk")
+	for _, tt := range []struct {
+		name string
+		max  float64
+		f    func()
+	}{
+		{"SanitizeRequestHeaders", 0, func() { SanitizeRequestHeaders(req) }},
+		{"SanitizeResponseHeaders", 0, func() { SanitizeResponseHeaders(res) }},
+		{"RedactHeaders", 3, func() { RedactHeaders(withKey) }},
+	} {
+		if n := testing.AllocsPerRun(100, tt.f); n > tt.max {
+			t.Errorf("%s: %v allocations, want at most %v", tt.name, n, tt.max)
 		}
 	}
 }
