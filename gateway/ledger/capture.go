@@ -77,7 +77,7 @@ func decompress(b []byte) ([]byte, error) {
 // encodeCapture returns the compressed columns of c, in insertCapture
 // order after request_id and created.
 func encodeCapture(c *Capture) ([]any, error) {
-	var cols []any
+	cols := make([]any, 0, 5)
 	for _, h := range []http.Header{c.RequestHeaders, c.ResponseHeaders} {
 		var raw []byte
 		if h != nil {

@@ -14,11 +14,21 @@ func appendHeaderJSON(b []byte, h http.Header) []byte {
 	if h == nil {
 		return append(b, "null"...)
 	}
-	keys := make([]string, 0, len(h))
-	for k := range h {
+	// The names are sorted in place on the stack for the headers of any
+	// ordinary request or answer, and b grows once, to the size of the
+	// encoding when nothing needs escaping.
+	var stack [32]string
+	keys := stack[:0]
+	size := 2
+	for k, vs := range h {
 		keys = append(keys, k)
+		size += len(k) + 6 // "k":[],
+		for _, v := range vs {
+			size += len(v) + 3 // "v",
+		}
 	}
 	slices.Sort(keys)
+	b = slices.Grow(b, size)
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
