@@ -110,10 +110,12 @@ func (s *Server) serveGetConfig(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("masking the running config: %w", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	out := map[string]any{
 		"config": string(masked), "exists": len(src) > 0, "hash": config.Hash(src),
 		"path": s.opts.ConfigPath, "writable": s.opts.ConfigPath != "",
-	})
+	}
+	s.addShared(r.Context(), out, src)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -166,6 +168,7 @@ func (s *Server) checkConfig(c *caller, text string) configCheck {
 		sort.SliceStable(out.diags, func(i, j int) bool { return out.diags[i].Line < out.diags[j].Line })
 		return out
 	}
+	diags = append(diags, s.sharedDiagnostics(src)...)
 	var cfg *config.Config
 	var pdiags []config.Diagnostic
 	if s.opts.ConfigPath != "" {
@@ -264,6 +267,10 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusUnprocessableEntity, out)
 		return nil
 	}
+	shared, err := s.saveShared(r.Context(), res.src, c.id.Principal())
+	if err != nil {
+		return err
+	}
 	if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
 		return fmt.Errorf("config save by %s: writing the config file: %w", c.id.Principal(), err)
 	}
@@ -279,6 +286,10 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) error {
 	s.opts.Logf("config saved to %s by %s (hash %.12s, %d warnings)", s.opts.ConfigPath, c.id.Principal(), hash, len(res.diags))
 	out := res.summary()
 	out["success"], out["hash"] = true, hash
+	if v, ok := s.sharedVersion(res.src); ok {
+		out["version"] = v
+		s.opts.Logf("config saved as shared version %d", shared.Seq)
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

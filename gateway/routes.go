@@ -24,6 +24,11 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/providers", s.api(s.serveProviders))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
+		db := s.checkDatabase(r.Context())
+		if db != nil && !db.Reachable {
+			writeDatabaseDown(w, db)
+			return
+		}
 		if err := s.opts.Ledger.Healthy(); err != nil {
 			// Anyone may ask: the database's error (its path, SQLite's
 			// words) goes to the log only.
@@ -40,6 +45,9 @@ func (s *Server) routes() *http.ServeMux {
 			return
 		}
 		w.Write([]byte("ok\n"))
+		if db != nil {
+			w.Write([]byte("database: " + db.Backend + ", reachable\n"))
+		}
 		for _, p := range problems {
 			w.Write([]byte(p + "\n"))
 		}

@@ -71,6 +71,13 @@ type Options struct {
 	// config file's directory). Any other reference is refused on save,
 	// since it would be read on this host.
 	AllowedSecretRefs []string
+	// ConfigSync, when replicas share a database, stores each config saved
+	// through the API as the next shared version (ApplySharedConfig applies
+	// the others'); /healthz then reports the database. Nil: one gateway.
+	ConfigSync ConfigSync
+	// Replicas lists the replicas sharing the database for /api/config and
+	// the Settings page; nil lists none.
+	Replicas Replicas
 
 	// Metrics registers the collectors of the gateway's companions (the
 	// S3 exporter) on the gateway's /metrics registry; nil for none.

@@ -107,7 +107,7 @@ func (u uiSource) Config() ui.ConfigView {
 	}
 	cfg, _ := u.s.Config()
 	return ui.ConfigView{Text: string(masked), Hash: config.Hash(src), Path: u.s.opts.ConfigPath, Writable: u.s.opts.ConfigPath != "",
-		Hooks: u.hookViews(cfg)}
+		Hooks: u.hookViews(cfg), Shared: u.shared(src)}
 }
 
 // hookViews lists the configured hooks, by name, with the events the

@@ -61,6 +61,9 @@ type ConfigView struct {
 	Writable bool
 	// Hooks are the configured hooks with their recent calls.
 	Hooks []HookView
+	// Shared is the config version this replica runs and the replicas
+	// sharing its database; nil on a single gateway.
+	Shared *SharedConfig
 }
 
 // Store is the ledger's query side that pages read, as typed rows.
