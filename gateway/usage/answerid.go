@@ -1,5 +1,7 @@
 package usage
 
+import "sync"
+
 // CreatedResponseID returns the id of the stored response an OpenAI
 // Responses answer creates, from the answer's first bytes (the gateway
 // keeps only those, so answer may be cut anywhere): in a JSON answer the
@@ -14,7 +16,9 @@ package usage
 // not the response's. Members are read in order as far as the answer
 // goes; the id the answer was cut after is taken.
 func CreatedResponseID(answer []byte) string {
-	var r memberReader
+	r := answerReaders.Get().(*memberReader)
+	defer answerReaders.Put(r)
+	defer r.reset(nil) // holds nothing of answer while pooled
 	i := 0
 	for i < len(answer) && isSpace(answer[i]) {
 		i++
@@ -32,6 +36,11 @@ func CreatedResponseID(answer []byte) string {
 	p.End()
 	return id
 }
+
+// answerReaders recycle CreatedResponseID's readers: a jsontext.Decoder
+// builds its name and state stacks afresh, and every created response of
+// the Responses API is read for its id.
+var answerReaders = sync.Pool{New: func() any { return new(memberReader) }}
 
 // responseIDPath is where an event names the response it is about.
 var responseIDPath = []string{"response", "id"}

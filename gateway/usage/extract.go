@@ -108,6 +108,13 @@ func (e *Extractor) Write(b []byte) (int, error) {
 	return n, nil
 }
 
+// usageKeys and openAIUsageKeys are the top-level members a JSON answer's
+// usage is read from; shared, read-only, by every extractor.
+var (
+	usageKeys       = []string{"usage", "usageMetadata"}
+	openAIUsageKeys = []string{"usage", "usageMetadata", "service_tier"}
+)
+
 // start picks the body format from its first significant byte.
 func (e *Extractor) start(first byte) {
 	if first == '{' || first == '[' {
@@ -122,10 +129,10 @@ func (e *Extractor) start(first byte) {
 				e.json.max = e.maxEvent
 			}
 		}
-		e.json.keys = []string{"usage", "usageMetadata"}
+		e.json.keys = usageKeys
 		if e.api == config.OpenAIChat || e.api == config.OpenAIResponses {
 			// OpenAI reports the tier beside usage, before or after it.
-			e.json.keys = append(e.json.keys, "service_tier")
+			e.json.keys = openAIUsageKeys
 		}
 		e.json.onValue = e.onJSONValue
 		e.doc.members = contentMembers(e.api, false)

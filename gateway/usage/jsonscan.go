@@ -50,6 +50,10 @@ type jsonScanner struct {
 	buf       []byte
 }
 
+// firstCaptureBuf is the room a scanner's first captured value starts
+// with: more than a usage object with all its details takes.
+const firstCaptureBuf = 1 << 10
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // Write feeds bytes of the document. It never fails.
@@ -103,6 +107,11 @@ func (s *jsonScanner) Write(b []byte) (int, error) {
 			s.capBase = s.depth
 			s.capKey = s.matched
 			s.capOver = false
+			if s.buf == nil {
+				// One allocation for an ordinary usage object, rather
+				// than append's doubling from eight bytes.
+				s.buf = make([]byte, 0, min(s.max, firstCaptureBuf))
+			}
 			s.buf = s.buf[:0]
 		}
 		if s.capturing && s.depth == s.capBase && (c == ',' || c == '}' || c == ']') {
