@@ -67,12 +67,33 @@ func (s *Server) ApplySharedConfig(v configsync.Version) (err error) {
 	}
 	if p := s.opts.ConfigPath; p != "" {
 		if disk, err := os.ReadFile(p); err != nil || !bytes.Equal(disk, v.Text) {
+			s.keepLocalFile(p, disk)
 			if err := writeFileAtomic(p, v.Text); err != nil {
 				s.opts.Logf("shared config: version %d applied, but not written to %s: %v", v.Seq, p, err)
 			}
 		}
 	}
 	return nil
+}
+
+// localSuffix names the copy of a config file the shared config replaced
+// before it had been shared.
+const localSuffix = ".local"
+
+// keepLocalFile copies disk, the config file about to be replaced by a
+// shared version, to path+localSuffix when it is not a shared version
+// itself: the host admin's own file at the first start on the shared
+// database (it may hold literal keys, which were never shared), or an
+// edit made on this host since. Otherwise it would be lost.
+func (s *Server) keepLocalFile(path string, disk []byte) {
+	if len(disk) == 0 || s.opts.ConfigSync == nil || config.Hash(disk) == s.opts.ConfigSync.Running().Hash {
+		return
+	}
+	if err := writeFileAtomic(path+localSuffix, disk); err != nil {
+		s.opts.Logf("shared config: keeping this host's own config file as %s%s: %v", path, localSuffix, err)
+		return
+	}
+	s.opts.Logf("shared config: this host's own config file, replaced by the shared one, is kept as %s%s", path, localSuffix)
 }
 
 // saveShared stores src as the next shared version when replicas share

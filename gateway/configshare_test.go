@@ -290,12 +290,29 @@ func TestSharedRemoteVersionApplies(t *testing.T) {
 	if n := f.history.records.Load(); n != 0 {
 		t.Errorf("the remote version was recorded in this replica's history (%d)", n)
 	}
+	if _, err := os.Stat(f.path + localSuffix); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a shared version's file was kept as a local one: %v", err)
+	}
+
+	// A host admin's edit, never shared, is kept when a version replaces it.
+	local := remote + "// edited on this host\n"
+	if err := os.WriteFile(f.path, []byte(local), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	next := f.sync.saveElsewhere(sharedConfig, "bob@example.com")
+	if err := f.gw.ApplySharedConfig(next); err != nil {
+		t.Fatal(err)
+	}
+	f.sync.setRunning(next)
+	if kept, err := os.ReadFile(f.path + localSuffix); err != nil || string(kept) != local || f.fileText(t) != sharedConfig {
+		t.Errorf("the local edit was not kept (%v), or the version not written", err)
+	}
 
 	broken := f.sync.saveElsewhere(`{"providers": {"x": {"apikey": "file:missing.key", "baseurl": "https://x.example"}}, "grants": `, "bob@example.com")
 	if err := f.gw.ApplySharedConfig(broken); err == nil {
 		t.Fatal("a version that does not parse was applied")
 	}
-	if _, src := f.gw.Config(); string(src) != remote || f.fileText(t) != remote {
+	if _, src := f.gw.Config(); string(src) != sharedConfig || f.fileText(t) != sharedConfig {
 		t.Errorf("a failed version changed the running config or the file")
 	}
 }

@@ -198,6 +198,10 @@ func (s *Syncer) LastError() (int64, error) {
 	return 0, nil
 }
 
+// Listening reports whether the listener's connection is up: while it is
+// not, versions saved elsewhere arrive by the poll or once it is back.
+func (s *Syncer) Listening() bool { return s.listenerPID.Load() != 0 }
+
 // Backend names the database, for /healthz.
 func (s *Syncer) Backend() string { return "postgres" }
 
