@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +69,48 @@ func TestSecretsStayOnTheHost(t *testing.T) {
 	}
 	if err := openDB(t, dsn).QueryRow("SELECT count(*) FROM aperture_config WHERE text LIKE '%sk-live%'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("the key reached the database (%d rows, %v)", n, err)
+	}
+}
+
+// TestDSNPasswordNeverSaid: neither New's error for a bad connection
+// string nor the listener's failures repeat the password.
+func TestDSNPasswordNeverSaid(t *testing.T) {
+	const password = "hunter2-secret"
+	if _, err := New(Options{DSN: "postgres://u:" + password + "@host:notaport/db"}); err == nil || strings.Contains(err.Error(), password) {
+		t.Errorf("bad DSN: %v", err)
+	}
+	dsn := strings.Replace(pgtest.Database(t), "postgres://postgres@", "postgres://postgres:"+password+"@", 1)
+	var mu sync.Mutex
+	var logs strings.Builder
+	s, err := New(Options{DSN: dsn, PollInterval: time.Hour, Logf: func(f string, a ...any) {
+		mu.Lock()
+		fmt.Fprintf(&logs, f+"\n", a...)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Start(context.Background(), []byte(seedText), func(Version) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	s.connCfg.Database = "no_such_database"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		said := logs.String()
+		mu.Unlock()
+		if strings.Contains(said, "no_such_database") {
+			if strings.Contains(said, password) {
+				t.Fatalf("the log says the password:\n%s", said)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no listener failure logged:\n%s", said)
+		}
 	}
 }
