@@ -39,6 +39,7 @@ type exchange struct {
 	scope grants.Scope   // guard, reserve: what the caller's grants say of the model
 	h     hold           // reserve
 	rec   *ledger.Record // send: the ledger row
+	tee   teeWriter      // relay: the meter and the answer's copy
 
 	id      string // the request's ID, from the first stage that needs it
 	session string // read: the session ID

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/ledger"
@@ -35,7 +36,10 @@ func (x *exchange) reserve() bool {
 // answers 502 and records that.
 func (x *exchange) send() (*http.Response, bool) {
 	s, r, rt := x.s, x.r, x.rt
-	q := r.URL.Query()
+	var q url.Values // nil, as good as empty, for the usual call without a query
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
 	cred, err := credentialFor(rt.Provider, r.Header, q)
 	if errors.Is(err, errNoClientCredential) {
 		// Says what the caller must send; names nothing of the gateway's.

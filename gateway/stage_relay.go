@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"strconv"
@@ -51,7 +52,8 @@ func (x *exchange) relay(res *http.Response) {
 		respBody = ledger.NewCaptureBuffer(responseIDWindow)
 	}
 	if respBody != nil {
-		meter = io.MultiWriter(ext, respBody)
+		x.tee = teeWriter{ext, respBody}
+		meter = &x.tee
 	}
 	// Streams are flushed on every read so each event goes out at once;
 	// a plain JSON answer is written as it comes and flushed at the end,
@@ -100,6 +102,17 @@ func (x *exchange) relay(res *http.Response) {
 		answer = respBody.Bytes()
 	}
 	x.notify(wh, rec, answer)
+}
+
+// teeWriter is io.MultiWriter for the meter and the answer's copy, kept
+// in the exchange: MultiWriter took two allocations per answer.
+type teeWriter struct{ a, b io.Writer }
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	if n, err := t.a.Write(p); err != nil || n != len(p) {
+		return n, cmp.Or(err, io.ErrShortWrite)
+	}
+	return t.b.Write(p)
 }
 
 // settle prices the answer and charges its hold.

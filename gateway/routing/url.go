@@ -84,7 +84,7 @@ func checkDecodedPath(path string) error {
 			return fmt.Errorf("request path %q has a control character, \\, %%, ? or #", path)
 		}
 	}
-	for _, seg := range strings.Split(path, "/") {
+	for seg := range strings.SplitSeq(path, "/") {
 		if seg == "." || seg == ".." {
 			return errors.New("request path must not contain . or .. segments")
 		}
