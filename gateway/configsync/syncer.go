@@ -198,6 +198,13 @@ func (s *Syncer) LastError() (int64, error) {
 	return 0, nil
 }
 
+// Status is the version this replica runs and the failure to apply a
+// newer one, if any: what its heartbeat reports (replicas.Options.Config).
+func (s *Syncer) Status() (int64, error) {
+	_, err := s.LastError()
+	return s.Running().Seq, err
+}
+
 // Listening reports whether the listener's connection is up: while it is
 // not, versions saved elsewhere arrive by the poll or once it is back.
 func (s *Syncer) Listening() bool { return s.listenerPID.Load() != 0 }
@@ -225,8 +232,13 @@ func withoutText(v Version) Version {
 
 // Run keeps the replica on the latest version until ctx ends: it listens
 // for notifications, and checks for a newer version on each, after each
-// (re)connection of the listener, and every PollInterval.
+// (re)connection of the listener, and every PollInterval. Call it after
+// Start, which gives it the apply function.
 func (s *Syncer) Run(ctx context.Context) {
+	if s.apply == nil {
+		s.opts.Logf("shared config: Run without Start: not following the shared config")
+		return
+	}
 	go s.listen(ctx)
 	t := time.NewTicker(s.opts.PollInterval)
 	defer t.Stop()

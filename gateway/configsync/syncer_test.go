@@ -282,6 +282,9 @@ func TestFailedApply(t *testing.T) {
 	if seq, err := b.LastError(); seq != 2 || err == nil || b.Running().Seq != 1 {
 		t.Fatalf("LastError %d %v, running %d; want 2, the error, 1", seq, err, b.Running().Seq)
 	}
+	if seq, err := b.Status(); seq != 1 || err == nil {
+		t.Fatalf("Status %d %v, want 1 and the error", seq, err)
+	}
 	time.Sleep(300 * time.Millisecond) // several polls
 	b.noneApplied(t)
 	b.setFail(nil)
