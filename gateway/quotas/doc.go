@@ -22,4 +22,10 @@
 // Balances live in memory behind one mutex that guards only arithmetic;
 // a background loop (Manager.Run) saves them to a BalanceStore every few
 // seconds and on shutdown, so the request path never does I/O.
+//
+// With several gateway replicas, NewShared keeps them in PostgreSQL
+// instead, the only source of truth for money: every reservation,
+// extension and settlement is one transaction on the bucket rows, applying
+// the same refill code and rules, so the guarantee above holds across any
+// number of replicas (see shared.go).
 package quotas
