@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tsplug/ts-plug/gateway/usage"
 )
@@ -36,6 +38,24 @@ type ProviderPricing struct {
 // overrides. A Resolver is immutable once built and safe for concurrent use.
 type Resolver struct {
 	providers map[string]ProviderPricing
+
+	// quotes memoizes Resolve, which every metered request calls twice
+	// (its hold, then its cost): the answer depends only on providers,
+	// fixed once built. At most maxQuotes are kept, since a provider
+	// may accept model names of the caller's choosing.
+	quotes  sync.Map // quoteKey -> quoteResult
+	nquotes atomic.Int64
+}
+
+// maxQuotes bounds Resolver.quotes; past it Resolve works each quote out
+// afresh.
+const maxQuotes = 1024
+
+type quoteKey struct{ provider, model string }
+
+type quoteResult struct {
+	q  Quote
+	ok bool
 }
 
 // NewResolver returns a resolver for the given providers, keyed by
@@ -74,6 +94,25 @@ type Quote struct {
 // provider's cost basis; else the provider's "*" price. ok is false when
 // none applies: the cost is then unknown, not zero.
 func (r *Resolver) Resolve(provider, model string) (q Quote, ok bool) {
+	if r == nil {
+		return r.resolve(provider, model)
+	}
+	key := quoteKey{provider, model}
+	if v, hit := r.quotes.Load(key); hit {
+		res := v.(quoteResult)
+		return res.q, res.ok
+	}
+	q, ok = r.resolve(provider, model)
+	if r.nquotes.Load() < maxQuotes {
+		if _, loaded := r.quotes.LoadOrStore(key, quoteResult{q, ok}); !loaded {
+			r.nquotes.Add(1)
+		}
+	}
+	return q, ok
+}
+
+// resolve is Resolve without its memo.
+func (r *Resolver) resolve(provider, model string) (q Quote, ok bool) {
 	var p ProviderPricing
 	if r != nil {
 		p = r.providers[provider]

@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/tsplug/ts-plug/gateway/usage"
@@ -107,5 +108,43 @@ func TestNilResolver(t *testing.T) {
 	var r *Resolver
 	if _, ok := r.Resolve("openai", "gpt-4o"); ok {
 		t.Error("nil resolver priced a model with no cost basis")
+	}
+}
+
+// TestResolveMemoized: every metered request resolves its price twice;
+// after the first, a quote is a lookup that allocates nothing (its basis
+// string took one each time), equal to working it out afresh, and the
+// memo stops growing at maxQuotes.
+func TestResolveMemoized(t *testing.T) {
+	r, err := NewResolver(map[string]ProviderPricing{
+		"openai": {CostBasis: "openai"},
+		"mapped": {CostBasis: "anthropic", CostMap: []CostMapEntry{{Match: "my-*", As: "claude-sonnet-4-5"}}},
+		"self":   {Prices: map[string]PriceSpec{"*": {Input: mustUSD("1"), Output: mustUSD("2")}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ provider, model string }{
+		{"openai", "gpt-4o"}, {"mapped", "my-model"}, {"self", "llama"}, {"openai", "no-such-model"}, {"none", "gpt-4o"},
+	} {
+		want, wantOK := r.resolve(tt.provider, tt.model)
+		for range 2 { // computed, then memoized
+			if q, ok := r.Resolve(tt.provider, tt.model); q != want || ok != wantOK {
+				t.Errorf("Resolve(%s, %s) = %+v %v, want %+v %v", tt.provider, tt.model, q, ok, want, wantOK)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { r.Resolve("openai", "gpt-4o") }); n != 0 {
+		t.Errorf("a memoized Resolve allocates %v times", n)
+	}
+	for i := range maxQuotes + 10 {
+		r.Resolve("self", fmt.Sprint("model-", i))
+	}
+	if n := r.nquotes.Load(); n != maxQuotes {
+		t.Errorf("%d quotes kept, want %d", n, maxQuotes)
+	}
+	var nilResolver *Resolver
+	if _, ok := nilResolver.Resolve("openai", "gpt-4o"); ok {
+		t.Error("a nil Resolver priced a model")
 	}
 }
