@@ -268,8 +268,8 @@ func TestSharedSweeperReleasesDeadReplicaHolds(t *testing.T) {
 }
 
 // When the database fails, a replica fails safe: it refuses reservations
-// with an error wrapping ErrUnavailable (not a quota refusal), refuses to
-// extend, and a settlement it cannot write leaves the hold charged in
+// with an error wrapping ErrUnavailable (not a quota refusal, unless a
+// broken definition refuses it anyway), refuses to extend, and a settlement it cannot write leaves the hold charged in
 // full, unrenewed, for the sweeper, to retry later.
 func TestSharedFailsSafe(t *testing.T) {
 	c := newClock()
@@ -286,6 +286,11 @@ func TestSharedFailsSafe(t *testing.T) {
 	var ex *ExceededError
 	if !errors.Is(err, ErrUnavailable) || errors.As(err, &ex) {
 		t.Errorf("reserve without a database: %v, want ErrUnavailable", err)
+	}
+	// One a missing definition refuses anyway is told that.
+	_, err = a.Reserve(append(ref, BucketRef{"x", "gone"}), usd(t, "$1"))
+	if !errors.As(err, &ex) || !ex.Invalid || ex.Bucket != "x" {
+		t.Errorf("reserve in a missing definition without a database: %v, want it refused as invalid", err)
 	}
 	if r.Extend(usd(t, "$1")) {
 		t.Error("extended without a database")

@@ -33,10 +33,24 @@ func (s *sharedStore) reserve(refs []BucketRef, want, least int64) (*Reservation
 	// The rows admit reads: the first ref of each name, when its
 	// definition is valid; in name order, the order of every lock.
 	var lock []BucketRef
+	var invalid []refusal // refused whatever the balances
 	for i, ref := range refs {
-		if q := defs[ref.Def]; !seen(refs[:i], ref.Name) && q != nil && q.Err == nil {
-			lock = append(lock, ref)
+		if seen(refs[:i], ref.Name) {
+			continue
 		}
+		if q := defs[ref.Def]; q != nil && q.Err == nil {
+			lock = append(lock, ref)
+		} else {
+			invalid = append(invalid, refusal{ref: ref, q: q, invalid: true})
+		}
+	}
+	// Without the database, a request a broken definition refuses anyway
+	// is told so (fail closed all the same), rather than of the outage.
+	fail := func(op string, err error) (*Reservation, error) {
+		if len(invalid) > 0 {
+			return nil, exceeded(invalid, least)
+		}
+		return nil, unavailable(op, err)
 	}
 	slices.SortFunc(lock, func(a, b BucketRef) int {
 		switch {
@@ -52,37 +66,43 @@ func (s *sharedStore) reserve(refs []BucketRef, want, least int64) (*Reservation
 	defer cancel()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, unavailable("reserving", err)
+		return fail("reserving", err)
 	}
 	defer tx.Rollback()
 	rows := make(map[string]*bucket, len(lock))
+	created := false
 	for _, ref := range lock {
 		q := defs[ref.Def]
 		full := &bucket{name: ref.Name, def: ref.Def, q: q, nanos: q.Capacity, updated: now, anchor: now}
-		b, err := s.scanBucket(tx.QueryRowContext(ctx, lockOrCreateBucket, rowArgs(full)...))
+		var inserted bool
+		b, err := s.scanBucket(withExtra{tx.QueryRowContext(ctx, lockOrCreateBucket, rowArgs(full)...), &inserted})
 		if err != nil {
-			return nil, unavailable("reserving in "+ref.Name, err)
+			return fail("reserving in "+ref.Name, err)
 		}
+		created = created || inserted
 		revise(b, ref.Def, defs, configured, now)
 		rows[ref.Name] = b
 	}
 	held, amount, fails := admit(refs, want, least, now, defs, func(ref BucketRef, _ *config.Quota) *bucket { return rows[ref.Name] })
 	if len(fails) > 0 {
-		// The rows created full stay, as the in-memory mode keeps the
-		// buckets a refused request made; nothing else changed.
-		_ = tx.Commit() // failed, they are created next time
+		if created {
+			// The rows created full stay, as the in-memory mode keeps
+			// the buckets a refused request made; nothing else
+			// changed. Failed, they are created next time.
+			_ = tx.Commit()
+		}
 		return nil, exceeded(fails, least)
 	}
 	charge(held, amount)
 	id := rand.Text()
 	args := append(bucketArgs(held), id, s.replica, amount, bucketNames(held))
 	if _, err := tx.ExecContext(ctx, insertHold, args...); err != nil {
-		return nil, unavailable("reserving", err)
+		return fail("reserving", err)
 	}
 	if err := tx.Commit(); err != nil {
 		// If the commit did go through, the hold is charged but not
 		// renewed: the sweeper releases it, money kept.
-		return nil, unavailable("reserving", err)
+		return fail("reserving", err)
 	}
 	s.track(id)
 	return &Reservation{m: s.m, buckets: held, amount: amount, hold: &sharedHold{id: id}}, nil

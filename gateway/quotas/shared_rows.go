@@ -17,12 +17,22 @@ const bucketCols = `name, def, capacity, rate, rate_nanos, rate_period, reset, l
 
 // lockOrCreateBucket creates the row of a bucket not used yet, full, or
 // locks the existing one (the no-op update takes its row lock), and
-// returns it as stored: one statement per bucket, so that rows are
-// locked one by one in the order the caller asks, created or not.
+// returns it as stored, and whether it was created (a row version no
+// transaction has replaced has xmax 0): one statement per bucket, so
+// that rows are locked one by one in the order the caller asks, created
+// or not.
 const lockOrCreateBucket = `INSERT INTO quota_buckets (` + bucketCols + `)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 	ON CONFLICT (name) DO UPDATE SET nanos = quota_buckets.nanos
-	RETURNING ` + bucketCols
+	RETURNING ` + bucketCols + `, xmax = 0`
+
+// withExtra scans a row with one more column after the bucket's.
+type withExtra struct {
+	row   interface{ Scan(...any) error }
+	extra any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra)...) }
 
 // lockBuckets locks existing rows, in name order.
 const lockBuckets = `SELECT ` + bucketCols + ` FROM quota_buckets WHERE name = ANY($1) ORDER BY name FOR UPDATE`
