@@ -167,9 +167,20 @@ func outputLimitKey(api config.API, p *config.Provider) string {
 }
 
 // refuseQuota answers a refused reservation; a failure other than an
-// exceeded bucket is internal (publicError).
+// exceeded bucket is internal (publicError), except a shared quota
+// database that cannot be reached: that is a 503 the caller may retry,
+// with the database's error only in the log.
 func (s *Server) refuseQuota(w http.ResponseWriter, r *http.Request, c *caller, api config.API, rt routing.Route, err error) {
 	var ex *quotas.ExceededError
+	if errors.Is(err, quotas.ErrUnavailable) {
+		// SDKs retry a 503 by themselves; the database may be back soon.
+		id := s.logInternal(r, "", fmt.Errorf("quota check: %w", err))
+		w.Header().Set("Retry-After", "1")
+		apis.WriteError(w, api, http.StatusServiceUnavailable, apis.KindUnavailable,
+			"the gateway cannot reach its spending-limit database, so it is not forwarding requests: "+
+				"try again shortly, and if this persists tell the gateway's admin ("+id+")")
+		return
+	}
 	if !errors.As(err, &ex) {
 		ce := s.publicError(r, fmt.Errorf("quota check: %w", err))
 		apis.WriteError(w, api, ce.status, ce.kind, ce.msg)
