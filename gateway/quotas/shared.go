@@ -25,7 +25,8 @@ import (
 //
 // A reservation is a row of quota_holds, charged to the buckets when it
 // commits, before the request goes upstream; its settlement refunds what
-// the request did not use (or charges the excess) and deletes the row.
+// the request did not use (or charges the excess), deletes the row and
+// records the charge in quota_charges, in one transaction.
 // A replica renews its open holds every RenewEvery. Holds not renewed for
 // HoldTimeout (their replica died, or could not settle) are deleted by a
 // sweeper on any replica, their money kept charged, and recorded in
@@ -185,6 +186,19 @@ var schema = []string{
 		cost        bigint       -- and the cost it settled at
 	)`,
 	`CREATE INDEX IF NOT EXISTS quota_hold_releases_released ON quota_hold_releases (released)`,
+	// A settled hold's charge, written in the settlement's transaction:
+	// with the open holds and the releases it accounts for every
+	// nanodollar a bucket lost, even when the replica dies before the
+	// request's ledger row is committed.
+	`CREATE TABLE IF NOT EXISTS quota_charges (
+		hold    text PRIMARY KEY,
+		replica text NOT NULL,   -- that settled it
+		held    bigint NOT NULL, -- what the hold had, nanodollars
+		cost    bigint NOT NULL, -- what was charged, nanodollars
+		buckets text[] NOT NULL,
+		settled timestamptz NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS quota_charges_settled ON quota_charges (settled)`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -67,8 +67,8 @@ func TestSharedExactAcrossReplicas(t *testing.T) {
 
 // Reservations, extensions and settlements at random from two replicas,
 // some left open, conserve money to the nanodollar in every bucket:
-// balance == capacity + refill - settled costs - open holds, and reserved
-// == open holds. The clock stands still (refill 0), then moves by an
+// balance == capacity + refill - settled costs - open holds, reserved
+// == open holds, and quota_charges records every settled cost. The clock stands still (refill 0), then moves by an
 // exact refill.
 func TestSharedConservation(t *testing.T) {
 	c := newClock()
@@ -156,6 +156,17 @@ func TestSharedConservation(t *testing.T) {
 		}
 		if gotN, gotSum := openHolds(t, ms[0]); gotN != n || gotSum != sum {
 			t.Errorf("%s: quota_holds has %d holding %d, want %d holding %d", stage, gotN, gotSum, n, sum)
+		}
+		// The database alone accounts for every charge: quota_charges
+		// has each settlement's cost, by bucket.
+		for b := range capacity {
+			var charged int64
+			if err := ms[0].shared.db.QueryRow(`SELECT coalesce(sum(cost), 0) FROM quota_charges WHERE $1 = ANY(buckets)`, b).Scan(&charged); err != nil {
+				t.Fatal(err)
+			}
+			if charged != settled[b] {
+				t.Errorf("%s: quota_charges has %d charged to %s, want %d", stage, charged, b, settled[b])
+			}
 		}
 	}
 	check("clock still", 0)

@@ -198,8 +198,8 @@ func (s *sharedStore) settle(r *Reservation, actual int64) {
 }
 
 // settleHold charges actual to the buckets of hold id: it refunds what
-// the hold has beyond actual, up to capacity, or charges the excess, and
-// deletes the hold. A hold the sweeper released (kept charged, no longer
+// the hold has beyond actual, up to capacity, or charges the excess,
+// deletes the hold and records the charge in quota_charges. A hold the sweeper released (kept charged, no longer
 // reserved) is refunded the same, once, and its release row notes the
 // settlement. A hold settled before is left alone, so a retry after a
 // commit whose outcome was unknown cannot refund twice.
@@ -216,7 +216,10 @@ func (s *sharedStore) settleHold(id string, actual int64) error {
 	var amount int64
 	var js string
 	released := false
-	err = tx.QueryRowContext(ctx, `DELETE FROM quota_holds WHERE id = $1 RETURNING amount, to_json(buckets)::text`, id).Scan(&amount, &js)
+	err = tx.QueryRowContext(ctx, `WITH h AS (DELETE FROM quota_holds WHERE id = $1 RETURNING amount, buckets)
+		INSERT INTO quota_charges (hold, replica, held, cost, buckets, settled)
+		SELECT $1, $2, amount, $3, buckets, now() FROM h
+		RETURNING held, to_json(buckets)::text`, id, s.replica, actual).Scan(&amount, &js)
 	if errors.Is(err, sql.ErrNoRows) {
 		released = true
 		err = tx.QueryRowContext(ctx, `UPDATE quota_hold_releases SET settled = now(), cost = $2
