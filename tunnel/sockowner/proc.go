@@ -14,7 +14,7 @@ import (
 // findInTable scans a /proc/net/tcp or /proc/net/tcp6 table for the
 // socket whose local address is c.Remote and remote address c.Local:
 // the peer's half of the connection. Its uid column is the socket's
-// owner, but only while a file holds the socket (a non-zero inode): once
+// owner and its inode column names the socket (as /proc/PID/fd shows it), but only while a file holds the socket (a non-zero inode): once
 // the peer has closed it, the kernel lists the leftover (TIME_WAIT, or an
 // orphan still sending) with uid 0 and inode 0, and reading that as an
 // owner would name root for any client quick enough to close before its
@@ -24,7 +24,7 @@ import (
 // ...". An address is the raw in-memory bytes of the IP printed as
 // 32-bit words in host byte order (so 127.0.0.1 is 0100007F on a
 // little-endian machine), a colon, and the port in hex.
-func findInTable(r io.Reader, c Conn, order binary.ByteOrder) (uid uint32, found bool, err error) {
+func findInTable(r io.Reader, c Conn, order binary.ByteOrder) (s Socket, found bool, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 512), 64<<10)
 	first := true
@@ -45,16 +45,17 @@ func findInTable(r io.Reader, c Conn, order binary.ByteOrder) (uid uint32, found
 		if err != nil || rem != c.Local {
 			continue
 		}
-		if inode, err := strconv.ParseUint(string(f[9]), 10, 64); err != nil || inode == 0 {
-			return 0, false, nil // closed by the peer: no file, no owner
+		inode, err := strconv.ParseUint(string(f[9]), 10, 64)
+		if err != nil || inode == 0 {
+			return Socket{}, false, nil // closed by the peer: no file, no owner
 		}
 		n, err := strconv.ParseUint(string(f[7]), 10, 32)
 		if err != nil {
-			return 0, false, fmt.Errorf("bad uid %q", f[7])
+			return Socket{}, false, fmt.Errorf("bad uid %q", f[7])
 		}
-		return uint32(n), true, nil
+		return Socket{UID: uint32(n), Inode: inode}, true, nil
 	}
-	return 0, false, sc.Err()
+	return Socket{}, false, sc.Err()
 }
 
 // parseAddr reads "0100007F:270C" (IPv4) or a 32-hex-digit IPv6 address

@@ -40,29 +40,30 @@ func TestFindInTable(t *testing.T) {
 		c       Conn
 		wantUID uint32
 		found   bool
+		inode   uint64 // the peer socket's, when found
 	}{
-		{"peer of the listener", tableLE, binary.LittleEndian, conn(lo, 9996, 51000), 1001, true},
-		{"not the accepted socket's owner", tableLE, binary.LittleEndian, conn(lo, 51000, 9996), 0, true},
-		{"other port", tableLE, binary.LittleEndian, conn(lo, 8080, 51001), 1002, true},
-		{"no such connection", tableLE, binary.LittleEndian, conn(lo, 9996, 51010), 0, false},
+		{"peer of the listener", tableLE, binary.LittleEndian, conn(lo, 9996, 51000), 1001, true, 4513},
+		{"not the accepted socket's owner", tableLE, binary.LittleEndian, conn(lo, 51000, 9996), 0, true, 4512},
+		{"other port", tableLE, binary.LittleEndian, conn(lo, 8080, 51001), 1002, true, 4514},
+		{"no such connection", tableLE, binary.LittleEndian, conn(lo, 9996, 51010), 0, false, 0},
 		// A client that closed before its request was read leaves a
 		// TIME_WAIT (or orphaned FIN_WAIT2) row listed as uid 0, inode 0:
 		// no owner, never root.
-		{"closed client in TIME_WAIT", tableLE, binary.LittleEndian, conn(lo, 9996, 51002), 0, false},
-		{"closed client, orphaned FIN_WAIT2", tableLE, binary.LittleEndian, conn(lo, 9996, 51003), 0, false},
-		{"listen address must match too", tableLE, binary.LittleEndian, conn(lo, 9997, 51000), 0, false},
-		{"big-endian host", bigEndian, binary.BigEndian, conn(lo, 9996, 51000), 1001, true},
-		{"ipv6", table6LE, binary.LittleEndian, conn(lo6, 9996, 51000), 1003, true},
-		{"ipv4 not found in ipv6 table", table6LE, binary.LittleEndian, conn(lo, 9996, 51000), 0, false},
-		{"garbage", "title\nnot a table at all\n1: x y z\n", binary.LittleEndian, conn(lo, 9996, 51000), 0, false},
+		{"closed client in TIME_WAIT", tableLE, binary.LittleEndian, conn(lo, 9996, 51002), 0, false, 0},
+		{"closed client, orphaned FIN_WAIT2", tableLE, binary.LittleEndian, conn(lo, 9996, 51003), 0, false, 0},
+		{"listen address must match too", tableLE, binary.LittleEndian, conn(lo, 9997, 51000), 0, false, 0},
+		{"big-endian host", bigEndian, binary.BigEndian, conn(lo, 9996, 51000), 1001, true, 4513},
+		{"ipv6", table6LE, binary.LittleEndian, conn(lo6, 9996, 51000), 1003, true, 7},
+		{"ipv4 not found in ipv6 table", table6LE, binary.LittleEndian, conn(lo, 9996, 51000), 0, false, 0},
+		{"garbage", "title\nnot a table at all\n1: x y z\n", binary.LittleEndian, conn(lo, 9996, 51000), 0, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			uid, found, err := findInTable(strings.NewReader(tc.table), tc.c, tc.order)
+			s, found, err := findInTable(strings.NewReader(tc.table), tc.c, tc.order)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if found != tc.found || uid != tc.wantUID {
-				t.Errorf("findInTable = %d, %v; want %d, %v", uid, found, tc.wantUID, tc.found)
+			if found != tc.found || s.UID != tc.wantUID || s.Inode != tc.inode {
+				t.Errorf("findInTable = %+v, %v; want uid %d inode %d, %v", s, found, tc.wantUID, tc.inode, tc.found)
 			}
 		})
 	}

@@ -30,11 +30,26 @@ type Conn struct {
 	Local, Remote netip.AddrPort
 }
 
+// Socket is the peer's socket of a connection as the kernel lists it.
+type Socket struct {
+	UID uint32 // its owner
+	// Inode names the socket: a process holding it has a file descriptor
+	// whose /proc/PID/fd link reads "socket:[Inode]".
+	Inode uint64
+}
+
 // Lookup returns the uid owning the peer's socket of c, which must be a
 // connection accepted on this machine from this machine.
 func Lookup(c Conn) (uid uint32, err error) {
+	s, err := Peer(c)
+	return s.UID, err
+}
+
+// Peer returns the peer's socket of c, which must be a connection
+// accepted on this machine from this machine.
+func Peer(c Conn) (Socket, error) {
 	if !Supported {
-		return 0, ErrUnsupported
+		return Socket{}, ErrUnsupported
 	}
 	return lookup(c)
 }

@@ -13,7 +13,7 @@ const Supported = true
 // point them elsewhere.
 var tables = [2]string{"/proc/net/tcp", "/proc/net/tcp6"}
 
-func lookup(c Conn) (uint32, error) {
+func lookup(c Conn) (Socket, error) {
 	// An IPv4 connection to an IPv6 listener appears as ::ffff:a.b.c.d on
 	// the accepting side, but the peer's socket may be an IPv4 one.
 	cands := []Conn{c}
@@ -25,29 +25,29 @@ func lookup(c Conn) (uint32, error) {
 	}
 	for _, path := range tables {
 		for _, cand := range cands {
-			uid, found, err := findInFile(path, cand)
+			s, found, err := findInFile(path, cand)
 			if err != nil {
-				return 0, err
+				return Socket{}, err
 			}
 			if found {
-				return uid, nil
+				return s, nil
 			}
 		}
 	}
-	return 0, ErrNotFound
+	return Socket{}, ErrNotFound
 }
 
 func unmap(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
-func findInFile(path string, c Conn) (uint32, bool, error) {
+func findInFile(path string, c Conn) (Socket, bool, error) {
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return 0, false, nil // no IPv6 in this kernel
+		return Socket{}, false, nil // no IPv6 in this kernel
 	}
 	if err != nil {
-		return 0, false, err
+		return Socket{}, false, err
 	}
 	defer f.Close()
 	return findInTable(f, c, binary.NativeEndian)
