@@ -1,0 +1,50 @@
+//go:build !race
+
+// The race detector adds allocations and drops sync.Pool items at random,
+// so allocation counts are checked without it.
+
+package usage
+
+import (
+	"testing"
+
+	"github.com/tsplug/ts-plug/gateway/config"
+)
+
+// TestCreatedResponseIDAllocates: every created response is read for its
+// id; the reader is recycled, so reading a JSON answer takes only the id
+// string (a fresh jsontext.Decoder built its stacks each time: 9).
+func TestCreatedResponseIDAllocates(t *testing.T) {
+	answer := []byte(`{"id":"resp_abc","object":"response","created_at":1,"status":"completed","model":"gpt-4o",` +
+		`"output":[{"type":"message","id":"msg_1","role":"assistant","content":[{"type":"output_text","text":"hello"}]}],` +
+		`"metadata":{"k":"v"},"usage":{"input_tokens":5,"output_tokens":2,"total_tokens":7}}`)
+	CreatedResponseID(answer) // fill the pool
+	if n := testing.AllocsPerRun(100, func() { CreatedResponseID(answer) }); n > 1 {
+		t.Errorf("%v allocations, want at most 1 (9 before)", n)
+	}
+}
+
+// TestExtractorJSONAllocates: every non-streamed answer is metered; the
+// wanted member names are shared and the captured usage object's buffer
+// is made once, not doubled from eight bytes.
+func TestExtractorJSONAllocates(t *testing.T) {
+	answer := []byte(`{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o",` +
+		`"choices":[{"index":0,"message":{"role":"assistant","content":"hello from the benchmark"},"finish_reason":"stop"}],` +
+		`"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,` +
+		`"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},` +
+		`"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},` +
+		`"service_tier":"default"}`)
+	var u Usage
+	n := testing.AllocsPerRun(100, func() {
+		e := NewExtractor(config.OpenAIChat, false)
+		e.Write(answer)
+		e.Finish(true)
+		u = e.Result()
+	})
+	if u.InputTokens != 12 || u.OutputTokens != 5 {
+		t.Fatalf("usage = %+v", u)
+	}
+	if n > 8 {
+		t.Errorf("%v allocations, want at most 8 (15 before)", n)
+	}
+}
