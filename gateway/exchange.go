@@ -9,6 +9,7 @@ import (
 	"github.com/tsplug/ts-plug/gateway/grants"
 	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/routing"
+	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
 // exchange is one provider API call on its way through the gateway: what
@@ -38,8 +39,14 @@ type exchange struct {
 
 	scope grants.Scope   // guard, reserve: what the caller's grants say of the model
 	h     hold           // reserve
-	rec   *ledger.Record // send: the ledger row
+	rec   *ledger.Record // send: the ledger row, &record
 	tee   teeWriter      // relay: the meter and the answer's copy
+
+	// What rec, relay's meter and its copy of the answer point to, kept
+	// here: one allocation per request for all of them.
+	record ledger.Record
+	meter  usage.Extractor
+	answer ledger.CaptureBuffer
 
 	id      string // the request's ID, from the first stage that needs it
 	session string // read: the session ID
@@ -81,13 +88,14 @@ func (x *exchange) sessionID() string {
 // newRecord starts the request's ledger row.
 func (x *exchange) newRecord() *ledger.Record {
 	c, rt := x.c, x.rt
-	return &ledger.Record{
+	x.record = ledger.Record{
 		ID: x.requestID(), Time: x.start,
 		LoginName: c.id.LoginName, NodeName: c.id.NodeName, StableNodeID: c.id.StableNodeID,
 		Tags: c.id.Tags, Principal: c.id.Principal(), LocalUser: x.localUser,
 		Provider: rt.ProviderID, Model: rt.Model, API: x.api, Stream: x.stream,
 		UserAgent: x.r.UserAgent(), SessionID: x.sessionID(), Path: x.r.URL.Path,
 	}
+	return &x.record
 }
 
 // release gives back what the exchange holds: its caller's slot and

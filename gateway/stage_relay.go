@@ -34,7 +34,8 @@ func (x *exchange) relay(res *http.Response) {
 	hdr.Del("Content-Length")
 	w.WriteHeader(res.StatusCode)
 
-	ext := usage.NewExtractor(x.api, x.stream)
+	ext := &x.meter
+	ext.Reset(x.api, x.stream)
 	// The answer is copied aside only for a capture, or, for a created
 	// Responses object, as far as its ID (a first member).
 	createsResponse := x.api == config.OpenAIResponses && x.route.Op == apis.OpCreate && res.StatusCode < 300
@@ -45,11 +46,11 @@ func (x *exchange) relay(res *http.Response) {
 	switch {
 	case rec.Capture != nil:
 		rec.Capture.ResponseHeaders = apis.RedactHeaders(hdr)
-		respBody = ledger.NewCaptureBuffer(ledger.MaxCaptureBytes)
+		x.answer, respBody = ledger.MakeCaptureBuffer(ledger.MaxCaptureBytes), &x.answer
 	case wh.needsAnswer():
-		respBody = ledger.NewCaptureBuffer(ledger.MaxCaptureBytes)
+		x.answer, respBody = ledger.MakeCaptureBuffer(ledger.MaxCaptureBytes), &x.answer
 	case createsResponse:
-		respBody = ledger.NewCaptureBuffer(responseIDWindow)
+		x.answer, respBody = ledger.MakeCaptureBuffer(responseIDWindow), &x.answer
 	}
 	if respBody != nil {
 		x.tee = teeWriter{ext, respBody}

@@ -198,6 +198,11 @@ type CaptureBuffer struct {
 // NewCaptureBuffer keeps up to max bytes.
 func NewCaptureBuffer(max int) *CaptureBuffer { return &CaptureBuffer{max: max} }
 
+// MakeCaptureBuffer is NewCaptureBuffer as a value, for a buffer kept
+// inside a larger value (the gateway's per-request state) rather than
+// allocated on its own.
+func MakeCaptureBuffer(max int) CaptureBuffer { return CaptureBuffer{max: max} }
+
 // Write keeps what fits and never fails, so a copy never stops the
 // answer it is taken from.
 func (c *CaptureBuffer) Write(p []byte) (int, error) {

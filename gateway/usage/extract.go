@@ -77,7 +77,16 @@ type Extractor struct {
 // answering a streamed request, or Gemini's JSON-array stream, is read
 // correctly whatever the flag says.
 func NewExtractor(api config.API, stream bool) *Extractor {
-	return &Extractor{api: api, stream: stream}
+	e := new(Extractor)
+	e.Reset(api, stream)
+	return e
+}
+
+// Reset makes e what NewExtractor returns, for an extractor kept inside
+// a larger value (the gateway's per-request state) rather than allocated
+// on its own.
+func (e *Extractor) Reset(api config.API, stream bool) {
+	*e = Extractor{api: api, stream: stream}
 }
 
 // Write consumes the next bytes of the response body. It always returns
