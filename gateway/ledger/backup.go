@@ -34,8 +34,15 @@ type BackupInfo struct {
 // mode 0600: it holds every captured prompt and answer, and the config
 // history with any literal provider keys. Backup only reads src: it never
 // creates, writes or migrates it.
+//
+// A ledger in PostgreSQL (src a postgres:// URL) is not copied: Backup
+// refuses it and names pg_dump, the tool that copies a live PostgreSQL
+// database consistently.
 func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 	info := BackupInfo{Path: dst}
+	if IsPostgresURL(src) {
+		return info, fmt.Errorf("backup: the ledger is in PostgreSQL (%s), and backup copies only a SQLite ledger file: use pg_dump, e.g. pg_dump --format=custom --file=%s 'postgres://…' (it copies a running database consistently)", Redact(src), dst)
+	}
 	if st, err := os.Stat(src); err != nil {
 		return info, fmt.Errorf("backup: no ledger database at %s: %w", src, err)
 	} else if !st.Mode().IsRegular() {

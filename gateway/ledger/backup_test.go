@@ -55,6 +55,7 @@ func reopen(t *testing.T, path string) *Ledger {
 // committing to: the copy opens as a ledger and has every row whose
 // commit returned before the backup began.
 func TestBackupWhileWriting(t *testing.T) {
+	sqliteOnly(t, "backup copies a SQLite file; PostgreSQL is copied with pg_dump (TestBackupRefusesPostgres)")
 	l, path := openTest(t, Options{})
 	var (
 		mu        sync.Mutex
@@ -135,6 +136,7 @@ func TestBackupWhileWriting(t *testing.T) {
 // writer is inside a write transaction: the backup does not wait for it
 // (it would hang here if it did) and holds none of its rows.
 func TestBackupBesideOpenWriteTransaction(t *testing.T) {
+	sqliteOnly(t, "backup copies a SQLite file; PostgreSQL is copied with pg_dump (TestBackupRefusesPostgres)")
 	l, path := openTest(t, Options{})
 	mustCommit(t, l, record(1))
 	inTx, release := make(chan struct{}), make(chan struct{})
@@ -163,6 +165,7 @@ func TestBackupBesideOpenWriteTransaction(t *testing.T) {
 }
 
 func TestBackupRefusals(t *testing.T) {
+	sqliteOnly(t, "backup copies a SQLite file; PostgreSQL is copied with pg_dump (TestBackupRefusesPostgres)")
 	l, path := openTest(t, Options{})
 	mustCommit(t, l, record(1))
 	dir := t.TempDir()
@@ -210,6 +213,7 @@ func TestBackupRefusals(t *testing.T) {
 // TestBackupOfStoppedLedger backs up a database no gateway has open, as
 // after a clean stop (no -wal or -shm file beside it).
 func TestBackupOfStoppedLedger(t *testing.T) {
+	sqliteOnly(t, "backup copies a SQLite file; PostgreSQL is copied with pg_dump (TestBackupRefusesPostgres)")
 	l, path := openTest(t, Options{})
 	mustCommit(t, l, record(1))
 	if err := l.Close(); err != nil {
@@ -230,6 +234,27 @@ func TestBackupOfStoppedLedger(t *testing.T) {
 	for _, suffix := range []string{"-wal", "-shm"} {
 		if _, err := os.Stat(path + suffix); err == nil {
 			t.Errorf("the backup left %s%s beside the stopped database", filepath.Base(path), suffix)
+		}
+	}
+}
+
+// A ledger in PostgreSQL is not silently skipped: Backup refuses it,
+// names pg_dump, and never shows the URL's password.
+func TestBackupRefusesPostgres(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "backup.db")
+	for _, src := range []string{
+		"postgres://aperture:s3cret@db.example:5432/aperture",
+		"postgresql://aperture@db.example/aperture?password=s3cret&sslmode=require",
+	} {
+		_, err := Backup(context.Background(), src, out)
+		if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("Backup(%s) = %v, want a refusal naming pg_dump", Redact(src), err)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Backup's error shows the password: %v", err)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("Backup(%s) wrote %s", Redact(src), out)
 		}
 	}
 }

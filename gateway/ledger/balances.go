@@ -16,7 +16,9 @@ type Balance struct {
 
 // LoadBalances returns every persisted quota bucket, keyed by bucket name.
 func (l *Ledger) LoadBalances() (map[string]Balance, error) {
-	rows, err := l.db.QueryContext(context.Background(),
+	ctx, cancel := l.bounded(context.Background())
+	defer cancel()
+	rows, err := l.db.QueryContext(ctx,
 		`SELECT bucket, balance_nanos, updated FROM quota_balances`)
 	if err != nil {
 		return nil, fmt.Errorf("load quota balances: %w", err)
@@ -45,7 +47,8 @@ func (l *Ledger) SaveBalances(m map[string]Balance) error {
 	if len(m) == 0 {
 		return nil
 	}
-	ctx := context.Background()
+	ctx, cancel := l.bounded(context.Background())
+	defer cancel()
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save quota balances: %w", err)
@@ -75,7 +78,8 @@ func (l *Ledger) DeleteBalances(names ...string) error {
 	if len(names) == 0 {
 		return nil
 	}
-	ctx := context.Background()
+	ctx, cancel := l.bounded(context.Background())
+	defer cancel()
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delete quota balances: %w", err)
@@ -90,4 +94,15 @@ func (l *Ledger) DeleteBalances(names ...string) error {
 		return fmt.Errorf("delete quota balances: %w", err)
 	}
 	return nil
+}
+
+// bounded gives ctx a deadline of Options.EnqueueWait on PostgreSQL when
+// it has none, so that a caller without one (the quota manager) never
+// waits forever on a stalled server. SQLite's waits are bounded by
+// busy_timeout already.
+func (l *Ledger) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok || l.writeTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, l.writeTimeout)
 }

@@ -1,15 +1,14 @@
 package ledger
 
 import (
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 )
 
 func TestBalancesPersist(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	l, err := Open(path, Options{Logf: t.Logf})
+	path := newTarget(t)
+	l, err := OpenURL(path, Options{Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +32,7 @@ func TestBalancesPersist(t *testing.T) {
 	}
 	l.Close()
 
-	l, err = Open(path, Options{Logf: t.Logf})
+	l, err = OpenURL(path, Options{Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func TestCaptureAsyncAfterRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close() // flushes the queue
-	l2, err := Open(path, Options{})
+	l2, err := OpenURL(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

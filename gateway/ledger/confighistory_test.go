@@ -95,7 +95,7 @@ func TestConfigHistoryMasksSecrets(t *testing.T) {
 			}
 			check(t, "history", got[len(got)-1].Config)
 			var raw string
-			if err := l.db.QueryRowContext(t.Context(), `SELECT group_concat(config, '|') FROM config_history`).Scan(&raw); err != nil {
+			if err := l.db.QueryRowContext(t.Context(), `SELECT string_agg(config, '|') FROM config_history`).Scan(&raw); err != nil {
 				t.Fatal(err)
 			}
 			check(t, "database", raw)

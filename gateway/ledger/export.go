@@ -14,8 +14,10 @@ import (
 
 // An exporter (S3) copies the requests table to somewhere else, exactly
 // once: every row in one object, none in two. It reads the table in
-// rowid order, which is commit order (the single writer appends, and rows
-// are never deleted), so rows committed after a batch was read come after
+// rowid order (on PostgreSQL, requests.seq; "rowid" below means either),
+// which is commit order (the single writer appends, and rows are never
+// deleted; replicas sharing PostgreSQL commit one at a time, see
+// pgLockCommitOrder), so rows committed after a batch was read come after
 // it. Its position is kept here, in export_state, and moves only in
 // CommitExport, after the upload succeeded. Between reading a batch and
 // uploading it, the exporter records the batch with PlanExport, so a
@@ -109,7 +111,7 @@ func (l *Ledger) relocate(ctx context.Context, rowid int64, id string) (int64, e
 		return rowid, nil
 	}
 	var now int64
-	err := l.db.QueryRowContext(ctx, `SELECT rowid FROM requests WHERE id = ?`, id).Scan(&now)
+	err := l.db.QueryRowContext(ctx, `SELECT `+l.db.d.seq+` FROM requests WHERE id = ?`, id).Scan(&now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rowid, nil
 	}
@@ -130,9 +132,10 @@ func (l *Ledger) relocate(ctx context.Context, rowid int64, id string) (int64, e
 // out without it. A zero settledBefore takes every row (when the gateway
 // has stopped and the ledger is synced). n is 0 when nothing is ready.
 func (l *Ledger) NextExportBatch(ctx context.Context, after int64, limit int, settledBefore time.Time) (through int64, throughID string, n int, err error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT r.rowid, r.id, r.time + r.duration_ms * 1000000,
+	seq := "r." + l.db.d.seq
+	rows, err := l.db.QueryContext(ctx, `SELECT `+seq+`, r.id, r.time + r.duration_ms * 1000000,
 		c.request_id IS NOT NULL FROM requests r LEFT JOIN captures c ON c.request_id = r.id
-		WHERE r.rowid > ? ORDER BY r.rowid LIMIT ?`, after, limit)
+		WHERE `+seq+` > ? ORDER BY `+seq+` LIMIT ?`, after, limit)
 	if err != nil {
 		return 0, "", 0, fmt.Errorf("next export batch: %w", err)
 	}
@@ -187,7 +190,14 @@ func (l *Ledger) PlanExport(ctx context.Context, exporter string, b ExportBatch)
 // checkPosition fails unless exporter's position is after, and returns
 // its pending batch's end (invalid when none): one exporter moves the
 // position, and a batch planned from another would skip or repeat rows.
-func checkPosition(ctx context.Context, tx *sql.Tx, exporter string, after int64) (sql.NullInt64, error) {
+func checkPosition(ctx context.Context, tx txn, exporter string, after int64) (sql.NullInt64, error) {
+	if tx.d == postgresDialect {
+		// Replicas' exporters check and move the position one at a
+		// time (SQLite's transactions are exclusive already).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('aperture.export'), hashtext(?))`, exporter); err != nil {
+			return sql.NullInt64{}, fmt.Errorf("lock export position: %w", err)
+		}
+	}
 	var through int64
 	var pending sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT through, pending_through FROM export_state WHERE exporter = ?`, exporter).
@@ -208,7 +218,8 @@ func checkPosition(ctx context.Context, tx *sql.Tx, exporter string, after int64
 // reads one row at a time: a batch of captures can be far larger than
 // memory should hold.
 func (l *Ledger) ExportRows(ctx context.Context, b ExportBatch, fn func(*ExportRow) error) error {
-	rows, err := l.db.QueryContext(ctx, `SELECT r.rowid, r.path, r.id, r.time, r.login_name, r.node,
+	seq := "r." + l.db.d.seq
+	rows, err := l.db.QueryContext(ctx, `SELECT `+seq+`, r.path, r.id, r.time, r.login_name, r.node,
 		r.stable_node_id, r.tags, r.principal, r.provider, r.model, r.api, r.stream, r.status,
 		r.duration_ms, r.ttfb_ms, r.input_tokens, r.output_tokens, r.cached_tokens,
 		r.cache_creation_tokens, r.cache_creation_5m_tokens, r.cache_creation_1h_tokens,
@@ -216,7 +227,7 @@ func (l *Ledger) ExportRows(ctx context.Context, b ExportBatch, fn func(*ExportR
 		r.user_agent, r.estimated, r.unpriced, r.local_user, c.request_id IS NOT NULL, c.request_headers,
 		c.response_headers, c.request_body, c.response_body, c.truncated
 		FROM requests r LEFT JOIN captures c ON c.request_id = r.id
-		WHERE r.rowid > ? AND r.rowid <= ? ORDER BY r.rowid`, b.After, b.Through)
+		WHERE `+seq+` > ? AND `+seq+` <= ? ORDER BY `+seq, b.After, b.Through)
 	if err != nil {
 		return fmt.Errorf("export rows: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -11,7 +12,85 @@ import (
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/usage"
+	"github.com/tsplug/ts-plug/internal/pgtest"
 )
+
+// TestMain stops the PostgreSQL server the tests shared, if any.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// onPostgres reports whether the tests run against PostgreSQL:
+// APERTURE_TEST_DATABASE=postgres runs this package's tests on a fresh
+// database each (internal/pgtest); otherwise they run on SQLite files.
+func onPostgres() bool { return os.Getenv("APERTURE_TEST_DATABASE") == BackendPostgres }
+
+// sqliteOnly skips a test of something only SQLite has, on PostgreSQL.
+func sqliteOnly(t testing.TB, why string) {
+	t.Helper()
+	if onPostgres() {
+		t.Skipf("SQLite only: %s", why)
+	}
+}
+
+// postgresOnly skips a test of something only PostgreSQL has, on SQLite.
+func postgresOnly(t testing.TB) {
+	t.Helper()
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: run with APERTURE_TEST_DATABASE=postgres")
+	}
+}
+
+// fakeClockTest skips, on PostgreSQL, a test that runs the ledger in a
+// synctest bubble: the bubble's clock advances only while every goroutine
+// in it is blocked on the bubble, never while one waits on a network
+// connection, so a ledger talking to a server stalls it. These tests are
+// of the writer's queueing and timers, the same code on both backends;
+// TestPostgresStalledServerIsBounded covers the bounds against a server.
+func fakeClockTest(t *testing.T) {
+	t.Helper()
+	if onPostgres() {
+		t.Skip("synctest's fake clock cannot run beside a real server's connections; the writer's timers are the same on both backends")
+	}
+}
+
+// newTarget returns where a fresh, empty ledger goes: a file in a fresh
+// directory, or a fresh PostgreSQL database's URL.
+func newTarget(t testing.TB) string {
+	t.Helper()
+	if onPostgres() {
+		return pgtest.Database(t)
+	}
+	return filepath.Join(t.TempDir(), "ledger.db")
+}
+
+// rawConn opens the database at target independently of any Ledger,
+// to see what is stored (queries take ? placeholders, as the ledger's).
+func rawConn(t testing.TB, target string) *conn {
+	t.Helper()
+	driver, source, d := "sqlite", dsn(target, false), sqliteDialect
+	if IsPostgresURL(target) {
+		driver, source, d = "pgx", target, postgresDialect
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &conn{db: db, d: d}
+}
+
+// Shorthands for tests, without a context.
+
+func (c *conn) QueryRow(q string, args ...any) *sql.Row {
+	return c.QueryRowContext(context.Background(), q, args...)
+}
+
+func (c *conn) Exec(q string, args ...any) (sql.Result, error) {
+	return c.ExecContext(context.Background(), q, args...)
+}
+
+func (c *conn) Query(q string, args ...any) (*sql.Rows, error) {
+	return c.QueryContext(context.Background(), q, args...)
+}
 
 // testClock is a settable clock for Options.Now.
 type testClock struct {
@@ -51,19 +130,26 @@ func (q *quietLogs) Lines() []string {
 	return append([]string(nil), q.lines...)
 }
 
-// openTest opens a ledger in a fresh directory and closes it at cleanup.
+// openTest opens a fresh ledger (newTarget) and closes it at cleanup. It
+// returns the ledger and where it is, to open it again or look inside.
 func openTest(t testing.TB, opts Options) (*Ledger, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "ledger.db")
+	target := newTarget(t)
+	return openAt(t, target, opts), target
+}
+
+// openAt opens the ledger at target and closes it at cleanup.
+func openAt(t testing.TB, target string, opts Options) *Ledger {
+	t.Helper()
 	if opts.Logf == nil {
 		opts.Logf = t.Logf
 	}
-	l, err := Open(path, opts)
+	l, err := OpenURL(target, opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { l.Close() })
-	return l, path
+	return l
 }
 
 // baseTime is a fixed instant for deterministic rows.
@@ -101,14 +187,11 @@ func mustCommit(t testing.TB, l *Ledger, r *Record) {
 	}
 }
 
-// countRows counts the rows of a table in the database at path, opened
+// countRows counts the rows of a table in the database at target, opened
 // independently of any Ledger.
-func countRows(t testing.TB, path, table string) int {
+func countRows(t testing.TB, target, table string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawConn(t, target)
 	defer db.Close()
 	var n int
 	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {

@@ -11,8 +11,8 @@ import (
 // carries. Each execution costs a round through database/sql and the
 // SQLite VM besides the rows themselves; in the writer's benchmark that
 // overhead was about a third of the per-row cost at one row per
-// statement. 32 rows × 28 columns stays far below SQLite's limit of
-// 32766 parameters.
+// statement. 32 rows × 30 columns stays far below SQLite's limit of
+// 32766 parameters (and PostgreSQL's of 65535).
 const insertChunk = 32
 
 // multiInsert writes rows of one table with as few statement executions
@@ -26,15 +26,15 @@ type multiInsert struct {
 }
 
 // prepareMulti prepares "INSERT OR IGNORE INTO table (columns) VALUES"
-// for one row and for insertChunk rows.
-func prepareMulti(ctx context.Context, db *sql.DB, table string, columns []string) (*multiInsert, error) {
+// (in the backend's words) for one row and for insertChunk rows.
+func prepareMulti(ctx context.Context, c *conn, table string, columns []string) (*multiInsert, error) {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
-	head := "INSERT OR IGNORE INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES "
-	one, err := db.PrepareContext(ctx, head+row)
+	head := c.d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES "
+	one, err := c.PrepareContext(ctx, head+row+c.d.ignoreTail)
 	if err != nil {
 		return nil, fmt.Errorf("prepare insert into %s: %w", table, err)
 	}
-	chunk, err := db.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+",", insertChunk), ","))
+	chunk, err := c.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+",", insertChunk), ",")+c.d.ignoreTail)
 	if err != nil {
 		one.Close()
 		return nil, fmt.Errorf("prepare insert into %s: %w", table, err)
@@ -43,7 +43,7 @@ func prepareMulti(ctx context.Context, db *sql.DB, table string, columns []strin
 }
 
 // exec inserts rows (each len(columns) values) inside tx.
-func (m *multiInsert) exec(ctx context.Context, tx *sql.Tx, rows [][]any) error {
+func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}

@@ -83,9 +83,18 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now is the clock for purges; nil means time.Now. For tests.
 	Now func() time.Time
+
+	// MaxConns bounds the connections to PostgreSQL (DefaultMaxConns);
+	// SQLite ignores it.
+	MaxConns int
+	// StatementTimeout is PostgreSQL's statement_timeout for the ledger's
+	// sessions (DefaultStatementTimeout), unless the URL sets one; SQLite
+	// ignores it (its writes wait on busy_timeout).
+	StatementTimeout time.Duration
 }
 
-// Ledger is the SQLite-backed Sink: one database file in WAL mode, a
+// Ledger is the database-backed Sink: a SQLite file in WAL mode (Open)
+// or a PostgreSQL database several gateways may share (OpenPostgres), a
 // single writer goroutine that group-commits queued records, and query
 // functions for the JSON API. It is safe for concurrent use.
 type Ledger struct {
@@ -96,10 +105,14 @@ type Ledger struct {
 	// writer's backlog is due to be committed; zero when there is none
 	// (writer goroutine only).
 	lazyDue time.Time
-	db      *sql.DB
+	db      conn
 	opts    Options
-	logf    func(string, ...any)
-	now     func() time.Time
+	// writeTimeout bounds each write transaction (PostgreSQL: a server
+	// that stalls must fail the writes, not hang the writer); zero for
+	// SQLite, whose writes wait on busy_timeout.
+	writeTimeout time.Duration
+	logf         func(string, ...any)
+	now          func() time.Time
 
 	// queue carries records from Commit to the writer goroutine.
 	queue chan *item
@@ -143,6 +156,47 @@ var _ Sink = (*Ledger)(nil)
 // committed; captures queued with CaptureAsync are committed within
 // Options.FlushInterval; Close writes everything queued.
 func Open(path string, opts Options) (*Ledger, error) {
+	l := newLedger(opts)
+	// Captures hold prompts and answers: create the file readable by its
+	// owner only (SQLite gives the -wal and -shm files the same mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	f.Close()
+	db, err := sql.Open("sqlite", dsn(path, opts.SyncFull))
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	// One writer plus a few concurrent readers (WAL lets them run beside
+	// the writer); more connections would only cost page-cache memory.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	// A reader connection (dashboard, API) that sits idle gives back its
+	// page cache.
+	db.SetConnMaxIdleTime(time.Minute)
+	l.db = conn{db: db, d: sqliteDialect}
+	ctx := context.Background()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: journal_mode is %q, want wal: %v", path, mode, err)
+	}
+	if err := migrate(ctx, &l.db, len(migrations)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	l.start()
+	return l, nil
+}
+
+// newLedger returns a Ledger with opts' defaults filled in, before its
+// database is opened.
+func newLedger(opts Options) *Ledger {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
 	}
@@ -184,47 +238,19 @@ func Open(path string, opts Options) (*Ledger, error) {
 		r := *opts.Retention
 		l.retention.Store(&r)
 	}
+	return l
+}
 
-	// Captures hold prompts and answers: create the file readable by its
-	// owner only (SQLite gives the -wal and -shm files the same mode).
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
-	}
-	f.Close()
-	db, err := sql.Open("sqlite", dsn(path, opts.SyncFull))
-	if err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	// One writer plus a few concurrent readers (WAL lets them run beside
-	// the writer); more connections would only cost page-cache memory.
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(maxConns)
-	// A reader connection (dashboard, API) that sits idle gives back its
-	// page cache.
-	db.SetConnMaxIdleTime(time.Minute)
-	l.db = db
-	ctx := context.Background()
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: journal_mode is %q, want wal: %v", path, mode, err)
-	}
-	if err := migrate(ctx, db, len(migrations)); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
-	}
+// start runs the writer, the purger and, for SQLite, the WAL
+// checkpointer (PostgreSQL checkpoints by itself).
+func (l *Ledger) start() {
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); l.writer() }()
-	go func() { defer wg.Done(); l.purger() }()
-	go func() { defer wg.Done(); l.checkpointer() }()
+	wg.Go(l.writer)
+	wg.Go(l.purger)
+	if l.db.d == sqliteDialect {
+		wg.Go(l.checkpointer)
+	}
 	go func() { wg.Wait(); close(l.done) }()
-	return l, nil
 }
 
 // dsn builds the modernc.org/sqlite connection string. The pragmas run on
@@ -252,6 +278,26 @@ func dsn(path string, syncFull bool) string {
 	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
+}
+
+// DB is the ledger's database, for code that keeps its own tables in
+// it (the shared quota store, config sync). Queries on it take the
+// backend's own placeholders (? for SQLite, $1 for PostgreSQL; see
+// Backend). The ledger closes it in Close.
+func (l *Ledger) DB() *sql.DB { return l.db.db }
+
+// Backend is the database the ledger is in: BackendSQLite or
+// BackendPostgres.
+func (l *Ledger) Backend() string { return l.db.d.name }
+
+// Ping checks that the database answers, for health checks: on
+// PostgreSQL it is a round trip to the server; SQLite, a file, always
+// answers (Healthy reports whether writes work).
+func (l *Ledger) Ping(ctx context.Context) error {
+	if err := l.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ledger: %s database unreachable: %w", l.Backend(), err)
+	}
+	return nil
 }
 
 // Healthy returns nil while the ledger can write, and the last write

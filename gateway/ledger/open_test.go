@@ -10,6 +10,7 @@ import (
 )
 
 func TestOpenPragmas(t *testing.T) {
+	sqliteOnly(t, "PRAGMAs")
 	l, _ := openTest(t, Options{})
 	for _, c := range []struct{ pragma, want string }{
 		{"journal_mode", "wal"},
@@ -27,6 +28,7 @@ func TestOpenPragmas(t *testing.T) {
 }
 
 func TestOpenFileMode(t *testing.T) {
+	sqliteOnly(t, "the database file's permissions")
 	_, path := openTest(t, Options{})
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -38,6 +40,7 @@ func TestOpenFileMode(t *testing.T) {
 }
 
 func TestOpenSyncFull(t *testing.T) {
+	sqliteOnly(t, "PRAGMA synchronous")
 	l, _ := openTest(t, Options{SyncFull: true})
 	var got string
 	if err := l.db.QueryRow("PRAGMA synchronous").Scan(&got); err != nil {
@@ -49,6 +52,7 @@ func TestOpenSyncFull(t *testing.T) {
 }
 
 func TestOpenBadPath(t *testing.T) {
+	sqliteOnly(t, "a file path")
 	_, err := Open(filepath.Join(t.TempDir(), "missing-dir", "x.db"), Options{})
 	if err == nil {
 		t.Fatal("Open in a missing directory succeeded")
@@ -56,8 +60,8 @@ func TestOpenBadPath(t *testing.T) {
 }
 
 func TestCloseFlushesQueue(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	l, err := Open(path, Options{Logf: t.Logf, FlushInterval: time.Hour})
+	path := newTarget(t)
+	l, err := OpenURL(path, Options{Logf: t.Logf, FlushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,9 +95,9 @@ func TestCloseFlushesQueue(t *testing.T) {
 }
 
 func TestReopenKeepsRows(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ledger.db")
+	path := newTarget(t)
 	for round := range 3 {
-		l, err := Open(path, Options{Logf: t.Logf})
+		l, err := OpenURL(path, Options{Logf: t.Logf})
 		if err != nil {
 			t.Fatalf("round %d: Open: %v", round, err)
 		}

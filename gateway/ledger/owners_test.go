@@ -21,7 +21,7 @@ func TestResponseOwners(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close()
-	l2, err := Open(path, Options{})
+	l2, err := OpenURL(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,17 +74,12 @@ type UsageCell struct {
 	UsageTotals
 }
 
-// daySQL is the UTC day of a row.
-const daySQL = `strftime('%Y-%m-%d', time / 1000000000, 'unixepoch')`
-
-// sums are the aggregate columns shared by Usage, UsageCells and Sessions.
-// The distinct unpriced lists of a group are few (combinations of a
+// The UTC day of a row is the dialect's day expression, and the aggregate
+// columns shared by Usage, UsageCells and Sessions its sums: requests,
+// the token sums, the known cost, then the requests of unknown cost,
+// estimated and unpriced, and the distinct unpriced lists joined by
+// commas. The distinct lists of a group are few (combinations of a
 // handful of components), whatever its number of rows.
-const sums = `COUNT(*), SUM(input_tokens), SUM(output_tokens),
-	SUM(cached_tokens), SUM(cache_creation_tokens), SUM(reasoning_tokens),
-	COALESCE(SUM(cost_nanodollars), 0), SUM(cost_nanodollars IS NULL),
-	SUM(estimated != 0), SUM(unpriced != ''),
-	COALESCE(GROUP_CONCAT(DISTINCT NULLIF(unpriced, '')), '')`
 
 // scanTargets returns pointers to r's summed fields, in sums order. After
 // the scan, r.merge must run.
@@ -128,13 +123,13 @@ func (l *Ledger) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 	case GroupByModel:
 		key = "model"
 	case GroupByDay:
-		key = daySQL
+		key = l.db.d.day
 	default:
 		return nil, fmt.Errorf("usage: unknown grouping %q (want user, model or day)", q.GroupBy)
 	}
 	var f filter
 	f.common(q.Principal, q.From, q.To)
-	rows, err := l.db.QueryContext(ctx, `SELECT `+key+` AS k, `+sums+
+	rows, err := l.db.QueryContext(ctx, `SELECT `+key+` AS k, `+l.db.d.sums+
 		` FROM requests`+f.sql()+` GROUP BY k ORDER BY k`, f.args...)
 	if err != nil {
 		return nil, fmt.Errorf("usage by %s: %w", q.GroupBy, err)
@@ -168,7 +163,7 @@ func (l *Ledger) UsageCells(ctx context.Context, from, to time.Time, principal s
 	l.readOwnWrites(ctx)
 	var f filter
 	f.common(principal, from, to)
-	rows, err := l.db.QueryContext(ctx, `SELECT `+daySQL+` AS d, principal, model, `+sums+
+	rows, err := l.db.QueryContext(ctx, `SELECT `+l.db.d.day+` AS d, principal, model, `+l.db.d.sums+
 		` FROM requests`+f.sql()+` GROUP BY d, principal, model ORDER BY d, principal, model`, f.args...)
 	if err != nil {
 		return nil, fmt.Errorf("usage cells: %w", err)
@@ -265,7 +260,7 @@ func (l *Ledger) Sessions(ctx context.Context, q SessionQuery) ([]SessionRow, er
 	var f filter
 	f.add("session_id != ''")
 	f.common(q.Principal, q.From, q.To)
-	rows, err := l.db.QueryContext(ctx, `SELECT session_id, principal, MIN(time), MAX(time) AS last, `+sums+
+	rows, err := l.db.QueryContext(ctx, `SELECT session_id, principal, MIN(time), MAX(time) AS last, `+l.db.d.sums+
 		` FROM requests`+f.sql()+` GROUP BY session_id, principal ORDER BY last DESC, session_id LIMIT ?`,
 		append(f.args, limit)...)
 	if err != nil {

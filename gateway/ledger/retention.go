@@ -50,11 +50,9 @@ func (l *Ledger) PurgeCaptures(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	cutoff := l.now().Add(-r.Period).UnixNano()
-	q := `DELETE FROM captures WHERE rowid IN (
-		SELECT rowid FROM captures WHERE created <= ? LIMIT ?)`
+	q := l.db.d.purge
 	if r.RequireExport {
-		q = `DELETE FROM captures WHERE rowid IN (
-		SELECT rowid FROM captures WHERE created <= ? AND exported IS NOT NULL LIMIT ?)`
+		q = l.db.d.purgeExported
 	}
 	var total int64
 	for {

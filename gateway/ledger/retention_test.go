@@ -95,6 +95,7 @@ func TestPurgeManyChunks(t *testing.T) {
 }
 
 func TestPurgeLoopRuns(t *testing.T) {
+	fakeClockTest(t)
 	t.Parallel()
 	// In a synctest bubble: the purge loop's ticker runs on the bubble's
 	// clock, so one PurgeInterval passes at once, and synctest.Wait

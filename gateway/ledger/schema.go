@@ -121,49 +121,60 @@ var migrations = []string{
 }
 
 // schemaVersion returns the database's schema version (0 when new).
-func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+func schemaVersion(ctx context.Context, c *conn) (int, error) {
+	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return 0, fmt.Errorf("create schema_version: %w", err)
 	}
 	var v sql.NullInt64
-	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
+	if err := c.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("read schema_version: %w", err)
 	}
 	return int(v.Int64), nil
 }
 
-// migrate brings the schema up to version target (len(migrations) in
-// production; tests stop earlier to build old databases). Each step and
-// its version bump commit together, so a crash mid-upgrade resumes at the
-// step that did not finish.
-func migrate(ctx context.Context, db *sql.DB, target int) error {
-	v, err := schemaVersion(ctx, db)
+// migrate brings the schema up to version target (len of the backend's
+// migrations in production; tests stop earlier to build old databases).
+// Each step and its version bump commit together, so a crash mid-upgrade
+// resumes at the step that did not finish.
+func migrate(ctx context.Context, c *conn, target int) error {
+	if c.d.name == BackendPostgres {
+		return migratePostgres(ctx, c, target)
+	}
+	v, err := schemaVersion(ctx, c)
 	if err != nil {
 		return err
 	}
-	if v > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this gateway understands (%d)", v, len(migrations))
+	steps := c.d.migrations
+	if v > len(steps) {
+		return fmt.Errorf("database schema version %d is newer than this gateway understands (%d)", v, len(steps))
 	}
 	for ; v < target; v++ {
-		tx, err := db.BeginTx(ctx, nil)
+		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+		if _, err := tx.ExecContext(ctx, steps[v]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+		if err := setSchemaVersion(ctx, tx, v+1); err != nil {
 			tx.Rollback()
-			return fmt.Errorf("migrate to version %d: record version: %w", v+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version(version) VALUES (?)`, v+1); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate to version %d: record version: %w", v+1, err)
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migrate to version %d: commit: %w", v+1, err)
 		}
+	}
+	return nil
+}
+
+// setSchemaVersion records version v inside tx.
+func setSchemaVersion(ctx context.Context, tx txn, v int) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+		return fmt.Errorf("record version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version(version) VALUES (?)`, v); err != nil {
+		return fmt.Errorf("record version: %w", err)
 	}
 	return nil
 }

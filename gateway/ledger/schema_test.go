@@ -2,9 +2,7 @@ package ledger
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,42 +12,45 @@ import (
 // would have left it.
 func oldDB(t *testing.T, v int) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	target := newTarget(t)
+	db := rawConn(t, target)
 	defer db.Close()
 	if err := migrate(context.Background(), db, v); err != nil {
 		t.Fatalf("migrate to %d: %v", v, err)
 	}
-	return path
+	return target
+}
+
+// testMigrations is the schema history of the backend the tests run on.
+func testMigrations() []string {
+	if onPostgres() {
+		return pgMigrations
+	}
+	return migrations
 }
 
 func TestMigrateFromOlderVersions(t *testing.T) {
-	for v := 0; v < len(migrations); v++ {
+	steps := len(testMigrations())
+	for v := 0; v < steps; v++ {
 		t.Run(fmt.Sprintf("from v%d", v), func(t *testing.T) {
 			path := oldDB(t, v)
 			if v >= 1 {
 				// A row written by the old release.
-				db, err := sql.Open("sqlite", dsn(path, false))
-				if err != nil {
-					t.Fatal(err)
-				}
+				db := rawConn(t, path)
 				if _, err := db.Exec(`INSERT INTO requests (id, time, principal, model, cost_nanodollars)
 					VALUES ('old-1', ?, 'bob@example.com', 'gpt-5', 42)`, baseTime.UnixNano()); err != nil {
 					t.Fatal(err)
 				}
 				db.Close()
 			}
-			l, err := Open(path, Options{Logf: t.Logf})
+			l, err := OpenURL(path, Options{Logf: t.Logf})
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
 			defer l.Close()
-			got, err := schemaVersion(context.Background(), l.db)
-			if err != nil || got != len(migrations) {
-				t.Fatalf("schema version = %d, %v; want %d", got, err, len(migrations))
+			got, err := schemaVersion(context.Background(), &l.db)
+			if err != nil || got != steps {
+				t.Fatalf("schema version = %d, %v; want %d", got, err, steps)
 			}
 			// Every table of the current schema works.
 			r := record(1)
@@ -91,25 +92,22 @@ func TestMigrateFromOlderVersions(t *testing.T) {
 }
 
 func TestOpenNewerSchemaFails(t *testing.T) {
-	path := oldDB(t, len(migrations))
-	db, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`UPDATE schema_version SET version = ?`, len(migrations)+1); err != nil {
+	path := oldDB(t, len(testMigrations()))
+	db := rawConn(t, path)
+	if _, err := db.Exec(`UPDATE schema_version SET version = ?`, len(testMigrations())+1); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	_, err = Open(path, Options{})
+	_, err := OpenURL(path, Options{})
 	if err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Fatalf("Open of a newer schema = %v, want a 'newer' error", err)
 	}
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
-	path := oldDB(t, len(migrations))
+	path := oldDB(t, len(testMigrations()))
 	for range 2 {
-		l, err := Open(path, Options{Logf: t.Logf, PurgeInterval: time.Hour})
+		l, err := OpenURL(path, Options{Logf: t.Logf, PurgeInterval: time.Hour})
 		if err != nil {
 			t.Fatalf("reopen: %v", err)
 		}

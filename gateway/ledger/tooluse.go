@@ -48,7 +48,7 @@ func (l *Ledger) CapturedAnswers(ctx context.Context, q CapturedAnswerQuery, fn 
 	var f filter
 	f.common(q.Principal, q.From, q.To)
 	rows, err := l.db.QueryContext(ctx, `SELECT r.id, r.time, r.principal, r.model, r.api, r.status,
-		c.request_id IS NOT NULL, c.response_body, COALESCE(c.truncated, 0)
+		c.request_id IS NOT NULL, c.response_body, COALESCE(c.truncated, `+l.db.d.false+`)
 		FROM requests r LEFT JOIN captures c ON c.request_id = r.id`+f.sql()+
 		` ORDER BY r.time DESC, r.id DESC LIMIT ?`, append(f.args, limit)...)
 	if err != nil {

@@ -62,6 +62,8 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 	if r.CreatedResponse != "" {
 		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano()}
 	}
+	l.db.d.cleanRow(it.req)
+	l.db.d.cleanRow(it.owner)
 	if r.Capture != nil && l.KeepsCaptures() {
 		c, err := encodeCapture(r.Capture)
 		if err != nil {
@@ -535,7 +537,7 @@ func (l *Ledger) prepareWriter(ctx context.Context) error {
 		table string
 		cols  []string
 	}{{"requests", requestColumns}, {"captures", captureColumns}, {"response_owners", ownerColumns}} {
-		m, err := prepareMulti(ctx, l.db, t.table, t.cols)
+		m, err := prepareMulti(ctx, &l.db, t.table, t.cols)
 		if err != nil {
 			for _, p := range ins[:i] {
 				p.Close()
@@ -554,6 +556,11 @@ func (l *Ledger) write(items []*item) (err error) {
 		return nil // only Syncs: everything before them is written
 	}
 	ctx := context.Background()
+	if l.writeTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, l.writeTimeout)
+		defer cancel()
+	}
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		l.failCount.Add(1)
@@ -565,6 +572,13 @@ func (l *Ledger) write(items []*item) (err error) {
 			l.failCount.Add(1)
 		}
 	}()
+	if l.db.d == postgresDialect {
+		// Replicas commit one at a time, so requests.seq is commit
+		// order (see pgLockCommitOrder).
+		if _, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgLockCommitOrder); err != nil {
+			return fmt.Errorf("lock commit order: %w", err)
+		}
+	}
 	// The statements are prepared once (per pooled connection, by
 	// database/sql) and reused: parsing the SQL anew in every transaction
 	// was a tenth of the gateway's CPU in the benchmark profile.
