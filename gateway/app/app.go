@@ -46,6 +46,7 @@ func flags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "allow-secret-ref", Usage: "let configs saved through the config API or Settings use the env:/file: `PATTERN` (e.g. env:ANTHROPIC_*, file:/etc/aperture/keys/*); repeatable. Without it they may use only references the config file on this host already has"},
 		&cli.BoolFlag{Name: "no-tailnet", Usage: "serve only --listen (single-user local use, benchmarks)"},
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight streams may finish"},
+		serviceFlag(),
 	)
 }
 
@@ -113,6 +114,7 @@ type options struct {
 	secretRefs    []string // --allow-secret-ref patterns
 	shutdownGrace time.Duration
 	version       string
+	service       string // --service: a Tailscale Service name, or ""
 }
 
 func parseOptions(c *cli.Context, version string) (options, error) {
@@ -132,6 +134,9 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 	}
 	o.admins = admins
 	o.secretRefs = c.StringSlice("allow-secret-ref")
+	if o.service, err = parseService(c.String("service"), o.noTailnet); err != nil {
+		return o, err
+	}
 	if o.node, err = tunnel.ReadNodeFlags(c); err != nil {
 		return o, usageError("%v", err)
 	}

@@ -122,7 +122,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		ConfigPath: o.configPath,
 		Notices:    device.Notices,
 		Metrics:    exporter.Register,
-		Hostnames:  hostnames(o.hostname, node),
+		Hostnames:  withServiceNames(hostnames(o.hostname, node), o.service, node),
 		OnConfig: func(cfg *config.Config) {
 			meter.ledger.SetRetention(&cfg.Database.Retention)
 			exporter.Configure(cfg.Export.S3)
@@ -170,6 +170,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 			}
 		}()
 	}
+	svc := startService(ctx, o.service, node, serve, gw, servers.Fail, logf)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -190,6 +191,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
+	svc.withdraw() // first, so that the tailnet sends new callers elsewhere
 	logf("shutting down: letting in-flight requests finish (up to %v)", o.shutdownGrace)
 	if servers.Shutdown(o.shutdownGrace) {
 		logf("grace period over; closed unfinished requests")
