@@ -172,6 +172,15 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	}
 	svc := startService(ctx, o.service, node, serve, gw, servers.Fail, logf)
 
+	// Started: most of the binary's resident pages were touched by
+	// package initializers and startup alone (releaseStartupPages says
+	// how much).
+	if os.Getenv(keepStartupPagesEnv) == "" {
+		if _, err := releaseStartupPages(); err != nil {
+			logf("startup pages stay mapped: %v", err)
+		}
+	}
+
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
