@@ -4,13 +4,36 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
-// versionSegment matches API version path segments: v1, v4, v1beta,
-// v1alpha2 and the like.
-var versionSegment = regexp.MustCompile(`^v\d+((alpha|beta)\d*)?$`)
+// isVersionSegment reports whether seg is an API version path segment
+// (v1, v4, v1beta, v1alpha2 and the like): what ^v\d+((alpha|beta)\d*)?$
+// matches (FuzzIsVersionSegment), without two regexp matches per request.
+func isVersionSegment(seg string) bool {
+	const digits = "0123456789"
+	rest, ok := strings.CutPrefix(seg, "v")
+	if !ok {
+		return false
+	}
+	if n := len(rest); len(strings.TrimLeft(rest, digits)) == n {
+		return false // no digit after the v
+	}
+	rest = strings.TrimLeft(rest, digits)
+	if rest == "" {
+		return true
+	}
+	if after, ok := strings.CutPrefix(rest, "alpha"); ok {
+		rest = after
+	} else if after, ok := strings.CutPrefix(rest, "beta"); ok {
+		rest = after
+	} else {
+		return false
+	}
+	return strings.TrimLeft(rest, digits) == ""
+}
 
 // versionlessFirst lists first path segments of OpenAI- and
 // Anthropic-style endpoints that clients may send without "/v1".
@@ -37,7 +60,7 @@ var versionlessFirst = map[string]bool{
 // "#" are refused: the gateway never authorizes one (apis.DecodePath), so
 // meeting one here means a path was decoded too often or not at all.
 func JoinURL(baseURL, path, rawQuery string) (string, error) {
-	u, err := url.Parse(baseURL)
+	u, err := parseBaseURL(baseURL)
 	if err != nil {
 		return "", fmt.Errorf("parsing baseurl: %w", err)
 	}
@@ -50,12 +73,17 @@ func JoinURL(baseURL, path, rawQuery string) (string, error) {
 	if err := checkDecodedPath(path); err != nil {
 		return "", err
 	}
+	path0 := path
 	base := strings.TrimRight(u.EscapedPath(), "/")
-	first, after, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	baseVersioned := versionSegment.MatchString(base[strings.LastIndex(base, "/")+1:])
+	first, _, more := strings.Cut(path[1:], "/")
+	baseVersioned := isVersionSegment(base[strings.LastIndex(base, "/")+1:])
 	switch {
-	case baseVersioned && versionSegment.MatchString(first):
-		path = "/" + after
+	case baseVersioned && isVersionSegment(first):
+		// "/" and what follows first: a slice of path, not a copy.
+		path = "/"
+		if more {
+			path = path0[1+len(first):]
+		}
 	case !baseVersioned && versionlessFirst[first]:
 		path = "/v1" + path
 	}
@@ -74,6 +102,34 @@ func JoinURL(baseURL, path, rawQuery string) (string, error) {
 		out.RawQuery = u.RawQuery
 	}
 	return out.String(), nil
+}
+
+// baseURLs memoizes parseBaseURL: every upstream request joins its
+// provider's base URL, one of the few a config names. At most
+// maxBaseURLs are kept; past it a base URL is parsed each time.
+var (
+	baseURLs  sync.Map // string -> *url.URL, read-only
+	nbaseURLs atomic.Int64
+)
+
+const maxBaseURLs = 256
+
+// parseBaseURL is url.Parse for a provider's base URL. The URL it returns
+// is shared: JoinURL only reads it.
+func parseBaseURL(s string) (*url.URL, error) {
+	if u, ok := baseURLs.Load(s); ok {
+		return u.(*url.URL), nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if nbaseURLs.Load() < maxBaseURLs {
+		if _, loaded := baseURLs.LoadOrStore(s, u); !loaded {
+			nbaseURLs.Add(1)
+		}
+	}
+	return u, nil
 }
 
 // checkDecodedPath refuses a decoded path that apis.DecodePath would
@@ -100,6 +156,13 @@ func checkDecodedPath(path string) error {
 // client escaped goes out escaped once. (url.PathEscape would also encode
 // sub-delims such as "!" and "*", changing paths that needed no change.)
 func escapePath(path string) string {
+	clean := true
+	for i := 0; i < len(path) && clean; i++ {
+		clean = path[i] == '/' || pathChar(path[i])
+	}
+	if clean {
+		return path // the usual path, copied by nothing
+	}
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(path))
