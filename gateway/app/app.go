@@ -45,6 +45,7 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "local-admin", Usage: "make callers of --listen admins; only when nothing but this machine's own users reach that port (not behind tailscale serve, nginx or ts-plug)"},
 		&cli.StringSliceFlag{Name: "allow-secret-ref", Usage: "let configs saved through the config API or Settings use the env:/file: `PATTERN` (e.g. env:ANTHROPIC_*, file:/etc/aperture/keys/*); repeatable. Without it they may use only references the config file on this host already has"},
 		&cli.BoolFlag{Name: "no-tailnet", Usage: "serve only --listen (single-user local use, benchmarks)"},
+		databaseFlag(),
 		&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGINT/SIGTERM, how long in-flight streams may finish"},
 		serviceFlag(),
 	)
@@ -112,6 +113,7 @@ type options struct {
 	noTailnet     bool
 	admins        []string // grant srcs made admins: --admin, and "(loopback)" for --local-admin
 	secretRefs    []string // --allow-secret-ref patterns
+	database      string   // --database: a postgres:// URL or a SQLite file, or "" (databaseTarget)
 	shutdownGrace time.Duration
 	version       string
 	service       string // --service: a Tailscale Service name, or ""
@@ -133,6 +135,7 @@ func parseOptions(c *cli.Context, version string) (options, error) {
 		return o, err
 	}
 	o.admins = admins
+	o.database = c.String("database")
 	o.secretRefs = c.StringSlice("allow-secret-ref")
 	if o.service, err = parseService(c.String("service"), o.noTailnet); err != nil {
 		return o, err

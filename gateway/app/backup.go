@@ -18,6 +18,7 @@ func backupCommand(stdout io.Writer) *cli.Command {
 		ArgsUsage: "OUT",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "state-dir", Usage: "the gateway's state `DIR` (default: as a run would pick)"},
+			databaseFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -35,7 +36,7 @@ func backupCommand(stdout io.Writer) *cli.Command {
 // backup copies <dir>/aperture.db to out and says what else a restore
 // needs, which is plain files.
 func backup(c *cli.Context, dir, out string, stdout io.Writer) error {
-	src := filepath.Join(dir, ledgerFile)
+	src := databaseTarget(c.String("database"), dir) // a postgres:// URL is refused, naming pg_dump
 	info, err := ledger.Backup(c.Context, src, out)
 	if err != nil {
 		return cli.Exit("aperture: "+err.Error(), 1)

@@ -3,15 +3,41 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/quotas"
+	"github.com/urfave/cli/v2"
 )
 
 // ledgerFile is the ledger database's name in the state directory.
 const ledgerFile = "aperture.db"
+
+// databaseEnv is the environment variable --database reads. The service
+// reads it from the state directory's environment file too, which keeps
+// a URL's password out of the unit file and the process's arguments.
+const databaseEnv = "APERTURE_DATABASE"
+
+// databaseFlag is --database: where the ledger lives.
+func databaseFlag() cli.Flag {
+	return &cli.StringFlag{Name: "database", EnvVars: []string{databaseEnv},
+		Usage: "the ledger's database (requests, captures, quota balances, config history): a postgres://USER@HOST/DB `URL` that several replicas share, or a SQLite file (default: <state-dir>/" + ledgerFile + "). Give a URL holding a password in $" + databaseEnv + ", not on the command line, where other local users can read it"}
+}
+
+// databaseTarget is where the ledger is: --database, else $APERTURE_DATABASE
+// as the state directory's environment file set it (read after the
+// flags), else the SQLite file in the state directory.
+func databaseTarget(flag, stateDir string) string {
+	if flag != "" {
+		return flag
+	}
+	if env := os.Getenv(databaseEnv); env != "" {
+		return env
+	}
+	return filepath.Join(stateDir, ledgerFile)
+}
 
 // metering is the ledger and the quota manager, which keeps its balances
 // in the ledger's database.
@@ -22,13 +48,21 @@ type metering struct {
 	done   chan struct{}
 }
 
-// openMetering opens <state-dir>/aperture.db and loads quota balances.
-func openMetering(stateDir string, cfg *config.Config, logf func(string, ...any)) (*metering, error) {
-	path := filepath.Join(stateDir, ledgerFile)
-	l, err := ledger.Open(path, ledger.Options{Retention: &cfg.Database.Retention, Logf: logf})
+// openMetering opens the ledger (databaseTarget: PostgreSQL or a SQLite
+// file) and loads quota balances. A URL is logged with its password
+// redacted.
+func openMetering(stateDir, database string, cfg *config.Config, logf func(string, ...any)) (*metering, error) {
+	target := databaseTarget(database, stateDir)
+	l, err := ledger.OpenURL(target, ledger.Options{Retention: &cfg.Database.Retention, Logf: logf})
 	if err != nil {
-		return nil, fmt.Errorf("opening the ledger %s: %w", path, err)
+		return nil, fmt.Errorf("opening the ledger %s: %w", ledger.Redact(target), err)
 	}
+	logf("ledger: %s database %s", l.Backend(), ledger.Redact(target))
+	// TODO(issue #15): on PostgreSQL the shared quota store (holds taken
+	// by a conditional UPDATE of the bucket row, exact across replicas)
+	// plugs in here. Until then each replica keeps its balances in memory
+	// as on SQLite and saves them to the shared table, last save wins:
+	// limits are per replica, not shared.
 	q, err := quotas.New(balanceStore{l}, nil)
 	if err != nil {
 		l.Close()

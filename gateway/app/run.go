@@ -78,7 +78,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	meter, err := openMetering(o.stateDir, cfg, logf)
+	meter, err := openMetering(o.stateDir, o.database, cfg, logf)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func install(c *cli.Context, version string, stdout io.Writer) error {
 		return fmt.Errorf("creating state directory: %w", err)
 	}
 	args := append([]string{"--state-dir", o.stateDir, "--config", o.configPath},
-		tunnel.FlagArgs(c, flags(), "state-dir", "config")...)
+		tunnel.FlagArgs(c, flags(), "state-dir", "config", "database")...) // database: installEnv
 	keyArg, err := tunnel.ServiceAuthKey(o.stateDir, o.node.AuthKey)
 	if err != nil {
 		return err
@@ -98,7 +98,12 @@ func installEnv(c *cli.Context, o options, stdout io.Writer) error {
 			return usageError("--env-file %s: %v", f, err)
 		}
 	}
-	env, err := buildServiceEnv(existing, configEnvRefs(src), fromFile, c.StringSlice("env"), os.LookupEnv)
+	envFlags := c.StringSlice("env")
+	if db := c.String("database"); db != "" {
+		// In the 0600 file, not the unit: a URL may hold a password.
+		envFlags = append(envFlags, databaseEnv+"="+db)
+	}
+	env, err := buildServiceEnv(existing, configEnvRefs(src), fromFile, envFlags, os.LookupEnv)
 	if err != nil {
 		return err
 	}
