@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"tailscale.com/client/local"
 	"tailscale.com/ipn"
 	"tailscale.com/net/netns"
@@ -43,6 +45,10 @@ type NodeConfig struct {
 	AuthKey       string
 	Ephemeral     bool
 	AdvertiseTags []string
+	// MaxReceiveWindow, if positive, caps the TCP receive window of the
+	// node's connections (tailscale's default is up to 8 MiB); see
+	// LimitedReceiveWindow for why ts-unplug and ts-plug set it.
+	MaxReceiveWindow int
 	// Verbose sends tsnet's own (very chatty) logs to Logf.
 	Verbose bool
 	// Logf receives state changes (login URL, approval, running) once each.
@@ -117,12 +123,43 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := n.srv.Start(); err != nil {
 		return fmt.Errorf("starting tailnet device %q: %w", n.cfg.Hostname, err)
 	}
+	if n.cfg.MaxReceiveWindow > 0 {
+		ns, ok := n.srv.Sys().Netstack.GetOK()
+		if !ok {
+			return fmt.Errorf("tailnet device %q has no network stack to size", n.cfg.Hostname)
+		}
+		if err := capReceiveWindow(ns.(transportOptionSetter), n.cfg.MaxReceiveWindow); err != nil {
+			return fmt.Errorf("tailnet device %q: %w", n.cfg.Hostname, err)
+		}
+	}
 	lc, err := n.srv.LocalClient()
 	if err != nil {
 		return fmt.Errorf("tailnet device %q: %w", n.cfg.Hostname, err)
 	}
 	n.lc = lc
 	go n.watch(ctx)
+	return nil
+}
+
+// transportOptionSetter is the part of tailscale's netstack.Impl that
+// sizes its TCP buffers.
+type transportOptionSetter interface {
+	SetTransportProtocolOption(tcpip.TransportProtocolNumber, tcpip.SettableTransportProtocolOption) tcpip.Error
+}
+
+// capReceiveWindow makes max the largest TCP receive window of the
+// stack's connections from now on. The default and the minimum are
+// gVisor's (tailscale's choice too), the default lowered to max if it is
+// larger: gVisor grows a window from its default towards the maximum as
+// the application reads.
+func capReceiveWindow(ns transportOptionSetter, max int) error {
+	opt := tcpip.TCPReceiveBufferSizeRangeOption{Min: tcp.MinBufferSize, Default: min(tcp.DefaultReceiveBufferSize, max), Max: max}
+	if max < opt.Min {
+		return fmt.Errorf("a TCP receive window of %d bytes is below gVisor's minimum of %d", max, opt.Min)
+	}
+	if err := ns.SetTransportProtocolOption(tcp.ProtocolNumber, &opt); err != nil {
+		return fmt.Errorf("capping the TCP receive window at %d bytes: %v", max, err)
+	}
 	return nil
 }
 

@@ -34,10 +34,12 @@ func StartCPUProfile(path string) (stop func(), err error) {
 
 // LimitMemoryAndProfile applies what ts-unplug and ts-plug run with: the
 // default soft memory limit (DefaultMemoryLimit) and, when CPUProfileEnv
-// names a file, a CPU profile. The returned function finishes the
-// profile. It starts nothing else. aperture takes only the profile (see
-// gateway/app's run).
-func LimitMemoryAndProfile() (stopProfile func(), err error) {
-	SetDefaultMemoryLimit()
-	return StartCPUProfile(os.Getenv(CPUProfileEnv))
+// names a file, a CPU profile. It returns the receive window to give the
+// node (NodeConfig.MaxReceiveWindow, see SetDefaultMemoryLimit) and the
+// function that finishes the profile. It starts nothing else. aperture
+// takes only the profile (see gateway/app's run).
+func LimitMemoryAndProfile() (maxReceiveWindow int, stopProfile func(), err error) {
+	maxReceiveWindow = SetDefaultMemoryLimit()
+	stopProfile, err = StartCPUProfile(os.Getenv(CPUProfileEnv))
+	return maxReceiveWindow, stopProfile, err
 }

@@ -58,7 +58,7 @@ type plug struct {
 // command exits, then stops the command and returns ts-plug's exit error.
 func run(ctx context.Context, o options, version string, stdout, stderr io.Writer) error {
 	logf := log.New(stderr, "ts-plug: ", log.LstdFlags).Printf
-	stopProfile, err := tunnel.LimitMemoryAndProfile()
+	window, stopProfile, err := tunnel.LimitMemoryAndProfile()
 	if err != nil {
 		return err
 	}
@@ -67,6 +67,7 @@ func run(ctx context.Context, o options, version string, stdout, stderr io.Write
 	if err != nil {
 		return usageError("%v", err)
 	}
+	cfg.MaxReceiveWindow = window
 	node, err := tunnel.NewNode(cfg)
 	if err != nil {
 		return err

@@ -40,7 +40,7 @@ type statusReport struct {
 // tailnet in the background, and forwards until ctx ends.
 func run(ctx context.Context, o options, version string) error {
 	logf := log.New(os.Stderr, "ts-unplug: ", log.LstdFlags).Printf
-	stopProfile, err := tunnel.LimitMemoryAndProfile()
+	window, stopProfile, err := tunnel.LimitMemoryAndProfile()
 	if err != nil {
 		return err
 	}
@@ -49,6 +49,7 @@ func run(ctx context.Context, o options, version string) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	cfg.MaxReceiveWindow = window
 	node, err := tunnel.NewNode(cfg)
 	if err != nil {
 		return err
