@@ -241,8 +241,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if tp := r.TunnelMBs; tp.Bytes > 0 {
 		p("\nLarge body (%s MiB download, median of %d): loopback %.0f MB/s, through the tunnel %.0f MB/s (%.2f×; runs %.0f–%.0f MB/s).\n",
 			mib(tp.Bytes), tp.Runs, tp.DirectMBs, tp.ViaMBs, tp.ViaMBs/max(tp.DirectMBs, 1e-9), tp.ViaMinMBs, tp.ViaMaxMBs)
-		p("%s During the downloads ts-unplug used %.2f of a CPU, the harness (client and echo node) %.2f; ts-unplug's RSS peaked at %s MiB.\n",
-			r.Pinning.TunnelPlacement(), tp.UnplugBusy, tp.HarnessBusy, mib(tp.UnplugRSS))
+		p("%s During the downloads ts-unplug used %.2f of a CPU (%s ms CPU per MB carried), the harness (client and echo node) %.2f; ts-unplug's RSS peaked at %s MiB.\n",
+			r.Pinning.TunnelPlacement(), tp.UnplugBusy, ms(tp.UnplugCPUPerMB), tp.HarnessBusy, mib(tp.UnplugRSS))
 		if r.TunnelPath != "" {
 			p("WireGuard path between the echo node and ts-unplug: %s.\n", r.TunnelPath)
 		}

@@ -388,7 +388,7 @@ func measureTunnel(ctx context.Context, rep *Report, sz sizes, apBin, unplugBin,
 	rep.TunnelMBs = tp
 	rep.TunnelPath = tn.PathTo(ctx, "bench-echo")
 	say("tunnel path: %s", rep.TunnelPath)
-	say("tunnel throughput, median of %d: loopback %.0f MB/s, ts-unplug %.0f MB/s (%.0f-%.0f); CPU busy: ts-unplug %.2f, harness with the echo node %.2f; ts-unplug max RSS %s MiB",
-		tp.Runs, tp.DirectMBs, tp.ViaMBs, tp.ViaMinMBs, tp.ViaMaxMBs, tp.UnplugBusy, tp.HarnessBusy, mib(tp.UnplugRSS))
+	say("tunnel throughput, median of %d: loopback %.0f MB/s, ts-unplug %.0f MB/s (%.0f-%.0f); CPU busy: ts-unplug %.2f, harness with the echo node %.2f; ts-unplug %s ms CPU/MB, max RSS %s MiB",
+		tp.Runs, tp.DirectMBs, tp.ViaMBs, tp.ViaMinMBs, tp.ViaMaxMBs, tp.UnplugBusy, tp.HarnessBusy, ms(tp.UnplugCPUPerMB), mib(tp.UnplugRSS))
 	return nil
 }

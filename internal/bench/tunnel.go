@@ -155,6 +155,10 @@ type Throughput struct {
 	// the via downloads, as a fraction of their wall time: the side near
 	// the number of CPUs it was given is the one that bounds the speed.
 	UnplugBusy, HarnessBusy float64
+	// UnplugCPUPerMB is ts-unplug's CPU time per megabyte carried: its
+	// cost, which other load on the machine changes much less than the
+	// speed.
+	UnplugCPUPerMB time.Duration
 	// UnplugRSS is ts-unplug's largest resident set during the via
 	// downloads: what a faster transfer costs in memory.
 	UnplugRSS int64
@@ -179,6 +183,7 @@ func measureThroughput(ctx context.Context, direct, via Target, n int64, unplugP
 	tp = Throughput{Bytes: n, Runs: throughputRuns}
 	var directs, vias []time.Duration
 	var wall, unplugCPU, selfCPU time.Duration
+	measured := 0 // via downloads whose CPU times were read
 	rss := StartSampler(unplugPid, 20*time.Millisecond)
 	defer func() { tp.UnplugRSS = rss.Stop() }()
 	for range throughputRuns {
@@ -199,6 +204,7 @@ func measureThroughput(ctx context.Context, direct, via Target, n int64, unplugP
 			wall += v
 			unplugCPU += u1 - u0
 			selfCPU += s1 - s0
+			measured++
 		}
 		vias = append(vias, v)
 	}
@@ -212,6 +218,7 @@ func measureThroughput(ctx context.Context, direct, via Target, n int64, unplugP
 	if wall > 0 {
 		tp.UnplugBusy = unplugCPU.Seconds() / wall.Seconds()
 		tp.HarnessBusy = selfCPU.Seconds() / wall.Seconds()
+		tp.UnplugCPUPerMB = time.Duration(float64(unplugCPU) / (float64(n) / 1e6 * float64(measured)))
 	}
 	return tp, nil
 }
