@@ -6,6 +6,8 @@
 package usage
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/tsplug/ts-plug/gateway/config"
@@ -46,5 +48,30 @@ func TestExtractorJSONAllocates(t *testing.T) {
 	}
 	if n > 8 {
 		t.Errorf("%v allocations, want at most 8 (15 before)", n)
+	}
+}
+
+// TestUsageChunkFilterAllocates: every chat stream a client did not ask
+// usage for passes the filter; a chunk of many events is written with
+// one buffer made for it, not one doubled event by event (17 before).
+func TestUsageChunkFilterAllocates(t *testing.T) {
+	var chunk []byte
+	for i := range 40 {
+		chunk = fmt.Appendf(chunk, "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word %d \"}}]}\n\n", i)
+	}
+	chunk = append(chunk, "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":40}}\n\ndata: [DONE]\n\n"...)
+	var out bytes.Buffer
+	out.Grow(2 * len(chunk))
+	n := testing.AllocsPerRun(100, func() {
+		out.Reset()
+		f := NewUsageChunkFilter(&out)
+		f.Write(chunk)
+		f.Close()
+	})
+	if bytes.Contains(out.Bytes(), []byte(`"usage"`)) || !bytes.HasSuffix(out.Bytes(), []byte("data: [DONE]\n\n")) {
+		t.Fatalf("filtered stream:\n%s", out.Bytes())
+	}
+	if n > 9 {
+		t.Errorf("%v allocations, want at most 9", n)
 	}
 }

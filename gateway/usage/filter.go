@@ -12,6 +12,10 @@ import (
 // longer event cannot be it and is streamed through as it arrives.
 const maxFilteredEvent = 64 << 10
 
+// firstEventBuf is the room the filter's held event starts with: more
+// than a chat chunk of a few words takes.
+const firstEventBuf = 1 << 10
+
 // UsageChunkFilter passes an OpenAI chat completions event stream through
 // unchanged except for the usage-only chunk (a chat.completion.chunk with
 // empty choices and a usage object) that the gateway asked for on the
@@ -49,6 +53,11 @@ func NewUsageChunkFilter(w io.Writer) *UsageChunkFilter {
 func (f *UsageChunkFilter) Write(p []byte) (int, error) {
 	if f.err != nil {
 		return 0, f.err
+	}
+	// Everything written comes from p or the event held back: room for
+	// both up front, rather than append doubling out event by event.
+	if need := len(f.buf) + len(p); cap(f.out) < need {
+		f.out = make([]byte, 0, need)
 	}
 	f.out = f.out[:0]
 	for i := 0; i < len(p); {
@@ -121,6 +130,11 @@ func (f *UsageChunkFilter) hold(b []byte) {
 	if f.passing {
 		f.out = append(f.out, b...)
 		return
+	}
+	if f.buf == nil {
+		// Room for an ordinary chunk at once, rather than append's
+		// doubling from eight bytes on the stream's first event.
+		f.buf = make([]byte, 0, firstEventBuf)
 	}
 	f.buf = append(f.buf, b...)
 	if len(f.buf) > maxFilteredEvent {
