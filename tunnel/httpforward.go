@@ -87,6 +87,7 @@ func NewHTTPForwarder(target Target, transport http.RoundTripper) *HTTPForwarder
 		},
 		Transport:     transport,
 		FlushInterval: -1,
+		BufferPool:    CopyBuffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(r.Context().Err(), context.Canceled) {
 				return // the client went away; nobody to answer

@@ -35,6 +35,7 @@ func newUpstreamProxy(target tunnel.Target, transport http.RoundTripper) http.Ha
 		},
 		Transport:     transport,
 		FlushInterval: -1,
+		BufferPool:    tunnel.CopyBuffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(r.Context().Err(), context.Canceled) {
 				return // the caller went away

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -316,5 +317,17 @@ func TestConnectionHeaderCannotStripIdentity(t *testing.T) {
 	res.Body.Close()
 	if got.Get("Tailscale-User-Login") != "amy@example.com" || got.Get("Tailscale-Node-Name") != "n" {
 		t.Errorf("identity headers stripped via Connection: %v", got)
+	}
+}
+
+// The upstream proxy copies bodies with the tunnel's pooled buffers, not
+// a fresh 32 KiB buffer per response.
+func TestUpstreamProxyUsesCopyBuffers(t *testing.T) {
+	p, ok := newUpstreamProxy(tunnel.Target{Scheme: "http", Host: "127.0.0.1", Port: 8080}, http.DefaultTransport).(*httputil.ReverseProxy)
+	if !ok {
+		t.Fatal("newUpstreamProxy is not an httputil.ReverseProxy")
+	}
+	if p.BufferPool != tunnel.CopyBuffers {
+		t.Errorf("upstream proxy's BufferPool is %v, want tunnel.CopyBuffers", p.BufferPool)
 	}
 }
