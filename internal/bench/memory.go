@@ -14,6 +14,10 @@ import (
 type MemStatus struct {
 	RSS int64 // VmRSS, bytes resident now
 	HWM int64 // VmHWM, the peak resident bytes so far
+	// Anon and File split RSS (Linux 4.5+; zero when absent): the
+	// process's own memory (heap, stacks, SQLite's cache), and pages of
+	// the executable and libraries, which are clean page cache.
+	Anon, File int64
 }
 
 // ReadMem reads the memory status of process pid (Linux only).
@@ -26,25 +30,26 @@ func ReadMem(pid int) (MemStatus, error) {
 	return parseStatus(bufio.NewScanner(f))
 }
 
-// parseStatus extracts VmRSS and VmHWM from /proc/PID/status lines.
+// parseStatus extracts VmRSS and VmHWM (required) and RssAnon and
+// RssFile (when present) from /proc/PID/status lines.
 func parseStatus(sc *bufio.Scanner) (MemStatus, error) {
 	var m MemStatus
+	fields := map[string]*int64{"VmRSS": &m.RSS, "VmHWM": &m.HWM, "RssAnon": &m.Anon, "RssFile": &m.File}
 	var found int
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (key != "VmRSS" && key != "VmHWM") {
+		dst := fields[key]
+		if !ok || dst == nil {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(val), "kB")), 10, 64)
 		if err != nil {
 			return MemStatus{}, fmt.Errorf("parsing %s %q: %w", key, val, err)
 		}
-		if key == "VmRSS" {
-			m.RSS = kb << 10
-		} else {
-			m.HWM = kb << 10
+		*dst = kb << 10
+		if key == "VmRSS" || key == "VmHWM" {
+			found++
 		}
-		found++
 	}
 	if err := sc.Err(); err != nil {
 		return MemStatus{}, fmt.Errorf("reading status: %w", err)
@@ -64,6 +69,7 @@ type Sampler struct {
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	max  int64
+	peak MemStatus // the sample with the largest RSS
 }
 
 // StartSampler polls pid every interval until Stop.
@@ -92,8 +98,17 @@ func (s *Sampler) sample() {
 		return
 	}
 	s.mu.Lock()
-	s.max = max(s.max, m.RSS)
+	if m.RSS > s.max {
+		s.max, s.peak = m.RSS, m
+	}
 	s.mu.Unlock()
+}
+
+// Peak is the sample with the largest RSS so far, with its split.
+func (s *Sampler) Peak() MemStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
 }
 
 // Stop ends polling (after one last sample) and returns the largest RSS

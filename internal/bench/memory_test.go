@@ -21,7 +21,10 @@ func TestParseStatus(t *testing.T) {
 	}{
 		{"linux", "Name:\taperture\nVmPeak:\t  900 kB\nVmHWM:\t   40960 kB\nVmRSS:\t   20480 kB\nThreads:\t7\n",
 			MemStatus{RSS: 20 << 20, HWM: 40 << 20}, false},
+		{"split", "VmHWM:\t   40960 kB\nVmRSS:\t   20480 kB\nRssAnon:\t    5120 kB\nRssFile:\t   15360 kB\nRssShmem:\t       0 kB\n",
+			MemStatus{RSS: 20 << 20, HWM: 40 << 20, Anon: 5 << 20, File: 15 << 20}, false},
 		{"missing", "Name:\tx\nVmRSS:\t1 kB\n", MemStatus{}, true},
+		{"split only", "RssAnon:\t1 kB\nRssFile:\t1 kB\n", MemStatus{}, true},
 		{"garbage", "VmRSS:\tlots kB\nVmHWM:\t1 kB\n", MemStatus{}, true},
 	}
 	for _, tt := range tests {
@@ -79,5 +82,55 @@ func TestParseStatCPU(t *testing.T) {
 	}
 	if cpu, err := ReadCPU(os.Getpid()); err != nil || cpu < 0 {
 		t.Errorf("ReadCPU(self) = %v, %v", cpu, err)
+	}
+}
+
+// TestMemorySplit: the under-load figure keeps the split of its own
+// sample (not of a later, smaller one), and the report shows the split
+// only when the kernel gave one.
+func TestMemorySplit(t *testing.T) {
+	big := MemStatus{RSS: 50 << 20, Anon: 28 << 20, File: 22 << 20}
+	small := MemStatus{RSS: 40 << 20, Anon: 30 << 20, File: 10 << 20}
+	tests := []struct {
+		name     string
+		samples  []MemStatus
+		idle     MemStatus
+		want     Memory
+		wantRows []string
+		noRow    bool
+	}{
+		{"larger first", []MemStatus{big, small}, MemStatus{RSS: 16 << 20, Anon: 5 << 20, File: 11 << 20},
+			Memory{Idle: 16 << 20, IdleSplit: MemStatus{RSS: 16 << 20, Anon: 5 << 20, File: 11 << 20}, UnderLoad: 50 << 20, UnderLoadSplit: big},
+			[]string{"| RSS at idle: the process's own memory (RssAnon) + pages of the binary and libraries (RssFile) | 5.0 + 11.0 |",
+				"| RSS under load: the process's own memory (RssAnon) + pages of the binary and libraries (RssFile) | 28.0 + 22.0 |"}, false},
+		{"larger last", []MemStatus{small, big}, MemStatus{},
+			Memory{UnderLoad: 50 << 20, UnderLoadSplit: big},
+			[]string{"| RSS under load: the process's own memory (RssAnon) + pages of the binary and libraries (RssFile) | 28.0 + 22.0 |"}, false},
+		{"no split", []MemStatus{{RSS: 50 << 20}}, MemStatus{},
+			Memory{UnderLoad: 50 << 20, UnderLoadSplit: MemStatus{RSS: 50 << 20}}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := sampleReport()
+			r.Memory = Memory{Idle: tt.idle.RSS, IdleSplit: tt.idle}
+			for _, m := range tt.samples {
+				r.Memory.noteUnderLoad(m)
+			}
+			if r.Memory != tt.want {
+				t.Errorf("Memory = %+v, want %+v", r.Memory, tt.want)
+			}
+			var b strings.Builder
+			if err := r.WriteMarkdown(&b); err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range tt.wantRows {
+				if !strings.Contains(b.String(), row) {
+					t.Errorf("report lacks %q", row)
+				}
+			}
+			if tt.noRow && strings.Contains(b.String(), "(RssAnon)") {
+				t.Errorf("report shows a split the kernel did not give:\n%s", b.String())
+			}
+		})
 	}
 }

@@ -19,12 +19,22 @@ type Memory struct {
 	Idle      int64 // VmRSS after start and one request, at rest
 	UnderLoad int64 // largest VmRSS sampled during the concurrency-50 runs
 	Peak      int64 // VmHWM at the end of the run
+	// IdleSplit and UnderLoadSplit are the RssAnon/RssFile split of Idle
+	// and of the UnderLoad sample (zero where the kernel has none).
+	IdleSplit, UnderLoadSplit MemStatus
 	// StreamBytes were streamed through the gateway in one answer;
 	// StreamBefore is VmRSS before, StreamPeak the largest VmRSS during.
 	StreamBytes  int64
 	StreamBefore int64
 	StreamPeak   int64
 	StreamTime   time.Duration
+}
+
+// noteUnderLoad keeps the larger of the under-load peak so far and m.
+func (m *Memory) noteUnderLoad(peak MemStatus) {
+	if peak.RSS > m.UnderLoad {
+		m.UnderLoad, m.UnderLoadSplit = peak.RSS, peak
+	}
 }
 
 // StreamGrowth is how much the big stream grew the gateway's RSS.
@@ -217,6 +227,15 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("| What | MiB |\n|---|---|\n")
 	p("| RSS at idle (after start and one request) | %s |\n", mib(r.Memory.Idle))
 	p("| RSS under load (max sampled during the c=50 runs) | %s |\n", mib(r.Memory.UnderLoad))
+	for _, at := range []struct {
+		when  string
+		split MemStatus
+	}{{"at idle", r.Memory.IdleSplit}, {"under load", r.Memory.UnderLoadSplit}} {
+		if at.split.Anon > 0 || at.split.File > 0 {
+			p("| RSS %s: the process's own memory (RssAnon) + pages of the binary and libraries (RssFile) | %s + %s |\n",
+				at.when, mib(at.split.Anon), mib(at.split.File))
+		}
+	}
 	p("| Peak RSS of the whole run (VmHWM) | %s |\n", mib(r.Memory.Peak))
 	if r.Memory.StreamBytes > 0 {
 		p("| RSS before a %s MiB streamed answer | %s |\n", mib(r.Memory.StreamBytes), mib(r.Memory.StreamBefore))

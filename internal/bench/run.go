@@ -207,7 +207,7 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 	}
 	time.Sleep(time.Second)
 	if m, err := ReadMem(ap.Pid()); err == nil {
-		rep.Memory.Idle = m.RSS
+		rep.Memory.Idle, rep.Memory.IdleSplit = m.RSS, m
 		say("idle RSS %s MiB", mib(m.RSS))
 	}
 
@@ -225,7 +225,8 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			l := Load{Spec: api.Spec(false, 0), Concurrency: c, PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup}
 			res, err := Compare(ctx, direct, gw, withMeter(l, meter))
 			if s != nil {
-				rep.Memory.UnderLoad = max(rep.Memory.UnderLoad, s.Stop())
+				s.Stop()
+				rep.Memory.noteUnderLoad(s.Peak())
 			}
 			if err != nil {
 				return fmt.Errorf("%s c=%d: %w", api.Name, c, err)
