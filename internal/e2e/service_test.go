@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -169,6 +170,13 @@ func TestGatewayAsTailscaleService(t *testing.T) {
 	})
 
 	t.Run("SIGTERM withdraws the Service and lets a stream finish", func(t *testing.T) {
+		// What the replica tells control it hosts (Hostinfo.ServicesHash
+		// covers each Service's name, ports and whether it is advertised).
+		servicesHash := func() string { return tn.Control.Node(key).Hostinfo.ServicesHash() }
+		advertised := servicesHash()
+		if advertised == "" {
+			t.Fatal("the replica told control of no Service")
+		}
 		req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+fqdn+"/v1/chat/completions",
 			strings.NewReader(`{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -186,6 +194,12 @@ func TestGatewayAsTailscaleService(t *testing.T) {
 		if err := ap.WaitOutput(ctx, "stopped advertising the Tailscale Service svc:ai"); err != nil {
 			t.Fatal(err)
 		}
+		testbin.WaitUntil(t, 20*time.Second, func() error {
+			if servicesHash() == advertised {
+				return errors.New("control has not heard that the replica stopped advertising svc:ai")
+			}
+			return nil
+		})
 		rest, err := io.ReadAll(body)
 		if err != nil || !strings.Contains(string(rest), "[DONE]") {
 			t.Errorf("the stream in flight was cut off: %v, read %q", err, rest)
