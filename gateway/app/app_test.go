@@ -156,3 +156,19 @@ func TestParseAdmins(t *testing.T) {
 		})
 	}
 }
+
+// A replica's ID is its hostname with a suffix of its own, kept in the
+// state directory: two replicas with one --hostname differ, and a
+// restart keeps the name.
+func TestReplicaID(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	ida, err := replicaID(a, "ai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idb, _ := replicaID(b, "ai")
+	again, _ := replicaID(a, "ai")
+	if !strings.HasPrefix(ida, "ai-") || ida == idb || again != ida {
+		t.Errorf("ids %q, %q, after restart %q", ida, idb, again)
+	}
+}

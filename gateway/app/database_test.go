@@ -87,7 +87,7 @@ func TestOpenMeteringPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs testbin.SyncBuffer
-	m, err := openMetering(t.TempDir(), dsn, cfg, logs.Logf)
+	m, err := openMetering(t.TempDir(), dsn, "test-replica", cfg, logs.Logf)
 	if err != nil {
 		t.Fatalf("openMetering: %v", err)
 	}
@@ -97,5 +97,11 @@ func TestOpenMeteringPostgres(t *testing.T) {
 	}
 	if s := logs.String(); !strings.Contains(s, "ledger: postgres database postgres://") || strings.Contains(s, "SECRET") {
 		t.Errorf("logs do not say where the ledger is, or show the password:\n%s", s)
+	}
+	// The spending limits are the database's, not this process's: the
+	// shared quota store's tables are there.
+	var n int
+	if err := m.ledger.DB().QueryRow(`SELECT count(*) FROM pg_tables WHERE tablename IN ('quota_buckets', 'quota_holds', 'quota_charges')`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("shared quota tables: %d of 3 (%v): the limits are not shared across replicas", n, err)
 	}
 }

@@ -49,21 +49,26 @@ type metering struct {
 }
 
 // openMetering opens the ledger (databaseTarget: PostgreSQL or a SQLite
-// file) and loads quota balances. A URL is logged with its password
+// file) and loads quota balances; replica names this gateway among those
+// sharing a PostgreSQL database. A URL is logged with its password
 // redacted.
-func openMetering(stateDir, database string, cfg *config.Config, logf func(string, ...any)) (*metering, error) {
+func openMetering(stateDir, database, replica string, cfg *config.Config, logf func(string, ...any)) (*metering, error) {
 	target := databaseTarget(database, stateDir)
 	l, err := ledger.OpenURL(target, ledger.Options{Retention: &cfg.Database.Retention, Logf: logf})
 	if err != nil {
 		return nil, fmt.Errorf("opening the ledger %s: %w", ledger.Redact(target), err)
 	}
 	logf("ledger: %s database %s", l.Backend(), ledger.Redact(target))
-	// TODO(issue #15): on PostgreSQL the shared quota store (holds taken
-	// by a conditional UPDATE of the bucket row, exact across replicas)
-	// plugs in here. Until then each replica keeps its balances in memory
-	// as on SQLite and saves them to the shared table, last save wins:
-	// limits are per replica, not shared.
-	q, err := quotas.New(balanceStore{l}, nil)
+	// On SQLite the balances live in memory and are saved every few
+	// seconds; on PostgreSQL the database is the only source of truth for
+	// money (holds taken in a transaction on the bucket rows), so that a
+	// limit holds across every replica sharing it.
+	var q *quotas.Manager
+	if l.Backend() == ledger.BackendPostgres {
+		q, err = quotas.NewShared(l.DB(), replica, nil, quotas.SharedOptions{})
+	} else {
+		q, err = quotas.New(balanceStore{l}, nil)
+	}
 	if err != nil {
 		l.Close()
 		return nil, fmt.Errorf("loading quota balances: %w", err)

@@ -78,13 +78,22 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	meter, err := openMetering(o.stateDir, o.database, cfg, logf)
+	replica, err := replicaID(o.stateDir, o.hostname)
+	if err != nil {
+		return err
+	}
+	meter, err := openMetering(o.stateDir, o.database, replica, cfg, logf)
 	if err != nil {
 		return err
 	}
 	// Closed last (defers run in reverse): the listeners have drained by
 	// then, so every finished request is in the ledger.
 	defer meter.Close()
+	shared, err := openSharing(meter.ledger, databaseTarget(o.database, o.stateDir), replica, o.version, logf)
+	if err != nil {
+		return err
+	}
+	defer shared.Close()
 
 	var node *tunnel.Node
 	var device *deviceWatch // nil without a tailnet
@@ -117,7 +126,7 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	// recorded its last requests (defers run in reverse).
 	exporter := startExport(meter.ledger, o.stateDir, transport, logf)
 	defer stopExport(exporter, logf)
-	gw, err := gateway.New(cfg, src, gateway.Options{
+	gwOpts := gateway.Options{
 		WhoIs: whois, Admins: o.admins, AllowedSecretRefs: o.secretRefs, Transport: transport, Ledger: meter.ledger, Store: meter.ledger, Quotas: meter.quotas, Logf: logf, Version: o.version,
 		ConfigPath: o.configPath,
 		Notices:    device.Notices,
@@ -127,8 +136,14 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 			meter.ledger.SetRetention(&cfg.Database.Retention)
 			exporter.Configure(cfg.Export.S3)
 		},
-	})
+	}
+	shared.options(&gwOpts)
+	gw, err := gateway.New(cfg, src, gwOpts)
 	if err != nil {
+		return err
+	}
+	// Replicas on one database run its config, before anything is served.
+	if err := shared.start(ctx, src, gw, logf); err != nil {
 		return err
 	}
 
