@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -9,6 +11,7 @@ import (
 	"github.com/tsplug/ts-plug/tunnel"
 	"github.com/urfave/cli/v2"
 	"tailscale.com/tailcfg"
+	"tailscale.com/tsnet"
 )
 
 // serviceFlag is --service: the Tailscale Service several replicas
@@ -89,6 +92,9 @@ func startService(ctx context.Context, name string, node *tunnel.Node, serve fun
 // listener, or nil when the Service has been withdrawn meanwhile.
 func (s *tailnetService) listen(node *tunnel.Node, port uint16, tls bool, serve func(net.Listener, http.Handler, string), h http.Handler) (*tunnel.ServiceListener, error) {
 	ln, err := tunnel.ListenService(node.Server(), s.name, port, tls, s.logf)
+	if errors.Is(err, tsnet.ErrUntaggedServiceHost) {
+		return nil, fmt.Errorf("%w: start it with --advertise-tags tag:aperture (tags must be approved in the tailnet policy's tagOwners), or with a tagged auth key", err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -213,3 +213,22 @@ func TestGatewayAsTailscaleService(t *testing.T) {
 		}
 	})
 }
+
+// TestGatewayServiceNeedsTag: a replica asked to host a Service on an
+// untagged device (tsnet refuses it) stops and says how to fix it,
+// rather than run on without answering as the Service.
+func TestGatewayServiceNeedsTag(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tn := tailnettest.New(t, tailnettest.Options{})
+	state := filepath.Join(t.TempDir(), "aperture")
+	ap := testbin.Start(t, tn.ChildEnv(), testbin.Build(t, "aperture"),
+		"--state-dir", state, "--hostname", "ai-1", "--service", "svc:ai",
+		"--control-url", tn.ControlURL, "--authkey", tn.AuthKey)
+	if code, err := ap.Wait(ctx); code != 1 || err != nil {
+		t.Fatalf("aperture --service on an untagged device: exit %d %v, want 1", code, err)
+	}
+	if out := ap.Output(); !strings.Contains(out, "service hosts must be tagged nodes: start it with --advertise-tags tag:aperture") {
+		t.Errorf("the error does not say what to do:\n%s", out)
+	}
+}
