@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -166,6 +168,43 @@ func TestReplicasShareOneLimit(t *testing.T) {
 	if m.holds != 0 || m.reserved != 0 || m.charged != spent || m.balance != m.capacity-m.charged {
 		t.Errorf("not conserved: %+v, rows spent %d", m, spent)
 	}
+
+	// One config: a save through A is what B runs within 2 s.
+	hashOf := func(base string) string {
+		var got struct {
+			Hash string `json:"hash"`
+		}
+		res, err := http.Get(base + "/api/config")
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(res.Body).Decode(&got)
+		res.Body.Close()
+		return got.Hash
+	}
+	saved, _ := json.Marshal(map[string]string{"config": replicaConfig(fakeURL, "$1.00"), "hash": hashOf(a)})
+	req, _ := http.NewRequest("PUT", a+"/api/config", bytes.NewReader(saved))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Aperture-CSRF", "1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var put struct {
+		Hash string `json:"hash"`
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	json.Unmarshal(body, &put)
+	if res.StatusCode != 200 || put.Hash == "" {
+		t.Fatalf("saving the config on A: %d %s", res.StatusCode, body)
+	}
+	testbin.WaitUntil(t, 2*time.Second, func() error {
+		if h := hashOf(b); h != put.Hash {
+			return fmt.Errorf("B runs config %.12s, A saved %.12s", h, put.Hash)
+		}
+		return nil
+	})
 }
 
 // TestReplicaSIGKILLLosesNothing kills one of two replicas while requests
