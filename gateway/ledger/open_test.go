@@ -16,6 +16,7 @@ func TestOpenPragmas(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"synchronous", "1"}, // NORMAL
 		{"busy_timeout", "10000"},
+		{"cache_size", "-256"}, // KiB, outside the Go heap
 	} {
 		var got string
 		if err := l.db.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
