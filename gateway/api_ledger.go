@@ -192,9 +192,26 @@ func (s *Server) serveQuotas(w http.ResponseWriter, r *http.Request) error {
 	if views == nil {
 		views = []quotas.BalanceView{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"quotas": views})
+	out := map[string]any{"quotas": views}
+	if c.isAdmin() {
+		// Holds of replicas that died, kept charged: what an admin
+		// reviews and refunds (refill) if the request never reached
+		// the provider. Always empty on a single gateway.
+		rel, err := s.opts.Quotas.HoldReleases(recentHoldReleases)
+		if err != nil {
+			return err
+		}
+		if rel == nil {
+			rel = []quotas.HoldRelease{}
+		}
+		out["hold_releases"] = rel
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// recentHoldReleases is how many released holds /api/quotas lists.
+const recentHoldReleases = 50
 
 var (
 	errNoQuotas  = clientErr(http.StatusNotFound, apis.KindNotFound, "no quotas are configured")

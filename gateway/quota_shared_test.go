@@ -1,16 +1,26 @@
 package gateway
 
 import (
+	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
+	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/internal/pgtest"
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
+
+// TestMain stops the PostgreSQL server pgtest.Database starts.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // TestQuotaDatabaseDownRefuses503 checks that a request whose spending
 // limit lives in a shared database that cannot be reached is refused with
@@ -40,4 +50,58 @@ func TestQuotaDatabaseDownRefuses503(t *testing.T) {
 	if hit {
 		t.Error("forwarded although the spending limit could not be checked")
 	}
+}
+
+// TestQuotaAPIListsHoldReleases checks that an admin's /api/quotas lists
+// the holds a dead replica left, once the sweeper released them: the
+// money kept charged that the admin reviews and may refund.
+func TestQuotaAPIListsHoldReleases(t *testing.T) {
+	dsn := pgtest.Database(t)
+	open := func() *sql.DB {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	opts := quotas.SharedOptions{RenewEvery: 50 * time.Millisecond, HoldTimeout: 500 * time.Millisecond}
+	live, err := quotas.NewShared(open(), "live", nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := quotas.NewShared(open(), "dead", nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgText := strings.Replace(anthropicOnly, `"authorization"`, `"cost_basis":"anthropic","authorization"`, 1)
+	_, base := localGateway(t, http.NotFoundHandler(), cfgText, Options{Quotas: live, Ledger: noLedger{}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go live.Run(ctx)
+	// The dead replica holds money and never renews or settles it.
+	dead.Configure(mustParse(t, fmt.Sprintf(cfgText, "http://127.0.0.1:1")).Quotas)
+	if _, err := dead.Reserve(quotas.Refs([]string{"daily:(loopback)"}, []string{"daily:<user>"}), 250_000_000); err != nil {
+		t.Fatal(err)
+	}
+	testbin.WaitUntil(t, 20*time.Second, func() error {
+		_, body := do(t, "GET", base+"/api/quotas", "")
+		var got struct {
+			Releases []quotas.HoldRelease `json:"hold_releases"`
+		}
+		json.Unmarshal([]byte(body), &got)
+		if len(got.Releases) != 1 || got.Releases[0].Replica != "dead" || got.Releases[0].Amount != 250_000_000 {
+			return fmt.Errorf("hold_releases = %s", body)
+		}
+		return nil
+	})
+}
+
+func mustParse(t *testing.T, text string) *config.Config {
+	t.Helper()
+	cfg, diags, err := config.Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err, diags)
+	}
+	return cfg
 }
