@@ -34,6 +34,10 @@ func TestCalendarBudgetResetsOnTheFirst(t *testing.T) {
 	if !errors.As(err, &ex) || ex.RetryAfter != 30*time.Minute {
 		t.Fatalf("spent budget: %v, want refused until the 1st (30m)", err)
 	}
+	// The caller is told when, not a refill rate the budget does not have.
+	if want := `quota "team" is exhausted (balance $0.00); it resets each month, try again in 30m0s`; ex.Message != want {
+		t.Errorf("message %q, want %q", ex.Message, want)
+	}
 	if v := m.Balances(nil)[0]; v.FullAt != time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) || v.Rate != "$50.00 per calendar month (UTC)" {
 		t.Errorf("view %+v, want full at Feb 1 and the budget described", v)
 	}

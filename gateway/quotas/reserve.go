@@ -360,9 +360,13 @@ func (f refusal) message(amount int64, wait time.Duration, ok bool) string {
 	default:
 		fmt.Fprintf(&b, "quota %q has %s left but this request may cost up to %s", f.ref.Name, FormatDollars(f.balance), FormatDollars(amount))
 	}
-	if ok {
+	switch {
+	case ok && f.q.Calendar():
+		// A calendar budget has no rate: it is full again each period.
+		fmt.Fprintf(&b, "; it resets each %s, try again in %s", f.q.Reset, wait)
+	case ok:
 		fmt.Fprintf(&b, "; it refills at %s, try again in %s", f.q.Rate, wait)
-	} else {
+	default:
 		b.WriteString("; it does not refill, ask an admin to refill it")
 	}
 	return b.String()
