@@ -94,6 +94,22 @@ func Start(t testing.TB, opts Options) *Server {
 
 type missingError struct{ error }
 
+// StartServer starts a server outside a test (the benchmark harness);
+// the caller stops it. Where PostgreSQL is not installed the error says
+// so, and IsMissing reports it.
+func StartServer(opts Options) (*Server, error) { return start(opts) }
+
+// IsMissing reports whether err says that PostgreSQL is not installed
+// here (rather than that it failed to start).
+func IsMissing(err error) bool {
+	_, ok := err.(missingError)
+	return ok
+}
+
+// Pid is the server's (the postmaster's) process ID; the backends it
+// forks inherit its CPU affinity.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // runAs returns the credential the server runs under: the "postgres" user
 // when we are root (the server refuses root), else nil (ourselves).
 func runAs() (*syscall.Credential, error) {
@@ -224,16 +240,25 @@ func (s *Server) Stop() {
 // NewDatabase creates an empty database on s and returns its DSN.
 func (s *Server) NewDatabase(t testing.TB) string {
 	t.Helper()
+	dsn, err := s.CreateDatabase()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return dsn
+}
+
+// CreateDatabase creates an empty database on s and returns its DSN.
+func (s *Server) CreateDatabase() (string, error) {
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), s.dbs.Add(1))
 	db, err := sql.Open("pgx", s.DSN)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer db.Close()
 	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("pgtest: creating a database: %v", err)
+		return "", fmt.Errorf("creating a database: %w", err)
 	}
-	return DSN(s.Dir, name)
+	return DSN(s.Dir, name), nil
 }
 
 var shared struct {

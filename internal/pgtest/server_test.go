@@ -56,3 +56,39 @@ func TestStartStop(t *testing.T) {
 		t.Fatalf("directory left behind: %v", err)
 	}
 }
+
+// TestStartServerDurable checks the entry point outside a test's
+// lifetime (the benchmark harness): a durable server runs with fsync on,
+// names its process, and makes databases of its own.
+func TestStartServerDurable(t *testing.T) {
+	s, err := StartServer(Options{Durable: true})
+	if IsMissing(err) {
+		skipOrFail(t, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	if s.Pid() <= 0 {
+		t.Errorf("Pid = %d", s.Pid())
+	}
+	dsn, err := s.CreateDatabase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dsn == s.DSN {
+		t.Fatalf("CreateDatabase returned the server's own DSN %s", dsn)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var fsync string
+	if err := db.QueryRow("SHOW fsync").Scan(&fsync); err != nil {
+		t.Fatal(err)
+	}
+	if fsync != "on" {
+		t.Errorf("a durable server runs with fsync=%s", fsync)
+	}
+}
