@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -13,14 +14,15 @@ import (
 // into the ledger (each row committed before its answer ends) and
 // captures (the default retention keeps them). read_metrics lets the
 // harness read the gateway's allocation counter from /metrics. %[1]s is
-// the fake provider, %[2]s the fake that streams huge answers.
+// the fake provider, %[2]s the fake that streams huge answers; %[3]s,
+// %[4]s and %[5]s are the three providers' apikey values (providerKeys).
 const benchConfig = `{
   "providers": {
-    "openai": {"baseurl": "%[1]s", "apikey": "sk-openai-bench", "models": ["gpt-4o"],
+    "openai": {"baseurl": "%[1]s", "apikey": "%[3]s", "models": ["gpt-4o"],
       "compatibility": {"openai_chat": true, "openai_responses": true}, "cost_basis": "openai"},
-    "anthropic": {"baseurl": "%[1]s", "apikey": "sk-ant-bench", "models": ["claude-sonnet-4-5"],
+    "anthropic": {"baseurl": "%[1]s", "apikey": "%[4]s", "models": ["claude-sonnet-4-5"],
       "authorization": "x-api-key", "compatibility": {"anthropic_messages": true}, "cost_basis": "anthropic"},
-    "big": {"baseurl": "%[2]s", "apikey": "sk-big-bench", "models": ["gpt-4o-mini"],
+    "big": {"baseurl": "%[2]s", "apikey": "%[5]s", "models": ["gpt-4o-mini"],
       "compatibility": {"openai_chat": true}, "cost_basis": "openai"},
   },
   "quotas": {
@@ -33,15 +35,48 @@ const benchConfig = `{
 }
 `
 
-// writeConfig writes the benchmark config into a fresh state directory
-// under dir and returns the directory and the config path.
+// providerKeys are the apikey values of the config's three providers
+// (openai, anthropic, big): the keys themselves, or env: references.
+type providerKeys [3]string
+
+// literalKeys are the keys written into the config, as a single SQLite
+// gateway's config may have them.
+var literalKeys = providerKeys{"sk-openai-bench", "sk-ant-bench", "sk-big-bench"}
+
+// sharedKeys are env: references for a config shared through
+// PostgreSQL, where a literal key is refused (it would leave the host in
+// the database); keyEnv sets the variables they name.
+var sharedKeys = providerKeys{"env:BENCH_OPENAI_KEY", "env:BENCH_ANTHROPIC_KEY", "env:BENCH_BIG_KEY"}
+
+// keyEnv is the environment that resolves sharedKeys to literalKeys.
+func keyEnv() []string {
+	env := make([]string, len(sharedKeys))
+	for i, ref := range sharedKeys {
+		env[i] = strings.TrimPrefix(ref, "env:") + "=" + literalKeys[i]
+	}
+	return env
+}
+
+// configText is the benchmark config with its fakes and keys filled in.
+func configText(fakeURL, bigURL string, keys providerKeys) string {
+	return fmt.Sprintf(benchConfig, fakeURL, bigURL, keys[0], keys[1], keys[2])
+}
+
+// writeConfig writes the benchmark config, with literal keys, into a
+// fresh state directory under dir and returns the directory and the
+// config path.
 func writeConfig(dir, name, fakeURL, bigURL string) (stateDir, cfgPath string, err error) {
+	return writeConfigKeys(dir, name, fakeURL, bigURL, literalKeys)
+}
+
+// writeConfigKeys is writeConfig with the providers' apikey values keys.
+func writeConfigKeys(dir, name, fakeURL, bigURL string, keys providerKeys) (stateDir, cfgPath string, err error) {
 	stateDir = filepath.Join(dir, "state-"+name)
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return "", "", fmt.Errorf("creating state dir: %w", err)
 	}
 	cfgPath = filepath.Join(stateDir, "config.hujson")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(benchConfig, fakeURL, bigURL)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(configText(fakeURL, bigURL, keys)), 0o600); err != nil {
 		return "", "", fmt.Errorf("writing config: %w", err)
 	}
 	return stateDir, cfgPath, nil
@@ -50,7 +85,8 @@ func writeConfig(dir, name, fakeURL, bigURL string) (stateDir, cfgPath string, e
 // Aperture is a running gateway child process.
 type Aperture struct {
 	*Proc
-	URL string // its --listen base URL
+	URL      string // its --listen base URL
+	StateDir string
 }
 
 // MetricsURL is its Prometheus endpoint on the --listen port.
@@ -65,22 +101,28 @@ func startAperture(ctx context.Context, cpus []int, bin, dir, name, fakeURL, big
 	if err != nil {
 		return nil, 0, err
 	}
+	if tailnetArgs == nil {
+		tailnetArgs = []string{"--no-tailnet"}
+	}
+	return startApertureIn(ctx, cpus, bin, name, stateDir, cfgPath, env, tailnetArgs)
+}
+
+// startApertureIn is startAperture with its state directory and config
+// already written, and extra the arguments after --listen (--no-tailnet,
+// a tailnet's, --database).
+func startApertureIn(ctx context.Context, cpus []int, bin, name, stateDir, cfgPath string, env []string, extra []string) (*Aperture, time.Duration, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, 0, err
 	}
 	args := []string{"--state-dir", stateDir, "--config", cfgPath, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}
-	if tailnetArgs == nil {
-		args = append(args, "--no-tailnet")
-	} else {
-		args = append(args, tailnetArgs...)
-	}
+	args = append(args, extra...)
 	start := time.Now()
 	p, err := StartProc(name, cpus, env, bin, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	a := &Aperture{Proc: p, URL: loopbackURL(port)}
+	a := &Aperture{Proc: p, URL: loopbackURL(port), StateDir: stateDir}
 	ready, err := waitServed(ctx, p, NewTarget(name, a.URL), chatSpec(false, 0), 60*time.Second)
 	if err != nil {
 		p.Stop()

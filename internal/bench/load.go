@@ -17,6 +17,52 @@ type Target struct {
 	Name   string
 	Base   string // e.g. "http://127.0.0.1:8080"
 	Client *http.Client
+	// split, when set, replaces Base: each request goes to the next of
+	// its bases in turn (several gateway replicas behind one target).
+	split *roundRobin
+}
+
+// roundRobin hands out its bases in turn, safely from many workers: over
+// any n requests each base gets n/len or n/len+1 of them, whatever the
+// concurrency, so the load is split evenly per request, not per worker.
+type roundRobin struct {
+	bases []string
+	n     atomic.Uint64
+}
+
+// next is the base for the next request.
+func (r *roundRobin) next() string {
+	i := r.n.Add(1) - 1
+	return r.bases[i%uint64(len(r.bases))]
+}
+
+// counts are how many requests each base has been given so far.
+func (r *roundRobin) counts() []int64 {
+	n, k := r.n.Load(), uint64(len(r.bases))
+	c := make([]int64, k)
+	for i := range c {
+		c[i] = int64(n / k)
+		if uint64(i) < n%k {
+			c[i]++
+		}
+	}
+	return c
+}
+
+// NewSplitTarget is a target whose requests go round-robin to bases,
+// over one connection pool (a warm connection to each).
+func NewSplitTarget(name string, bases ...string) Target {
+	t := NewTarget(name, bases[0])
+	t.split = &roundRobin{bases: bases}
+	return t
+}
+
+// base is where the next request goes.
+func (t Target) base() string {
+	if t.split != nil {
+		return t.split.next()
+	}
+	return t.Base
 }
 
 // NewTarget returns a target with its own connection pool, sized so that
@@ -53,7 +99,7 @@ type Timing struct {
 // Do sends spec to t, reads the whole answer and times it. A status other
 // than 200 is an error.
 func (t Target) Do(ctx context.Context, spec RequestSpec) (Timing, error) {
-	req, err := http.NewRequestWithContext(ctx, spec.Method, t.Base+spec.Path, bytes.NewReader(spec.Body))
+	req, err := http.NewRequestWithContext(ctx, spec.Method, t.base()+spec.Path, bytes.NewReader(spec.Body))
 	if err != nil {
 		return Timing{}, fmt.Errorf("building request: %w", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -128,5 +130,79 @@ func TestCompareMetersTheViaBlocksOnly(t *testing.T) {
 		Load{Spec: RequestSpec{Method: "GET", Path: "/"}, Concurrency: 1, PerBlock: 2, Rounds: 1})
 	if err != nil || plain.ViaCPU != 0 || plain.ViaAllocs != 0 {
 		t.Errorf("without a meter: ViaCPU %v ViaAllocs %v err %v, want neither measured", plain.ViaCPU, plain.ViaAllocs, err)
+	}
+}
+
+// TestRoundRobinSplit checks that a split target sends each request to
+// the next base in turn, and that many workers together still split the
+// requests evenly (to within one) and count them all.
+func TestRoundRobinSplit(t *testing.T) {
+	r := &roundRobin{bases: []string{"a", "b"}}
+	var seq []string
+	for range 5 {
+		seq = append(seq, r.next())
+	}
+	if got := strings.Join(seq, ""); got != "ababa" {
+		t.Errorf("sequence %q, want ababa", got)
+	}
+	if got := r.counts(); got[0] != 3 || got[1] != 2 {
+		t.Errorf("counts %v, want [3 2]", got)
+	}
+
+	r = &roundRobin{bases: []string{"a", "b", "c"}}
+	var mu sync.Mutex
+	seen := map[string]int64{}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := map[string]int64{}
+			for range 200 {
+				mine[r.next()]++
+			}
+			mu.Lock()
+			for k, v := range mine {
+				seen[k] += v
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	want := []int64{3334, 3333, 3333}
+	for i, b := range r.bases {
+		if seen[b] != want[i] {
+			t.Errorf("base %s got %d requests, want %d", b, seen[b], want[i])
+		}
+	}
+	if got := r.counts(); got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("counts %v, want %v", got, want)
+	}
+}
+
+// TestSplitTargetAlternates checks that a split target's requests reach
+// its servers in turn.
+func TestSplitTargetAlternates(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	serve := func(name string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+		}))
+	}
+	a, b := serve("a"), serve("b")
+	defer a.Close()
+	defer b.Close()
+	tgt := NewSplitTarget("two", a.URL, b.URL)
+	defer tgt.Close()
+	for range 4 {
+		if _, err := tgt.Do(t.Context(), RequestSpec{Method: "GET", Path: "/"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(order, ""); got != "abab" {
+		t.Errorf("requests reached %q, want abab", got)
 	}
 }

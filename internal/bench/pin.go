@@ -107,3 +107,13 @@ func parseCPUList(s string) ([]int, error) {
 	}
 	return cpus, nil
 }
+
+// cpusAllowedIn is the Cpus_allowed_list of a /proc/PID/status text.
+func cpusAllowedIn(status string) ([]int, error) {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+			return parseCPUList(v)
+		}
+	}
+	return nil, fmt.Errorf("no Cpus_allowed_list in the process status")
+}

@@ -74,3 +74,24 @@ func TestTunnelPlacement(t *testing.T) {
 		}
 	}
 }
+
+func TestCPUsAllowedIn(t *testing.T) {
+	for _, tc := range []struct {
+		status string
+		want   string // cpuList of the result, or "error"
+	}{
+		{"Name:\tpostgres\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\n", "0"},
+		{"Cpus_allowed_list:\t0-2,5\n", "0,1,2,5"},
+		{"Name:\tpostgres\n", "error"},
+		{"Cpus_allowed_list:\tx\n", "error"},
+	} {
+		got, err := cpusAllowedIn(tc.status)
+		s := cpuList(got)
+		if err != nil {
+			s = "error"
+		}
+		if s != tc.want {
+			t.Errorf("cpusAllowedIn(%q) = %s (%v), want %s", tc.status, s, err, tc.want)
+		}
+	}
+}

@@ -63,6 +63,9 @@ type Report struct {
 	Floor      []Row
 	TunnelMBs  Throughput
 	TunnelPath string // how the echo node reached ts-unplug (direct or DERP)
+	// Postgres compares aperture on SQLite with one and two replicas on
+	// PostgreSQL (nil when the section did not run).
+	Postgres *PostgresRun
 	// Skipped lists sections that could not run, with why.
 	Skipped []string
 	Notes   []string
@@ -266,6 +269,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			p("WireGuard path between the echo node and ts-unplug: %s.\n", r.TunnelPath)
 		}
 	}
+	p("\n## PostgreSQL: aperture on SQLite, one replica on PostgreSQL, two replicas sharing one database\n\n")
+	from()
+	writePostgres(&b, r.Postgres)
 	if len(r.Skipped) > 0 {
 		p("\n## Not measured in this run\n\n")
 		for _, s := range r.Skipped {
@@ -328,4 +334,67 @@ func errNote(c Comparison) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%d errors)", c.Errors)
+}
+
+// writePostgres renders the PostgreSQL section.
+func writePostgres(b *strings.Builder, run *PostgresRun) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	if run == nil {
+		p("Not measured (see below).\n")
+		return
+	}
+	p("The same config (quota bucket on every request, captures, the ledger) and the same loads, one setup after\n")
+	p("the other, each interleaved with direct calls to the fake: aperture on its SQLite file; one aperture with\n")
+	p("`--database postgres://…` (the ledger, the quota bucket's holds and settlements, config sync and heartbeats\n")
+	p("in PostgreSQL: every request's quota hold and settlement are transactions there); two apertures on one\n")
+	p("database, the load generator sending each request to the next replica in turn over warm connections to both.\n")
+	p("The providers' keys are env: references in all three (a shared config may not hold them literally).\n\n")
+	p("- Server: %s (a fresh database per setup; `internal/pgtest`, Debian's package).\n", run.Server)
+	p("- Placement: %s.\n", run.Placement)
+	p("- The two replicas share one CPU: their figure is the cost of sharing the database and the CPU, not scale-out.\n")
+	p("  PostgreSQL shares the load generator's CPU, so its work slows the client too.\n\n")
+	p("| API | Setup | req/s c=50 | Δ p50 c=10 (ms) | Δ p99 c=10 (ms) |\n|---|---|---|---|---|\n")
+	for _, api := range pgAPIs {
+		for _, s := range pgSummary(run.Rows, api.Name, pgSetups) {
+			rps, p50, p99 := "", "", ""
+			if s.Has50 {
+				rps = fmt.Sprintf("%.0f", s.RPS50)
+			}
+			if s.Has10 {
+				p50, p99 = ms(s.P50c10), ms(s.P99c10)
+			}
+			p("| %s | %s | %s | %s | %s |\n", api.Name, s.Setup, rps, p50, p99)
+		}
+	}
+	if len(run.Setups) > 0 {
+		p("\nRequests the load generator sent through each setup (warm-up included; the start-up check adds one per\n")
+		p("replica) and what the database holds for them afterwards: one quota charge per settled hold, by the\n")
+		p("replica that settled it, the ledger's rows, and the transactions PostgreSQL counted as committed in the\n")
+		p("setup's database (start-up, heartbeats and these counts' own queries included) per request sent.\n\n")
+		p("| Setup | sent, per replica | quota charges, per replica | ledger rows | commits | commits/request |\n|---|---|---|---|---|---|\n")
+		for _, st := range run.Setups {
+			charges, rows, commits, per := "(SQLite)", "(SQLite)", "", ""
+			if st.Charges != nil {
+				charges, rows = joinCounts(st.Charges), fmt.Sprint(st.LedgerRows)
+				commits, per = fmt.Sprint(st.Commits), fmt.Sprintf("%.1f", st.CommitsPerRequest())
+			}
+			p("| %s | %s | %s | %s | %s | %s |\n", st.Name, joinCounts(st.Sent), charges, rows, commits, per)
+		}
+	}
+	p("\nAll rows:\n\n")
+	latencyTable(b, run.Rows, false)
+}
+
+// joinCounts is "1200 + 1199 = 2399", or "1200" for one count.
+func joinCounts(n []int64) string {
+	if len(n) == 1 {
+		return fmt.Sprint(n[0])
+	}
+	parts := make([]string, len(n))
+	var sum int64
+	for i, v := range n {
+		parts[i] = fmt.Sprint(v)
+		sum += v
+	}
+	return strings.Join(parts, " + ") + " = " + fmt.Sprint(sum)
 }

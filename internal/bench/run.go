@@ -10,9 +10,9 @@ import (
 
 // options are the harness's flags.
 type options struct {
-	quick, smoke, tunnel, micro, floor, pin bool
-	out, command, profile                   string
-	only                                    string // "tunnel": that section alone
+	quick, smoke, tunnel, micro, floor, pin, postgres bool
+	out, command, profile                             string
+	only                                              string // "tunnel" or "postgres": that section alone
 }
 
 // sizes say how much work each section does; -quick and -smoke shrink
@@ -93,7 +93,15 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if o.tunnel || o.only == "tunnel" {
+	if (o.postgres && o.only == "") || o.only == "postgres" {
+		if err := measurePostgres(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
+			say("postgres: %v", err)
+			rep.Skipped = append(rep.Skipped, "PostgreSQL: "+err.Error())
+		}
+	} else if !o.postgres && o.only == "" {
+		rep.Skipped = append(rep.Skipped, "PostgreSQL: turned off (-postgres=false)")
+	}
+	if (o.tunnel && o.only == "") || o.only == "tunnel" {
 		if err := measureTunnel(ctx, rep, sz, apBin, unplugBin, dir, fakeURL, bigURL, o.profile); err != nil {
 			say("tunnel: %v", err)
 			rep.Skipped = append(rep.Skipped, "tunnel: "+err.Error())
