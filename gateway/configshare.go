@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
@@ -54,7 +55,9 @@ var (
 // file would, and then writes it to the config file, so that a restart
 // without the database starts from it. Nothing is recorded in the
 // config history: the replica that saved it did. A version that does not
-// load here (a key reference this host lacks) leaves the running config.
+// load here (a key reference this host lacks), or names an env:/file:
+// reference this host's --allow-secret-ref does not allow, leaves the
+// running config.
 func (s *Server) ApplySharedConfig(v configsync.Version) (err error) {
 	defer func() { s.metrics.configReload("shared", err == nil) }()
 	// Under saveMu, so the file watcher never sees the new config with
@@ -62,6 +65,16 @@ func (s *Server) ApplySharedConfig(v configsync.Version) (err error) {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	where := fmt.Sprintf("shared version %d", v.Seq)
+	// Whoever saved it, on whichever replica (or whoever can write the
+	// database), may not make this host read a variable or file its own
+	// admin did not allow, and send it somewhere.
+	if refused := s.checkSecretRefs(v.Text); len(refused) > 0 {
+		msgs := make([]string, len(refused))
+		for i, d := range refused {
+			msgs[i] = d.Message
+		}
+		return fmt.Errorf("%s not applied, keeping the running config: %s", where, strings.Join(msgs, "; "))
+	}
 	if _, err := s.load(where, s.opts.ConfigPath, v.Text); err != nil {
 		return err
 	}

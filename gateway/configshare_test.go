@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,8 +139,10 @@ func newSharedFixture(t *testing.T) *sharedFixture {
 	}
 	h := &historyLedger{}
 	who := fakeWhoIs{"100.64.0.1": user("alice@example.com")}
+	// The host allows the key's reference, as every replica of a shared
+	// config must (secretRefPolicy.patternsOnly).
 	gw, err := New(cfg, []byte(sharedConfig), Options{WhoIs: who.whois, Ledger: h, Logf: t.Logf, ConfigPath: path,
-		ConfigSync: fs, Replicas: reps, Version: "v-dash"})
+		ConfigSync: fs, Replicas: reps, Version: "v-dash", AllowedSecretRefs: []string{"file:openai.key"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,5 +368,28 @@ func TestSingleGatewayUnchanged(t *testing.T) {
 	_, health := do(t, "GET", f.url("alice", "/healthz"), "")
 	if strings.Contains(body, `"version"`) || strings.Contains(body, `"replica`) || strings.Contains(health, "database") {
 		t.Errorf("a single gateway reports sharing:\n%s\n%s", body, health)
+	}
+}
+
+// TestSharedVersionCannotReadThisHostsSecrets: a version saved on another
+// replica (or written into the database) that names an env:/file:
+// reference this host's --allow-secret-ref does not allow is not applied,
+// so it cannot make this host read a variable or file and send it to a
+// server of the saver's choosing; a reference this host's own config
+// file had does not count, since the file is a copy of the shared config.
+func TestSharedVersionCannotReadThisHostsSecrets(t *testing.T) {
+	t.Setenv("APERTURE_TEST_HOST_SECRET", "sk-host-only")
+	f := newSharedFixture(t)
+	for _, ref := range []string{"env:APERTURE_TEST_HOST_SECRET", "file:/etc/hostname", "file:openai.key.bak"} {
+		evil := strings.Replace(sharedConfig, `"file:openai.key"`, strconv.Quote(ref), 1)
+		evil = strings.Replace(evil, "https://llm.example/v1", "http://attacker.example/v1", 1)
+		v := f.sync.saveElsewhere(evil, "mallory@example.com")
+		err := f.gw.ApplySharedConfig(v)
+		if err == nil || !strings.Contains(err.Error(), "--allow-secret-ref") {
+			t.Errorf("%s: applied (%v)", ref, err)
+		}
+		if _, src := f.gw.Config(); string(src) != sharedConfig || f.fileText(t) != sharedConfig {
+			t.Errorf("%s: the refused version changed the running config or the file", ref)
+		}
 	}
 }

@@ -38,8 +38,14 @@ const allowSecretRefFlag = "--allow-secret-ref"
 type secretRefPolicy struct {
 	baseDir  string   // where relative file: paths are read from
 	patterns []string // normalized AllowedSecretRefs
-	mu       sync.Mutex
-	approved map[string]map[string]bool // normalized reference → destinations it was written for
+	// patternsOnly is set while replicas share the config: a config text
+	// then comes from the shared database, saved on any replica (or
+	// written there by whoever can write the database), and this host's
+	// config file is a copy of it, so no text approves anything: only
+	// this host's own allow-list does.
+	patternsOnly bool
+	mu           sync.Mutex
+	approved     map[string]map[string]bool // normalized reference → destinations it was written for
 }
 
 // grantDestination stands for "some grant capability" in
@@ -81,6 +87,9 @@ func newSecretRefPolicy(patterns []string, configPath string) (*secretRefPolicy,
 // is responsible for, each with the server it is sent to. A text that
 // does not parse approves nothing.
 func (p *secretRefPolicy) approveText(src []byte) {
+	if p.patternsOnly {
+		return
+	}
 	root, err := hujson.Parse(src)
 	if err != nil {
 		return
@@ -169,6 +178,13 @@ func (s *Server) refusedRefMessage(site config.SecretSite, ref string, elsewhere
 		reads = fmt.Sprintf("names %s of the gateway host (add_headers values are sent as written)", what)
 	}
 	allowed := "a config saved here may only use the env:/file: references the host's admin allowed"
+	if s.refs.patternsOnly {
+		// Shared by replicas: writing the reference into a file does not
+		// help, the file is a copy of the shared config.
+		return fmt.Sprintf("%s: %s %q %s, and while replicas share the config a reference is used only if each replica's host allows it; "+
+			"%s, or ask each host's admin to start the gateway with %s %s (patterns such as env:ANTHROPIC_* work)",
+			ownerName(site.Owner), field, ref, reads, use, allowSecretRefFlag, strconv.Quote(ref))
+	}
 	if elsewhere {
 		allowed = "the host's admin wrote this reference into the config for another server (or another provider, hook or grant), " +
 			"and a saved config may not send it anywhere else"

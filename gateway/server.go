@@ -147,7 +147,11 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs.approveText(src) // the config the host's admin started the gateway with
+	// Replicas sharing the config trust only their host's allow-list
+	// (secretRefPolicy.patternsOnly); a single gateway, the config its
+	// host's admin started it with too.
+	refs.patternsOnly = opts.ConfigSync != nil
+	refs.approveText(src)
 	s := &Server{opts: opts, metrics: newMetrics(opts), refs: refs}
 	// Hook URLs may be tailnet names: the provider transport dials them
 	// through the gateway's own node.

@@ -55,7 +55,7 @@ func startGatewayReplica(t *testing.T, dsn, name, file string) *gatewayReplica {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	gw, err := gateway.New(cfg, []byte(file), gateway.Options{ConfigPath: path, ConfigSync: s, Logf: logf, Version: "v-test"})
+	gw, err := gateway.New(cfg, []byte(file), gateway.Options{ConfigPath: path, ConfigSync: s, Logf: logf, Version: "v-test", AllowedSecretRefs: []string{"file:openai.key"}})
 	if err != nil {
 		t.Fatal(err)
 	}

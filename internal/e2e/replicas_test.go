@@ -49,7 +49,7 @@ func startReplica(t *testing.T, dsn, cfgText string) (*testbin.Proc, string) {
 	addr := "127.0.0.1:" + freePort(t)
 	env := append(os.Environ(), "E2E_PROVIDER_KEY=sk-ant-e2e")
 	p := testbin.Start(t, env, testbin.Build(t, "aperture"),
-		"--no-tailnet", "--listen", addr, "--state-dir", state, "--config", cfg, "--database", dsn)
+		"--no-tailnet", "--listen", addr, "--state-dir", state, "--config", cfg, "--database", dsn, "--allow-secret-ref", "env:E2E_PROVIDER_KEY")
 	base := "http://" + addr
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
