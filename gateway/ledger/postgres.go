@@ -24,6 +24,10 @@ const (
 	// DefaultConnectTimeout bounds dialing the server, unless the URL
 	// sets connect_timeout.
 	DefaultConnectTimeout = 5 * time.Second
+	// IdleInTransactionTimeout is how long the server lets a session sit
+	// idle inside a transaction before it ends it and releases its locks:
+	// a frozen or vanished replica holds up the others no longer.
+	IdleInTransactionTimeout = 5 * time.Second
 	// pgConnMaxLifetime recycles connections, so that a replica follows a
 	// failover or a DNS change without a restart.
 	pgConnMaxLifetime = 30 * time.Minute
@@ -115,6 +119,25 @@ func OpenPostgres(dsn string, opts Options) (*Ledger, error) {
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "aperture"
+	}
+	// A replica frozen or cut off inside a transaction (SIGSTOP, a paused
+	// VM, a host that lost power or its network) would keep its locks, the
+	// commit-order lock every replica's commits take and quota bucket
+	// rows, until TCP noticed, hours later: every other replica's requests
+	// would fail meanwhile. The server ends such a session instead: idle
+	// in a transaction for IdleInTransactionTimeout (no transaction of
+	// ours waits on its client that long), or unacknowledged on TCP for
+	// tcp_user_timeout, with keepalives to find a silent peer.
+	for k, v := range map[string]string{
+		"idle_in_transaction_session_timeout": strconv.FormatInt(IdleInTransactionTimeout.Milliseconds(), 10),
+		"tcp_user_timeout":                    "10000", // ms
+		"tcp_keepalives_idle":                 "10",    // s
+		"tcp_keepalives_interval":             "5",
+		"tcp_keepalives_count":                "3",
+	} {
+		if _, ok := cfg.RuntimeParams[k]; !ok {
+			cfg.RuntimeParams[k] = v
+		}
 	}
 	// Times are stored as integers, but the usage reports' days are
 	// computed by the server: UTC, whatever the server's default.
