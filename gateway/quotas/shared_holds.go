@@ -177,6 +177,9 @@ func (s *sharedStore) sweep(ctx context.Context) ([]HoldRelease, error) {
 			rows.Close()
 			return nil, err
 		}
+		// On the clock refill uses (this replica's), as a late settle
+		// compares it with a calendar period's start.
+		r.Released = now
 		r.ReleasedBy = s.replica
 		out = append(out, r)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 )
@@ -216,6 +217,7 @@ func (s *sharedStore) settleHold(id string, actual int64) error {
 	var amount int64
 	var js string
 	released := false
+	var releasedAt time.Time
 	err = tx.QueryRowContext(ctx, `WITH h AS (DELETE FROM quota_holds WHERE id = $1 RETURNING amount, buckets)
 		INSERT INTO quota_charges (hold, replica, held, cost, buckets, settled)
 		SELECT $1, $2, amount, $3, buckets, now() FROM h
@@ -223,7 +225,7 @@ func (s *sharedStore) settleHold(id string, actual int64) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		released = true
 		err = tx.QueryRowContext(ctx, `UPDATE quota_hold_releases SET settled = now(), cost = $2
-			WHERE hold = $1 AND settled IS NULL RETURNING amount, to_json(buckets)::text`, id, actual).Scan(&amount, &js)
+			WHERE hold = $1 AND settled IS NULL RETURNING amount, to_json(buckets)::text, released`, id, actual).Scan(&amount, &js, &releasedAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -247,7 +249,14 @@ func (s *sharedStore) settleHold(id string, actual int64) error {
 		if !released {
 			b.reserved -= amount
 		}
-		b.add(subSat(amount, actual))
+		refund := subSat(amount, actual)
+		if released && refund > 0 && b.q.Calendar() && b.q.PeriodStart(now).After(releasedAt) {
+			// The release took the hold out of reserved, so the period
+			// that began since started full: refunding the old period's
+			// money into it would let it spend more than its capacity.
+			refund = 0
+		}
+		b.add(refund)
 	}
 	if _, err := tx.ExecContext(ctx, writeBuckets, bucketArgs(bs)...); err != nil {
 		return unavailable("settling a hold", err)
