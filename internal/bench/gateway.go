@@ -48,6 +48,11 @@ var literalKeys = providerKeys{"sk-openai-bench", "sk-ant-bench", "sk-big-bench"
 // the database); keyEnv sets the variables they name.
 var sharedKeys = providerKeys{"env:BENCH_OPENAI_KEY", "env:BENCH_ANTHROPIC_KEY", "env:BENCH_BIG_KEY"}
 
+// sharedKeyPattern is the --allow-secret-ref pattern that lets a replica
+// use sharedKeys (a shared config's references count only where the
+// replica's own flags allow them).
+const sharedKeyPattern = "env:BENCH_*"
+
 // keyEnv is the environment that resolves sharedKeys to literalKeys.
 func keyEnv() []string {
 	env := make([]string, len(sharedKeys))

@@ -149,7 +149,9 @@ func measurePostgres(ctx context.Context, rep *Report, sz sizes, apBin, dir, fak
 			}
 			extra := []string{"--no-tailnet"}
 			if dsn != "" {
-				extra = append(extra, "--database", dsn)
+				// As the README starts replicas: each host allows the
+				// references the shared config names.
+				extra = append(extra, "--database", dsn, "--allow-secret-ref", sharedKeyPattern)
 			}
 			ap, _, err := startApertureIn(ctx, rep.Pinning.Server, apBin, name, stateDir, cfgPath, env, extra)
 			if err != nil {

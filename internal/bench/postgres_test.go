@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,9 @@ func TestSharedConfigHasNoLiteralKeys(t *testing.T) {
 		want := name + "=" + literalKeys[i]
 		if env[i] != want {
 			t.Errorf("keyEnv()[%d] = %q, want %q", i, env[i], want)
+		}
+		if ok, _ := path.Match(sharedKeyPattern, ref); !ok {
+			t.Errorf("--allow-secret-ref %s does not allow %s", sharedKeyPattern, ref)
 		}
 		if !strings.Contains(shared, `"apikey": "`+ref+`"`) {
 			t.Errorf("the shared config does not use %s", ref)
