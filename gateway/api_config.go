@@ -267,16 +267,35 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusUnprocessableEntity, out)
 		return nil
 	}
+	if s.opts.ConfigSync != nil {
+		// Once the shared version commits, the other replicas apply it:
+		// what could still fail here must fail before (pricing is all
+		// SetConfig can refuse), and the file, a copy of the database's
+		// version, may fail after without leaving this replica behind.
+		if _, err := resolverFor(res.cfg); err != nil {
+			return fmt.Errorf("config save by %s: pricing: %w", c.id.Principal(), err)
+		}
+	}
 	shared, err := s.saveShared(r.Context(), res.src, c.id.Principal())
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
-		return fmt.Errorf("config save by %s: writing the config file: %w", c.id.Principal(), err)
-	}
-	if err := s.SetConfig(res.cfg, res.src); err != nil {
-		s.metrics.configReload("api", false)
-		return fmt.Errorf("config save by %s: saved to the file, but applying it: %w", c.id.Principal(), err)
+	if s.opts.ConfigSync != nil {
+		if err := s.SetConfig(res.cfg, res.src); err != nil {
+			s.metrics.configReload("api", false)
+			return fmt.Errorf("config save by %s: saved as shared version %d, but applying it here: %w", c.id.Principal(), shared.Seq, err)
+		}
+		if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
+			s.opts.Logf("config save by %s: shared version %d applied, but not written to %s: %v", c.id.Principal(), shared.Seq, s.opts.ConfigPath, err)
+		}
+	} else {
+		if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
+			return fmt.Errorf("config save by %s: writing the config file: %w", c.id.Principal(), err)
+		}
+		if err := s.SetConfig(res.cfg, res.src); err != nil {
+			s.metrics.configReload("api", false)
+			return fmt.Errorf("config save by %s: saved to the file, but applying it: %w", c.id.Principal(), err)
+		}
 	}
 	s.metrics.configReload("api", true)
 	hash := config.Hash(res.src)

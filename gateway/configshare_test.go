@@ -393,3 +393,24 @@ func TestSharedVersionCannotReadThisHostsSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedPutAppliesWhenTheFileCannotBeWritten: once a save is the
+// shared version, every other replica applies it; this one must too,
+// even when its config file (a copy of the database's version) cannot be
+// written, or it would serve the old config while reporting the new one.
+func TestSharedPutAppliesWhenTheFileCannotBeWritten(t *testing.T) {
+	f := newSharedFixture(t)
+	a := f.getConfig(t)
+	// The directory of the config file is gone: writing it fails.
+	if err := os.Rename(filepath.Dir(f.path), filepath.Dir(f.path)+".gone"); err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(a.Config, `"models": ["gpt-4o"]`, `"models": ["gpt-4o", "gpt-4o-mini"]`, 1)
+	res, body := do(t, "PUT", f.alice+"/api/config", putBody(edited, a.Hash), csrf...)
+	if res.StatusCode != 200 {
+		t.Errorf("save: %d %s", res.StatusCode, body)
+	}
+	if _, src := f.gw.Config(); string(src) != edited || f.sync.Running().Seq != 2 {
+		t.Errorf("this replica runs %q (shared version %d); want the saved version 2", src, f.sync.Running().Seq)
+	}
+}
