@@ -8,11 +8,14 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tsplug/ts-plug/internal/testbin"
+	"github.com/tsplug/ts-plug/tunnel/sockowner"
 )
 
 // dialHelperEnv makes the test binary the other local process of these
@@ -110,6 +113,43 @@ func TestFromThisProcess(t *testing.T) {
 		testbin.WaitUntil(t, 20*time.Second, func() error { return expect(strings.Contains(out.String(), "connected"), "the helper to connect") })
 		if err := fromThisProcess(server); err != errNotThisProcess {
 			t.Errorf("a connection another process made: %v, want %v", err, errNotThisProcess)
+		}
+	})
+	t.Run("an inode number matched by another socket of ours", func(t *testing.T) {
+		// A local process that got one of our sockets' inode numbers
+		// (the kernel's counter wraps) is stood in for by a listing in
+		// which another of our descriptors bears the peer's inode: its
+		// addresses are not the connection's other end, so refused.
+		client, server := acceptedConn(t, "tcp4", "127.0.0.1:0")
+		other, _ := acceptedConn(t, "tcp4", "127.0.0.1:0")
+		local, remote := server.LocalAddr().(*net.TCPAddr), server.RemoteAddr().(*net.TCPAddr)
+		peer, err := sockowner.Peer(sockowner.Conn{Local: local.AddrPort(), Remote: remote.AddrPort()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fdOf := func(c net.Conn) (fd int) {
+			rc, err := c.(*net.TCPConn).SyscallConn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc.Control(func(f uintptr) { fd = int(f) })
+			return fd
+		}
+		fake := t.TempDir()
+		link := fmt.Sprintf("socket:[%d]", peer.Inode)
+		if err := os.Symlink(link, filepath.Join(fake, strconv.Itoa(fdOf(other)))); err != nil {
+			t.Fatal(err)
+		}
+		old := ownFDs
+		ownFDs = fake
+		defer func() { ownFDs = old }()
+		if err := fromThisProcess(server); err != errNotThisProcess {
+			t.Errorf("an inode match on a descriptor that is not the other end = %v, want %v", err, errNotThisProcess)
+		}
+		// The same listing naming the real other end passes.
+		os.Symlink(link, filepath.Join(fake, strconv.Itoa(fdOf(client))))
+		if err := fromThisProcess(server); err != nil {
+			t.Errorf("the real other end: %v", err)
 		}
 	})
 	t.Run("a socket this process does not hold", func(t *testing.T) {

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"github.com/tsplug/ts-plug/tunnel/sockowner"
 )
@@ -37,35 +39,76 @@ func fromThisProcess(c net.Conn) error {
 	if err != nil {
 		return fmt.Errorf("finding the peer socket: %w", err)
 	}
-	holds, err := holdsSocket(ownFDs, peer.Inode)
+	fds, err := socketFDs(ownFDs, peer.Inode)
 	if err != nil {
 		return err
 	}
-	if !holds {
-		return errNotThisProcess
+	// An inode number alone is not proof: the kernel's counter wraps,
+	// so a local process that opens sockets by the billion could get the
+	// number of one of ours. The descriptor found must itself be the
+	// connection's other end: bound to its remote address, connected to
+	// its local one (a descriptor reused since the listing fails too).
+	for _, fd := range fds {
+		if isOtherEnd(fd, local.AddrPort(), remote.AddrPort()) {
+			return nil
+		}
 	}
-	return nil
+	return errNotThisProcess
 }
 
-// holdsSocket reports whether one of the descriptors listed in fdDir is
-// the socket with the given inode.
-func holdsSocket(fdDir string, inode uint64) (bool, error) {
+// socketFDs lists the descriptors in fdDir that are the socket with the
+// given inode.
+func socketFDs(fdDir string, inode uint64) ([]int, error) {
 	d, err := os.Open(fdDir)
 	if err != nil {
-		return false, fmt.Errorf("listing this process's files: %w", err)
+		return nil, fmt.Errorf("listing this process's files: %w", err)
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
 	if err != nil {
-		return false, fmt.Errorf("listing this process's files: %w", err)
+		return nil, fmt.Errorf("listing this process's files: %w", err)
 	}
 	want := "socket:[" + strconv.FormatUint(inode, 10) + "]"
+	var fds []int
 	for _, n := range names {
 		// A descriptor closed since the listing is no longer there:
 		// skipped, as it is not the socket that is still connected.
 		if link, err := os.Readlink(filepath.Join(fdDir, n)); err == nil && link == want {
-			return true, nil
+			if fd, err := strconv.Atoi(n); err == nil {
+				fds = append(fds, fd)
+			}
 		}
 	}
-	return false, nil
+	return fds, nil
+}
+
+// isOtherEnd reports whether descriptor fd of this process is the socket
+// at the other end of a connection from remote to local: bound to
+// remote, connected to local.
+func isOtherEnd(fd int, local, remote netip.AddrPort) bool {
+	name, err := syscall.Getsockname(fd)
+	if err != nil {
+		return false
+	}
+	peer, err := syscall.Getpeername(fd)
+	if err != nil {
+		return false
+	}
+	return sockaddrPort(name) == unmapped(remote) && sockaddrPort(peer) == unmapped(local)
+}
+
+// sockaddrPort is a TCP socket address as a netip.AddrPort, IPv4-mapped
+// addresses unmapped (the zero AddrPort for other families).
+func sockaddrPort(sa syscall.Sockaddr) netip.AddrPort {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+	case *syscall.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port))
+	}
+	return netip.AddrPort{}
+}
+
+func unmapped(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
