@@ -36,6 +36,12 @@ func TestIsPostgresURLAndRedact(t *testing.T) {
 		{"postgres://ap:s3cret@db.example:5432/aperture?sslmode=require", true, "postgres://ap:xxxxx@db.example:5432/aperture?sslmode=require"},
 		{"PostgreSQL://ap@db.example/aperture?password=s3cret", true, "postgresql://ap@db.example/aperture?password=xxxxx"},
 		{"postgres://ap:s3cret@db.example/%zz", true, "postgres://(a URL that does not parse; not shown, it may hold a password)"},
+		{"postgres://ap@db.example/aperture?sslpassword=s3cret", true, "postgres://ap@db.example/aperture?sslpassword=xxxxx"},
+		// libpq key=value strings, which pgx reads: PostgreSQL, not a
+		// SQLite file named after them.
+		{"host=db.example user=ap password=s3cret dbname=aperture", true, "host=db.example user=ap password=xxxxx dbname=aperture"},
+		{" host=db password = 's3 cr\\'et' sslpassword=s3cret", true, " host=db password = xxxxx sslpassword=xxxxx"},
+		{"./host=db.db", false, "./host=db.db"},
 	} {
 		if got := IsPostgresURL(tt.in); got != tt.pg {
 			t.Errorf("IsPostgresURL(%q) = %v, want %v", tt.in, got, tt.pg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -48,9 +49,19 @@ const (
 	pgLockCommitOrder int64 = 0x61706572_0002
 )
 
-// IsPostgresURL reports whether target names a PostgreSQL database
-// (postgres:// or postgresql://) rather than a SQLite file.
+// keyValueDSN matches the start of a libpq "key=value ..." connection
+// string ("host=db user=aperture password=..."), which pgx reads too.
+var keyValueDSN = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
+
+// IsPostgresURL reports whether target names a PostgreSQL database (a
+// postgres:// or postgresql:// URL, or a libpq key=value string) rather
+// than a SQLite file. A file whose name starts "word=" must be given as a
+// path (./word=…): read as a SQLite file, a connection string would put
+// the limits in a per-replica file and its password in the logs.
 func IsPostgresURL(target string) bool {
+	if keyValueDSN.MatchString(target) {
+		return true
+	}
 	scheme, _, ok := strings.Cut(target, "://")
 	if !ok {
 		return false
@@ -59,21 +70,31 @@ func IsPostgresURL(target string) bool {
 	return scheme == "postgres" || scheme == "postgresql"
 }
 
-// Redact returns target fit for a log line: a PostgreSQL URL with its
-// password (in the user info or a password= parameter) replaced; a file
-// path as is.
+// keyValuePassword matches a password (or sslpassword) in a key=value
+// string, quoted or not.
+var keyValuePassword = regexp.MustCompile(`(?i)\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// Redact returns target fit for a log line: a PostgreSQL URL or key=value
+// string with its passwords (user info, password= and sslpassword=)
+// replaced; a file path as is.
 func Redact(target string) string {
 	if !IsPostgresURL(target) {
 		return target
+	}
+	if keyValueDSN.MatchString(target) {
+		return keyValuePassword.ReplaceAllString(target, "${1}xxxxx")
 	}
 	u, err := url.Parse(target)
 	if err != nil {
 		scheme, _, _ := strings.Cut(target, "://")
 		return scheme + "://(a URL that does not parse; not shown, it may hold a password)"
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
+	q := u.Query()
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+			u.RawQuery = q.Encode()
+		}
 	}
 	return u.Redacted()
 }
