@@ -74,10 +74,12 @@ func decompress(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// encodeCapture returns the compressed columns of c, in insertCapture
-// order after request_id and created.
-func encodeCapture(c *Capture) ([]any, error) {
-	cols := make([]any, 0, 5)
+// encodeCapture returns prefix (request_id and created, as the caller
+// gives them) followed by the compressed columns of c, in insertCapture
+// order, in one slice.
+func encodeCapture(c *Capture, prefix ...any) ([]any, error) {
+	cols := make([]any, 0, len(prefix)+5)
+	cols = append(cols, prefix...)
 	for _, h := range []http.Header{c.RequestHeaders, c.ResponseHeaders} {
 		var raw []byte
 		if h != nil {

@@ -108,6 +108,7 @@ type Ledger struct {
 	// writer's backlog is due to be committed; zero when there is none
 	// (writer goroutine only).
 	lazyDue time.Time
+	timers  timerPool // Enqueue's waits
 	db      conn
 	opts    Options
 	// writeTimeout bounds each write transaction (PostgreSQL: a server

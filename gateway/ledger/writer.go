@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -65,11 +66,11 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 	l.db.d.cleanRow(it.req)
 	l.db.d.cleanRow(it.owner)
 	if r.Capture != nil && l.KeepsCaptures() {
-		c, err := encodeCapture(r.Capture)
+		c, err := encodeCapture(r.Capture, r.ID, l.now().UnixNano())
 		if err != nil {
 			return nil, fmt.Errorf("ledger: capture of %s: %w", r.ID, err)
 		}
-		it.capture = append([]any{r.ID, l.now().UnixNano()}, c...)
+		it.capture = c
 	}
 	return it, nil
 }
@@ -124,8 +125,8 @@ func (l *Ledger) Enqueue(r *Record) error {
 		return err
 	}
 	it.done = make(chan error, 1)
-	timer := time.NewTimer(l.opts.EnqueueWait)
-	defer timer.Stop()
+	timer := l.timers.get(l.opts.EnqueueWait)
+	defer l.timers.put(timer)
 	if err := l.send(context.Background(), timer.C, it); err != nil {
 		return err
 	}
@@ -170,11 +171,11 @@ func (l *Ledger) CaptureAsync(id string, c *Capture) error {
 	if id == "" || c == nil || !l.KeepsCaptures() {
 		return nil
 	}
-	cols, err := encodeCapture(c)
+	cols, err := encodeCapture(c, id, l.now().UnixNano())
 	if err != nil {
 		return fmt.Errorf("ledger: capture of %s: %w", id, err)
 	}
-	return l.enqueueBounded(&item{capture: append([]any{id, l.now().UnixNano()}, cols...)})
+	return l.enqueueBounded(&item{capture: cols})
 }
 
 // enqueue hands it to the writer, waiting for room in the queue.
@@ -628,4 +629,24 @@ func hasData(items []*item) bool {
 		}
 	}
 	return false
+}
+
+// timerPool holds stopped timers for Enqueue's bounded wait, which every
+// request makes: since Go 1.23 a stopped timer's channel holds no stale
+// value, so one can be reset and reused safely. It is per ledger (a
+// ledger's timers belong to the goroutines that use it, which matters to
+// testing/synctest's bubbles).
+type timerPool struct{ p sync.Pool }
+
+func (tp *timerPool) get(d time.Duration) *time.Timer {
+	if t, ok := tp.p.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func (tp *timerPool) put(t *time.Timer) {
+	t.Stop()
+	tp.p.Put(t)
 }

@@ -701,3 +701,22 @@ func BenchmarkCommitParallel(b *testing.B) {
 		b.ReportMetric(float64(st.Rows)/float64(st.Transactions), "rows/tx")
 	}
 }
+
+// TestPooledTimerHasNoStaleTick: Enqueue reuses its wait's timer; one that
+// fired unread before it was put back must not wake the next wait at
+// once (it would fail a commit as "not committed within" immediately).
+func TestPooledTimerHasNoStaleTick(t *testing.T) {
+	var tp timerPool
+	for range 10 {
+		tm := tp.get(time.Nanosecond)
+		time.Sleep(2 * time.Millisecond) // fired, not read
+		tp.put(tm)
+		next := tp.get(time.Hour)
+		select {
+		case <-next.C:
+			t.Fatal("a reused timer delivered the previous wait's tick")
+		case <-time.After(5 * time.Millisecond):
+		}
+		tp.put(next)
+	}
+}
