@@ -345,6 +345,15 @@ func RedactHeaders(h http.Header) http.Header {
 	return out
 }
 
+// IsSecretHeaderName reports whether a header of this name carries a
+// secret, by the rule RedactHeaders applies: a credential header, or a
+// name that says it holds one (api-key, secret, password, …, ending in
+// token). Other code that must not let such a value leave the host uses
+// it too (a shared config's add_headers).
+func IsSecretHeaderName(name string) bool {
+	return isSecretHeader([]byte(strings.ToLower(strings.TrimSpace(name))))
+}
+
 // secretNameParts are the parts of a header name that say it holds a
 // secret.
 var secretNameParts = []string{"api-key", "apikey", "api_key", "secret", "password", "authorization", "credential", "cookie"}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/tailscale/hujson"
+	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 )
 
@@ -15,19 +17,27 @@ import (
 // LiteralSecrets finds any: the error wraps it and lists every field.
 var ErrLiteralSecrets = errors.New("the config holds secrets written literally, which a shared database would carry off this host")
 
-// credentialHeaders are the add_headers names whose values are
-// credentials. add_headers values are sent as written (they cannot be
+// A credential header in add_headers is one whose name says it holds a
+// secret, by the rule captures are redacted with
+// (apis.IsSecretHeaderName: Authorization, X-Api-Key,
+// Ocp-Apim-Subscription-Key, X-Auth-Token, anything with "secret" or
+// "password", …). add_headers values are sent as written (they cannot be
 // env:/file: references), so these cannot be shared at all: the key
 // belongs in the provider's apikey, as a reference, with its
 // "authorization" type. Other add_headers (a version, an organization
 // id) are shared as written.
-var credentialHeaders = map[string]bool{
-	"authorization":       true,
-	"proxy-authorization": true,
-	"x-api-key":           true,
-	"api-key":             true,
-	"x-goog-api-key":      true,
-	"cookie":              true,
+
+// credentialParams are URL query parameter names that carry a key
+// (Gemini's ?key=, signed URLs' sig=), besides those whose name says so
+// by the header rule.
+var credentialParams = map[string]bool{
+	"key": true, "token": true, "access_token": true, "auth": true, "sig": true, "signature": true,
+}
+
+// credentialParam reports whether a URL query parameter carries a secret.
+func credentialParam(name string) bool {
+	n := strings.ToLower(name)
+	return credentialParams[n] || apis.IsSecretHeaderName(n)
 }
 
 // LiteralSecrets lists, as errors, every secret src writes literally: a
@@ -68,15 +78,24 @@ func literalSecret(site config.SecretSite) string {
 		return fmt.Sprintf("%s is a literal key%s", site.Path, useRef)
 	case config.SecretURL:
 		u, err := url.Parse(v)
-		if err != nil || u.User == nil {
+		if err != nil {
 			return ""
 		}
-		return fmt.Sprintf("%s carries credentials in the URL (user:password@), which would be stored in the shared database; "+
-			"remove them and give the key as apikey%s", site.Path, useRef)
+		if u.User != nil {
+			return fmt.Sprintf("%s carries credentials in the URL (user:password@), which would be stored in the shared database; "+
+				"remove them and give the key as apikey%s", site.Path, useRef)
+		}
+		for name, vals := range u.Query() {
+			if credentialParam(name) && slices.ContainsFunc(vals, func(v string) bool { return v != "" && !config.IsMasked(v) }) {
+				return fmt.Sprintf("%s carries a credential in the URL's query (%s=), which would be stored in the shared database; "+
+					"remove it and give the key as apikey%s", site.Path, name, useRef)
+			}
+		}
+		return ""
 	case config.SecretHeader:
 		name, value, ok := strings.Cut(v, ":")
 		value = strings.TrimSpace(value)
-		if !ok || value == "" || config.IsMasked(value) || !credentialHeaders[strings.ToLower(strings.TrimSpace(name))] {
+		if !ok || value == "" || config.IsMasked(value) || !apis.IsSecretHeaderName(name) {
 			return ""
 		}
 		return fmt.Sprintf("%s sends a credential (%s) written literally, and add_headers values cannot be references; "+

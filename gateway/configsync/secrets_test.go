@@ -28,6 +28,10 @@ func TestLiteralSecrets(t *testing.T) {
 		{"credential header", `{"providers": {"a": {"apikey": "env:A", "add_headers": ["anthropic-beta: x", "Authorization: Bearer abc"]}}}`, []string{"1 providers.a.add_headers[1]"}},
 		{"grant credential header", `{"grants": [{"src": ["*"], "app": {"tailscale.com/cap/aperture": [{"models": ["**"], "add_headers": ["X-Api-Key: k"]}]}}]}`,
 			[]string{`1 grants[0].app["tailscale.com/cap/aperture"][0].add_headers[0]`}},
+		{"credential headers by name", `{"providers": {"a": {"apikey": "env:A", "add_headers": ["Ocp-Apim-Subscription-Key: k", "X-Auth-Token: t", "OpenAI-Organization: org-1"]}}}`,
+			[]string{"1 providers.a.add_headers[0]", "1 providers.a.add_headers[1]"}},
+		{"key in a URL's query", `{"providers": {"a": {"baseurl": "https://gen.example/v1beta?key=AIzaSyA-123", "apikey": "env:A"}}}`, []string{"1 providers.a.baseurl"}},
+		{"harmless query", `{"providers": {"a": {"baseurl": "https://az.example/openai?api-version=2024-06-01", "apikey": "env:A"}}}`, nil},
 		{"not HuJSON", `{"providers": `, nil},
 	}
 	for _, tt := range tests {
