@@ -97,6 +97,7 @@ func NewShared(db *sql.DB, replicaID string, now func() time.Time, opts SharedOp
 	if db == nil || replicaID == "" {
 		return nil, errors.New("quotas: the shared mode needs a database and a replica ID")
 	}
+	realClock := now == nil
 	if now == nil {
 		now = time.Now
 	}
@@ -110,6 +111,11 @@ func NewShared(db *sql.DB, replicaID string, now func() time.Time, opts SharedOp
 	defer cancel()
 	if err := migrate(ctx, db); err != nil {
 		return nil, fmt.Errorf("creating the quota tables: %w", err)
+	}
+	if realClock {
+		if err := checkClockSkew(ctx, db, time.Now); err != nil {
+			return nil, err
+		}
 	}
 	m := &Manager{now: now, saveEvery: SaveInterval, buckets: map[string]*bucket{}, pending: map[string]Balance{}}
 	m.shared = &sharedStore{
@@ -337,4 +343,27 @@ func retune(b *bucket, def string, defs map[string]*config.Quota, configured map
 // unavailable wraps a database failure of op.
 func unavailable(op string, err error) error {
 	return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
+}
+
+// MaxClockSkew is how far a replica's clock may be from the database's
+// when it starts. Refill is computed on the clock of the replica that
+// touches a bucket, so a replica whose clock runs ahead refills early, by
+// rate × skew (once): bounded by this.
+const MaxClockSkew = 5 * time.Second
+
+// checkClockSkew refuses a host whose clock (now) is more than
+// MaxClockSkew from the database server's.
+func checkClockSkew(ctx context.Context, db *sql.DB, now func() time.Time) error {
+	before := now()
+	var server time.Time
+	if err := db.QueryRowContext(ctx, `SELECT clock_timestamp()`).Scan(&server); err != nil {
+		return unavailable("reading the database's clock", err)
+	}
+	after := now()
+	local := before.Add(after.Sub(before) / 2)
+	if skew := local.Sub(server); skew > MaxClockSkew || skew < -MaxClockSkew {
+		return fmt.Errorf("quotas: this host's clock is %v off the database server's (more than %v): replicas sharing spending limits refill them on their own clocks, so keep every clock in agreement (NTP) and start again",
+			skew.Round(time.Second), MaxClockSkew)
+	}
+	return nil
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/internal/pgtest"
@@ -177,5 +179,25 @@ func TestSharedSchemaConcurrentStart(t *testing.T) {
 	if err := db.QueryRowContext(context.Background(), `SELECT count(*) FROM information_schema.tables
 		WHERE table_name IN ('quota_buckets', 'quota_holds', 'quota_hold_releases')`).Scan(&n); err != nil || n != 3 {
 		t.Errorf("tables: %d, %v", n, err)
+	}
+}
+
+// A host whose clock is far from the database's is refused: refill runs
+// on each replica's clock, and one running an hour ahead would refill an
+// hour of every bucket it touches at once. A clock within the bound passes.
+func TestSharedRefusesASkewedClock(t *testing.T) {
+	db, err := sql.Open("pgx", pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct {
+		skew time.Duration
+		ok   bool
+	}{{0, true}, {2 * time.Second, true}, {time.Hour, false}, {-time.Hour, false}} {
+		err := checkClockSkew(t.Context(), db, func() time.Time { return time.Now().Add(tc.skew) })
+		if (err == nil) != tc.ok || (err != nil && !strings.Contains(err.Error(), "NTP")) {
+			t.Errorf("skew %v: %v, want ok=%v", tc.skew, err, tc.ok)
+		}
 	}
 }
