@@ -277,36 +277,59 @@ func (s *sharedStore) applyTerms(defs []string) {
 func (s *sharedStore) applyTermsTx(names []string) error {
 	now := s.now()
 	defs, configured := s.definitions()
+	const op = "moving balances to new definitions"
+	return s.inTx(op, func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+bucketCols+` FROM quota_buckets WHERE def = ANY($1) ORDER BY name FOR UPDATE`, names)
+		if err != nil {
+			return unavailable(op, err)
+		}
+		var bs []*bucket
+		for rows.Next() {
+			b, err := s.scanBucket(rows)
+			if err != nil {
+				rows.Close()
+				return unavailable(op, err)
+			}
+			bs = append(bs, b)
+		}
+		if err := rows.Err(); err != nil {
+			return unavailable(op, err)
+		}
+		for _, b := range bs {
+			revise(b, b.def, defs, configured, now)
+		}
+		if _, err := tx.ExecContext(ctx, writeBuckets, bucketArgs(bs)...); err != nil {
+			return unavailable(op, err)
+		}
+		return nil
+	})
+}
+
+// errRollback ends an inTx function early: nothing is committed, and
+// inTx returns nil.
+var errRollback = errors.New("quotas: roll back")
+
+// inTx runs f in one transaction of at most opTimeout and commits it
+// unless f fails (or returns errRollback). A failure to begin or commit
+// is wrapped as unavailable(op); f wraps its own database errors.
+func (s *sharedStore) inTx(op string, f func(ctx context.Context, tx *sql.Tx) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return unavailable(op, err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+bucketCols+` FROM quota_buckets WHERE def = ANY($1) ORDER BY name FOR UPDATE`, names)
-	if err != nil {
-		return err
-	}
-	var bs []*bucket
-	for rows.Next() {
-		b, err := s.scanBucket(rows)
-		if err != nil {
-			rows.Close()
-			return err
+	if err := f(ctx, tx); err != nil {
+		if errors.Is(err, errRollback) {
+			return nil
 		}
-		bs = append(bs, b)
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, b := range bs {
-		revise(b, b.def, defs, configured, now)
+	if err := tx.Commit(); err != nil {
+		return unavailable(op, err)
 	}
-	if _, err := tx.ExecContext(ctx, writeBuckets, bucketArgs(bs)...); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return nil
 }
 
 // revise brings b, as its row stored it, up to now under the current

@@ -134,47 +134,43 @@ func (s *sharedStore) extend(r *Reservation, delta int64) bool {
 func (s *sharedStore) extendHold(id string, delta int64) (bool, error) {
 	now := s.now()
 	defs, configured := s.definitions()
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, unavailable("extending a hold", err)
-	}
-	defer tx.Rollback()
-	var js string
-	err = tx.QueryRowContext(ctx, `SELECT to_json(buckets)::text FROM quota_holds WHERE id = $1 FOR UPDATE`, id).Scan(&js)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil // released by the sweeper
-	}
-	if err != nil {
-		return false, unavailable("extending a hold", err)
-	}
-	names, err := parseNames(js)
-	if err != nil {
-		return false, err
-	}
-	bs, err := s.lockRows(ctx, tx, names)
-	if err != nil {
-		return false, unavailable("extending a hold", err)
-	}
-	for _, b := range bs {
-		revise(b, b.def, defs, configured, now)
-		// A bucket whose definition was deleted no longer limits
-		// anything, but is charged all the same, so that the
-		// settlement's refund balances it.
-		if defs[b.def] != nil && !b.covers(delta) {
-			return false, nil
+	const op = "extending a hold"
+	ok := false
+	err := s.inTx(op, func(ctx context.Context, tx *sql.Tx) error {
+		var js string
+		err := tx.QueryRowContext(ctx, `SELECT to_json(buckets)::text FROM quota_holds WHERE id = $1 FOR UPDATE`, id).Scan(&js)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errRollback // released by the sweeper
 		}
-	}
-	charge(bs, delta)
-	args := append(bucketArgs(bs), delta, id)
-	if _, err := tx.ExecContext(ctx, growHold, args...); err != nil {
-		return false, unavailable("extending a hold", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, unavailable("extending a hold", err)
-	}
-	return true, nil
+		if err != nil {
+			return unavailable(op, err)
+		}
+		names, err := parseNames(js)
+		if err != nil {
+			return err
+		}
+		bs, err := s.lockRows(ctx, tx, names)
+		if err != nil {
+			return unavailable(op, err)
+		}
+		for _, b := range bs {
+			revise(b, b.def, defs, configured, now)
+			// A bucket whose definition was deleted no longer limits
+			// anything, but is charged all the same, so that the
+			// settlement's refund balances it.
+			if defs[b.def] != nil && !b.covers(delta) {
+				return errRollback
+			}
+		}
+		charge(bs, delta)
+		args := append(bucketArgs(bs), delta, id)
+		if _, err := tx.ExecContext(ctx, growHold, args...); err != nil {
+			return unavailable(op, err)
+		}
+		ok = true
+		return nil
+	})
+	return ok && err == nil, err
 }
 
 // settle is Reservation.Settle in the shared database. It returns once
@@ -200,69 +196,63 @@ func (s *sharedStore) settle(r *Reservation, actual int64) {
 
 // settleHold charges actual to the buckets of hold id: it refunds what
 // the hold has beyond actual, up to capacity, or charges the excess,
-// deletes the hold and records the charge in quota_charges. A hold the sweeper released (kept charged, no longer
-// reserved) is refunded the same, once, and its release row notes the
-// settlement. A hold settled before is left alone, so a retry after a
+// deletes the hold and records the charge in quota_charges. A hold the
+// sweeper released (kept charged, no longer reserved) is refunded the
+// same, once, and its release row notes the settlement. A hold settled before is left alone, so a retry after a
 // commit whose outcome was unknown cannot refund twice.
 func (s *sharedStore) settleHold(id string, actual int64) error {
 	now := s.now()
 	defs, configured := s.definitions()
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return unavailable("settling a hold", err)
-	}
-	defer tx.Rollback()
-	var amount int64
-	var js string
-	released := false
-	var releasedAt time.Time
-	err = tx.QueryRowContext(ctx, `WITH h AS (DELETE FROM quota_holds WHERE id = $1 RETURNING amount, buckets)
-		INSERT INTO quota_charges (hold, replica, held, cost, buckets, settled)
-		SELECT $1, $2, amount, $3, buckets, now() FROM h
-		RETURNING held, to_json(buckets)::text`, id, s.replica, actual).Scan(&amount, &js)
-	if errors.Is(err, sql.ErrNoRows) {
-		released = true
-		err = tx.QueryRowContext(ctx, `UPDATE quota_hold_releases SET settled = now(), cost = $2
-			WHERE hold = $1 AND settled IS NULL RETURNING amount, to_json(buckets)::text, released`, id, actual).Scan(&amount, &js, &releasedAt)
+	const op = "settling a hold"
+	return s.inTx(op, func(ctx context.Context, tx *sql.Tx) error {
+		var amount int64
+		var js string
+		released := false
+		var releasedAt time.Time
+		err := tx.QueryRowContext(ctx, `WITH h AS (DELETE FROM quota_holds WHERE id = $1 RETURNING amount, buckets)
+			INSERT INTO quota_charges (hold, replica, held, cost, buckets, settled)
+			SELECT $1, $2, amount, $3, buckets, now() FROM h
+			RETURNING held, to_json(buckets)::text`, id, s.replica, actual).Scan(&amount, &js)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+			released = true
+			err = tx.QueryRowContext(ctx, `UPDATE quota_hold_releases SET settled = now(), cost = $2
+				WHERE hold = $1 AND settled IS NULL RETURNING amount, to_json(buckets)::text, released`, id, actual).Scan(&amount, &js, &releasedAt)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errRollback // settled before
+			}
 		}
-	}
-	if err != nil {
-		return unavailable("settling a hold", err)
-	}
-	names, err := parseNames(js)
-	if err != nil {
-		return err
-	}
-	bs, err := s.lockRows(ctx, tx, names)
-	if err != nil {
-		return unavailable("settling a hold", err)
-	}
-	for _, b := range bs {
-		// Brought up to date while the hold still counts, as in memory:
-		// a calendar budget that reset meanwhile started its new period
-		// with the hold taken out.
-		revise(b, b.def, defs, configured, now)
-		if !released {
-			b.reserved -= amount
+		if err != nil {
+			return unavailable(op, err)
 		}
-		refund := subSat(amount, actual)
-		if released && refund > 0 && b.q.Calendar() && b.q.PeriodStart(now).After(releasedAt) {
-			// The release took the hold out of reserved, so the period
-			// that began since started full: refunding the old period's
-			// money into it would let it spend more than its capacity.
-			refund = 0
+		names, err := parseNames(js)
+		if err != nil {
+			return err
 		}
-		b.add(refund)
-	}
-	if _, err := tx.ExecContext(ctx, writeBuckets, bucketArgs(bs)...); err != nil {
-		return unavailable("settling a hold", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return unavailable("settling a hold", err)
-	}
-	return nil
+		bs, err := s.lockRows(ctx, tx, names)
+		if err != nil {
+			return unavailable(op, err)
+		}
+		for _, b := range bs {
+			// Brought up to date while the hold still counts, as in
+			// memory: a calendar budget that reset meanwhile started
+			// its new period with the hold taken out.
+			revise(b, b.def, defs, configured, now)
+			if !released {
+				b.reserved -= amount
+			}
+			refund := subSat(amount, actual)
+			if released && refund > 0 && b.q.Calendar() && b.q.PeriodStart(now).After(releasedAt) {
+				// The release took the hold out of reserved, so the
+				// period that began since started full: refunding the
+				// old period's money into it would let it spend more
+				// than its capacity.
+				refund = 0
+			}
+			b.add(refund)
+		}
+		if _, err := tx.ExecContext(ctx, writeBuckets, bucketArgs(bs)...); err != nil {
+			return unavailable(op, err)
+		}
+		return nil
+	})
 }

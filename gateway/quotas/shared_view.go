@@ -2,6 +2,7 @@ package quotas
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -77,30 +78,29 @@ func (s *sharedStore) balances(keep func(name, def string) bool) []BalanceView {
 func (s *sharedStore) refill(name string, amount int64) (BalanceView, error) {
 	now := s.now()
 	defs, configured := s.definitions()
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
-	defer cancel()
-	tx, err := s.db.BeginTx(ctx, nil)
+	op := "refilling quota " + name
+	var view BalanceView
+	err := s.inTx(op, func(ctx context.Context, tx *sql.Tx) error {
+		bs, err := s.lockRows(ctx, tx, []string{name})
+		if err != nil {
+			return unavailable(op, err)
+		}
+		if len(bs) == 0 || defs[bs[0].def] == nil {
+			return fmt.Errorf("refilling quota %q: %w (buckets appear with their first request)", name, ErrUnknownBucket)
+		}
+		b := bs[0]
+		revise(b, b.def, defs, configured, now)
+		b.add(amount)
+		if _, err := tx.ExecContext(ctx, writeBuckets, bucketArgs(bs)...); err != nil {
+			return unavailable(op, err)
+		}
+		view = b.view(now, defs[b.def])
+		return nil
+	})
 	if err != nil {
-		return BalanceView{}, unavailable("refilling quota "+name, err)
+		return BalanceView{}, err
 	}
-	defer tx.Rollback()
-	bs, err := s.lockRows(ctx, tx, []string{name})
-	if err != nil {
-		return BalanceView{}, unavailable("refilling quota "+name, err)
-	}
-	if len(bs) == 0 || defs[bs[0].def] == nil {
-		return BalanceView{}, fmt.Errorf("refilling quota %q: %w (buckets appear with their first request)", name, ErrUnknownBucket)
-	}
-	b := bs[0]
-	revise(b, b.def, defs, configured, now)
-	b.add(amount)
-	if _, err := tx.ExecContext(ctx, writeBuckets, bucketArgs(bs)...); err != nil {
-		return BalanceView{}, unavailable("refilling quota "+name, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return BalanceView{}, unavailable("refilling quota "+name, err)
-	}
-	return b.view(now, defs[b.def]), nil
+	return view, nil
 }
 
 // changeEffects is ChangeEffects on the rows; a database failure is
