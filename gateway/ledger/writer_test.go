@@ -704,7 +704,9 @@ func BenchmarkCommitParallel(b *testing.B) {
 
 // TestPooledTimerHasNoStaleTick: Enqueue reuses its wait's timer; one that
 // fired unread before it was put back must not wake the next wait at
-// once (it would fail a commit as "not committed within" immediately).
+// once (it would fail a commit as "not committed within" immediately),
+// and must be armed for the next wait's bound (or a stalled disk would
+// hold the request forever).
 func TestPooledTimerHasNoStaleTick(t *testing.T) {
 	var tp timerPool
 	for range 10 {
@@ -718,5 +720,13 @@ func TestPooledTimerHasNoStaleTick(t *testing.T) {
 		case <-time.After(5 * time.Millisecond):
 		}
 		tp.put(next)
+		// And a reused timer is armed for the new wait: it fires.
+		short := tp.get(time.Millisecond)
+		select {
+		case <-short.C:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a reused timer never fired: it was not reset")
+		}
+		tp.put(short)
 	}
 }
