@@ -160,15 +160,22 @@ func (l *Ledger) NextExportBatch(ctx context.Context, after int64, limit int, se
 }
 
 // PlanExport records b as exporter's pending batch, before it is
-// uploaded. It fails if the position is no longer b.After.
+// uploaded. It fails if the position is no longer b.After, or if a batch
+// is pending already (planned by another replica's exporter, or an
+// earlier run, that must be resumed, not planned over: two objects would
+// hold the same rows).
 func (l *Ledger) PlanExport(ctx context.Context, exporter string, b ExportBatch) error {
 	tx, err := l.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("plan export: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := checkPosition(ctx, tx, exporter, b.After); err != nil {
+	pending, err := checkPosition(ctx, tx, exporter, b.After)
+	if err != nil {
 		return fmt.Errorf("plan export: %w", err)
+	}
+	if pending.Valid {
+		return fmt.Errorf("plan export: a batch through rowid %d is already pending for %s (another exporter on this database?); it is resumed first", pending.Int64, exporter)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO export_state (exporter, through, through_id, pending_through,
 		pending_through_id, pending_records, pending_object, last_object_unix, updated)
