@@ -24,7 +24,7 @@ func TestEncodeCaptureAllocates(t *testing.T) {
 		ResponseBody: []byte(`{"id":"chatcmpl-1","choices":[{"message":{"content":"hello"}}]}`),
 	}
 	n := testing.AllocsPerRun(100, func() {
-		if _, err := encodeCapture(c); err != nil {
+		if _, err := encodeCapture(c, "req-000001", int64(1796620000000000000)); err != nil { // as the writer calls it
 			t.Fatal(err)
 		}
 	})

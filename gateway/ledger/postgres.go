@@ -196,12 +196,13 @@ func migratePostgres(ctx context.Context, c *conn, target int) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgLockMigrate); err != nil {
-		return fmt.Errorf("migrate: waiting for other replicas' migration: %w", err)
-	}
-	// A migration may rewrite a large table: no statement timeout here.
+	// A migration may rewrite a large table: no statement timeout here,
+	// neither for it nor for the wait on another replica's (set first).
 	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgLockMigrate); err != nil {
+		return fmt.Errorf("migrate: waiting for other replicas' migration: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)

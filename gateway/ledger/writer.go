@@ -591,21 +591,31 @@ func (l *Ledger) write(items []*item) (err error) {
 			caps = append(caps, it.capture)
 		}
 	}
-	if len(reqs) > 0 && l.db.d == postgresDialect {
-		// Replicas commit request rows one at a time, so requests.seq is
-		// commit order (see pgLockCommitOrder); captures alone need not.
-		if _, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgLockCommitOrder); err != nil {
-			return fmt.Errorf("lock commit order: %w", err)
+	// On PostgreSQL, replicas commit request rows one at a time, so that
+	// requests.seq is commit order (see pgLockCommitOrder). The lock is
+	// taken last, after the owners and the captures (up to megabytes) are
+	// sent, so that the other replicas wait only for the request rows and
+	// the commit. (No foreign keys tie those tables to requests there;
+	// SQLite keeps the rows first, and its transactions are exclusive.)
+	orderLock := len(reqs) > 0 && l.db.d == postgresDialect
+	if !orderLock {
+		if err = l.insertReq.exec(ctx, tx, reqs); err != nil {
+			return err
 		}
-	}
-	if err = l.insertReq.exec(ctx, tx, reqs); err != nil {
-		return err
 	}
 	if err = l.insertOwner.exec(ctx, tx, owners); err != nil {
 		return err
 	}
 	if err = l.insertCap.exec(ctx, tx, caps); err != nil {
 		return err
+	}
+	if orderLock {
+		if _, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, pgLockCommitOrder); err != nil {
+			return fmt.Errorf("lock commit order: %w", err)
+		}
+		if err = l.insertReq.exec(ctx, tx, reqs); err != nil {
+			return err
+		}
 	}
 	rows := len(reqs)
 	if h := l.hookWrite.Load(); h != nil {
