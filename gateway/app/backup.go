@@ -36,6 +36,12 @@ func backupCommand(stdout io.Writer) *cli.Command {
 // backup copies <dir>/aperture.db to out and says what else a restore
 // needs, which is plain files.
 func backup(c *cli.Context, dir, out string, stdout io.Writer) error {
+	// The service's database may be set only in the state directory's
+	// environment file (install --database): read it as run does, or a
+	// PostgreSQL ledger would be "no ledger database at …/aperture.db".
+	if err := loadEnvFile(dir, func(string, ...any) {}); err != nil {
+		return cli.Exit("aperture: "+err.Error(), 1)
+	}
 	src := databaseTarget(c.String("database"), dir) // a postgres:// URL is refused, naming pg_dump
 	info, err := ledger.Backup(c.Context, src, out)
 	if err != nil {

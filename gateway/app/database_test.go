@@ -105,3 +105,35 @@ func TestOpenMeteringPostgres(t *testing.T) {
 		t.Errorf("shared quota tables: %d of 3 (%v): the limits are not shared across replicas", n, err)
 	}
 }
+
+// A ledger that install put in PostgreSQL (its URL only in the state
+// directory's environment file) is what backup finds too: it refuses,
+// naming pg_dump, instead of looking for <state>/aperture.db.
+func TestBackupReadsTheInstalledDatabase(t *testing.T) {
+	t.Setenv(databaseEnv, "")
+	dir := t.TempDir()
+	if err := writeEnvFile(envFilePath(dir), []envEntry{{databaseEnv, "postgres://ap:SECRET@db.example/ap"}}); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout := runMain("backup", "--state-dir", dir, filepath.Join(t.TempDir(), "backup.db"))
+	if code != 1 || !strings.Contains(stdout, "pg_dump") || strings.Contains(stdout, "SECRET") {
+		t.Errorf("backup of an installed postgres ledger: exit %d\n%s", code, stdout)
+	}
+}
+
+// install --database with a SQLite path stores it absolute: the service
+// does not run from the directory install was run in.
+func TestInstallMakesDatabasePathAbsolute(t *testing.T) {
+	t.Setenv(databaseEnv, "")
+	root, state := t.TempDir(), filepath.Join(t.TempDir(), "state")
+	t.Chdir(t.TempDir())
+	if code, out := runMain("install", "--root", root, "--state-dir", state, "--database", "ledger.db"); code != 0 {
+		t.Fatalf("install: exit %d\n%s", code, out)
+	}
+	entries, _ := readEnvFile(envFilePath(state))
+	for _, e := range entries {
+		if e.Name == databaseEnv && !filepath.IsAbs(e.Value) {
+			t.Errorf("%s=%s is relative", e.Name, e.Value)
+		}
+	}
+}

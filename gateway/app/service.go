@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/tsplug/ts-plug/gateway/config"
+	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/installers"
 	"github.com/tsplug/ts-plug/tunnel"
 	"github.com/urfave/cli/v2"
@@ -100,7 +102,16 @@ func installEnv(c *cli.Context, o options, stdout io.Writer) error {
 	}
 	envFlags := c.StringSlice("env")
 	if db := c.String("database"); db != "" {
-		// In the 0600 file, not the unit: a URL may hold a password.
+		// In the 0600 file, not the unit: a URL may hold a password. A
+		// SQLite path is made absolute, as --state-dir and --config are:
+		// the service does not run from here.
+		if !ledger.IsPostgresURL(db) {
+			abs, err := filepath.Abs(db)
+			if err != nil {
+				return usageError("--database %s: %v", db, err)
+			}
+			db = abs
+		}
 		envFlags = append(envFlags, databaseEnv+"="+db)
 	}
 	env, err := buildServiceEnv(existing, configEnvRefs(src), fromFile, envFlags, os.LookupEnv)
