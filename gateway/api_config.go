@@ -285,9 +285,7 @@ func (s *Server) servePutConfig(w http.ResponseWriter, r *http.Request) error {
 			s.metrics.configReload("api", false)
 			return fmt.Errorf("config save by %s: saved as shared version %d, but applying it here: %w", c.id.Principal(), shared.Seq, err)
 		}
-		if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
-			s.opts.Logf("config save by %s: shared version %d applied, but not written to %s: %v", c.id.Principal(), shared.Seq, s.opts.ConfigPath, err)
-		}
+		s.writeSharedFile(shared.Seq, res.src)
 	} else {
 		if err := writeFileAtomic(s.opts.ConfigPath, res.src); err != nil {
 			return fmt.Errorf("config save by %s: writing the config file: %w", c.id.Principal(), err)

@@ -81,12 +81,28 @@ func (s *Server) ApplySharedConfig(v configsync.Version) (err error) {
 	if p := s.opts.ConfigPath; p != "" {
 		if disk, err := os.ReadFile(p); err != nil || !bytes.Equal(disk, v.Text) {
 			s.keepLocalFile(p, disk)
-			if err := writeFileAtomic(p, v.Text); err != nil {
-				s.opts.Logf("shared config: version %d applied, but not written to %s: %v", v.Seq, p, err)
-			}
+			s.writeSharedFile(v.Seq, v.Text)
 		}
 	}
 	return nil
+}
+
+// writeSharedFile writes a shared version's text to the config file, the
+// copy a restart without the database starts from. When it cannot (a
+// read-only mount), the file's text is remembered so that the watcher
+// does not reload it over the shared version a second later. Call with
+// saveMu held.
+func (s *Server) writeSharedFile(seq int64, text []byte) {
+	p := s.opts.ConfigPath
+	if err := s.writeFile(p, text); err != nil {
+		s.unwrittenFile = ""
+		if disk, rerr := os.ReadFile(p); rerr == nil {
+			s.unwrittenFile = config.Hash(disk)
+		}
+		s.opts.Logf("shared config: version %d applied, but not written to %s (it keeps running; a restart without the database would start from the file as it is): %v", seq, p, err)
+		return
+	}
+	s.unwrittenFile = ""
 }
 
 // localSuffix names the copy of a config file the shared config replaced
@@ -102,11 +118,25 @@ func (s *Server) keepLocalFile(path string, disk []byte) {
 	if len(disk) == 0 || s.opts.ConfigSync == nil || config.Hash(disk) == s.opts.ConfigSync.Running().Hash {
 		return
 	}
-	if err := writeFileAtomic(path+localSuffix, disk); err != nil {
-		s.opts.Logf("shared config: keeping this host's own config file as %s%s: %v", path, localSuffix, err)
+	// Never over an earlier copy: that one may be the host admin's
+	// original (with its literal keys), and this one an older shared
+	// version that a restart found behind the database.
+	keep := path + localSuffix
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(keep); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if n > 100 {
+			s.opts.Logf("shared config: not keeping %s: %s through %s.100 exist", path, path+localSuffix, path+localSuffix)
+			return
+		}
+		keep = fmt.Sprintf("%s%s.%d", path, localSuffix, n)
+	}
+	if err := s.writeFile(keep, disk); err != nil {
+		s.opts.Logf("shared config: keeping this host's own config file as %s: %v", keep, err)
 		return
 	}
-	s.opts.Logf("shared config: this host's own config file, replaced by the shared one, is kept as %s%s", path, localSuffix)
+	s.opts.Logf("shared config: this host's own config file, replaced by the shared one, is kept as %s", keep)
 }
 
 // saveShared stores src as the next shared version when replicas share

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -395,22 +396,67 @@ func TestSharedVersionCannotReadThisHostsSecrets(t *testing.T) {
 }
 
 // TestSharedPutAppliesWhenTheFileCannotBeWritten: once a save is the
-// shared version, every other replica applies it; this one must too,
-// even when its config file (a copy of the database's version) cannot be
-// written, or it would serve the old config while reporting the new one.
+// shared version, every other replica applies it; this one must too, and
+// keep it, even when its config file (a copy of the database's version)
+// cannot be written, as on a read-only mount: the file watcher must not
+// reload the old text over it a second later.
 func TestSharedPutAppliesWhenTheFileCannotBeWritten(t *testing.T) {
 	f := newSharedFixture(t)
 	a := f.getConfig(t)
-	// The directory of the config file is gone: writing it fails.
-	if err := os.Rename(filepath.Dir(f.path), filepath.Dir(f.path)+".gone"); err != nil {
-		t.Fatal(err)
-	}
+	f.gw.writeFile = func(string, []byte) error { return errors.New("read-only file system") }
 	edited := strings.Replace(a.Config, `"models": ["gpt-4o"]`, `"models": ["gpt-4o", "gpt-4o-mini"]`, 1)
 	res, body := do(t, "PUT", f.alice+"/api/config", putBody(edited, a.Hash), csrf...)
 	if res.StatusCode != 200 {
 		t.Errorf("save: %d %s", res.StatusCode, body)
 	}
+	f.gw.reloadIfChanged(f.path, false) // the watcher's next tick
 	if _, src := f.gw.Config(); string(src) != edited || f.sync.Running().Seq != 2 {
 		t.Errorf("this replica runs %q (shared version %d); want the saved version 2", src, f.sync.Running().Seq)
+	}
+	// A remote version the file cannot take is kept too.
+	remote := strings.Replace(edited, `"gpt-4o-mini"]`, `"gpt-4o-mini", "o3"]`, 1)
+	if err := f.gw.ApplySharedConfig(f.sync.saveElsewhere(remote, "bob@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	f.gw.reloadIfChanged(f.path, false)
+	if _, src := f.gw.Config(); string(src) != remote {
+		t.Errorf("the watcher reloaded the old file over the remote version")
+	}
+	// An edit of the file on this host is still a change the watcher
+	// applies.
+	f.gw.writeFile = writeFileAtomic
+	local := sharedConfig + "// edited on this host\n"
+	if err := os.WriteFile(f.path, []byte(local), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.gw.reloadIfChanged(f.path, false)
+	if _, src := f.gw.Config(); string(src) != local {
+		t.Errorf("a host edit after the unwritten versions was not reloaded")
+	}
+}
+
+// TestSharedKeepsEveryLocalCopy: the host admin's own file, kept as
+// .local when the shared config first replaced it, is never overwritten
+// by a later replacement (a restart behind the database): that one is
+// kept beside it.
+func TestSharedKeepsEveryLocalCopy(t *testing.T) {
+	f := newSharedFixture(t)
+	original := sharedConfig + "// the host admin's own\n"
+	for i, text := range []string{original, sharedConfig + "// a later edit\n"} {
+		if err := os.WriteFile(f.path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		remote := strings.Replace(sharedConfig, `"models": ["gpt-4o"]`, fmt.Sprintf(`"models": ["gpt-4o", "m%d"]`, i), 1)
+		v := f.sync.saveElsewhere(remote, "bob@example.com")
+		if err := f.gw.ApplySharedConfig(v); err != nil {
+			t.Fatal(err)
+		}
+		f.sync.setRunning(v)
+	}
+	if b, err := os.ReadFile(f.path + localSuffix); err != nil || string(b) != original {
+		t.Errorf("%s%s = %q, %v; want the host admin's original", f.path, localSuffix, b, err)
+	}
+	if b, err := os.ReadFile(f.path + localSuffix + ".2"); err != nil || !strings.Contains(string(b), "a later edit") {
+		t.Errorf("the later edit was not kept beside it: %q, %v", b, err)
 	}
 }

@@ -42,8 +42,8 @@ func (s *Server) reloadIfChanged(path string, forced bool) {
 		return
 	}
 	_, cur := s.Config()
-	if !forced && bytes.Equal(src, cur) {
-		return
+	if !forced && (bytes.Equal(src, cur) || (s.unwrittenFile != "" && config.Hash(src) == s.unwrittenFile)) {
+		return // unchanged, or the old text a shared version could not replace
 	}
 	if s.ReloadFrom(path, src) && s.opts.ConfigSync != nil {
 		s.opts.Logf("config reload: %s was edited on this host: the change applies on this replica only, until the next shared version; "+

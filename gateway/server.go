@@ -95,6 +95,13 @@ type Server struct {
 	// config saves so two admins cannot both pass the hash check.
 	metrics *metrics
 	saveMu  sync.Mutex
+	// unwrittenFile is the hash of the config file's text when a shared
+	// version could not be written over it (a read-only mount): the
+	// watcher leaves that text alone instead of reloading it over the
+	// shared version. Guarded by saveMu.
+	unwrittenFile string
+	// writeFile writes the config file (writeFileAtomic; tests fail it).
+	writeFile func(path string, data []byte) error
 	// inflight counts provider calls being served and background work
 	// that outlives a request (queueing big captures): Wait lets both
 	// finish before the ledger closes.
@@ -152,7 +159,7 @@ func New(cfg *config.Config, src []byte, opts Options) (*Server, error) {
 	// host's admin started it with too.
 	refs.patternsOnly = opts.ConfigSync != nil
 	refs.approveText(src)
-	s := &Server{opts: opts, metrics: newMetrics(opts), refs: refs}
+	s := &Server{opts: opts, metrics: newMetrics(opts), refs: refs, writeFile: writeFileAtomic}
 	// Hook URLs may be tailnet names: the provider transport dials them
 	// through the gateway's own node.
 	s.hooks = hooks.New(hooks.Options{Transport: opts.Transport, Logf: opts.Logf, UserAgent: "aperture/" + opts.Version})
