@@ -460,3 +460,16 @@ func TestSharedKeepsEveryLocalCopy(t *testing.T) {
 		t.Errorf("the later edit was not kept beside it: %q, %v", b, err)
 	}
 }
+
+// The refusal of a reference this host does not allow, while the config
+// is shared, says what works: not "enter the key itself" (a literal key
+// is refused too), but the flag on every replica.
+func TestSharedRefusalSaysWhatWorks(t *testing.T) {
+	f := newSharedFixture(t)
+	evil := strings.Replace(sharedConfig, `"file:openai.key"`, `"env:NOT_ALLOWED_KEY"`, 1)
+	err := f.gw.ApplySharedConfig(f.sync.saveElsewhere(evil, "bob@example.com"))
+	if err == nil || strings.Contains(err.Error(), "itself") || !strings.Contains(err.Error(), `every other replica with --allow-secret-ref "env:NOT_ALLOWED_KEY"`) ||
+		!strings.Contains(err.Error(), "that variable") {
+		t.Errorf("refusal: %v", err)
+	}
+}

@@ -181,9 +181,11 @@ func (s *Server) refusedRefMessage(site config.SecretSite, ref string, elsewhere
 	if s.refs.patternsOnly {
 		// Shared by replicas: writing the reference into a file does not
 		// help, the file is a copy of the shared config.
-		return fmt.Sprintf("%s: %s %q %s, and while replicas share the config a reference is used only if each replica's host allows it; "+
-			"%s, or ask each host's admin to start the gateway with %s %s (patterns such as env:ANTHROPIC_* work)",
-			ownerName(site.Owner), field, ref, reads, use, allowSecretRefFlag, strconv.Quote(ref))
+		// A literal key is refused too while the config is shared, so
+		// the way out is the flag, on every replica.
+		return fmt.Sprintf("%s: %s %q %s, and while replicas share the config a reference is used only where the host allows it; "+
+			"remove it, or start this and every other replica with %s %s (patterns such as env:ANTHROPIC_* work) and give each host that %s",
+			ownerName(site.Owner), field, ref, reads, allowSecretRefFlag, strconv.Quote(ref), map[bool]string{true: "file", false: "variable"}[strings.HasPrefix(ref, "file:")])
 	}
 	if elsewhere {
 		allowed = "the host's admin wrote this reference into the config for another server (or another provider, hook or grant), " +

@@ -86,7 +86,7 @@ func (sh *sharing) start(ctx context.Context, local []byte, gw *gateway.Server, 
 	}
 	v, err := sh.syncer.Start(ctx, local, gw.ApplySharedConfig)
 	if err != nil {
-		return fmt.Errorf("sharing the config through the database: %w", err)
+		return fmt.Errorf("not started: this replica cannot run the shared config in the database: %w", err)
 	}
 	logf("config: running shared version %d (hash %.12s)", v.Seq, v.Hash)
 	if err := sh.registry.Start(ctx); err != nil {
