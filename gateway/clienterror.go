@@ -55,6 +55,10 @@ func (s *Server) publicErrorID(r *http.Request, id string, err error) *clientErr
 	case errors.Is(err, quotas.ErrUnknownBucket):
 		// "refilling quota NAME: unknown quota bucket": the name is the client's.
 		return &clientError{http.StatusNotFound, apis.KindNotFound, err.Error()}
+	case errors.Is(err, quotas.ErrUnavailable):
+		// The shared spending-limit database: retry, not a bug.
+		return &clientError{http.StatusServiceUnavailable, apis.KindUnavailable,
+			"the spending-limit database cannot be reached right now; try again shortly (" + s.logInternal(r, id, err) + ")"}
 	}
 	return &clientError{http.StatusInternalServerError, apis.KindInternal, s.logInternal(r, id, err)}
 }

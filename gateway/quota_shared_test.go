@@ -50,6 +50,24 @@ func TestQuotaDatabaseDownRefuses503(t *testing.T) {
 	if hit {
 		t.Error("forwarded although the spending limit could not be checked")
 	}
+	// The admin API says the same, not a bare 500: a refill is a 503
+	// to retry, and the balances page still answers without the
+	// released holds it cannot read.
+	req, _ := http.NewRequest("POST", base+"/api/quotas/refill", strings.NewReader(`{"bucket":"daily:(loopback)","amount":"$1"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(CSRFHeader, "1")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 503 {
+		t.Errorf("refill with the database down: %d, want 503", res.StatusCode)
+	}
+	res, body = do(t, "GET", base+"/api/quotas", "")
+	if res.StatusCode != 200 || !strings.Contains(body, "hold_releases_error") {
+		t.Errorf("/api/quotas with the database down: %d %s", res.StatusCode, body)
+	}
 }
 
 // TestQuotaAPIListsHoldReleases checks that an admin's /api/quotas lists
