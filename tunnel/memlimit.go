@@ -30,17 +30,28 @@ const DefaultMemoryLimit = 128 << 20
 // times 21 MB/s). A 1 MiB window keeps the live heap near 60 MB, half the
 // limit: 3-4 ms CPU per MB. It bounds one connection's download to
 // 1 MiB per round trip (50 MB/s at 20 ms, 10 MB/s at 100 ms); a user who
-// wants more sets GOMEMLIMIT, which lifts both the limit and this cap.
+// wants more raises GOMEMLIMIT, and the window grows with it.
 const LimitedReceiveWindow = 1 << 20
 
 // SetDefaultMemoryLimit applies DefaultMemoryLimit unless the user set
 // GOMEMLIMIT, and returns the receive window that keeps a download's
-// packet buffers under it: LimitedReceiveWindow, or 0 (tailscale's
-// default) when the user's GOMEMLIMIT rules.
+// packet buffers (~51 windows, per connection) within half of the limit
+// in force: LimitedReceiveWindow under the default, smaller under a lower
+// GOMEMLIMIT (a small container), larger under a higher one, and 0
+// (tailscale's default, up to 8 MiB) from 1 GiB or with no limit.
 func SetDefaultMemoryLimit() (maxReceiveWindow int) {
-	if os.Getenv("GOMEMLIMIT") != "" {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
+	return receiveWindowFor(debug.SetMemoryLimit(-1))
+}
+
+// receiveWindowFor is the receive window for a memory limit of limit
+// bytes: limit/128 (so ~51 windows take 40 % of it), at least 64 KiB,
+// and no cap from 1 GiB.
+func receiveWindowFor(limit int64) int {
+	if limit >= 1<<30 {
 		return 0
 	}
-	debug.SetMemoryLimit(DefaultMemoryLimit)
-	return LimitedReceiveWindow
+	return int(max(limit/128, 64<<10))
 }

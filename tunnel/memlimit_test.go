@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"math"
 	"runtime/debug"
 	"testing"
 )
@@ -9,25 +10,27 @@ func TestSetDefaultMemoryLimitCapsTheWindowOnlyUnderItsOwnLimit(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	tests := []struct {
 		name, gomemlimit string
+		runtime          int64 // the limit the runtime read from GOMEMLIMIT at start
 		window           int
 		limit            int64
 	}{
-		{"default", "", LimitedReceiveWindow, DefaultMemoryLimit},
-		{"user's GOMEMLIMIT", "off", 0, -1}, // -1: the limit is left as it was
+		{"default", "", math.MaxInt64, LimitedReceiveWindow, DefaultMemoryLimit},
+		{"GOMEMLIMIT=off", "off", math.MaxInt64, 0, math.MaxInt64},
+		{"GOMEMLIMIT=2GiB", "2GiB", 2 << 30, 0, 2 << 30},
+		// A lower limit (a small container) keeps a smaller window: the
+		// cap must not come off with it.
+		{"GOMEMLIMIT=64MiB", "64MiB", 64 << 20, 512 << 10, 64 << 20},
+		{"GOMEMLIMIT=512MiB", "512MiB", 512 << 20, 4 << 20, 512 << 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("GOMEMLIMIT", tt.gomemlimit)
-			before := debug.SetMemoryLimit(-1)
+			debug.SetMemoryLimit(tt.runtime)
 			if got := SetDefaultMemoryLimit(); got != tt.window {
 				t.Errorf("receive window %d, want %d", got, tt.window)
 			}
-			want := tt.limit
-			if want == -1 {
-				want = before
-			}
-			if got := debug.SetMemoryLimit(-1); got != want {
-				t.Errorf("memory limit %d, want %d", got, want)
+			if got := debug.SetMemoryLimit(-1); got != tt.limit {
+				t.Errorf("memory limit %d, want %d", got, tt.limit)
 			}
 		})
 	}
