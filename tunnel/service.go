@@ -191,12 +191,21 @@ func (l *verifiedListener) acceptLoop() {
 	}
 }
 
+// errNotThisProcess is why a connection from another local process is
+// refused.
+var errNotThisProcess = errors.New("its peer socket is not one of this process's")
+
 // verify checks that c is this process's own, then reads its PROXY
 // header. The check comes first: another process's connection that
 // sends nothing is refused at once, not after headerTimeout.
 func (l *verifiedListener) verify(c net.Conn) (net.Conn, error) {
 	if err := fromThisProcess(c); err != nil {
-		return nil, fmt.Errorf("not from this process's Service forwarder: %w", err)
+		if errors.Is(err, errNotThisProcess) {
+			return nil, fmt.Errorf("not from this process's Service forwarder: %w", err)
+		}
+		// Out of descriptors, or a caller that hung up before the check:
+		// not an intruder.
+		return nil, fmt.Errorf("could not check where the connection comes from: %w", err)
 	}
 	c.SetReadDeadline(time.Now().Add(headerTimeout))
 	h, err := readProxyHeader(c)

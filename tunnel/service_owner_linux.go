@@ -1,7 +1,6 @@
 package tunnel
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -21,8 +20,6 @@ const ServiceSupported = true
 // ownFDs is where this process's open files are listed; a test may point
 // it elsewhere.
 var ownFDs = "/proc/self/fd"
-
-var errNotThisProcess = errors.New("its peer socket is not one of this process's")
 
 // fromThisProcess checks that the peer of c, a connection accepted on a
 // loopback listener, is a socket this process holds: the kernel's TCP

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tsplug/ts-plug/installers/servicecmd"
@@ -62,7 +63,9 @@ func readHTTPSName(dir string) (string, bool) {
 	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
 		return "", false
 	}
-	f, err := os.Open(path)
+	// Non-blocking: a FIFO swapped in after the Lstat must not hold root
+	// here (the Stat below then refuses it).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", false
 	}
