@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
@@ -263,14 +264,36 @@ func (s *Server) checkDatabase(ctx context.Context) *databaseHealth {
 	if s.opts.ConfigSync == nil {
 		return nil
 	}
+	// Anyone may ask /healthz, as often as they like: the database is
+	// pinged at most once per healthCacheFor, one ping at a time, so
+	// that health checks cannot take connections from requests (nor
+	// flood the log while it is down).
+	c := &s.dbHealth
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := time.Now(); !c.at.IsZero() && now.Sub(c.at) < healthCacheFor {
+		h := c.last
+		return &h
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	h := &databaseHealth{Backend: s.opts.ConfigSync.Backend(), Reachable: true}
+	h := databaseHealth{Backend: s.opts.ConfigSync.Backend(), Reachable: true}
 	if err := s.opts.ConfigSync.Ping(ctx); err != nil {
 		s.opts.Logf("healthz: database: %v", err)
 		h.Reachable = false
 	}
-	return h
+	c.last, c.at = h, time.Now()
+	return &h
+}
+
+// healthCacheFor is how long /healthz reuses a database ping's answer.
+const healthCacheFor = time.Second
+
+// healthCache is the last database ping /healthz made.
+type healthCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	last databaseHealth
 }
 
 // writeDatabaseDown answers /healthz on a replica that cannot reach its

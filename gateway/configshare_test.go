@@ -48,6 +48,7 @@ type fakeSync struct {
 	failed   int64
 	failure  error
 	down     error // what Save and Ping fail with
+	pings    int
 }
 
 func (f *fakeSync) Save(_ context.Context, text []byte, author string) (configsync.Version, error) {
@@ -89,6 +90,7 @@ func (f *fakeSync) Backend() string { return "postgres" }
 func (f *fakeSync) Ping(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.pings++
 	return f.down
 }
 
@@ -329,7 +331,19 @@ func TestSharedHealthz(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(body, "database: postgres, reachable") {
 		t.Fatalf("healthy: %d %s", res.StatusCode, body)
 	}
+	// Health checks, however many, ping the database at most once a
+	// second: they cannot take its connections from requests.
+	for range 20 {
+		do(t, "GET", f.alice+"/healthz", "")
+	}
+	f.sync.mu.Lock()
+	pings := f.sync.pings
 	f.sync.down = errors.New("dial unix /run/pg/.s.PGSQL.5432: connection refused")
+	f.sync.mu.Unlock()
+	if pings != 1 {
+		t.Errorf("21 health checks pinged the database %d times, want 1", pings)
+	}
+	time.Sleep(healthCacheFor)
 	res, body = do(t, "GET", f.alice+"/healthz", "")
 	var got struct {
 		Status   string         `json:"status"`

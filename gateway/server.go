@@ -102,6 +102,7 @@ type Server struct {
 	unwrittenFile string
 	// writeFile writes the config file (writeFileAtomic; tests fail it).
 	writeFile func(path string, data []byte) error
+	dbHealth  healthCache // /healthz's database ping
 	// inflight counts provider calls being served and background work
 	// that outlives a request (queueing big captures): Wait lets both
 	// finish before the ledger closes.
