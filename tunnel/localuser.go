@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tsplug/ts-plug/tunnel/sockowner"
@@ -21,10 +22,13 @@ import (
 const HeaderLocalUser = "Tailscale-Local-User"
 
 // connOwner is the peer of one accepted connection and its owner, looked
-// up once, as soon as the connection is accepted: a connection's owner
-// does not change, and the sooner it is asked the less time a client has
-// to close its end first (a closed end has no owner; see sockowner).
+// up once, at the connection's first request: a connection's owner does
+// not change, and a connection that never sends a request (a local
+// process opening them by the thousand) costs no lookup at all. While a
+// request is being served its client end is open, so it has an owner.
 type connOwner struct {
+	conn     sockowner.Conn
+	once     sync.Once
 	done     chan struct{} // closed once name and err are set
 	name     string
 	err      error
@@ -33,31 +37,37 @@ type connOwner struct {
 
 type connOwnerKey struct{}
 
-// ownerLookups bounds the owner lookups running at once.
+// ownerLookups bounds the owner lookups running at once: each reads the
+// whole socket table.
 var ownerLookups = make(chan struct{}, 4)
 
-// LocalUserConnContext is an http.Server ConnContext that starts looking
-// up the owner of each connection's client end, for LocalUser.
+// ownerLookupsStarted counts lookups, for tests.
+var ownerLookupsStarted atomic.Int64
+
+// LocalUserConnContext is an http.Server ConnContext that notes each
+// connection's addresses, for LocalUser to look its owner up.
 func LocalUserConnContext(ctx context.Context, c net.Conn) context.Context {
 	local, ok1 := c.LocalAddr().(*net.TCPAddr)
 	remote, ok2 := c.RemoteAddr().(*net.TCPAddr)
 	if !ok1 || !ok2 {
 		return ctx
 	}
-	o := &connOwner{done: make(chan struct{})}
-	conn := sockowner.Conn{Local: local.AddrPort(), Remote: remote.AddrPort()}
-	// Not in the accept loop itself: reading the kernel's socket table
-	// takes a while on a busy machine.
-	go func() {
-		defer close(o.done)
-		// A few at a time: each reads the whole socket table, and a
-		// local process opening connections by the thousand should not
-		// make ts-unplug read it by the thousand at once.
-		ownerLookups <- struct{}{}
-		defer func() { <-ownerLookups }()
-		o.name, o.err = sockowner.Name(conn)
-	}()
+	o := &connOwner{conn: sockowner.Conn{Local: local.AddrPort(), Remote: remote.AddrPort()}, done: make(chan struct{})}
 	return context.WithValue(ctx, connOwnerKey{}, o)
+}
+
+// start looks the owner up, once, on a goroutine of its own, so that a
+// request that gives up waiting does not leave the lookup half done.
+func (o *connOwner) start() {
+	o.once.Do(func() {
+		ownerLookupsStarted.Add(1)
+		go func() {
+			defer close(o.done)
+			ownerLookups <- struct{}{}
+			defer func() { <-ownerLookups }()
+			o.name, o.err = sockowner.Name(o.conn)
+		}()
+	})
 }
 
 // LocalUser is the login name of the local user who owns the client's
@@ -69,6 +79,7 @@ func LocalUser(r *http.Request) (name string, first bool, err error) {
 	if o == nil {
 		return "", true, errNoConnOwner
 	}
+	o.start()
 	select {
 	case <-o.done:
 	case <-r.Context().Done():

@@ -3,6 +3,7 @@ package tunnel
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -85,5 +86,46 @@ func TestLocalUserHeaderUnknown(t *testing.T) {
 	}
 	if len(logged) != 1 || !strings.Contains(logged[0], "unknown") {
 		t.Errorf("logged %q, want one line saying the user is unknown", logged)
+	}
+}
+
+// A connection that sends no request costs no owner lookup: a local
+// process opening connections by the thousand makes ts-unplug read the
+// socket table not once per connection, but once per connection that
+// asks for something.
+func TestLocalUserLookupOnlyForRequests(t *testing.T) {
+	if !sockowner.Supported {
+		t.Skip("socket owners are only known on Linux")
+	}
+	front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, _, err := LocalUser(r)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		io.WriteString(w, name)
+	}))
+	front.Config.ConnContext = LocalUserConnContext
+	front.Start()
+	defer front.Close()
+	before := ownerLookupsStarted.Load()
+	for range 20 {
+		c, err := net.Dial("tcp", front.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	res, err := http.Get(front.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if want := sockowner.UserName(uint32(os.Getuid())); string(b) != want {
+		t.Errorf("owner %q, want %q", b, want)
+	}
+	if n := ownerLookupsStarted.Load() - before; n != 1 {
+		t.Errorf("21 connections, one request: %d owner lookups, want 1", n)
 	}
 }
