@@ -35,8 +35,10 @@ type PostgresRun struct {
 	Rows []Row
 	// Server is the PostgreSQL version and its durability settings.
 	Server string
-	// Placement says which CPUs each process ran on.
+	// Placement says which CPUs each process ran on; Pinned, that they
+	// were pinned at all.
 	Placement string
+	Pinned    bool
 	// Setups say, per setup, how many requests went through the
 	// gateway(s) and how many quota charges the database holds for them.
 	Setups []PostgresSetup
@@ -116,7 +118,7 @@ func measurePostgres(ctx context.Context, rep *Report, sz sizes, apBin, dir, fak
 	}
 	defer srv.Stop()
 	run := &PostgresRun{Server: describePostgres(ctx, srv.DSN)}
-	run.Placement = pgPlacement(rep.Pinning, srv.Pid())
+	run.Placement, run.Pinned = pgPlacement(rep.Pinning, srv.Pid()), rep.Pinning.Pinned()
 	say("postgres: %s; %s", run.Server, run.Placement)
 	defer func() { rep.Postgres = run }()
 

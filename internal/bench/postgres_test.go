@@ -89,6 +89,7 @@ func TestWritePostgres(t *testing.T) {
 	run := &PostgresRun{
 		Server:    "PostgreSQL 15.18, fsync=on",
 		Placement: "aperture on CPU 1; PostgreSQL (server and backends) on CPU 0",
+		Pinned:    true,
 		Rows: []Row{
 			pgRow("chat", setupSQLite, 10, 200*time.Microsecond, 5000),
 			pgRow("chat", setupSQLite, 50, time.Millisecond, 4000),

@@ -349,10 +349,13 @@ func writePostgres(b *strings.Builder, run *PostgresRun) {
 	p("in PostgreSQL: every request's quota hold and settlement are transactions there); two apertures on one\n")
 	p("database, the load generator sending each request to the next replica in turn over warm connections to both.\n")
 	p("The providers' keys are env: references in all three (a shared config may not hold them literally).\n\n")
-	p("- Server: %s (a fresh database per setup; `internal/pgtest`, Debian's package).\n", run.Server)
+	p("- Server: %s (a fresh database per setup, started by `internal/pgtest`).\n", run.Server)
 	p("- Placement: %s.\n", run.Placement)
-	p("- The two replicas share one CPU: their figure is the cost of sharing the database and the CPU, not scale-out.\n")
-	p("  PostgreSQL shares the load generator's CPU, so its work slows the client too.\n\n")
+	if run.Pinned {
+		p("- The two replicas share one CPU: their figure is the cost of sharing the database and the CPU, not scale-out.\n")
+		p("  PostgreSQL shares the load generator's CPU, so its work slows the client too.\n")
+	}
+	p("\n")
 	p("| API | Setup | req/s c=50 | Δ p50 c=10 (ms) | Δ p99 c=10 (ms) |\n|---|---|---|---|---|\n")
 	for _, api := range pgAPIs {
 		for _, s := range pgSummary(run.Rows, api.Name, pgSetups) {
