@@ -89,6 +89,12 @@ func newMetrics(opts Options) *metrics {
 				Name: "aperture_ledger_rows_total",
 				Help: "Requests written to the ledger.",
 			}, func() float64 { return float64(st.Stats().Rows) }),
+			// Rows over transactions is how well group commit shares a
+			// commit's cost among the requests finishing together.
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "aperture_ledger_transactions_total",
+				Help: "Ledger write transactions committed (each holds every row queued meanwhile).",
+			}, func() float64 { return float64(st.Stats().Transactions) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "aperture_ledger_write_failures_total",
 				Help: "Ledger write transactions that failed (and were retried).",

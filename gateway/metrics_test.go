@@ -97,6 +97,9 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s%v = %v (found %v), want %v", tt.name, tt.labels, got, ok, tt.want)
 		}
 	}
+	if tx, ok := metricValue(text, "aperture_ledger_transactions_total", nil); !ok || tx < 1 {
+		t.Errorf("aperture_ledger_transactions_total = %v (found %v), want at least 1", tx, ok)
+	}
 	if _, ok := metricValue(text, "go_goroutines", nil); !ok {
 		t.Errorf("no Go runtime metrics")
 	}

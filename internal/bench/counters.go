@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -15,6 +16,17 @@ import (
 type Counters struct {
 	CPU     time.Duration // user and system time, all threads
 	Mallocs int64         // heap objects allocated (go_memstats_mallocs_total)
+	// Syscalls is the read- and write-family system calls (read, write,
+	// pread, pwrite, recvfrom, sendto, ...: /proc/PID/io's syscr + syscw),
+	// all threads; -1 where the kernel does not say. Each costs the
+	// server's core a kernel round trip, so they show where CPU goes that
+	// a Go profile calls "Syscall6".
+	Syscalls int64
+	// LedgerRows and LedgerCommits are the gateway's ledger rows written
+	// and write transactions committed (aperture_ledger_*_total), -1 for
+	// a server without a ledger: their ratio is how many requests share
+	// a group commit.
+	LedgerRows, LedgerCommits int64
 }
 
 // mallocsMetric is the Prometheus counter of heap objects allocated, as
@@ -74,7 +86,7 @@ func (m *Meter) Calibrate(ctx context.Context) error {
 // allocation counter, so the read's own CPU falls outside a Read-to-Read
 // interval (except what the server does after answering).
 func (m *Meter) Read(ctx context.Context) (Counters, error) {
-	n, err := m.mallocs(ctx)
+	n, rows, commits, err := m.scrapeCounters(ctx)
 	if err != nil {
 		return Counters{}, err
 	}
@@ -82,7 +94,7 @@ func (m *Meter) Read(ctx context.Context) (Counters, error) {
 	if err != nil {
 		return Counters{}, err
 	}
-	return Counters{CPU: cpu, Mallocs: n}, nil
+	return Counters{CPU: cpu, Mallocs: n, Syscalls: processSyscalls(m.Pid), LedgerRows: rows, LedgerCommits: commits}, nil
 }
 
 // ReadAfter is Read for the end of an interval: CPU time first, so the
@@ -92,47 +104,120 @@ func (m *Meter) ReadAfter(ctx context.Context) (Counters, error) {
 	if err != nil {
 		return Counters{}, err
 	}
-	n, err := m.mallocs(ctx)
+	sys := processSyscalls(m.Pid)
+	n, rows, commits, err := m.scrapeCounters(ctx)
 	if err != nil {
 		return Counters{}, err
 	}
-	return Counters{CPU: cpu, Mallocs: n}, nil
+	return Counters{CPU: cpu, Mallocs: n, Syscalls: sys, LedgerRows: rows, LedgerCommits: commits}, nil
 }
 
 // Cost is what the server spent between a Read and a ReadAfter, less
 // what the two reads of its allocation counter allocated themselves.
 func (m *Meter) Cost(before, after Counters) Counters {
-	return Counters{CPU: after.CPU - before.CPU, Mallocs: max(after.Mallocs-before.Mallocs-m.scrape, 0)}
+	c := Counters{CPU: after.CPU - before.CPU, Mallocs: max(after.Mallocs-before.Mallocs-m.scrape, 0), Syscalls: -1}
+	if before.Syscalls >= 0 && after.Syscalls >= 0 {
+		// Both counts are taken outside the scrapes (a stray read of the
+		// scrape's idle connection may fall inside: one in a block).
+		c.Syscalls = after.Syscalls - before.Syscalls
+	}
+	c.LedgerRows, c.LedgerCommits = -1, -1
+	if before.LedgerCommits >= 0 && after.LedgerCommits >= 0 {
+		c.LedgerRows, c.LedgerCommits = after.LedgerRows-before.LedgerRows, after.LedgerCommits-before.LedgerCommits
+	}
+	return c
+}
+
+// processSyscalls is process pid's read- and write-family system calls so
+// far (/proc/PID/io: syscr + syscw), or -1 where that cannot be read.
+func processSyscalls(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	if err != nil {
+		return -1
+	}
+	return parseSyscalls(string(b))
+}
+
+// parseSyscalls sums syscr and syscw in the text of /proc/PID/io, or -1.
+func parseSyscalls(text string) int64 {
+	var sum int64
+	found := 0
+	for _, line := range strings.Split(text, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || (k != "syscr" && k != "syscw") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return -1
+		}
+		sum += n
+		found++
+	}
+	if found != 2 {
+		return -1
+	}
+	return sum
 }
 
 // mallocs reads the server's allocation counter.
 func (m *Meter) mallocs(ctx context.Context) (int64, error) {
+	n, _, _, err := m.scrapeCounters(ctx)
+	return n, err
+}
+
+// scrapeCounters reads the server's allocation counter and, where it has
+// a ledger, its rows and commits (-1 otherwise).
+func (m *Meter) scrapeCounters(ctx context.Context) (mallocs, rows, commits int64, err error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", m.MallocsURL, nil)
 	if err != nil {
-		return 0, err
+		return 0, 0, 0, err
 	}
 	req.Header.Set("Accept", "text/plain")
 	res, err := m.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", m.MallocsURL, err)
+		return 0, 0, 0, fmt.Errorf("reading %s: %w", m.MallocsURL, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", m.MallocsURL, err)
+		return 0, 0, 0, fmt.Errorf("reading %s: %w", m.MallocsURL, err)
 	}
 	if res.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("reading %s: %s: %.200s", m.MallocsURL, res.Status, body)
+		return 0, 0, 0, fmt.Errorf("reading %s: %s: %.200s", m.MallocsURL, res.Status, body)
 	}
-	return parseMallocs(string(body))
+	text := string(body)
+	if mallocs, err = parseMallocs(text); err != nil {
+		return 0, 0, 0, err
+	}
+	return mallocs, metricOrNone(text, ledgerRowsMetric), metricOrNone(text, ledgerCommitsMetric), nil
+}
+
+// The gateway's ledger counters.
+const (
+	ledgerRowsMetric    = "aperture_ledger_rows_total"
+	ledgerCommitsMetric = "aperture_ledger_transactions_total"
+)
+
+// metricOrNone is the value of an unlabelled metric in text, or -1.
+func metricOrNone(text, name string) int64 {
+	v, err := parseMetric(text, name)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // parseMallocs finds go_memstats_mallocs_total in a Prometheus text
 // exposition. client_golang writes large counters in exponent form
 // ("1.234567e+06"), exact as float64 below 2^53.
-func parseMallocs(text string) (int64, error) {
+func parseMallocs(text string) (int64, error) { return parseMetric(text, mallocsMetric) }
+
+// parseMetric finds the unlabelled metric name in a Prometheus text
+// exposition.
+func parseMetric(text, name string) (int64, error) {
 	for _, line := range strings.Split(text, "\n") {
-		rest, ok := strings.CutPrefix(line, mallocsMetric+" ")
+		rest, ok := strings.CutPrefix(line, name+" ")
 		if !ok {
 			continue
 		}
@@ -142,11 +227,11 @@ func parseMallocs(text string) (int64, error) {
 		}
 		v, err := strconv.ParseFloat(f[0], 64)
 		if err != nil || v < 0 {
-			return 0, fmt.Errorf("%s %q: not a count", mallocsMetric, f[0])
+			return 0, fmt.Errorf("%s %q: not a count", name, f[0])
 		}
 		return int64(v), nil
 	}
-	return 0, fmt.Errorf("no %s in the metrics (%d bytes)", mallocsMetric, len(text))
+	return 0, fmt.Errorf("no %s in the metrics (%d bytes)", name, len(text))
 }
 
 // heapObjectsAllocated is this process's go_memstats_mallocs_total,

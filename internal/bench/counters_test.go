@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -111,5 +112,24 @@ func TestMeterTakesOffWhatReadingAllocates(t *testing.T) {
 	}
 	if got := m.Cost(before, after).Mallocs; got > 1000 {
 		t.Errorf("nothing happened between the reads, yet Cost counts %d allocations (a read costs %d)", got, m.scrape)
+	}
+}
+
+func TestParseSyscalls(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+	}{
+		{"rchar: 100\nwchar: 50\nsyscr: 7\nsyscw: 5\nread_bytes: 0\n", 12},
+		{"syscr: 7\n", -1},           // half the pair
+		{"syscr: x\nsyscw: 5\n", -1}, // not a number
+		{"", -1},
+	} {
+		if got := parseSyscalls(tt.in); got != tt.want {
+			t.Errorf("parseSyscalls(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	if n := processSyscalls(os.Getpid()); n <= 0 && runtime.GOOS == "linux" {
+		t.Errorf("processSyscalls(self) = %d, want > 0 on Linux", n)
 	}
 }

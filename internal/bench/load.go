@@ -159,6 +159,12 @@ type Result struct {
 	// request: CPU time and heap objects allocated (0 when not metered).
 	ViaCPU    time.Duration
 	ViaAllocs float64
+	// ViaSyscalls is the via side's read- and write-family system calls
+	// per request (0 when not counted).
+	ViaSyscalls float64
+	// RowsPerCommit is how many ledger rows the gateway's write
+	// transactions held on average over the via blocks (0: no ledger).
+	RowsPerCommit float64
 }
 
 // settle is how long a metered block waits after its last answer before
@@ -202,6 +208,17 @@ func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
 			c := l.Meter.Cost(before, after)
 			spent.CPU += c.CPU
 			spent.Mallocs += c.Mallocs
+			if c.LedgerCommits < 0 || spent.LedgerCommits < 0 {
+				spent.LedgerRows, spent.LedgerCommits = -1, -1
+			} else {
+				spent.LedgerRows += c.LedgerRows
+				spent.LedgerCommits += c.LedgerCommits
+			}
+			if c.Syscalls < 0 || spent.Syscalls < 0 {
+				spent.Syscalls = -1
+			} else {
+				spent.Syscalls += c.Syscalls
+			}
 		}
 	}
 	if l.Warmup > 0 {
@@ -234,6 +251,12 @@ func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
 	if n := l.Rounds * l.PerBlock; metered {
 		res.ViaCPU = spent.CPU / time.Duration(n)
 		res.ViaAllocs = float64(spent.Mallocs) / float64(n)
+		if spent.Syscalls > 0 {
+			res.ViaSyscalls = float64(spent.Syscalls) / float64(n)
+		}
+		if spent.LedgerCommits > 0 {
+			res.RowsPerCommit = float64(spent.LedgerRows) / float64(spent.LedgerCommits)
+		}
 	}
 	res.FirstError = d.firstErr
 	if res.FirstError == nil {

@@ -187,7 +187,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("(direct, gateway, gateway, direct, ...) with warm keep-alive connections, so both see the same machine.\n")
 	p("Each of the gateway's non-streaming comparisons is followed at once by the same through a bare Go\n")
 	p("reverse proxy on the same CPU. Overhead is via minus direct at the same percentile; ratio is via ÷ direct.\n")
-	p("CPU µs/req and allocs/req are the server's own (the gateway's or the bare proxy's), over its blocks only.\n\n")
+	p("CPU µs/req, allocs/req and syscalls/req are the server's own (the gateway's or the bare proxy's), over its blocks only;\n")
+	p("syscalls are the read and write family (/proc/PID/io syscr + syscw: sockets and files, SQLite's WAL writes among them);\n")
+	p("rows/commit is how many ledger rows the gateway's write transactions held (group commit), from its /metrics.\n\n")
 	mode := "full"
 	if r.Quick {
 		mode = "quick (-quick: fewer requests, smaller stream; numbers are noisier)"
@@ -303,21 +305,27 @@ func latencyTable(b *strings.Builder, rows []Row, stream bool) {
 		}
 		return
 	}
-	b.WriteString("| Upstream | c | direct p50 | via p50 | Δ p50 | ratio p50 | direct p99 | via p99 | Δ p99 | ratio p99 | direct req/s | via req/s | req/s ratio | via CPU µs/req | via allocs/req | n |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Upstream | c | direct p50 | via p50 | Δ p50 | ratio p50 | direct p99 | via p99 | Δ p99 | ratio p99 | direct req/s | via req/s | req/s ratio | via CPU µs/req | via allocs/req | via syscalls/req | rows/commit | n |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		t := r.Result.Total
-		cpu, allocs := "", ""
+		cpu, allocs, sys, rows := "", "", "", ""
+		if r.Result.RowsPerCommit > 0 {
+			rows = fmt.Sprintf("%.1f", r.Result.RowsPerCommit)
+		}
+		if r.Result.ViaSyscalls > 0 {
+			sys = fmt.Sprintf("%.1f", r.Result.ViaSyscalls)
+		}
 		if r.Result.ViaCPU > 0 {
 			cpu = cpuMicros(r.Result.ViaCPU)
 		}
 		if r.Result.ViaAllocs > 0 {
 			allocs = allocsPer(r.Result.ViaAllocs)
 		}
-		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %.2f× | %s | %s | %s | %.2f× | %.0f | %.0f | %.2f | %s | %s | %d%s |\n", r.Label, r.Concurrency,
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %.2f× | %s | %s | %s | %.2f× | %.0f | %.0f | %.2f | %s | %s | %s | %s | %d%s |\n", r.Label, r.Concurrency,
 			ms(t.Direct.P50), ms(t.Via.P50), ms(t.OverheadP50()), t.RatioP50(),
 			ms(t.Direct.P99), ms(t.Via.P99), ms(t.OverheadP99()), t.RatioP99(),
-			t.DirectRPS, t.ViaRPS, t.RatioRPS(), cpu, allocs, t.Via.N, errNote(t))
+			t.DirectRPS, t.ViaRPS, t.RatioRPS(), cpu, allocs, sys, rows, t.Via.N, errNote(t))
 	}
 }
 

@@ -142,9 +142,9 @@ func TestWriteMarkdown(t *testing.T) {
 		"| RSS under load | ≤ 40.0 MiB | 38.0 MiB | pass |",
 		"## Floor: a bare Go reverse proxy",
 		"| chat | 50 | 1.000 | 1.500 | 0.500 | 1.50× |",
-		"| via CPU µs/req | via allocs/req | n |",
-		"| 9000 | 4400 | 0.49 | 55 | 300 | 100 |",  // the bare proxy: req/s, CPU and allocs per request, n
-		"| 9000 | 6000 | 0.67 | 180 | 500 | 100 |", // the gateway
+		"| via CPU µs/req | via allocs/req | via syscalls/req | rows/commit | n |",
+		"| 9000 | 4400 | 0.49 | 55 | 300 |  |  | 100 |",  // the bare proxy: req/s, CPU and allocs per request, n
+		"| 9000 | 6000 | 0.67 | 180 | 500 |  |  | 100 |", // the gateway
 		"median 150.000 ms", "growth 25.0 MiB",
 		"through the tunnel 80 MB/s",
 		"| tunnel overhead p50, warm connection, c=1 | ≤ 1.000 ms | 0.500 ms | pass |",

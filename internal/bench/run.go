@@ -289,7 +289,7 @@ func logRow(what, label string, c int, res Result) {
 	t := res.Total
 	cost := ""
 	if res.ViaCPU > 0 {
-		cost = fmt.Sprintf(" | %s CPU µs/req, %s allocs/req", cpuMicros(res.ViaCPU), allocsPer(res.ViaAllocs))
+		cost = fmt.Sprintf(" | %s CPU µs/req, %s allocs/req, %.1f syscalls/req, %.1f rows/commit", cpuMicros(res.ViaCPU), allocsPer(res.ViaAllocs), res.ViaSyscalls, res.RowsPerCommit)
 	}
 	say("%s %-10s c=%-2d direct p50 %s p99 %s | via p50 %s p99 %s | Δp50 %s ms | %.0f vs %.0f req/s%s%s",
 		what, label, c, ms(t.Direct.P50), ms(t.Direct.P99), ms(t.Via.P50), ms(t.Via.P99), ms(t.OverheadP50()),
