@@ -4,78 +4,112 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
-// insertChunk is how many rows one execution of a multi-row INSERT
-// carries. Each execution costs a round through database/sql and the
-// SQLite VM besides the rows themselves; in the writer's benchmark that
-// overhead was about a third of the per-row cost at one row per
-// statement. 32 rows × 30 columns stays far below SQLite's limit of
-// 32766 parameters (and PostgreSQL's of 65535).
+// insertChunk is the most rows one execution of a multi-row INSERT
+// carries. 32 rows × 30 columns stays far below SQLite's limit of 32766
+// parameters (and PostgreSQL's of 65535).
 const insertChunk = 32
 
+// chunkSizes is how many statements a multiInsert keeps: one for each
+// power of two up to insertChunk.
+var chunkSizes = bits.Len(insertChunk)
+
 // multiInsert writes rows of one table with as few statement executions
-// as possible: full chunks through a statement of insertChunk rows, the
-// rest one row at a time. Only the writer goroutine uses it.
+// as possible: a batch of n rows goes out as chunks of insertChunk rows,
+// then one chunk per bit of the remainder (13 rows: 8, 4, 1), never more
+// than chunkSizes executions. Each execution costs a round through
+// database/sql, the driver's bind and the database's statement machinery
+// besides the rows themselves: at one row per execution, the group
+// commit's three or four rows (the benchmark's at 10 requests at once)
+// cost as many rounds, and a flush of sixty captures sixty. Only the
+// writer goroutine uses it.
 type multiInsert struct {
-	table      string
-	cols       int
-	one, chunk *sql.Stmt
-	args       []any // reused argument buffer for chunk
+	table string
+	cols  int
+	head  string // "INSERT ... VALUES " in the backend's words
+	row   string // "(?,?,…)"
+	tail  string // the backend's ON CONFLICT clause, if any
+	c     *conn
+	// stmts[k] inserts 1<<k rows; prepared on first use.
+	stmts []*sql.Stmt
+	args  []any // reused argument buffer
+	// onExec, when set (tests only), runs before each execution.
+	onExec func()
 }
 
 // prepareMulti prepares "INSERT OR IGNORE INTO table (columns) VALUES"
-// (in the backend's words) for one row and for insertChunk rows.
+// (in the backend's words) for one row; the statements for more rows are
+// prepared when a batch first needs them.
 func prepareMulti(ctx context.Context, c *conn, table string, columns []string) (*multiInsert, error) {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
-	head := c.d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES "
-	one, err := c.PrepareContext(ctx, head+row+c.d.ignoreTail)
-	if err != nil {
-		return nil, fmt.Errorf("prepare insert into %s: %w", table, err)
+	m := &multiInsert{
+		table: table, cols: len(columns), c: c,
+		head:  c.d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES ",
+		row:   "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")",
+		tail:  c.d.ignoreTail,
+		stmts: make([]*sql.Stmt, chunkSizes),
 	}
-	chunk, err := c.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+",", insertChunk), ",")+c.d.ignoreTail)
-	if err != nil {
-		one.Close()
-		return nil, fmt.Errorf("prepare insert into %s: %w", table, err)
+	if _, err := m.stmt(ctx, 0); err != nil {
+		return nil, err
 	}
-	return &multiInsert{table: table, cols: len(columns), one: one, chunk: chunk}, nil
+	return m, nil
+}
+
+// stmt is the statement inserting 1<<k rows.
+func (m *multiInsert) stmt(ctx context.Context, k int) (*sql.Stmt, error) {
+	if s := m.stmts[k]; s != nil {
+		return s, nil
+	}
+	q := m.head + strings.TrimSuffix(strings.Repeat(m.row+",", 1<<k), ",") + m.tail
+	s, err := m.c.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare insert of %d rows into %s: %w", 1<<k, m.table, err)
+	}
+	m.stmts[k] = s
+	return s, nil
+}
+
+// chunkOf is the size of the next chunk of a batch of n > 0 rows, as the
+// power of two 1<<k: insertChunk while n is at least that, else the
+// highest bit of n.
+func chunkOf(n int) (k int) {
+	return bits.Len(uint(min(n, insertChunk))) - 1
 }
 
 // exec inserts rows (each len(columns) values) inside tx.
 func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	if len(rows) >= insertChunk {
-		stmt := tx.StmtContext(ctx, m.chunk)
-		defer stmt.Close()
-		defer clear(m.args) // keep no references to written rows
-		for len(rows) >= insertChunk {
-			m.args = m.args[:0]
-			for _, r := range rows[:insertChunk] {
-				m.args = append(m.args, r...)
-			}
-			if _, err := stmt.ExecContext(ctx, m.args...); err != nil {
-				return fmt.Errorf("insert into %s (%v…): %w", m.table, rows[0][0], err)
-			}
-			rows = rows[insertChunk:]
+	defer clear(m.args) // keep no references to written rows
+	for len(rows) > 0 {
+		k := chunkOf(len(rows))
+		s, err := m.stmt(ctx, k)
+		if err != nil {
+			return err
 		}
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	stmt := tx.StmtContext(ctx, m.one)
-	defer stmt.Close()
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r...); err != nil {
-			return fmt.Errorf("insert into %s (%v): %w", m.table, r[0], err)
+		n := 1 << k
+		m.args = m.args[:0]
+		for _, r := range rows[:n] {
+			m.args = append(m.args, r...)
 		}
+		if m.onExec != nil {
+			m.onExec()
+		}
+		stmt := tx.StmtContext(ctx, s)
+		_, err = stmt.ExecContext(ctx, m.args...)
+		stmt.Close()
+		if err != nil {
+			return fmt.Errorf("insert into %s (%v…): %w", m.table, rows[0][0], err)
+		}
+		rows = rows[n:]
 	}
 	return nil
 }
 
 func (m *multiInsert) Close() {
-	m.one.Close()
-	m.chunk.Close()
+	for _, s := range m.stmts {
+		if s != nil {
+			s.Close()
+		}
+	}
 }
