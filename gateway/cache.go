@@ -10,7 +10,7 @@ import (
 // that never holds more than the bound each set names, so no caller (one
 // peer address after another, one response after another) grows it. Its
 // zero value is ready to use. The WhoIs answers, grant evaluations,
-// response owners and response contexts use it.
+// and the stored responses use it.
 type boundedCache[K comparable, V any] struct {
 	mu  sync.Mutex
 	lru lru.Cache[K, V]
@@ -30,6 +30,16 @@ func (c *boundedCache[K, V]) set(k K, v V, max int) {
 	defer c.mu.Unlock()
 	c.lru.MaxEntries = max
 	c.lru.Set(k, v)
+}
+
+// update replaces the value of k, if cached, with f of it, without
+// marking it used.
+func (c *boundedCache[K, V]) update(k K, f func(V) V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.lru.PeekOk(k); ok {
+		c.lru.Set(k, f(v))
+	}
 }
 
 // len is how many entries are cached.

@@ -13,7 +13,7 @@ import (
 // thing it reads back on the request path (who owns a stored response).
 // Every method is required, so a fake that lacks one does not compile
 // rather than silently turning a feature off; a fake that wants a feature
-// off says so (KeepsCaptures false, ResponseOwner "").
+// off says so (KeepsCaptures false, StoredResponse unknown).
 type Ledger interface {
 	ledger.Sink
 	// KeepsCaptures reports whether captures are stored at all; when not,
@@ -22,8 +22,9 @@ type Ledger interface {
 	// CaptureAsync queues the capture of the request whose row Enqueue
 	// committed; the gateway does not wait for it.
 	CaptureAsync(id string, c *ledger.Capture) error
-	// ResponseOwner is who created stored response id, or "" if unknown.
-	ResponseOwner(ctx context.Context, id string) (string, error)
+	// StoredResponse is who created stored response id and what
+	// continuing it carries; the zero value if unknown.
+	StoredResponse(ctx context.Context, id string) (ledger.StoredResponse, error)
 	// RecordConfig keeps a config saved through the API in the history.
 	RecordConfig(ctx context.Context, hash, author, text string) error
 	// Stats are the writer's counters, for /metrics.
@@ -54,7 +55,9 @@ type noLedger struct{ ledger.Discard }
 
 func (noLedger) KeepsCaptures() bool                                   { return false }
 func (noLedger) CaptureAsync(string, *ledger.Capture) error            { return nil }
-func (noLedger) ResponseOwner(context.Context, string) (string, error) { return "", nil }
+func (noLedger) StoredResponse(context.Context, string) (ledger.StoredResponse, error) {
+	return ledger.StoredResponse{}, nil
+}
 func (noLedger) RecordConfig(context.Context, string, string, string) error {
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,7 +82,18 @@ func (s *recordingSink) CaptureAsync(id string, c *ledger.Capture) error {
 	return fmt.Errorf("capture of %s: no such record", id)
 }
 
-func (s *recordingSink) ResponseOwner(context.Context, string) (string, error) { return "", nil }
+// StoredResponse answers as the ledger would from the records: the
+// first that created id.
+func (s *recordingSink) StoredResponse(_ context.Context, id string) (ledger.StoredResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.recs {
+		if r.CreatedResponse == id {
+			return ledger.StoredResponse{Principal: r.Principal, ContextTokens: r.ResponseContext}, nil
+		}
+	}
+	return ledger.StoredResponse{}, nil
+}
 func (s *recordingSink) RecordConfig(context.Context, string, string, string) error {
 	return nil
 }
@@ -94,6 +106,12 @@ func (s *recordingSink) Enqueue(r *ledger.Record) error {
 	return nil
 }
 func (s *recordingSink) Healthy() error { return nil }
+func (s *recordingSink) records() []*ledger.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.recs)
+}
+
 func (s *recordingSink) last() *ledger.Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,39 +4,63 @@ import (
 	"context"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/usage"
 )
 
-// responseOwners remembers who created each stored OpenAI response, so
-// that GET, DELETE and cancel by ID (which name no model) reach only the
-// creator's responses: every caller shares the gateway's provider key,
-// and the provider itself would serve any of them to anyone. The owner is
-// written to the ledger with the creating request's row, a few
-// milliseconds after the answer; the owners of the last recentResponses
-// responses are kept in memory, so an owner stays here long after its row
-// is written, and a lookup never has to wait for the ledger.
-type responseOwners struct {
-	recent boundedCache[string, string] // response ID -> principal
+// storedResponses remembers, for each stored OpenAI response the gateway
+// saw created, who created it and how much input continuing it carries
+// (ledger.StoredResponse). The owner keeps GET, DELETE and cancel by ID
+// (which name no model) to the creator's responses: every caller shares
+// the gateway's provider key, and the provider itself would serve any of
+// them to anyone. The context makes the hold of a previous_response_id
+// request cover the conversation the provider adds. Both are written to
+// the ledger with the creating request's row, a few milliseconds after
+// the answer; the last recentResponses created (or looked up) are kept in
+// memory, so an owner is known before its row is written and a recent
+// one costs no query.
+type storedResponses struct {
+	recent boundedCache[string, ledger.StoredResponse] // response ID ->
 }
 
 // recentResponses is how many of the most recently created (or looked
-// up) responses have their owner and context kept in memory.
-const recentResponses = 20_000
+// up) responses are kept in memory. Each costs about 150 bytes; older
+// ones cost a primary-key lookup in the ledger when continued.
+const recentResponses = 4_096
 
-func (o *responseOwners) remember(id, principal string) {
-	o.recent.set(id, principal, recentResponses)
+// responseStore is where responses not in memory are looked up.
+type responseStore interface {
+	StoredResponse(ctx context.Context, id string) (ledger.StoredResponse, error)
 }
 
-// lookup is who created id: from memory, else from the ledger's table.
-func (o *responseOwners) lookup(ctx context.Context, store interface {
-	ResponseOwner(ctx context.Context, id string) (string, error)
-}, id string) string {
-	p, ok := o.recent.get(id)
-	if ok {
-		return p
+// created notes that principal created response id; its context is
+// known once the answer is metered (setContext).
+func (o *storedResponses) created(id, principal string) {
+	o.recent.set(id, ledger.StoredResponse{Principal: principal}, recentResponses)
+}
+
+// setContext notes the input a request continuing response id carries.
+func (o *storedResponses) setContext(id string, tokens int64) {
+	o.recent.update(id, func(r ledger.StoredResponse) ledger.StoredResponse {
+		r.ContextTokens = tokens
+		return r
+	})
+}
+
+// lookup is what is known of response id: from memory, else from the
+// ledger (kept in memory when found).
+func (o *storedResponses) lookup(ctx context.Context, store responseStore, id string) ledger.StoredResponse {
+	if r, ok := o.recent.get(id); ok {
+		return r
 	}
-	p, _ = store.ResponseOwner(ctx, id)
-	return p
+	r, err := store.StoredResponse(ctx, id)
+	if err != nil || r.Principal == "" {
+		// Not (yet) written, or another replica's row not yet seen: not
+		// remembered, so a later lookup asks again.
+		return ledger.StoredResponse{}
+	}
+	o.recent.set(id, r, recentResponses)
+	return r
 }
 
 // recordResponseOwner notes that principal created the response whose
@@ -51,7 +75,7 @@ func (s *Server) recordResponseOwner(body []byte, principal string) string {
 	if !apis.ValidResponseID(id) {
 		return ""
 	}
-	s.owners.remember(id, principal)
+	s.responses.created(id, principal)
 	return id
 }
 
@@ -70,5 +94,5 @@ func (s *Server) responseOwner(ctx context.Context, id string) string {
 	if !apis.ValidResponseID(id) {
 		return noOwner
 	}
-	return s.owners.lookup(ctx, s.opts.Ledger, id)
+	return s.responses.lookup(ctx, s.opts.Ledger, id).Principal
 }

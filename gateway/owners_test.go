@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tsplug/ts-plug/gateway/ledger"
 	"strings"
 	"testing"
 )
@@ -35,6 +36,32 @@ func TestStoredResponsesArePerUser(t *testing.T) {
 			t.Errorf("%s %s %s: %d %s, want %d", tc.who, tc.method, tc.path, res.StatusCode, body, tc.want)
 		}
 	}
+	// The creating row carries the owner and the context a continuation
+	// carries; with the gateway's memory gone (a restart, or more recent
+	// responses) both come from the ledger: another user still cannot
+	// continue it, and the creator's continuation is held for what the
+	// conversation is, not for unknownContextTokens.
+	var rec *ledger.Record
+	for _, r := range f.sink.records() {
+		if r.CreatedResponse == created.ID {
+			rec = r
+		}
+	}
+	if rec == nil || rec.Principal != "dave@example.com" || rec.ResponseContext <= 0 {
+		t.Fatalf("creating row = %+v, want dave's with a context", rec)
+	}
+	f.gw.responses = storedResponses{}
+	if got := f.gw.responseContext(context.Background(), created.ID); got != rec.ResponseContext {
+		t.Errorf("context after a restart = %d tokens, want the %d recorded", got, rec.ResponseContext)
+	}
+	f.gw.responses = storedResponses{}
+	res, body = do(t, "POST", f.url("ci", "/v1/responses"), `{"model":"gpt-4o","input":"go on","previous_response_id":"`+created.ID+`"}`)
+	if res.StatusCode != 404 {
+		t.Errorf("another user's continuation after a restart: %d %s, want 404", res.StatusCode, body)
+	}
+	if got := f.gw.responseContext(context.Background(), "resp_never"); got != unknownContextTokens {
+		t.Errorf("context of an unknown response = %d, want %d", got, unknownContextTokens)
+	}
 }
 
 // TestOwnerIsTheResponsesNotTheMetadatas: a caller's metadata is echoed
@@ -52,34 +79,64 @@ func TestOwnerIsTheResponsesNotTheMetadatas(t *testing.T) {
 	}
 }
 
-// countingStore counts ledger lookups, which run on the request path.
-type countingStore struct{ n int }
-
-func (c *countingStore) ResponseOwner(context.Context, string) (string, error) {
-	c.n++
-	return "", nil
+// countingStore counts ledger lookups, which run on the request path,
+// and answers them from rows.
+type countingStore struct {
+	n    int
+	rows map[string]ledger.StoredResponse
 }
 
-func TestRecentOwnersOutliveTheirRows(t *testing.T) {
-	var o responseOwners
-	var store countingStore
-	o.remember("resp_first", "alice@example.com")
-	// Nearly a full cache of later responses: the first owner is still
-	// known from memory (its row was written long ago, but a lookup
-	// must never depend on that).
+func (c *countingStore) StoredResponse(_ context.Context, id string) (ledger.StoredResponse, error) {
+	c.n++
+	return c.rows[id], nil
+}
+
+func TestRecentResponsesOutliveTheirRows(t *testing.T) {
+	var o storedResponses
+	store := countingStore{rows: map[string]ledger.StoredResponse{
+		"resp_first": {Principal: "alice@example.com", ContextTokens: 700},
+	}}
+	ctx := context.Background()
+	o.created("resp_first", "alice@example.com")
+	o.setContext("resp_first", 700)
+	// Nearly a full cache of later responses: the first is still known
+	// from memory (its row was written long ago, but a lookup must never
+	// depend on that).
 	for i := range recentResponses - 1 {
-		o.remember(fmt.Sprintf("resp_%d", i), "bob@example.com")
+		o.created(fmt.Sprintf("resp_%d", i), "bob@example.com")
 	}
-	if got := o.lookup(context.Background(), &store, "resp_first"); got != "alice@example.com" || store.n != 0 {
-		t.Errorf("lookup = %q after %d ledger reads, want alice from memory", got, store.n)
+	want := ledger.StoredResponse{Principal: "alice@example.com", ContextTokens: 700}
+	if got := o.lookup(ctx, &store, "resp_first"); got != want || store.n != 0 {
+		t.Errorf("lookup = %+v after %d ledger reads, want %+v from memory", got, store.n, want)
 	}
-	// A full cache later it is the ledger's to answer.
+	// A full cache later it is the ledger's to answer, once: what it
+	// answers is remembered again.
 	for i := range recentResponses {
-		o.remember(fmt.Sprintf("resp_later_%d", i), "bob@example.com")
+		o.created(fmt.Sprintf("resp_later_%d", i), "bob@example.com")
 	}
-	o.lookup(context.Background(), &store, "resp_first")
+	for range 2 {
+		if got := o.lookup(ctx, &store, "resp_first"); got != want {
+			t.Errorf("lookup from the ledger = %+v, want %+v", got, want)
+		}
+	}
 	if store.n != 1 {
-		t.Errorf("an old owner was not looked up in the ledger (%d reads)", store.n)
+		t.Errorf("an old response was looked up in the ledger %d times, want once", store.n)
+	}
+	// What the ledger does not know is asked again (it may be written
+	// since), and is nobody's.
+	for range 2 {
+		if got := o.lookup(ctx, &store, "resp_unwritten"); got != (ledger.StoredResponse{}) {
+			t.Errorf("unknown response = %+v", got)
+		}
+	}
+	if store.n != 3 {
+		t.Errorf("%d ledger reads, want 3: an unknown response is not remembered", store.n)
+	}
+	// A context set for a response no longer in memory changes nothing
+	// (its row carries it).
+	o.setContext("resp_gone", 5)
+	if _, ok := o.recent.get("resp_gone"); ok {
+		t.Error("setContext created an entry")
 	}
 }
 

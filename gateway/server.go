@@ -108,10 +108,9 @@ type Server struct {
 	// finish before the ledger closes.
 	inflight   sync.WaitGroup
 	background sync.WaitGroup
-	// owners remembers who created each stored OpenAI response.
-	owners responseOwners
-	// contexts remembers how much input continuing each response carries.
-	contexts responseContexts
+	// responses remembers who created each stored OpenAI response, and
+	// how much input continuing it carries.
+	responses storedResponses
 	// callers bounds each caller's requests and buffered bytes in flight.
 	callers callerLimiter
 	// whois is opts.WhoIs behind a short cache.

@@ -95,7 +95,8 @@ func (x *exchange) relay(res *http.Response) {
 	x.settle()
 	if rec.CreatedResponse != "" {
 		u := rec.Usage
-		s.contexts.remember(rec.CreatedResponse, x.h.context+u.TotalInput()+u.OutputTokens)
+		rec.ResponseContext = x.h.context + u.TotalInput() + u.OutputTokens
+		s.responses.setContext(rec.CreatedResponse, rec.ResponseContext)
 	}
 	s.finish(x.c, rec, x.start)
 	var answer []byte

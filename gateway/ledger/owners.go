@@ -7,18 +7,31 @@ import (
 	"fmt"
 )
 
-// ResponseOwner returns who created id, or "" when the gateway never saw
-// it created. It reads what is committed and never waits for queued rows
-// (it runs on the request path; the gateway keeps recent owners in
-// memory until their rows are written).
-func (l *Ledger) ResponseOwner(ctx context.Context, id string) (string, error) {
-	var p string
-	err := l.db.QueryRowContext(ctx, `SELECT principal FROM response_owners WHERE id = ?`, id).Scan(&p)
+// StoredResponse is what the ledger knows of a stored OpenAI response the
+// gateway saw created: who created it (only they may read it back through
+// the gateway's shared key) and how many tokens a request continuing it
+// carries as input (its input plus its output), for that request's hold.
+type StoredResponse struct {
+	Principal string // "" when the gateway never saw it created
+	// ContextTokens is 0 when unknown: rows written before the ledger
+	// kept it, or an answer whose usage never came.
+	ContextTokens int64
+}
+
+// StoredResponse returns what is known of stored response id; the zero
+// value when the gateway never saw it created. It reads what is committed
+// and never waits for queued rows (it runs on the request path; the
+// gateway keeps recent responses in memory until their rows are written).
+func (l *Ledger) StoredResponse(ctx context.Context, id string) (StoredResponse, error) {
+	var r StoredResponse
+	var tokens sql.NullInt64
+	err := l.db.QueryRowContext(ctx, `SELECT principal, context_tokens FROM response_owners WHERE id = ?`, id).Scan(&r.Principal, &tokens)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return StoredResponse{}, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("owner of %s: %w", id, err)
+		return StoredResponse{}, fmt.Errorf("stored response %s: %w", id, err)
 	}
-	return p, nil
+	r.ContextTokens = max(tokens.Int64, 0)
+	return r, nil
 }

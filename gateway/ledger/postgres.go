@@ -320,4 +320,6 @@ var pgMigrations = []string{
 		last_object_unix   BIGINT NOT NULL DEFAULT 0,
 		updated            BIGINT NOT NULL
 	);`,
+	// 2: as SQLite's context_tokens (schema.go).
+	`ALTER TABLE response_owners ADD COLUMN context_tokens BIGINT;`,
 }

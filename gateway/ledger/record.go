@@ -55,6 +55,10 @@ type Record struct {
 	// created, if any; its owner (Principal) is recorded with the row, so
 	// that only its creator can read it back.
 	CreatedResponse string
+	// ResponseContext is the input a request continuing CreatedResponse
+	// carries (its input plus its output), kept with the owner; 0 when
+	// unknown.
+	ResponseContext int64
 	Capture         *Capture // nil when nothing is captured
 }
 

@@ -118,6 +118,11 @@ var migrations = []string{
 	// the request (Tailscale-Local-User), for devices the config lists in
 	// shared_device_tags; "" for every other caller.
 	`ALTER TABLE requests ADD COLUMN local_user TEXT NOT NULL DEFAULT '';`,
+	// context_tokens: the input a request continuing the stored response
+	// carries (its input plus its output), so that the continuation's
+	// hold is exact after the gateway's memory of it is gone (a restart,
+	// or more recent responses); NULL when unknown.
+	`ALTER TABLE response_owners ADD COLUMN context_tokens INTEGER;`,
 }
 
 // schemaVersion returns the database's schema version (0 when new).

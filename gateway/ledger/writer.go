@@ -31,7 +31,7 @@ var (
 		"cache_creation_5m_tokens", "cache_creation_1h_tokens", "reasoning_tokens",
 		"cost_nanodollars", "session_id", "interrupted", "error", "user_agent",
 		"estimated", "unpriced", "path", "local_user"}
-	ownerColumns   = []string{"id", "principal", "created"}
+	ownerColumns   = []string{"id", "principal", "created", "context_tokens"}
 	captureColumns = []string{"request_id", "created", "request_headers", "response_headers", "request_body",
 		"response_body", "truncated"}
 )
@@ -61,7 +61,11 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 		r.Error, r.UserAgent, u.Estimated, r.Unpriced, r.Path, r.LocalUser,
 	}}
 	if r.CreatedResponse != "" {
-		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano()}
+		var tokens any // NULL: unknown
+		if r.ResponseContext > 0 {
+			tokens = r.ResponseContext
+		}
+		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano(), tokens}
 	}
 	l.db.d.cleanRow(it.req)
 	l.db.d.cleanRow(it.owner)

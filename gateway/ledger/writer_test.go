@@ -412,10 +412,10 @@ func TestQueriesReadTheirOwnWrites(t *testing.T) {
 	// Queued with nobody waiting (as captures are): queries must still
 	// see it.
 	queueOnly(t, l, r)
-	// ResponseOwner is on the request path: it reads what is committed
+	// StoredResponse is on the request path: it reads what is committed
 	// and never forces a write (the gateway remembers recent owners).
-	if p, err := l.ResponseOwner(ctx, "resp_1"); err != nil || p != "" {
-		t.Errorf("ResponseOwner before the row is written = %q, %v; want it not to wait", p, err)
+	if p, err := l.StoredResponse(ctx, "resp_1"); err != nil || p.Principal != "" {
+		t.Errorf("StoredResponse before the row is written = %+v, %v; want it not to wait", p, err)
 	}
 	rows, err := l.Requests(ctx, Query{})
 	if err != nil || len(rows) != 1 {
@@ -428,8 +428,8 @@ func TestQueriesReadTheirOwnWrites(t *testing.T) {
 	if err != nil || len(u) != 1 {
 		t.Errorf("Usage = %+v, %v", u, err)
 	}
-	if p, err := l.ResponseOwner(ctx, "resp_1"); err != nil || p != r.Principal {
-		t.Errorf("ResponseOwner once written = %q, %v", p, err)
+	if p, err := l.StoredResponse(ctx, "resp_1"); err != nil || p.Principal != r.Principal {
+		t.Errorf("StoredResponse once written = %+v, %v", p, err)
 	}
 	// The gateway's way: the row committed, its capture queued after it.
 	r2 := record(2)
