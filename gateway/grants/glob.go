@@ -2,6 +2,11 @@ package grants
 
 import "strings"
 
+// stackSegments is how many segments of a pattern or a name Match splits
+// into arrays on its stack. Model FQNs and URL paths have a handful, so
+// the common case allocates nothing; longer ones spill to the heap.
+const stackSegments = 16
+
 // Match reports whether name matches the slash-separated glob pattern.
 // Within a segment "*" matches any run of characters except "/"; a
 // segment that is exactly "**" matches zero or more whole segments. So
@@ -10,13 +15,23 @@ import "strings"
 // and "openrouter/**" matches "openrouter/deepseek/deepseek-r1" even though
 // that model ID itself contains a slash. All other characters match
 // themselves. The same rules serve model FQNs and URL paths.
+//
+// Match runs on every LLM request, so it splits into stack arrays rather
+// than with strings.Split and allocates nothing for at most stackSegments
+// segments (issue #16).
 func Match(pattern, name string) bool {
-	ps := strings.Split(pattern, "/")
-	ns := strings.Split(name, "/")
+	var psBuf, nsBuf [stackSegments]string
+	ps := splitSegments(pattern, psBuf[:0])
+	ns := splitSegments(name, nsBuf[:0])
 	// ok[j] reports whether ps[i:] matches ns[j:], computed from the last
 	// pattern segment backwards; O(len(ps)*len(ns)) segment comparisons.
-	ok := make([]bool, len(ns)+1)
-	next := make([]bool, len(ns)+1)
+	var okBuf, nextBuf [stackSegments + 1]bool
+	ok, next := okBuf[:], nextBuf[:]
+	if len(ns)+1 > len(ok) {
+		ok = make([]bool, len(ns)+1)
+		next = make([]bool, len(ns)+1)
+	}
+	ok, next = ok[:len(ns)+1], next[:len(ns)+1]
 	ok[len(ns)] = true // empty pattern matches empty name
 	for i := len(ps) - 1; i >= 0; i-- {
 		p := ps[i]
@@ -36,6 +51,21 @@ func Match(pattern, name string) bool {
 		ok, next = next, ok
 	}
 	return ok[0]
+}
+
+// splitSegments appends the "/"-separated segments of s to segs, exactly
+// as strings.Split(s, "/") would return them (so "" is one empty segment),
+// and returns the result. Passing a slice of a stack array keeps the
+// split off the heap while it fits.
+func splitSegments(s string, segs []string) []string {
+	for {
+		i := strings.IndexByte(s, '/')
+		if i < 0 {
+			return append(segs, s)
+		}
+		segs = append(segs, s[:i])
+		s = s[i+1:]
+	}
 }
 
 // matchSegment matches one segment against a pattern in which "*" matches

@@ -107,16 +107,122 @@ func segRef(p, s string) bool {
 	return s != "" && p[0] == s[0] && segRef(p[1:], s[1:])
 }
 
-// FuzzMatch checks Match against the reference implementation on small
-// inputs and that it never panics or hangs on large ones.
+// TestMatchAllocatesNothing pins issue #16: Match runs on every LLM
+// request, and a typical pattern and name must not allocate. The old
+// strings.Split version made two allocations per call.
+func TestMatchAllocatesNothing(t *testing.T) {
+	tests := []struct{ pattern, name string }{
+		{"openai/gpt-4o", "openai/gpt-4o"},
+		{"anthropic/*", "anthropic/claude-sonnet-4-5"},
+		{"**", "openrouter/deepseek/deepseek-r1"},
+		{"*/claude-sonnet*", "bedrock/claude-sonnet-4-5"},
+		{"openrouter/**", "openrouter/deepseek/deepseek-r1"},
+		{"/v1/**", "/v1/chat/completions"},
+		{"a/**/z", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/z"}, // 16 segments: the stack limit
+	}
+	for _, tt := range tests {
+		if n := testing.AllocsPerRun(100, func() { Match(tt.pattern, tt.name) }); n != 0 {
+			t.Errorf("Match(%q, %q) made %v allocations, want 0", tt.pattern, tt.name, n)
+		}
+	}
+}
+
+// referenceMatch is Match as it was before issue #16, kept verbatim (with
+// its segment matcher renamed) so FuzzMatch can check that the
+// allocation-free version decides every input the same way.
+func referenceMatch(pattern, name string) bool {
+	ps := strings.Split(pattern, "/")
+	ns := strings.Split(name, "/")
+	// ok[j] reports whether ps[i:] matches ns[j:], computed from the last
+	// pattern segment backwards; O(len(ps)*len(ns)) segment comparisons.
+	ok := make([]bool, len(ns)+1)
+	next := make([]bool, len(ns)+1)
+	ok[len(ns)] = true // empty pattern matches empty name
+	for i := len(ps) - 1; i >= 0; i-- {
+		p := ps[i]
+		if p == "**" {
+			// "**" absorbs ns[j:k] for any k >= j.
+			reach := false
+			for j := len(ns); j >= 0; j-- {
+				reach = reach || ok[j]
+				next[j] = reach
+			}
+		} else {
+			next[len(ns)] = false
+			for j := len(ns) - 1; j >= 0; j-- {
+				next[j] = ok[j+1] && referenceMatchSegment(p, ns[j])
+			}
+		}
+		ok, next = next, ok
+	}
+	return ok[0]
+}
+
+// referenceMatchSegment is matchSegment as it was before issue #16.
+func referenceMatchSegment(p, s string) bool {
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case pi < len(p) && p[pi] == s[si]:
+			pi++
+			si++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// FuzzMatch checks Match against the pre-issue-#16 implementation on every
+// input, against the exponential reference on small ones, and that it
+// never panics or hangs on large ones.
 func FuzzMatch(f *testing.F) {
-	f.Add("anthropic/**", "anthropic/claude")
-	f.Add("openrouter/**", "openrouter/deepseek/deepseek-r1")
-	f.Add("*/claude-sonnet*", "bedrock/claude-sonnet-4")
-	f.Add("**/**/a*b", "x/y/aab")
-	f.Add("", "")
+	long := strings.Repeat("s/", 20) + "end" // 21 segments: past the stack arrays
+	for _, seed := range [][2]string{
+		{"anthropic/**", "anthropic/claude"},
+		{"openrouter/**", "openrouter/deepseek/deepseek-r1"},
+		{"*/claude-sonnet*", "bedrock/claude-sonnet-4"},
+		{"**/**/a*b", "x/y/aab"},
+		{"", ""},
+		{"**/deepseek-r1", "openrouter/deepseek/deepseek-r1"}, // ** at the start
+		{"a/**/z", "a/b/c/z"},                                 // ** in the middle
+		{"a/**", "a"},                                         // ** at the end, zero segments
+		{"*a*b*", "xxaxxbxx"},                                 // * within a segment
+		{"a//b", "a//b"},                                      // empty segment
+		{"a/*/b", "a//b"},                                     // * matches an empty segment
+		{"a/**/b", "a//b"},
+		{"/v1/**", "/v1/chat/completions"}, // leading "/"
+		{"a/", "a/"},                       // trailing "/"
+		{"a/*", "a/"},
+		{"/", ""},
+		{"**", long},
+		{"s/**/end", long},
+		{"**/s/*/end", long},
+		{long, long},
+		{long, long + "/x"},
+		{long, long + "/"}, // trailing "/" past the stack arrays
+		{strings.Repeat("*/", 20) + "**", long},
+		{strings.Repeat("**/", 20) + "end", long},
+		{strings.Repeat("s/", 16) + "*", strings.Repeat("s/", 16) + "x"}, // 17 segments
+	} {
+		f.Add(seed[0], seed[1])
+	}
 	f.Fuzz(func(t *testing.T, pattern, name string) {
 		got := Match(pattern, name)
+		if want := referenceMatch(pattern, name); got != want {
+			t.Fatalf("Match(%q, %q) = %v, pre-issue-#16 Match says %v", pattern, name, got, want)
+		}
 		if len(pattern) > 12 || len(name) > 12 {
 			return // the reference is exponential
 		}
