@@ -3,6 +3,7 @@ package tunnel
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
@@ -11,6 +12,14 @@ import (
 // is a developer's knob (the benchmark harness's -profile sets it), not a
 // flag: a served binary never needs it.
 const CPUProfileEnv = "TSPLUG_CPUPROFILE"
+
+// AllocProfileEnv names a file to write an allocation profile of the
+// whole run to, every allocation recorded (the benchmark harness's
+// -allocprofile sets it): what allocates per request in the real binary
+// under real load, which an in-process benchmark at one request at a time
+// misattributes. Recording every allocation slows the process; it is a
+// developer's knob like CPUProfileEnv.
+const AllocProfileEnv = "TSPLUG_ALLOCPROFILE"
 
 // StartCPUProfile starts profiling into path ("" does nothing) and returns
 // the function that finishes the profile.
@@ -32,6 +41,39 @@ func StartCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
+// StartProfiles starts the profiles CPUProfileEnv and AllocProfileEnv
+// name, and returns the function that finishes them.
+func StartProfiles() (stop func(), err error) {
+	stopCPU, err := StartCPUProfile(os.Getenv(CPUProfileEnv))
+	if err != nil {
+		return nil, err
+	}
+	stopAllocs, err := StartAllocProfile(os.Getenv(AllocProfileEnv))
+	if err != nil {
+		stopCPU()
+		return nil, err
+	}
+	return func() { stopCPU(); stopAllocs() }, nil
+}
+
+// StartAllocProfile records every allocation from now on and returns the
+// function that writes them to path ("" does nothing).
+func StartAllocProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", AllocProfileEnv, err)
+	}
+	runtime.MemProfileRate = 1
+	return func() {
+		defer f.Close()
+		runtime.GC() // the profile is as of the last GC
+		pprof.Lookup("allocs").WriteTo(f, 0)
+	}, nil
+}
+
 // LimitMemoryAndProfile applies what ts-unplug and ts-plug run with: the
 // default soft memory limit (DefaultMemoryLimit) and, when CPUProfileEnv
 // names a file, a CPU profile. It returns the receive window to give the
@@ -40,6 +82,6 @@ func StartCPUProfile(path string) (stop func(), err error) {
 // takes only the profile (see gateway/app's run).
 func LimitMemoryAndProfile() (maxReceiveWindow int, stopProfile func(), err error) {
 	maxReceiveWindow = SetDefaultMemoryLimit()
-	stopProfile, err = StartCPUProfile(os.Getenv(CPUProfileEnv))
+	stopProfile, err = StartProfiles()
 	return maxReceiveWindow, stopProfile, err
 }

@@ -3,6 +3,7 @@ package tunnel
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -26,6 +27,31 @@ func TestStartCPUProfile(t *testing.T) {
 		t.Errorf("profile not written: %v %v", fi, err)
 	}
 	if _, err := StartCPUProfile(filepath.Join(t.TempDir(), "missing", "cpu.pprof")); err == nil {
+		t.Error("an unwritable path was accepted")
+	}
+}
+
+func TestStartAllocProfile(t *testing.T) {
+	stop, err := StartAllocProfile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	path := filepath.Join(t.TempDir(), "allocs.pprof")
+	if stop, err = StartAllocProfile(path); err != nil {
+		t.Fatal(err)
+	}
+	var keep [][]byte
+	for i := 0; i < 100; i++ {
+		keep = append(keep, make([]byte, 64+i))
+	}
+	_ = keep
+	stop()
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("profile not written: %v %v", fi, err)
+	}
+	if _, err := StartAllocProfile(filepath.Join(t.TempDir(), "missing", "allocs.pprof")); err == nil {
 		t.Error("an unwritable path was accepted")
 	}
 }

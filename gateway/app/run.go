@@ -58,12 +58,12 @@ func run(ctx context.Context, o options, stderr io.Writer) error {
 	logf := log.New(stderr, "aperture: ", log.LstdFlags).Printf
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// The profile only, not tunnel.LimitMemoryAndProfile: the tunnels'
+	// The profiles only, not tunnel.LimitMemoryAndProfile: the tunnels'
 	// 128 MiB soft memory limit is for packet buffers that churn, and the
 	// gateway holds whole request bodies (up to 50 MiB each, several at
 	// once), so a limit under its live heap would keep the GC running
 	// without freeing anything. GOMEMLIMIT still applies when set.
-	stopProfile, err := tunnel.StartCPUProfile(os.Getenv(tunnel.CPUProfileEnv))
+	stopProfile, err := tunnel.StartProfiles()
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,7 @@ func main() {
 	flag.BoolVar(&o.micro, "micro", true, "run the Go micro-benchmarks and include them in the report")
 	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: how this run was started)")
 	flag.StringVar(&o.profile, "profile", "", "write the gateway's CPU profile of the --listen sections to this file")
+	flag.StringVar(&o.allocProfile, "allocprofile", "", "write the gateway's allocation profile of the --listen sections to this file (every allocation recorded: the figures of that run are slower)")
 	flag.BoolVar(&o.floor, "floor", true, "measure a bare Go reverse proxy too, the floor of any gateway's overhead here")
 	flag.StringVar(&o.only, "only", "", "run only this section: \"tunnel\" (the offline tailnet and ts-unplug) or \"postgres\" (SQLite vs one and two replicas on PostgreSQL); no micro-benchmarks")
 	flag.BoolVar(&o.postgres, "postgres", true, "compare aperture on SQLite with one and two replicas on PostgreSQL (skipped, saying why, where PostgreSQL is not installed)")

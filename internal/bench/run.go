@@ -11,7 +11,7 @@ import (
 // options are the harness's flags.
 type options struct {
 	quick, smoke, tunnel, micro, floor, pin, postgres bool
-	out, command, profile                             string
+	out, command, profile, allocProfile               string
 	only                                              string // "tunnel" or "postgres": that section alone
 }
 
@@ -89,7 +89,7 @@ func run(ctx context.Context, o options) error {
 		if err := measureColdStart(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
 			return err
 		}
-		if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.floor); err != nil {
+		if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.allocProfile, o.floor); err != nil {
 			return err
 		}
 	}
@@ -165,16 +165,25 @@ func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fa
 // non-streaming and streaming latency. With withFloor, each non-streaming
 // comparison is followed by the same through the bare proxy. A profile
 // path gets the gateway's CPU profile of the whole section.
-func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile string, withFloor bool) error {
+func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile, allocProfile string, withFloor bool) error {
 	say("starting aperture --no-tailnet")
 	var env []string
-	if profile != "" {
-		abs, err := filepath.Abs(profile)
+	for _, p := range []struct{ path, env, what, show string }{
+		{profile, "TSPLUG_CPUPROFILE", "CPU", "-top"},
+		{allocProfile, "TSPLUG_ALLOCPROFILE", "allocation", "-sample_index=alloc_objects -top"},
+	} {
+		if p.path == "" {
+			continue
+		}
+		abs, err := filepath.Abs(p.path)
 		if err != nil {
 			return err
 		}
-		env = append(os.Environ(), "TSPLUG_CPUPROFILE="+abs)
-		defer say("gateway CPU profile in %s (go tool pprof -top %s)", abs, abs)
+		if env == nil {
+			env = os.Environ()
+		}
+		env = append(env, p.env+"="+abs)
+		defer say("gateway %s profile in %s (go tool pprof %s %s)", p.what, abs, p.show, abs)
 	}
 	ap, _, err := startAperture(ctx, rep.Pinning.Server, apBin, dir, "aperture", fakeURL, bigURL, env, nil)
 	if err != nil {
