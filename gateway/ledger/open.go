@@ -109,6 +109,7 @@ type Ledger struct {
 	// (writer goroutine only).
 	lazyDue time.Time
 	timers  timerPool // Enqueue's waits
+	boxes   boxCache  // the rows' recurring strings, boxed once
 	db      conn
 	opts    Options
 	// writeTimeout bounds each write transaction (PostgreSQL: a server

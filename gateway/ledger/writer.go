@@ -51,21 +51,22 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 		cost = r.CostNanos
 	}
 	u := r.Usage
+	b := l.boxes.box
 	it := &item{req: []any{
-		r.ID, t.UnixNano(), r.LoginName, r.NodeName, r.StableNodeID,
-		strings.Join(r.Tags, ","), r.Principal, r.Provider, r.Model,
-		string(r.API), r.Stream, r.Status, r.Duration.Milliseconds(),
+		r.ID, t.UnixNano(), b(r.LoginName), b(r.NodeName), b(r.StableNodeID),
+		b(strings.Join(r.Tags, ",")), b(r.Principal), b(r.Provider), b(r.Model),
+		b(string(r.API)), r.Stream, r.Status, r.Duration.Milliseconds(),
 		r.TTFB.Milliseconds(), u.InputTokens, u.OutputTokens, u.CachedTokens,
 		u.CacheCreationTokens, u.CacheCreation5mTokens, u.CacheCreation1hTokens,
 		u.ReasoningTokens, cost, r.SessionID, r.Interrupted || u.Interrupted,
-		r.Error, r.UserAgent, u.Estimated, r.Unpriced, r.Path, r.LocalUser,
+		b(r.Error), b(r.UserAgent), u.Estimated, b(r.Unpriced), b(r.Path), b(r.LocalUser),
 	}}
 	if r.CreatedResponse != "" {
 		var tokens any // NULL: unknown
 		if r.ResponseContext > 0 {
 			tokens = r.ResponseContext
 		}
-		it.owner = []any{r.CreatedResponse, r.Principal, t.UnixNano(), tokens}
+		it.owner = []any{r.CreatedResponse, b(r.Principal), t.UnixNano(), tokens}
 	}
 	l.db.d.cleanRow(it.req)
 	l.db.d.cleanRow(it.owner)
