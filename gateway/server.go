@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -237,7 +238,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.checkHost(w, r) {
 		return
 	}
-	s.mux.ServeHTTP(w, r.WithContext(withSource(r.Context(), sourceTailnet)))
+	s.route(w, r.WithContext(withSource(r.Context(), sourceTailnet)))
+}
+
+// route serves r: a provider API call that no other route could take goes
+// straight to serveAPI, the rest through the mux. ServeMux reaches its
+// catch-all "/" only after trying the literal routes segment by segment,
+// allocating at each (4 heap allocations a request, issue #16); which
+// calls may skip it is isPlainAPICall's, and TestPlainAPICallsSkipOnlyTheCatchAll
+// checks each against the mux.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if isPlainAPICall(r) {
+		s.serveAPI(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// isPlainAPICall reports whether the mux would give r to serveAPI
+// unchanged: a POST under /v1/ or /v1beta/ (no other POST route is
+// there), with nothing the mux would redirect or decode (an escape, an
+// empty or dot segment).
+func isPlainAPICall(r *http.Request) bool {
+	p := r.URL.Path
+	return r.Method == http.MethodPost && r.URL.RawPath == "" &&
+		(strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/v1beta/")) &&
+		!strings.Contains(p, "//") && !strings.Contains(p, "/.") && !strings.ContainsRune(p, '%')
 }
 
 // LocalHandler serves the plain --listen listener, whose callers have the
@@ -254,7 +280,7 @@ func (s *Server) LocalHandler() http.Handler {
 		if !s.checkHost(w, r) {
 			return
 		}
-		s.mux.ServeHTTP(w, r.WithContext(withSource(r.Context(), sourceLoopback)))
+		s.route(w, r.WithContext(withSource(r.Context(), sourceLoopback)))
 	})
 }
 
