@@ -53,8 +53,8 @@ var (
 // plus no-ops for what a Sink need not have.
 type noLedger struct{ ledger.Discard }
 
-func (noLedger) KeepsCaptures() bool                                   { return false }
-func (noLedger) CaptureAsync(string, *ledger.Capture) error            { return nil }
+func (noLedger) KeepsCaptures() bool                        { return false }
+func (noLedger) CaptureAsync(string, *ledger.Capture) error { return nil }
 func (noLedger) StoredResponse(context.Context, string) (ledger.StoredResponse, error) {
 	return ledger.StoredResponse{}, nil
 }

@@ -18,11 +18,7 @@ import (
 // origin and use the caller's identity, admin role included. The rule is
 // webguard's, which ts-unplug applies too.
 func (s *Server) hostAllowed(hostport string) bool {
-	var names []string
-	if s.opts.Hostnames != nil {
-		names = s.opts.Hostnames()
-	}
-	return webguard.HostAllowed(hostport, names)
+	return webguard.HostAllowedBy(hostport, s.opts.Hostnames)
 }
 
 // checkHost answers 403 for a request whose Host is not the gateway's.

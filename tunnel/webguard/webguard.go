@@ -20,17 +20,45 @@ import (
 // Any other name merely resolves here: a page on a hostile domain that
 // resolves to this server would otherwise count as its own origin.
 func HostAllowed(hostport string, names []string) bool {
+	host, ok := localHost(hostport)
+	if ok {
+		return true
+	}
+	return named(host, names)
+}
+
+// HostAllowedBy is HostAllowed asking names for the server's names only
+// when hostport is neither local nor an address: a server whose names
+// are computed (from the tailnet's state) computes them only for the
+// requests that need them.
+func HostAllowedBy(hostport string, names func() []string) bool {
+	host, ok := localHost(hostport)
+	if ok {
+		return true
+	}
+	return names != nil && named(host, names())
+}
+
+// localHost is hostport's host, lowered and without brackets or a
+// trailing dot, and whether it is allowed whatever the server's names
+// (empty, localhost, an IP literal).
+func localHost(hostport string) (string, bool) {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
 	if host == "" || host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
+		return host, true
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
-		return true
+		return host, true
 	}
+	return host, false
+}
+
+// named reports whether host is one of names.
+func named(host string, names []string) bool {
 	for _, n := range names {
 		if strings.EqualFold(strings.TrimSuffix(n, "."), host) {
 			return true
