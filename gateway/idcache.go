@@ -53,19 +53,30 @@ func (c *whoisCache) wrap(whois identity.WhoIsFunc, now func() time.Time) identi
 // (a runtimeConfig holds its own, so a reload starts afresh). Access
 // values are read-only once built.
 type accessCache struct {
-	m boundedCache[string, *grants.Access] // by identity and caps
+	m boundedCache[accessKey, *grants.Access]
+}
+
+// accessKey is what grant evaluation reads of an identity: who, which
+// device, and its raw aperture capabilities. A struct, not a joined
+// string: a caller without capabilities (a loopback or plain tailnet
+// caller) is looked up without allocating (issue #16).
+type accessKey struct {
+	principal, stableNodeID string
+	caps                    string // the raw capabilities, NUL-separated
 }
 
 func (c *accessCache) get(rc *runtimeConfig, id identity.Identity) *grants.Access {
-	var b strings.Builder
-	b.WriteString(id.Principal())
-	b.WriteByte(0)
-	b.WriteString(id.StableNodeID)
-	for _, raw := range id.Caps[identity.CapAperture] {
-		b.WriteByte(0)
-		b.Write(raw)
+	key := accessKey{principal: id.Principal(), stableNodeID: id.StableNodeID}
+	if raw := id.Caps[identity.CapAperture]; len(raw) > 0 {
+		var b strings.Builder
+		for i, r := range raw {
+			if i > 0 {
+				b.WriteByte(0)
+			}
+			b.Write(r)
+		}
+		key.caps = b.String()
 	}
-	key := b.String()
 	if a, ok := c.m.get(key); ok {
 		return a
 	}

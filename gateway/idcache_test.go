@@ -60,6 +60,18 @@ func TestAccessCacheFollowsCapsAndConfig(t *testing.T) {
 	if rc.access.get(rc, alice).Role() != grants.User {
 		t.Error("cache mixed up two identities")
 	}
+	// A cached caller is found without allocating (the key was a string
+	// joined on every request).
+	if n := testing.AllocsPerRun(100, func() { rc.access.get(rc, alice) }); n != 0 {
+		t.Errorf("a cached lookup allocated %v times, want 0", n)
+	}
+	// Two callers whose capabilities differ only in how they are split
+	// are two entries.
+	two, _ := identity.FromWhoIs(user("alice@example.com", `{"role":"user"}`, `{"role":"admin"}`))
+	one, _ := identity.FromWhoIs(user("alice@example.com", `{"role":"user"}`))
+	if rc.access.get(rc, one).Role() == rc.access.get(rc, two).Role() {
+		t.Error("one and two capability objects share an entry")
+	}
 }
 
 func TestWhoIsCacheBounded(t *testing.T) {

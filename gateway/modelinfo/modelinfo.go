@@ -108,6 +108,14 @@ var families = map[string]Info{
 // ("models/gemini-2.5-pro") is looked up by its last part. The returned
 // slices are the caller's own.
 func Lookup(model string) (Info, bool) {
+	info, ok := family(model)
+	info.Input, info.Output = slices.Clone(info.Input), slices.Clone(info.Output)
+	return info, ok
+}
+
+// family is Lookup without copying the slices, which stay the table's:
+// for callers that read only the numbers, on every request.
+func family(model string) (Info, bool) {
 	if i := strings.LastIndexByte(model, '/'); i >= 0 {
 		model = model[i+1:]
 	}
@@ -121,13 +129,12 @@ func Lookup(model string) (Info, bool) {
 	if best == 0 {
 		return Info{}, false
 	}
-	info.Input, info.Output = slices.Clone(info.Input), slices.Clone(info.Output)
 	return info, true
 }
 
 // MaxOutputTokens returns the most output tokens model can produce, and
 // whether the model is known (see Lookup).
 func MaxOutputTokens(model string) (int64, bool) {
-	info, ok := Lookup(model)
+	info, ok := family(model)
 	return info.MaxOutput, ok
 }

@@ -33,6 +33,10 @@ func TestMaxOutputTokens(t *testing.T) {
 			t.Errorf("MaxOutputTokens(%q) = %d, %v; want %d, %v", tt.model, got, known, tt.want, tt.known)
 		}
 	}
+	// Every request asks; only Lookup's callers need the slices copied.
+	if n := testing.AllocsPerRun(100, func() { MaxOutputTokens("gpt-4o") }); n != 0 {
+		t.Errorf("MaxOutputTokens allocated %v times, want 0", n)
+	}
 }
 
 func TestLookup(t *testing.T) {
