@@ -60,8 +60,20 @@ func SessionID(h http.Header, body apis.SessionHints) string {
 	if !body.HasFirstUser {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(body.Model + "\x00" + body.FirstUserText))
-	return "fp_" + hex.EncodeToString(sum[:8])
+	return fingerprint(body.Model, body.FirstUserText)
+}
+
+// fingerprint is "fp_" and the first 16 hex digits of the SHA-256 of
+// model, a NUL and text. Every request without a session asks for one:
+// the hashed bytes are gathered on the stack when they fit, and the ID
+// is the one allocation.
+func fingerprint(model, text string) string {
+	var stack [512]byte
+	sum := sha256.Sum256(append(append(append(stack[:0], model...), 0), text...))
+	var id [3 + 16]byte
+	copy(id[:], "fp_")
+	hex.Encode(id[3:], sum[:8])
+	return string(id[:])
 }
 
 // cleanSessionID trims a client-supplied ID and bounds its length.

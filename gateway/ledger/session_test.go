@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"testing"
@@ -127,5 +129,21 @@ func BenchmarkSessionIDLargeBody(b *testing.B) {
 		if SessionID(nil, info.SessionHints(body)) != "s" {
 			b.Fatal("wrong session")
 		}
+	}
+}
+
+// TestFingerprint: the same ID as hashing the joined string, and one
+// allocation (the ID) for a first message that fits the stack buffer.
+func TestFingerprint(t *testing.T) {
+	for _, tt := range []struct{ model, text string }{
+		{"gpt-4o", "hello"}, {"", ""}, {"claude-sonnet-4-5", strings.Repeat("long ", 400)},
+	} {
+		sum := sha256.Sum256([]byte(tt.model + "\x00" + tt.text))
+		if got, want := fingerprint(tt.model, tt.text), "fp_"+hex.EncodeToString(sum[:8]); got != want {
+			t.Errorf("fingerprint(%q, %d bytes) = %s, want %s", tt.model, len(tt.text), got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { fingerprint("gpt-4o", "respond with: hello") }); n != 1 {
+		t.Errorf("fingerprint allocated %v times, want 1", n)
 	}
 }
