@@ -75,3 +75,26 @@ func TestUsageChunkFilterAllocates(t *testing.T) {
 		t.Errorf("%v allocations, want at most 9", n)
 	}
 }
+
+// TestFastUsageDecodersAllocate: the usage objects of every answer are
+// decoded with a lexer on the stack (it escaped through the decoder's
+// member callback: one allocation an answer); only the nested objects
+// and the pointer fields the usage types keep are allocated.
+func TestFastUsageDecodersAllocate(t *testing.T) {
+	chat := []byte(`{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17}`)
+	responses := []byte(`{"input_tokens":5,"output_tokens":2,"total_tokens":7}`)
+	for _, tt := range []struct {
+		name string
+		f    func() bool
+	}{
+		{"chat", func() bool { var w openAIChatUsage; return fastChatUsage(chat, &w) }},
+		{"responses", func() bool { var w responsesUsage; return fastResponsesUsage(responses, &w) }},
+	} {
+		if !tt.f() {
+			t.Fatalf("%s: not decoded", tt.name)
+		}
+		if n := testing.AllocsPerRun(100, func() { tt.f() }); n != 0 {
+			t.Errorf("%s: %v allocations, want 0", tt.name, n)
+		}
+	}
+}

@@ -318,13 +318,6 @@ func (l *lexer) skip(depth int) bool {
 	}
 }
 
-// decodeObject reads b as one object, calling member for each name with
-// the lexer at its value; only whitespace may follow.
-func decodeObject(b []byte, member func(l *lexer, name []byte) bool) bool {
-	l := lexer{b: b}
-	return l.object(func(k []byte) bool { return member(&l, k) }) && l.end()
-}
-
 // nested reads a member holding an object into a fresh *dst (null sets
 // it nil, as encoding/json does), calling member for each of its names.
 func nested[T any](l *lexer, dst **T, member func(d *T, name []byte) bool) bool {
@@ -339,14 +332,15 @@ func nested[T any](l *lexer, dst **T, member func(d *T, name []byte) bool) bool 
 
 // fastChatUsage decodes an OpenAI chat completions usage object.
 func fastChatUsage(b []byte, w *openAIChatUsage) bool {
-	return decodeObject(b, func(l *lexer, k []byte) bool {
+	l := lexer{b: b}
+	return l.object(func(k []byte) bool {
 		switch string(k) {
 		case "prompt_tokens":
 			return l.int64Field(&w.PromptTokens)
 		case "completion_tokens":
 			return l.int64Field(&w.CompletionTokens)
 		case "prompt_tokens_details":
-			return nested(l, &w.PromptTokensDetails, func(d *chatPromptDetails, k []byte) bool {
+			return nested(&l, &w.PromptTokensDetails, func(d *chatPromptDetails, k []byte) bool {
 				switch string(k) {
 				case "cached_tokens":
 					return l.int64Field(&d.CachedTokens)
@@ -358,7 +352,7 @@ func fastChatUsage(b []byte, w *openAIChatUsage) bool {
 				return l.unknown(k, "cached_tokens", "cache_write_tokens", "audio_tokens")
 			})
 		case "completion_tokens_details":
-			return nested(l, &w.CompletionTokensDetails, func(d *chatCompletionDetails, k []byte) bool {
+			return nested(&l, &w.CompletionTokensDetails, func(d *chatCompletionDetails, k []byte) bool {
 				switch string(k) {
 				case "reasoning_tokens":
 					return l.int64Field(&d.ReasoningTokens)
@@ -369,26 +363,27 @@ func fastChatUsage(b []byte, w *openAIChatUsage) bool {
 			})
 		}
 		return l.unknown(k, "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
-	})
+	}) && l.end()
 }
 
 // fastResponsesUsage decodes an OpenAI Responses usage object.
 func fastResponsesUsage(b []byte, w *responsesUsage) bool {
-	return decodeObject(b, func(l *lexer, k []byte) bool {
+	l := lexer{b: b}
+	return l.object(func(k []byte) bool {
 		switch string(k) {
 		case "input_tokens":
 			return l.int64Field(&w.InputTokens)
 		case "output_tokens":
 			return l.int64Field(&w.OutputTokens)
 		case "input_tokens_details":
-			return nested(l, &w.InputTokensDetails, func(d *responsesInputDetails, k []byte) bool {
+			return nested(&l, &w.InputTokensDetails, func(d *responsesInputDetails, k []byte) bool {
 				if string(k) == "cached_tokens" {
 					return l.int64Field(&d.CachedTokens)
 				}
 				return l.unknown(k, "cached_tokens")
 			})
 		case "output_tokens_details":
-			return nested(l, &w.OutputTokensDetails, func(d *responsesOutputDetails, k []byte) bool {
+			return nested(&l, &w.OutputTokensDetails, func(d *responsesOutputDetails, k []byte) bool {
 				if string(k) == "reasoning_tokens" {
 					return l.int64Field(&d.ReasoningTokens)
 				}
@@ -396,12 +391,13 @@ func fastResponsesUsage(b []byte, w *responsesUsage) bool {
 			})
 		}
 		return l.unknown(k, "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details")
-	})
+	}) && l.end()
 }
 
 // fastAnthropicUsage decodes an Anthropic usage object.
 func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
-	return decodeObject(b, func(l *lexer, k []byte) bool {
+	l := lexer{b: b}
+	return l.object(func(k []byte) bool {
 		switch string(k) {
 		case "input_tokens":
 			return l.int64Ptr(&w.InputTokens)
@@ -412,7 +408,7 @@ func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
 		case "cache_creation_input_tokens":
 			return l.int64Ptr(&w.CacheCreationInputTokens)
 		case "cache_creation":
-			return nested(l, &w.CacheCreation, func(d *anthropicCacheCreation, k []byte) bool {
+			return nested(&l, &w.CacheCreation, func(d *anthropicCacheCreation, k []byte) bool {
 				switch string(k) {
 				case "ephemeral_5m_input_tokens":
 					return l.int64Ptr(&d.Ephemeral5m)
@@ -422,7 +418,7 @@ func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
 				return l.unknown(k, "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens")
 			})
 		case "server_tool_use":
-			return nested(l, &w.ServerToolUse, func(d *anthropicServerToolUse, k []byte) bool {
+			return nested(&l, &w.ServerToolUse, func(d *anthropicServerToolUse, k []byte) bool {
 				switch string(k) {
 				case "web_search_requests":
 					return l.int64Ptr(&d.WebSearchRequests)
@@ -436,5 +432,5 @@ func fastAnthropicUsage(b []byte, w *anthropicUsage) bool {
 		}
 		return l.unknown(k, "input_tokens", "output_tokens", "cache_read_input_tokens",
 			"cache_creation_input_tokens", "cache_creation", "server_tool_use", "service_tier")
-	})
+	}) && l.end()
 }
