@@ -2,6 +2,7 @@ package apis
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -311,9 +312,13 @@ func StripKeyQuery(q url.Values) {
 // Secret-bearing means a known credential header, Set-Cookie, or a name
 // that says it holds a secret (…api-key, …apikey, …secret…, …password…,
 // …authorization…, …token but not the …tokens… of rate-limit headers).
+// Two spellings of one name ("X-Api-Key", "x-api-key") are joined in the
+// byte order of their spellings, so that a capture stores the same bytes
+// whatever the order of the map: AppendRedactedHeaders lists them in
+// that order too.
 //
-// Every request's capture takes two copies, so, like http.Header.Clone,
-// it copies all values into one array rather than one per header.
+// Like http.Header.Clone, it copies all values into one array rather
+// than one per header.
 func RedactHeaders(h http.Header) http.Header {
 	n := 0
 	for _, vs := range h {
@@ -321,6 +326,7 @@ func RedactHeaders(h http.Header) http.Header {
 	}
 	vals := make([]string, 0, n)
 	out := make(http.Header, len(h))
+	var joined []string // canonical names sent under two spellings
 	var buf [lowerNameBuf]byte
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
@@ -333,16 +339,100 @@ func RedactHeaders(h http.Header) http.Header {
 			vals = append(vals, vs...)
 		}
 		mine := vals[start:len(vals):len(vals)]
-		if prev, ok := out[ck]; ok {
-			// Two spellings of one name ("x-api-key", "X-Api-Key"):
-			// joined in a new array, as separate appends joined them.
-			mine = append(prev[:len(prev):len(prev)], mine...)
+		if _, ok := out[ck]; ok {
+			joined = append(joined, ck) // joined below, in spelling order
 		} else if len(mine) == 0 {
 			mine = nil // as append(nil) left it: JSON null
 		}
 		out[ck] = mine
 	}
+	for _, ck := range joined {
+		out[ck] = joinSpellings(h, ck)
+	}
 	return out
+}
+
+// joinSpellings is RedactHeaders' entry for canonical name ck, sent under
+// several spellings: their redacted values, in a new array, spellings in
+// byte order; nil when none has a value.
+func joinSpellings(h http.Header, ck string) []string {
+	var keys []string
+	for k := range h {
+		if textproto.CanonicalMIMEHeaderKey(k) == ck {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range keys {
+		if isSecretKey(k) {
+			for range h[k] {
+				out = append(out, redactedValue)
+			}
+		} else {
+			out = append(out, h[k]...)
+		}
+	}
+	return out
+}
+
+// RedactedHeader is one key of a header map as RedactHeaders keeps it.
+type RedactedHeader struct {
+	Name string // canonical
+	// Values are the key's values, each "REDACTED" when the name
+	// carries a secret. They are shared with the map, or with other
+	// entries: read only.
+	Values []string
+	key    string // as spelled in the map: orders two spellings of Name
+}
+
+// AppendRedactedHeaders appends to dst one entry per key of h, sorted by
+// Name and, for two spellings of one name, in the order RedactHeaders
+// joins them: RedactHeaders(h)[Name] is the Values of the consecutive
+// entries of Name, joined, or nil when they hold none. It is
+// RedactHeaders without the copy, for a capture, which encodes every
+// request's headers and its answer's: nothing is allocated but dst's
+// growth (a caller's array on the stack holds an ordinary request's
+// headers).
+func AppendRedactedHeaders(dst []RedactedHeader, h http.Header) []RedactedHeader {
+	start := len(dst)
+	var buf [lowerNameBuf]byte
+	for k, vs := range h {
+		e := RedactedHeader{Name: textproto.CanonicalMIMEHeaderKey(k), Values: vs, key: k}
+		if isSecretHeader(lowerName(buf[:0], k)) {
+			e.Values = redactedValues(len(vs))
+		}
+		dst = append(dst, e)
+	}
+	slices.SortFunc(dst[start:], func(a, b RedactedHeader) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.key, b.key))
+	})
+	return dst
+}
+
+// redactedRun backs the Values of a secret header's entry: a header sent
+// more often is rare enough to take its own array.
+var redactedRun = [8]string{redactedValue, redactedValue, redactedValue, redactedValue,
+	redactedValue, redactedValue, redactedValue, redactedValue}
+
+// redactedValues is n copies of the redacted value.
+func redactedValues(n int) []string {
+	if n <= len(redactedRun) {
+		return redactedRun[:n:n]
+	}
+	vs := make([]string, n)
+	for i := range vs {
+		vs[i] = redactedValue
+	}
+	return vs
+}
+
+// isSecretKey reports whether the header a map holds under key (any
+// letter case, as sent) carries a secret: the rule RedactHeaders applies
+// to each key.
+func isSecretKey(key string) bool {
+	var buf [lowerNameBuf]byte
+	return isSecretHeader(lowerName(buf[:0], key))
 }
 
 // IsSecretHeaderName reports whether a header of this name carries a

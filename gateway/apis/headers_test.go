@@ -380,8 +380,9 @@ func FuzzLowerName(f *testing.F) {
 
 // TestHeaderFiltersAllocate: every request's headers and its answer's
 // pass these; matching a canonical name allocates nothing (it took a
-// strings.ToLower per header), and a redacted copy takes its map and
-// one array of values (it took one per header).
+// strings.ToLower per header), a redacted copy takes its map and one
+// array of values (it took one per header), and listing it for a
+// capture's encoding takes nothing.
 func TestHeaderFiltersAllocate(t *testing.T) {
 	// Nothing here is removed, so every run matches every name.
 	req := http.Header{
@@ -402,9 +403,61 @@ func TestHeaderFiltersAllocate(t *testing.T) {
 		{"SanitizeRequestHeaders", 0, func() { SanitizeRequestHeaders(req) }},
 		{"SanitizeResponseHeaders", 0, func() { SanitizeResponseHeaders(res) }},
 		{"RedactHeaders", 3, func() { RedactHeaders(withKey) }},
+		{"AppendRedactedHeaders", 0, func() {
+			var stack [16]RedactedHeader
+			AppendRedactedHeaders(stack[:0], withKey)
+		}},
 	} {
 		if n := testing.AllocsPerRun(100, tt.f); n > tt.max {
 			t.Errorf("%s: %v allocations, want at most %v", tt.name, n, tt.max)
 		}
+	}
+}
+
+// TestRedactHeadersJoinsSpellingsInOrder: two spellings of one name are
+// joined in the byte order of their spellings, whatever order the map
+// yields them in, so that a capture of the same headers stores the same
+// bytes (they were joined in map order).
+func TestRedactHeadersJoinsSpellingsInOrder(t *testing.T) {
+	h := http.Header{"x-trace": {"c"}, "X-Trace": {"b"}, "X-TRACE": {"a"}, "x-TRACE": nil,
+		"X-Api-Key": {"k1"}, "x-api-key": {"k2", "k3"}, "X-Empty": {}, "x-empty": nil}
+	want := http.Header{"X-Trace": {"a", "b", "c"}, "X-Api-Key": {"REDACTED", "REDACTED", "REDACTED"}, "X-Empty": nil}
+	for range 50 { // map order varies from one range to the next
+		if got := RedactHeaders(h); !reflect.DeepEqual(got, want) {
+			t.Fatalf("RedactHeaders = %q, want %q", got, want)
+		}
+	}
+}
+
+// TestAppendRedactedHeaders: the entries are RedactHeaders' copy, listed
+// rather than built: names sorted, the spellings of one name together
+// in the order RedactHeaders joins them, secret values redacted.
+func TestAppendRedactedHeaders(t *testing.T) {
+	h := http.Header{"x-trace": {"c"}, "X-Trace": {"b"}, "Content-Type": {"application/json"},
+		"authorization": {"Bearer sk-live"}, "Cookie": {"a=b", "c=d"}, "X-Nil": nil}
+	got := AppendRedactedHeaders(nil, h)
+	want := []RedactedHeader{
+		{Name: "Authorization", Values: []string{"REDACTED"}},
+		{Name: "Content-Type", Values: []string{"application/json"}},
+		{Name: "Cookie", Values: []string{"REDACTED", "REDACTED"}},
+		{Name: "X-Nil", Values: nil},
+		{Name: "X-Trace", Values: []string{"b"}},
+		{Name: "X-Trace", Values: []string{"c"}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("AppendRedactedHeaders = %q, want %q", got, want)
+	}
+	for i := range got {
+		if got[i].Name != want[i].Name || !slices.Equal(got[i].Values, want[i].Values) {
+			t.Errorf("entry %d = %q %q, want %q %q", i, got[i].Name, got[i].Values, want[i].Name, want[i].Values)
+		}
+	}
+	// A secret sent more often than the shared run of redacted values.
+	many := make([]string, 20)
+	for i := range many {
+		many[i] = "sk-live"
+	}
+	if es := AppendRedactedHeaders(nil, http.Header{"X-Api-Key": many}); len(es) != 1 || len(es[0].Values) != 20 || slices.Contains(es[0].Values, "sk-live") {
+		t.Errorf("20 keys: %q", es)
 	}
 }
