@@ -91,6 +91,9 @@ func newAuthModeFixture(t *testing.T, mode, capacity string, transport http.Roun
 func (f *authModeFixture) rows() []*ledger.Record {
 	f.sink.mu.Lock()
 	defer f.sink.mu.Unlock()
+	for _, r := range f.sink.recs {
+		storeCapture(r)
+	}
 	return slices.Clone(f.sink.recs)
 }
 

@@ -1,6 +1,10 @@
 package gateway
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tsplug/ts-plug/gateway/ledger"
+)
 
 // With captures off (database.retention "0") the gateway copies neither
 // headers nor bodies aside, yet still learns who created a stored
@@ -42,4 +46,19 @@ func TestProviderQualifiedModelKeepsTheBody(t *testing.T) {
 	if string(got.Body) != want {
 		t.Errorf("provider got\n %s\nwant\n %s", got.Body, want)
 	}
+}
+
+// storeCapture replaces r's capture, as the gateway queued it (its
+// headers the live maps, to be encoded redacted), with what the ledger
+// stores and reads back: the tests' in-memory sink checks what a
+// database would keep, secrets redacted or not.
+func storeCapture(r *ledger.Record) {
+	if r.Capture == nil {
+		return
+	}
+	s, err := r.Capture.Stored()
+	if err != nil {
+		panic(err) // encoding/json decoding what the ledger encoded
+	}
+	r.Capture = s
 }

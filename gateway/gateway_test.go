@@ -118,7 +118,9 @@ func (s *recordingSink) last() *ledger.Record {
 	if len(s.recs) == 0 {
 		return nil
 	}
-	return s.recs[len(s.recs)-1]
+	r := s.recs[len(s.recs)-1]
+	storeCapture(r)
+	return r
 }
 
 // testConfig: alice is admin with every model; bob is a user with
@@ -607,6 +609,7 @@ func TestReloadMidTrafficDropsNothing(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, rec := range f.sink.recs {
+		storeCapture(rec)
 		vs := rec.Capture.ResponseHeaders.Values("X-Config-Seen")
 		if len(vs) != 1 || versions[vs[0]] == nil {
 			t.Errorf("%s: provider saw config versions %q, want one", rec.ID, vs)

@@ -76,6 +76,8 @@ func (x *exchange) send() (*http.Response, bool) {
 	c := x.c
 	x.rec = x.newRecord()
 	if s.capturing() {
+		// r.Header is encoded, redacted, when finish queues the capture
+		// (see capturing): the upstream request carries a clone.
 		x.rec.Capture = ledger.NewCapture(r.Header, x.body)
 	}
 	res, err := s.opts.Transport.RoundTrip(up)

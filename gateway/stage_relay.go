@@ -45,7 +45,9 @@ func (x *exchange) relay(res *http.Response) {
 	var respBody *ledger.CaptureBuffer
 	switch {
 	case rec.Capture != nil:
-		rec.Capture.ResponseHeaders = apis.RedactHeaders(hdr)
+		// hdr is encoded, redacted, when finish queues the capture (see
+		// capturing): nothing writes to it after WriteHeader.
+		rec.Capture.SetResponseHeaders(hdr)
 		x.answer, respBody = ledger.MakeCaptureBuffer(ledger.MaxCaptureBytes), &x.answer
 	case wh.needsAnswer():
 		x.answer, respBody = ledger.MakeCaptureBuffer(ledger.MaxCaptureBytes), &x.answer

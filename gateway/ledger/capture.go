@@ -80,18 +80,8 @@ func decompress(b []byte) ([]byte, error) {
 func encodeCapture(c *Capture, prefix ...any) ([]any, error) {
 	cols := make([]any, 0, len(prefix)+5)
 	cols = append(cols, prefix...)
-	for _, h := range []http.Header{c.RequestHeaders, c.ResponseHeaders} {
-		var raw []byte
-		if h != nil {
-			raw = appendHeaderJSON(nil, h)
-		}
-		z, err := compress(raw)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, z)
-	}
-	for _, b := range [][]byte{c.RequestBody, c.ResponseBody} {
+	reqJSON, respJSON := c.headerJSON()
+	for _, b := range [][]byte{reqJSON, respJSON, c.RequestBody, c.ResponseBody} {
 		z, err := compress(b)
 		if err != nil {
 			return nil, err
@@ -99,6 +89,113 @@ func encodeCapture(c *Capture, prefix ...any) ([]any, error) {
 		cols = append(cols, z)
 	}
 	return append(cols, c.Truncated), nil
+}
+
+// liveHeaders are a capture's header maps as the request and its answer
+// carry them, unredacted: a capture encodes them, redacted, when it is
+// queued (encodeCapture, from Sink.Enqueue or CaptureAsync), rather than
+// copying each into a redacted map first, which cost every captured
+// request six allocations. Only encodeCapture reads them, so no secret
+// leaves the ledger package; anything else sees the exported headers,
+// which are nil on the write side (Stored shows what is kept). A Capture
+// points to them, so that printing one (%+v) shows an address, not them.
+type liveHeaders struct {
+	request, response       http.Header
+	hasRequest, hasResponse bool // a nil map is captured as {}, like an empty one
+}
+
+// SetResponseHeaders captures the answer's headers, h as the caller is
+// sent it. As with NewCapture's, h is read, and its secrets redacted,
+// when the capture is queued, not now: it must not change until then.
+func (c *Capture) SetResponseHeaders(h http.Header) {
+	if c.live == nil {
+		c.live = new(liveHeaders) // a capture not from NewCapture
+	}
+	c.live.response, c.live.hasResponse = h, true
+}
+
+// headerJSON encodes c's request and answer headers as the captures
+// table stores them, in one new buffer for both: nil for a side not
+// captured. The live maps of NewCapture and SetResponseHeaders are
+// encoded redacted (apis.AppendRedactedHeaders); a side without one (a
+// capture built by hand, already redacted) is encoded as it is.
+func (c *Capture) headerJSON() (req, resp []byte) {
+	// The headers of an ordinary request and its answer are listed on
+	// the stack; the encoding grows the buffer again only to escape.
+	var reqStack, respStack [32]apis.RedactedHeader
+	reqSide := capturedHeaders{given: c.RequestHeaders}
+	respSide := capturedHeaders{given: c.ResponseHeaders}
+	if l := c.live; l != nil {
+		if l.hasRequest {
+			reqSide = capturedHeaders{live: true, listed: apis.AppendRedactedHeaders(reqStack[:0], l.request)}
+		}
+		if l.hasResponse {
+			respSide = capturedHeaders{live: true, listed: apis.AppendRedactedHeaders(respStack[:0], l.response)}
+		}
+	}
+	size := reqSide.size() + respSide.size()
+	if size == 0 {
+		return nil, nil
+	}
+	buf := make([]byte, 0, size)
+	buf, req = reqSide.appendJSON(buf)
+	buf, resp = respSide.appendJSON(buf)
+	return req, resp
+}
+
+// capturedHeaders are one side of a capture's headers, on their way to
+// its JSON column.
+type capturedHeaders struct {
+	live   bool                  // listed from a live map, redacted
+	listed []apis.RedactedHeader // live
+	given  http.Header           // !live: as given; nil stores NULL
+}
+
+// size is the room the encoding takes when nothing needs escaping; 0
+// when there is nothing to store.
+func (s *capturedHeaders) size() int {
+	switch {
+	case s.live:
+		return redactedHeaderJSONSize(s.listed)
+	case s.given != nil:
+		return headerJSONSize(s.given)
+	}
+	return 0
+}
+
+// appendJSON appends the encoding to buf and returns buf and the
+// encoding, sliced from it (nil when nothing is stored).
+func (s *capturedHeaders) appendJSON(buf []byte) (_, enc []byte) {
+	n := len(buf)
+	switch {
+	case s.live:
+		buf = appendRedactedHeaderJSON(buf, s.listed)
+	case s.given != nil:
+		buf = appendHeaderJSON(buf, s.given)
+	default:
+		return buf, nil
+	}
+	return buf, buf[n:len(buf):len(buf)]
+}
+
+// Stored returns c as the captures table keeps it and Ledger.Capture
+// reads it back: its headers redacted and decoded from the JSON stored,
+// its bodies as they are. An in-memory Sink (a test's) keeps that, so
+// what it checks is what the ledger would store.
+func (c *Capture) Stored() (*Capture, error) {
+	req, resp := c.headerJSON()
+	s := &Capture{RequestBody: c.RequestBody, ResponseBody: c.ResponseBody, Truncated: c.Truncated}
+	for _, p := range []struct {
+		raw []byte
+		h   *http.Header
+	}{{req, &s.RequestHeaders}, {resp, &s.ResponseHeaders}} {
+		if p.raw != nil {
+			if err := json.Unmarshal(p.raw, p.h); err != nil {
+				return nil, fmt.Errorf("capture headers: %w", err)
+			}
+		}
+	}
+	return s, nil
 }
 
 // KeepsCaptures reports whether captures are stored at all: retention
@@ -177,9 +274,17 @@ const MaxCaptureBytes = 1 << 20
 
 // NewCapture starts the capture of a request as the caller sent it: its
 // headers with credentials redacted, and the first MaxCaptureBytes of its
-// body. The answer's headers and body are added as they pass.
+// body. The answer's headers (SetResponseHeaders) and body are added as
+// they pass. reqHeader is read, and redacted, when the capture is queued
+// (Sink.Enqueue, CaptureAsync), not now: it must not change until then.
 func NewCapture(reqHeader http.Header, body []byte) *Capture {
-	c := &Capture{RequestHeaders: apis.RedactHeaders(reqHeader)}
+	// The Capture and its live headers in one allocation, as one was.
+	both := &struct {
+		c    Capture
+		live liveHeaders
+	}{live: liveHeaders{request: reqHeader, hasRequest: true}}
+	c := &both.c
+	c.live = &both.live
 	if len(body) > MaxCaptureBytes {
 		c.RequestBody, c.Truncated = body[:MaxCaptureBytes:MaxCaptureBytes], true
 	} else {

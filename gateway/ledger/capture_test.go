@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/config"
 )
 
@@ -185,5 +186,88 @@ func BenchmarkCompressPrompt(b *testing.B) {
 		if _, err := compress(body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCaptureStoresHeadersRedacted: a capture holds the live header maps
+// until it is queued, yet what the database keeps, and what reads it
+// back get, is what apis.RedactHeaders made of them: no client
+// Authorization, no provider key, no session token or cookie, by either
+// way of queuing. The write side's exported headers stay nil, so nothing
+// on the request path can read a secret from a capture; Stored is what
+// the database reads back.
+func TestCaptureStoresHeadersRedacted(t *testing.T) {
+	secrets := []string{"sk-client-secret", "sk-provider-key", "AIza-goog-secret", "session-secret", "cookie-secret"}
+	req := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer sk-client-secret"},
+		"x-api-key": {"sk-provider-key"}, "X-Api-Key": {"sk-provider-key"}, "X-Goog-Api-Key": {"AIza-goog-secret"},
+		"User-Agent": {"cli/1"}, "X-Empty": {}}
+	resp := http.Header{"Content-Type": {"application/json"}, "X-Session-Token": {"session-secret"},
+		"Set-Cookie": {"sid=cookie-secret"}, "X-Ratelimit-Remaining-Tokens": {"5"}}
+	for _, async := range []bool{false, true} {
+		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
+			l, target := openTest(t, Options{})
+			c := NewCapture(req, []byte(`{"a":1}`))
+			c.SetResponseHeaders(resp)
+			c.ResponseBody = []byte("ok")
+			if c.RequestHeaders != nil || c.ResponseHeaders != nil {
+				t.Fatalf("a capture on its way shows headers: %v, %v", c.RequestHeaders, c.ResponseHeaders)
+			}
+			r := record(300)
+			if async {
+				mustCommit(t, l, r)
+				if err := l.CaptureAsync(r.ID, c); err != nil {
+					t.Fatal(err)
+				}
+				l.Close() // flushes the queue
+				l = openAt(t, target, Options{})
+			} else {
+				r.Capture = c
+				mustCommit(t, l, r)
+			}
+			var rawReq, rawResp []byte
+			if err := l.db.QueryRow(`SELECT request_headers, response_headers FROM captures WHERE request_id = ?`, r.ID).Scan(&rawReq, &rawResp); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range secrets {
+				if bytes.Contains(rawReq, []byte(s)) || bytes.Contains(rawResp, []byte(s)) {
+					t.Errorf("secret %q stored: %s %s", s, rawReq, rawResp)
+				}
+			}
+			if want := appendHeaderJSON(nil, apis.RedactHeaders(req)); string(rawReq) != string(want) {
+				t.Errorf("request headers stored as\n %s\nwant\n %s", rawReq, want)
+			}
+			if want := appendHeaderJSON(nil, apis.RedactHeaders(resp)); string(rawResp) != string(want) {
+				t.Errorf("response headers stored as\n %s\nwant\n %s", rawResp, want)
+			}
+			got, err := l.Capture(context.Background(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.RequestHeaders.Get("Authorization") != "REDACTED" || got.ResponseHeaders.Get("X-Session-Token") != "REDACTED" ||
+				!reflect.DeepEqual(got.RequestHeaders["X-Api-Key"], []string{"REDACTED", "REDACTED"}) {
+				t.Errorf("read back %v / %v, want the keys REDACTED", got.RequestHeaders, got.ResponseHeaders)
+			}
+			stored, err := c.Stored()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(stored, got) {
+				t.Errorf("Stored() =\n%+v\nread back\n%+v", stored, got)
+			}
+		})
+	}
+}
+
+// TestCaptureWithoutAnswerHeaders: a request that got no answer (the
+// provider unreachable) stores NULL answer headers, as before; one whose
+// request carried no header map stores {}.
+func TestCaptureWithoutAnswerHeaders(t *testing.T) {
+	c := NewCapture(nil, nil)
+	req, resp := c.headerJSON()
+	if string(req) != "{}" || resp != nil {
+		t.Errorf("headerJSON() = %q, %q; want {}, nil", req, resp)
+	}
+	if req, resp := (&Capture{}).headerJSON(); req != nil || resp != nil {
+		t.Errorf("empty capture: headerJSON() = %q, %q; want nil, nil", req, resp)
 	}
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,15 +40,23 @@ func TestCaptureBuffer(t *testing.T) {
 }
 
 // TestNewCapture checks a request's capture has its credentials redacted
-// and its body cut at MaxCaptureBytes.
+// and its body cut at MaxCaptureBytes. The headers are redacted when the
+// capture is stored: until then none shows, not even printed.
 func TestNewCapture(t *testing.T) {
 	h := http.Header{"Authorization": {"Bearer sk-secret"}, "X-Api-Key": {"sk-other"}, "User-Agent": {"cli/1"}}
 	small := []byte(`{"model":"m"}`)
 	c := NewCapture(h, small)
-	if c.Truncated || !bytes.Equal(c.RequestBody, small) || c.RequestHeaders.Get("User-Agent") != "cli/1" {
-		t.Errorf("small body capture = %+v", c)
+	if c.RequestHeaders != nil || strings.Contains(fmt.Sprintf("%+v %v %#v", c, *c, *c), "sk-") {
+		t.Errorf("a capture on its way shows its headers: %+v", *c)
 	}
-	for k, vs := range c.RequestHeaders {
+	s, err := c.Stored()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Truncated || !bytes.Equal(s.RequestBody, small) || s.RequestHeaders.Get("User-Agent") != "cli/1" {
+		t.Errorf("small body capture = %+v", s)
+	}
+	for k, vs := range s.RequestHeaders {
 		if strings.Contains(strings.Join(vs, ","), "sk-") {
 			t.Errorf("header %s kept its secret: %q", k, vs)
 		}

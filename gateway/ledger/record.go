@@ -69,6 +69,10 @@ type Capture struct {
 	RequestBody     []byte
 	ResponseBody    []byte
 	Truncated       bool // a body was larger than the capture limit
+	// live are the maps NewCapture and SetResponseHeaders were given,
+	// secrets and all, for encodeCapture to store redacted; the
+	// exported headers stay nil on that side (see capture.go).
+	live *liveHeaders
 }
 
 // Sink receives finished requests.
