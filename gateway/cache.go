@@ -32,8 +32,8 @@ func (c *boundedCache[K, V]) set(k K, v V, max int) {
 	c.lru.Set(k, v)
 }
 
-// update replaces the value of k, if cached, with f of it, without
-// marking it used.
+// update replaces the value of k, if cached, with f of it (which marks
+// it used, as a set does).
 func (c *boundedCache[K, V]) update(k K, f func(V) V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -13,7 +13,7 @@ func TestNoLedgerKeepsNothing(t *testing.T) {
 	if s.capturing() {
 		t.Error("a gateway without a ledger copies captures")
 	}
-	if got := s.responseOwner(context.Background(), "resp_abc"); got != "" {
+	if got, _ := s.responseOwner(context.Background(), "resp_abc"); got != "" {
 		t.Errorf("owner = %q, want unknown", got)
 	}
 	if err := s.opts.Ledger.RecordConfig(context.Background(), "h", "a", "{}"); err != nil {

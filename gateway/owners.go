@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"sync"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/ledger"
@@ -15,52 +16,110 @@ import (
 // the gateway's provider key, and the provider itself would serve any of
 // them to anyone. The context makes the hold of a previous_response_id
 // request cover the conversation the provider adds. Both are written to
-// the ledger with the creating request's row, a few milliseconds after
-// the answer; the last recentResponses created (or looked up) are kept in
-// memory, so an owner is known before its row is written and a recent
-// one costs no query.
+// the ledger with the creating request's row.
+//
+// Until that row is committed the entry is pending, and nothing evicts it
+// (a lookup that found no owner would let anyone in); then it joins the
+// last recentResponses created. Answers read back from the ledger are
+// kept apart, in their own smaller cache, so that lookups, which cost a
+// caller nothing upstream, can never push out a creation.
 type storedResponses struct {
-	recent boundedCache[string, ledger.StoredResponse] // response ID ->
+	mu      sync.Mutex
+	pending map[string]ledger.StoredResponse            // created, row not yet committed
+	recent  boundedCache[string, ledger.StoredResponse] // created and committed
+	looked  boundedCache[string, ledger.StoredResponse] // read from the ledger
 }
 
-// recentResponses is how many of the most recently created (or looked
-// up) responses are kept in memory. Each costs about 150 bytes; older
-// ones cost a primary-key lookup in the ledger when continued.
-const recentResponses = 4_096
+const (
+	// recentResponses is how many of the most recently created
+	// responses are kept in memory once their rows are written. Each
+	// costs about 150 bytes; older ones cost a primary-key lookup in the
+	// ledger when used.
+	recentResponses = 4_096
+	// lookedResponses is how many answers read from the ledger are kept.
+	lookedResponses = 1_024
+	// maxPending bounds the entries waiting for their rows (a ledger
+	// that cannot write keeps them pending); past it, new ones are
+	// recent at once.
+	maxPending = 1 << 16
+)
 
 // responseStore is where responses not in memory are looked up.
 type responseStore interface {
 	StoredResponse(ctx context.Context, id string) (ledger.StoredResponse, error)
 }
 
-// created notes that principal created response id; its context is
-// known once the answer is metered (setContext).
+// created notes that principal created response id; it is pending until
+// written reports its row committed, and its context is known once the
+// answer is metered (setContext).
 func (o *storedResponses) created(id, principal string) {
-	o.recent.set(id, ledger.StoredResponse{Principal: principal}, recentResponses)
+	r := ledger.StoredResponse{Principal: principal}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.pending) < maxPending {
+		if o.pending == nil {
+			o.pending = make(map[string]ledger.StoredResponse)
+		}
+		o.pending[id] = r
+		return
+	}
+	o.recent.set(id, r, recentResponses)
 }
 
 // setContext notes the input a request continuing response id carries.
 func (o *storedResponses) setContext(id string, tokens int64) {
+	o.mu.Lock()
+	if r, ok := o.pending[id]; ok {
+		r.ContextTokens = tokens
+		o.pending[id] = r
+		o.mu.Unlock()
+		return
+	}
+	o.mu.Unlock()
 	o.recent.update(id, func(r ledger.StoredResponse) ledger.StoredResponse {
 		r.ContextTokens = tokens
 		return r
 	})
 }
 
+// written notes that the row of response id is committed: its entry may
+// now be evicted, the ledger answering for it.
+func (o *storedResponses) written(id string) {
+	o.mu.Lock()
+	r, ok := o.pending[id]
+	delete(o.pending, id)
+	o.mu.Unlock()
+	if ok {
+		o.recent.set(id, r, recentResponses)
+	}
+}
+
 // lookup is what is known of response id: from memory, else from the
-// ledger (kept in memory when found).
-func (o *storedResponses) lookup(ctx context.Context, store responseStore, id string) ledger.StoredResponse {
+// ledger (kept when found). The zero value is a response the gateway
+// never saw created; an error, that the ledger could not say.
+func (o *storedResponses) lookup(ctx context.Context, store responseStore, id string) (ledger.StoredResponse, error) {
+	o.mu.Lock()
+	r, ok := o.pending[id]
+	o.mu.Unlock()
+	if ok {
+		return r, nil
+	}
 	if r, ok := o.recent.get(id); ok {
-		return r
+		return r, nil
+	}
+	if r, ok := o.looked.get(id); ok {
+		return r, nil
 	}
 	r, err := store.StoredResponse(ctx, id)
-	if err != nil || r.Principal == "" {
-		// Not (yet) written, or another replica's row not yet seen: not
-		// remembered, so a later lookup asks again.
-		return ledger.StoredResponse{}
+	if err != nil {
+		return ledger.StoredResponse{}, err
 	}
-	o.recent.set(id, r, recentResponses)
-	return r
+	if r.Principal != "" {
+		// Not (yet) written, or another replica's row not yet seen, is
+		// not remembered: a later lookup asks again.
+		o.looked.set(id, r, lookedResponses)
+	}
+	return r, nil
 }
 
 // recordResponseOwner notes that principal created the response whose
@@ -83,16 +142,18 @@ func (s *Server) recordResponseOwner(body []byte, principal string) string {
 // no principal's name, so such an ID is never "yours".
 const noOwner = "(malformed response id)"
 
-// responseOwner is who created response id, or "" if unknown. Ownership is
+// responseOwner is who created response id, "" if unknown, or the
+// ledger's error when it could not say. Ownership is
 // compared on the ID's one canonical spelling (apis.ValidResponseID): the
 // path's ID is decoded once, previous_response_id by the JSON scanner, and
 // a provider may read other spellings (a trailing NUL, a space, a case
 // folded differently) as the same stored response. An ID in any other form
 // is owned by noOwner, so the check fails closed even where the caller
 // does not refuse it first.
-func (s *Server) responseOwner(ctx context.Context, id string) string {
+func (s *Server) responseOwner(ctx context.Context, id string) (string, error) {
 	if !apis.ValidResponseID(id) {
-		return noOwner
+		return noOwner, nil
 	}
-	return s.responses.lookup(ctx, s.opts.Ledger, id).Principal
+	r, err := s.responses.lookup(ctx, s.opts.Ledger, id)
+	return r.Principal, err
 }

@@ -3,8 +3,12 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/tsplug/ts-plug/gateway/apis"
+	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/ledger"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -74,21 +78,32 @@ func TestOwnerIsTheResponsesNotTheMetadatas(t *testing.T) {
 	if id := s.recordResponseOwner([]byte(answer), "mallory@example.com"); id != "resp_mine" {
 		t.Errorf("recorded %q, want resp_mine", id)
 	}
-	if got := s.responseOwner(context.Background(), "resp_victim"); got != "" {
+	if got, _ := s.responseOwner(context.Background(), "resp_victim"); got != "" {
 		t.Errorf("owner of resp_victim = %q, want unknown", got)
 	}
 }
 
 // countingStore counts ledger lookups, which run on the request path,
-// and answers them from rows.
+// and answers them from rows, or with err.
 type countingStore struct {
 	n    int
 	rows map[string]ledger.StoredResponse
+	err  error
 }
 
 func (c *countingStore) StoredResponse(_ context.Context, id string) (ledger.StoredResponse, error) {
 	c.n++
-	return c.rows[id], nil
+	return c.rows[id], c.err
+}
+
+// mustLookup is lookup for a store that answers.
+func mustLookup(t *testing.T, o *storedResponses, store responseStore, id string) ledger.StoredResponse {
+	t.Helper()
+	r, err := o.lookup(context.Background(), store, id)
+	if err != nil {
+		t.Fatalf("lookup(%s): %v", id, err)
+	}
+	return r
 }
 
 func TestRecentResponsesOutliveTheirRows(t *testing.T) {
@@ -96,26 +111,30 @@ func TestRecentResponsesOutliveTheirRows(t *testing.T) {
 	store := countingStore{rows: map[string]ledger.StoredResponse{
 		"resp_first": {Principal: "alice@example.com", ContextTokens: 700},
 	}}
-	ctx := context.Background()
 	o.created("resp_first", "alice@example.com")
 	o.setContext("resp_first", 700)
+	o.written("resp_first")
 	// Nearly a full cache of later responses: the first is still known
 	// from memory (its row was written long ago, but a lookup must never
 	// depend on that).
 	for i := range recentResponses - 1 {
-		o.created(fmt.Sprintf("resp_%d", i), "bob@example.com")
+		id := fmt.Sprintf("resp_%d", i)
+		o.created(id, "bob@example.com")
+		o.written(id)
 	}
 	want := ledger.StoredResponse{Principal: "alice@example.com", ContextTokens: 700}
-	if got := o.lookup(ctx, &store, "resp_first"); got != want || store.n != 0 {
+	if got := mustLookup(t, &o, &store, "resp_first"); got != want || store.n != 0 {
 		t.Errorf("lookup = %+v after %d ledger reads, want %+v from memory", got, store.n, want)
 	}
 	// A full cache later it is the ledger's to answer, once: what it
 	// answers is remembered again.
 	for i := range recentResponses {
-		o.created(fmt.Sprintf("resp_later_%d", i), "bob@example.com")
+		id := fmt.Sprintf("resp_later_%d", i)
+		o.created(id, "bob@example.com")
+		o.written(id)
 	}
 	for range 2 {
-		if got := o.lookup(ctx, &store, "resp_first"); got != want {
+		if got := mustLookup(t, &o, &store, "resp_first"); got != want {
 			t.Errorf("lookup from the ledger = %+v, want %+v", got, want)
 		}
 	}
@@ -125,7 +144,7 @@ func TestRecentResponsesOutliveTheirRows(t *testing.T) {
 	// What the ledger does not know is asked again (it may be written
 	// since), and is nobody's.
 	for range 2 {
-		if got := o.lookup(ctx, &store, "resp_unwritten"); got != (ledger.StoredResponse{}) {
+		if got := mustLookup(t, &o, &store, "resp_unwritten"); got != (ledger.StoredResponse{}) {
 			t.Errorf("unknown response = %+v", got)
 		}
 	}
@@ -140,24 +159,108 @@ func TestRecentResponsesOutliveTheirRows(t *testing.T) {
 	}
 }
 
+// TestUnwrittenOwnersAreNeverEvicted: until its row is committed, an
+// owner is known only to memory (the ledger says "unknown", which lets
+// anyone in), so neither later creations nor lookups, which cost a caller
+// nothing upstream, may push it out.
+func TestUnwrittenOwnersAreNeverEvicted(t *testing.T) {
+	var o storedResponses
+	store := countingStore{rows: map[string]ledger.StoredResponse{}}
+	o.created("resp_victim", "alice@example.com")
+	for i := range 2 * recentResponses {
+		id := fmt.Sprintf("resp_mallory_%d", i)
+		o.created(id, "mallory@example.com")
+		o.written(id)
+		store.rows["resp_old_"+id] = ledger.StoredResponse{Principal: "mallory@example.com"}
+		mustLookup(t, &o, &store, "resp_old_"+id)
+	}
+	if got := mustLookup(t, &o, &store, "resp_victim"); got.Principal != "alice@example.com" {
+		t.Errorf("owner of an unwritten response after %d creations and lookups = %q, want alice", 2*recentResponses, got.Principal)
+	}
+	// Once written, the ledger answers for it.
+	o.written("resp_victim")
+	if len(o.pending) != 0 {
+		t.Errorf("%d entries still pending", len(o.pending))
+	}
+}
+
+// TestOwnerUnknowableRefuses: a ledger that cannot say who created a
+// response must not make it everybody's; the caller is told to retry.
+func TestOwnerUnknowableRefuses(t *testing.T) {
+	f := newFixture(t)
+	f.gw.opts.Ledger = &storedSink{recordingSink: f.sink, err: errors.New("database is locked")}
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", "/v1/responses/resp_elsewhere", ""},
+		{"DELETE", "/v1/responses/resp_elsewhere", ""},
+		{"POST", "/v1/responses", `{"model":"gpt-4o","input":"go on","previous_response_id":"resp_elsewhere"}`},
+	} {
+		res, body := do(t, tc.method, f.url("dave", tc.path), tc.body)
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "try again") {
+			t.Errorf("%s %s with the ledger failing: %d %s, want 503 saying to try again", tc.method, tc.path, res.StatusCode, body)
+		}
+	}
+	// Its context is then unknown, not zero: the hold stays conservative.
+	if got := f.gw.responseContext(context.Background(), "resp_elsewhere"); got != unknownContextTokens {
+		t.Errorf("context with the ledger failing = %d, want %d", got, unknownContextTokens)
+	}
+}
+
+// TestContextOnlyForResponses: a previous_response_id in another API's
+// body is the caller's own member (no provider reads it), so it is
+// neither looked up nor held for; nor is an ID not in canonical form.
+func TestContextOnlyForResponses(t *testing.T) {
+	sink := &storedSink{recordingSink: &recordingSink{}}
+	s := &Server{opts: Options{Ledger: sink}}
+	for _, api := range []config.API{config.OpenAIChat, config.AnthropicMessages, config.GeminiGenerateContent} {
+		if n := s.contextTokens(context.Background(), api, apis.BodyInfo{PreviousResponseID: "resp_x"}); n != 0 {
+			t.Errorf("%s with previous_response_id: context %d, want 0", api, n)
+		}
+	}
+	if n := s.contextTokens(context.Background(), config.OpenAIResponses, apis.BodyInfo{PreviousResponseID: "resp_x"}); n != unknownContextTokens {
+		t.Errorf("responses continuing an unknown response: context %d, want %d", n, unknownContextTokens)
+	}
+	if n := s.responseContext(context.Background(), strings.Repeat("x", 1<<20)); n != unknownContextTokens {
+		t.Errorf("a malformed ID: context %d, want %d", n, unknownContextTokens)
+	}
+	if sink.calls != 1 {
+		t.Errorf("%d ledger lookups, want 1 (the Responses request's)", sink.calls)
+	}
+}
+
+// storedSink is a recordingSink whose StoredResponse counts its calls and
+// fails with err when set.
+type storedSink struct {
+	*recordingSink
+	calls int
+	err   error
+}
+
+func (s *storedSink) StoredResponse(ctx context.Context, id string) (ledger.StoredResponse, error) {
+	s.calls++
+	if s.err != nil {
+		return ledger.StoredResponse{}, s.err
+	}
+	return s.recordingSink.StoredResponse(ctx, id)
+}
+
 func TestOwnerOfAMalformedIDIsNobody(t *testing.T) {
 	s := &Server{opts: Options{Ledger: &recordingSink{}}}
 	if id := s.recordResponseOwner([]byte(`{"id":"resp_ok-1","object":"response"}`), "dave@example.com"); id != "resp_ok-1" {
 		t.Fatalf("recorded %q", id)
 	}
-	if got := s.responseOwner(context.Background(), "resp_ok-1"); got != "dave@example.com" {
+	if got, _ := s.responseOwner(context.Background(), "resp_ok-1"); got != "dave@example.com" {
 		t.Errorf("owner of resp_ok-1 = %q", got)
 	}
 	// Other spellings a provider may take for the same stored response
 	// are owned by no caller, so "is it yours" fails closed.
 	for _, id := range []string{"resp_ok-1\x00", " resp_ok-1", "resp_ok-1 ", "resp_ok-1/", "resp_ok%2D1", "resp_ok-1\n"} {
-		if got := s.responseOwner(context.Background(), id); got != noOwner {
+		if got, _ := s.responseOwner(context.Background(), id); got != noOwner {
 			t.Errorf("owner of %q = %q, want %q", id, got, noOwner)
 		}
 	}
 	// A malformed ID in an answer is not remembered.
 	s.recordResponseOwner([]byte(`{"id":"resp_x\u0000y"}`), "erin@example.com")
-	if got := s.responseOwner(context.Background(), "resp_x"); got != "" {
+	if got, _ := s.responseOwner(context.Background(), "resp_x"); got != "" {
 		t.Errorf("owner of resp_x = %q, want unknown", got)
 	}
 }

@@ -24,7 +24,10 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	if err := s.opts.Ledger.Enqueue(rec); err != nil {
 		s.opts.Logf("LEDGER: request %s by %s (%s, %d tokens) not recorded: %v",
 			rec.ID, rec.Principal, rec.Model, rec.Usage.InputTokens+rec.Usage.OutputTokens, err)
-		return
+		return // a created response's owner stays pending (storedResponses)
+	}
+	if rec.CreatedResponse != "" {
+		s.responses.written(rec.CreatedResponse)
 	}
 	if capture != nil {
 		id := rec.ID

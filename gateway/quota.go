@@ -67,7 +67,7 @@ func (s *Server) reserve(w http.ResponseWriter, r *http.Request, c *caller, api 
 		return hold{choices: max(info.Choices, 1), bounded: true}, true
 	}
 	refs := quotas.Refs(scope.Buckets, scope.BucketDefs)
-	h, p := s.planHold(r.Context(), c, rt, body, info)
+	h, p := s.planHold(r.Context(), c, api, rt, body, info)
 	limit, bounded, want, least, reserveOut := p.limit, p.bounded, p.want, p.least, p.reserveOut
 	if !h.priced {
 		// A model without a price would be free against the bucket:
@@ -104,14 +104,14 @@ type holdPlan struct {
 // planHold works out the bound reserve holds (see reserve): the price,
 // the estimated input and the output the request may produce. Hook
 // payloads report want as the request's estimated_cost.
-func (s *Server) planHold(ctx context.Context, c *caller, rt routing.Route, body []byte, info apis.BodyInfo) (hold, holdPlan) {
+func (s *Server) planHold(ctx context.Context, c *caller, api config.API, rt routing.Route, body []byte, info apis.BodyInfo) (hold, holdPlan) {
 	h := hold{choices: max(info.Choices, 1)}
 	p := holdPlan{reserveOut: int64(c.cfg().ReserveOutputTokens)}
 	modelMax, known := modelinfo.MaxOutputTokens(rt.Model)
 	p.limit, p.bounded = quotas.OutputBound(info.OutputLimit, modelMax, known, p.reserveOut)
 	if q, ok := c.rc.prices.Resolve(rt.ProviderID, rt.Model); ok {
 		h.price, h.basis = q.Price, q.Basis
-		h.context = s.contextTokens(ctx, info)
+		h.context = s.contextTokens(ctx, api, info)
 		h.input = quotas.EstimateInputTokens(len(body)) + h.context
 		h.fees = searchFees(body, info, q.Price)
 		p.want, p.least, h.priced = h.estimate().Range(p.limit)
@@ -126,9 +126,11 @@ func (h *hold) estimate() quotas.Cost {
 
 // contextTokens is the input a request carries beyond its body: the
 // stored response or conversation it continues, which the provider adds.
-func (s *Server) contextTokens(ctx context.Context, info apis.BodyInfo) int64 {
+func (s *Server) contextTokens(ctx context.Context, api config.API, info apis.BodyInfo) int64 {
 	var n int64
-	if info.PreviousResponseID != "" {
+	// Only the Responses API continues a stored response; the member in
+	// another API's body is the caller's, which no provider reads.
+	if api == config.OpenAIResponses && info.PreviousResponseID != "" {
 		n += s.responseContext(ctx, info.PreviousResponseID)
 	}
 	if info.Conversation {

@@ -54,7 +54,15 @@ func (x *exchange) owns(id string) bool {
 	if x.c.isAdmin() {
 		return true
 	}
-	if owner := x.s.responseOwner(x.r.Context(), id); owner != "" && owner != x.c.id.Principal() {
+	owner, err := x.s.responseOwner(x.r.Context(), id)
+	if err != nil {
+		// Unknown is "nobody's", which would let anyone in: a ledger that
+		// cannot say whose it is refuses, and the caller may retry.
+		x.s.opts.Logf("owner of response %s: %v", id, err)
+		return x.fail(http.StatusServiceUnavailable, apis.KindUnavailable,
+			"cannot check who created response "+id+" right now (the gateway's ledger did not answer); try again shortly")
+	}
+	if owner != "" && owner != x.c.id.Principal() {
 		return x.fail(http.StatusNotFound, apis.KindNotFound, "no response "+id+" of yours")
 	}
 	return true

@@ -51,7 +51,7 @@ func (x *exchange) guardrailPayload(b hooks.Bound, body []byte) ([]byte, error) 
 	}
 	if hooks.Wants(b.Send, hooks.SendEstimatedCost) {
 		// What the request may cost at most: what a bucket would hold.
-		if h, plan := x.s.planHold(x.r.Context(), x.c, x.rt, body, x.info); h.priced {
+		if h, plan := x.s.planHold(x.r.Context(), x.c, x.api, x.rt, body, x.info); h.priced {
 			p.Metadata.EstimatedCost = hooks.NewCostEstimate(plan.want, h.basis)
 		}
 	}
