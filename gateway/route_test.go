@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http/httptest"
+	"path"
+	"strings"
 	"testing"
 )
 
@@ -31,8 +34,13 @@ func TestPlainAPICallsSkipOnlyTheCatchAll(t *testing.T) {
 			if pattern != "/" || h == nil {
 				t.Errorf("%s %s skips the mux, which would give it to %q", method, p, pattern)
 			}
-			if r.URL.Path != p {
-				t.Errorf("%s %s: the mux would serve it as %s", method, p, r.URL.Path)
+			// The mux answers a path it would clean with a redirect,
+			// under the pattern of the cleaned path ("/" here too).
+			if typ := fmt.Sprintf("%T", h); strings.Contains(typ, "redirect") {
+				t.Errorf("%s %s skips the mux, which would redirect it (%s)", method, p, typ)
+			}
+			if clean := path.Clean(p); clean != p && clean+"/" != p {
+				t.Errorf("%s %s skips the mux, which would clean it to %s", method, p, clean)
 			}
 		}
 	}
