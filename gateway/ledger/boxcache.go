@@ -21,7 +21,7 @@ type boxCache struct {
 }
 
 const (
-	maxBoxed    = 1024 // entries, about 100 KiB at most
+	maxBoxed    = 1024 // entries: at most about 300 KiB of strings and map
 	maxBoxedLen = 256  // longer strings are boxed as they come
 )
 

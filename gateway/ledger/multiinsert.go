@@ -19,8 +19,7 @@ var chunkSizes = bits.Len(insertChunk)
 
 // multiInsert writes rows of one table with as few statement executions
 // as possible: a batch of n rows goes out as chunks of insertChunk rows,
-// then one chunk per bit of the remainder (13 rows: 8, 4, 1), never more
-// than chunkSizes executions. Each execution costs a round through
+// then one chunk per bit of the remainder (13 rows: 8, 4, 1). Each execution costs a round through
 // database/sql, the driver's bind and the database's statement machinery
 // besides the rows themselves: at one row per execution, the group
 // commit's three or four rows (the benchmark's at 10 requests at once)
@@ -28,12 +27,7 @@ var chunkSizes = bits.Len(insertChunk)
 // writer goroutine uses it.
 type multiInsert struct {
 	table string
-	cols  int
-	head  string // "INSERT ... VALUES " in the backend's words
-	row   string // "(?,?,…)"
-	tail  string // the backend's ON CONFLICT clause, if any
-	c     *conn
-	// stmts[k] inserts 1<<k rows; prepared on first use.
+	// stmts[k] inserts 1<<k rows.
 	stmts []*sql.Stmt
 	args  []any // reused argument buffer
 	// onExec, when set (tests only), runs before each execution.
@@ -41,34 +35,24 @@ type multiInsert struct {
 }
 
 // prepareMulti prepares "INSERT OR IGNORE INTO table (columns) VALUES"
-// (in the backend's words) for one row; the statements for more rows are
-// prepared when a batch first needs them.
+// (in the backend's words) for 1, 2, 4, ... insertChunk rows, all at once:
+// prepared during a write, a new size would cost PostgreSQL round trips
+// (and perhaps a wait for a pooled connection) while the other replicas
+// wait on the commit-order lock.
 func prepareMulti(ctx context.Context, c *conn, table string, columns []string) (*multiInsert, error) {
-	m := &multiInsert{
-		table: table, cols: len(columns), c: c,
-		head:  c.d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES ",
-		row:   "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")",
-		tail:  c.d.ignoreTail,
-		stmts: make([]*sql.Stmt, chunkSizes),
-	}
-	if _, err := m.stmt(ctx, 0); err != nil {
-		return nil, err
+	head := c.d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES "
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
+	m := &multiInsert{table: table, stmts: make([]*sql.Stmt, chunkSizes)}
+	for k := range m.stmts {
+		q := head + strings.TrimSuffix(strings.Repeat(row+",", 1<<k), ",") + c.d.ignoreTail
+		s, err := c.PrepareContext(ctx, q)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("prepare insert of %d rows into %s: %w", 1<<k, table, err)
+		}
+		m.stmts[k] = s
 	}
 	return m, nil
-}
-
-// stmt is the statement inserting 1<<k rows.
-func (m *multiInsert) stmt(ctx context.Context, k int) (*sql.Stmt, error) {
-	if s := m.stmts[k]; s != nil {
-		return s, nil
-	}
-	q := m.head + strings.TrimSuffix(strings.Repeat(m.row+",", 1<<k), ",") + m.tail
-	s, err := m.c.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("prepare insert of %d rows into %s: %w", 1<<k, m.table, err)
-	}
-	m.stmts[k] = s
-	return s, nil
 }
 
 // chunkOf is the size of the next chunk of a batch of n > 0 rows, as the
@@ -83,10 +67,7 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 	defer clear(m.args) // keep no references to written rows
 	for len(rows) > 0 {
 		k := chunkOf(len(rows))
-		s, err := m.stmt(ctx, k)
-		if err != nil {
-			return err
-		}
+		s := m.stmts[k]
 		n := 1 << k
 		m.args = m.args[:0]
 		for _, r := range rows[:n] {
@@ -96,7 +77,7 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 			m.onExec()
 		}
 		stmt := tx.StmtContext(ctx, s)
-		_, err = stmt.ExecContext(ctx, m.args...)
+		_, err := stmt.ExecContext(ctx, m.args...)
 		stmt.Close()
 		if err != nil {
 			return fmt.Errorf("insert into %s (%v…): %w", m.table, rows[0][0], err)

@@ -212,7 +212,7 @@ func migratePostgres(ctx context.Context, c *conn, target int) error {
 		return fmt.Errorf("read schema_version: %w", err)
 	}
 	if v > len(pgMigrations) {
-		return fmt.Errorf("database schema version %d is newer than this gateway understands (%d)", v, len(pgMigrations))
+		return fmt.Errorf("database schema version %d is newer than this gateway understands (%d): another replica runs a newer aperture; run that release on every replica sharing this database", v, len(pgMigrations))
 	}
 	if v >= target {
 		return nil

@@ -151,7 +151,7 @@ func migrate(ctx context.Context, c *conn, target int) error {
 	}
 	steps := c.d.migrations
 	if v > len(steps) {
-		return fmt.Errorf("database schema version %d is newer than this gateway understands (%d)", v, len(steps))
+		return fmt.Errorf("database schema version %d is newer than this gateway understands (%d): a newer aperture has opened it; run that release (or restore a backup taken before it)", v, len(steps))
 	}
 	for ; v < target; v++ {
 		tx, err := c.BeginTx(ctx, nil)
