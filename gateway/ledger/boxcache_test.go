@@ -52,3 +52,36 @@ func TestNewItemBoxesRecurringStringsOnce(t *testing.T) {
 		t.Errorf("newItem allocated %v times for a recurring caller, want at most 7", n)
 	}
 }
+
+// TestNewItemOfACreatedResponse: the owner's row shares the request row's
+// array and its boxed time: two allocations more than a plain row (the
+// response's ID and its context), not four.
+func TestNewItemOfACreatedResponse(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	plain := record(1)
+	created := record(2)
+	created.CreatedResponse, created.ResponseContext = "resp_1", 1234
+	l.newItem(plain)
+	l.newItem(created)
+	count := func(r *Record) float64 {
+		return testing.AllocsPerRun(100, func() {
+			if _, err := l.newItem(r); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if a, b := count(plain), count(created); b-a > 2 {
+		t.Errorf("a created response's item took %v allocations, a plain one %v: want at most 2 more", b, a)
+	}
+	it, err := l.newItem(created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(it.req) != len(requestColumns) || cap(it.req) != len(requestColumns) || len(it.owner) != len(ownerColumns) {
+		t.Errorf("row %d values (cap %d), owner %d: want %d, %d, %d", len(it.req), cap(it.req), len(it.owner),
+			len(requestColumns), len(requestColumns), len(ownerColumns))
+	}
+	if it.owner[0] != "resp_1" || it.owner[2] != it.req[1] || it.owner[3] != int64(1234) {
+		t.Errorf("owner values %v", it.owner)
+	}
+}

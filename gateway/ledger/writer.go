@@ -52,21 +52,28 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 	}
 	u := r.Usage
 	b := l.boxes.box
-	it := &item{req: []any{
-		r.ID, t.UnixNano(), b(r.LoginName), b(r.NodeName), b(r.StableNodeID),
+	// One array holds the request's values and, after them, its created
+	// response's: a Responses request's row costs no second allocation,
+	// and the time is boxed once for both.
+	at := any(t.UnixNano())
+	vals := make([]any, 0, len(requestColumns)+len(ownerColumns))
+	vals = append(vals,
+		r.ID, at, b(r.LoginName), b(r.NodeName), b(r.StableNodeID),
 		b(strings.Join(r.Tags, ",")), b(r.Principal), b(r.Provider), b(r.Model),
 		b(string(r.API)), r.Stream, r.Status, r.Duration.Milliseconds(),
 		r.TTFB.Milliseconds(), u.InputTokens, u.OutputTokens, u.CachedTokens,
 		u.CacheCreationTokens, u.CacheCreation5mTokens, u.CacheCreation1hTokens,
 		u.ReasoningTokens, cost, r.SessionID, r.Interrupted || u.Interrupted,
 		b(r.Error), b(r.UserAgent), u.Estimated, b(r.Unpriced), b(r.Path), b(r.LocalUser),
-	}}
+	)
+	n := len(vals)
+	it := &item{req: vals[:n:n]}
 	if r.CreatedResponse != "" {
 		var tokens any // NULL: unknown
 		if r.ResponseContext > 0 {
 			tokens = r.ResponseContext
 		}
-		it.owner = []any{r.CreatedResponse, b(r.Principal), t.UnixNano(), tokens}
+		it.owner = append(vals[n:n], r.CreatedResponse, b(r.Principal), at, tokens)
 	}
 	l.db.d.cleanRow(it.req)
 	l.db.d.cleanRow(it.owner)
