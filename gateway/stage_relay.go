@@ -76,7 +76,7 @@ func (x *exchange) relay(res *http.Response) {
 		cut = &streamCut{h: &x.h, ext: ext, api: x.api, jsonArray: x.api == config.GeminiGenerateContent && !sse}
 		ext.SetBudget(streamBudget{&x.h}.allow)
 	}
-	complete, ttfb := copyStream(out, res.Body, meter, x.start, s.opts.Now, cut)
+	complete, ttfb := copyStream(out, res.Body, res.ContentLength, meter, x.start, s.opts.Now, cut)
 	if createsResponse {
 		rec.CreatedResponse = s.recordResponseOwner(respBody.Bytes(), x.c.id.Principal())
 	}
