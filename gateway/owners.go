@@ -26,8 +26,46 @@ import (
 type storedResponses struct {
 	mu      sync.Mutex
 	pending map[string]ledger.StoredResponse            // created, row not yet committed
-	recent  boundedCache[string, ledger.StoredResponse] // created and committed
+	recent  createdRing                                 // created and committed (under mu)
 	looked  boundedCache[string, ledger.StoredResponse] // read from the ledger
+}
+
+// createdRing keeps the last recentResponses responses written, oldest
+// out first, in arrays made once and a map from ID to slot: adding one
+// allocates nothing once the map has grown (an LRU made an entry for
+// each, on every Responses request).
+type createdRing struct {
+	ids  []string
+	vals []ledger.StoredResponse
+	at   map[string]int
+	next int
+}
+
+func (r *createdRing) put(id string, v ledger.StoredResponse) {
+	if r.at == nil {
+		r.ids = make([]string, recentResponses)
+		r.vals = make([]ledger.StoredResponse, recentResponses)
+		r.at = make(map[string]int, recentResponses)
+	}
+	if i, ok := r.at[id]; ok {
+		r.vals[i] = v
+		return
+	}
+	i := r.next
+	r.next = (i + 1) % len(r.ids)
+	if old := r.ids[i]; old != "" {
+		delete(r.at, old)
+	}
+	r.ids[i], r.vals[i] = id, v
+	r.at[id] = i
+}
+
+func (r *createdRing) get(id string) (ledger.StoredResponse, bool) {
+	i, ok := r.at[id]
+	if !ok {
+		return ledger.StoredResponse{}, false
+	}
+	return r.vals[i], true
 }
 
 const (
@@ -63,34 +101,30 @@ func (o *storedResponses) created(id, principal string) {
 		o.pending[id] = r
 		return
 	}
-	o.recent.set(id, r, recentResponses)
+	o.recent.put(id, r)
 }
 
 // setContext notes the input a request continuing response id carries.
 func (o *storedResponses) setContext(id string, tokens int64) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	if r, ok := o.pending[id]; ok {
 		r.ContextTokens = tokens
 		o.pending[id] = r
-		o.mu.Unlock()
-		return
-	}
-	o.mu.Unlock()
-	o.recent.update(id, func(r ledger.StoredResponse) ledger.StoredResponse {
+	} else if r, ok := o.recent.get(id); ok {
 		r.ContextTokens = tokens
-		return r
-	})
+		o.recent.put(id, r)
+	}
 }
 
 // written notes that the row of response id is committed: its entry may
 // now be evicted, the ledger answering for it.
 func (o *storedResponses) written(id string) {
 	o.mu.Lock()
-	r, ok := o.pending[id]
-	delete(o.pending, id)
-	o.mu.Unlock()
-	if ok {
-		o.recent.set(id, r, recentResponses)
+	defer o.mu.Unlock()
+	if r, ok := o.pending[id]; ok {
+		delete(o.pending, id)
+		o.recent.put(id, r)
 	}
 }
 
@@ -100,11 +134,11 @@ func (o *storedResponses) written(id string) {
 func (o *storedResponses) lookup(ctx context.Context, store responseStore, id string) (ledger.StoredResponse, error) {
 	o.mu.Lock()
 	r, ok := o.pending[id]
+	if !ok {
+		r, ok = o.recent.get(id)
+	}
 	o.mu.Unlock()
 	if ok {
-		return r, nil
-	}
-	if r, ok := o.recent.get(id); ok {
 		return r, nil
 	}
 	if r, ok := o.looked.get(id); ok {

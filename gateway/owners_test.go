@@ -264,3 +264,39 @@ func TestOwnerOfAMalformedIDIsNobody(t *testing.T) {
 		t.Errorf("owner of resp_x = %q, want unknown", got)
 	}
 }
+
+// TestRecentResponsesAllocateNothing: once full, recording a written
+// response costs no allocation (an LRU made an entry for each).
+func TestRecentResponsesAllocateNothing(t *testing.T) {
+	var o storedResponses
+	ids := make([]string, 2*recentResponses)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("resp_%d", i)
+	}
+	for _, id := range ids {
+		o.created(id, "alice@example.com")
+		o.written(id)
+	}
+	i := 0
+	n := testing.AllocsPerRun(1000, func() {
+		id := ids[i%len(ids)]
+		i++
+		o.created(id, "alice@example.com")
+		o.setContext(id, 100)
+		o.written(id)
+	})
+	if n != 0 {
+		t.Errorf("%v allocations per response, want 0", n)
+	}
+	if len(o.recent.at) != recentResponses || len(o.pending) != 0 {
+		t.Errorf("%d recent, %d pending; want %d and 0", len(o.recent.at), len(o.pending), recentResponses)
+	}
+	// The oldest went first: the 1,001 re-recorded (warm-up and runs)
+	// pushed out the 1,001 oldest of the second half.
+	if _, ok := o.recent.get(ids[recentResponses]); ok {
+		t.Error("the oldest response is still kept")
+	}
+	if _, ok := o.recent.get(ids[recentResponses+1001]); !ok {
+		t.Error("a response among the last recentResponses was dropped")
+	}
+}
