@@ -32,16 +32,6 @@ func (c *boundedCache[K, V]) set(k K, v V, max int) {
 	c.lru.Set(k, v)
 }
 
-// update replaces the value of k, if cached, with f of it (which marks
-// it used, as a set does).
-func (c *boundedCache[K, V]) update(k K, f func(V) V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v, ok := c.lru.PeekOk(k); ok {
-		c.lru.Set(k, f(v))
-	}
-}
-
 // len is how many entries are cached.
 func (c *boundedCache[K, V]) len() int {
 	c.mu.Lock()
