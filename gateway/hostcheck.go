@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/tunnel/webguard"
@@ -17,9 +18,35 @@ import (
 // resolves to the gateway would otherwise count as the gateway's own
 // origin and use the caller's identity, admin role included. The rule is
 // webguard's, which ts-unplug applies too.
+//
+// The names are computed (from the tailnet's state, its certificate
+// domains, the Service's names), and a request naming one is the usual
+// case, so the last list is kept: a Host found in it is allowed at once,
+// one that is not asks for the list anew (a rename, a new domain), as does
+// a list older than hostnamesTTL (a name given up).
 func (s *Server) hostAllowed(hostport string) bool {
-	return webguard.HostAllowedBy(hostport, s.opts.Hostnames)
+	if s.opts.Hostnames == nil {
+		return webguard.HostAllowedBy(hostport, nil)
+	}
+	now := s.opts.Now()
+	if c := s.hostnames.Load(); c != nil && now.Sub(c.at) < hostnamesTTL {
+		if webguard.HostAllowed(hostport, c.names) {
+			return true
+		}
+	}
+	fresh := &hostnameList{names: s.opts.Hostnames(), at: now}
+	s.hostnames.Store(fresh)
+	return webguard.HostAllowed(hostport, fresh.names)
 }
+
+// hostnameList is the gateway's names as last computed.
+type hostnameList struct {
+	names []string
+	at    time.Time
+}
+
+// hostnamesTTL is how long a computed list of names is trusted.
+const hostnamesTTL = time.Minute
 
 // checkHost answers 403 for a request whose Host is not the gateway's.
 func (s *Server) checkHost(w http.ResponseWriter, r *http.Request) bool {

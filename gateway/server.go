@@ -90,8 +90,10 @@ type Options struct {
 type Server struct {
 	opts  Options
 	state atomic.Pointer[runtimeConfig]
-	mux   *http.ServeMux
-	ids   idGen
+	// hostnames is the last list of names opts.Hostnames gave (hostAllowed).
+	hostnames atomic.Pointer[hostnameList]
+	mux       *http.ServeMux
+	ids       idGen
 	// metrics counts requests for GET /metrics; saveMu serializes
 	// config saves so two admins cannot both pass the hash check.
 	metrics *metrics
