@@ -39,6 +39,16 @@ func (c *conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (txn, error) {
 	return txn{tx: tx, d: c.d}, nil
 }
 
+// beginOn begins a transaction on sc, one of c's connections held by
+// its user (the ledger's writer), rebinding its queries the same way.
+func (c *conn) beginOn(ctx context.Context, sc *sql.Conn) (txn, error) {
+	tx, err := sc.BeginTx(ctx, nil)
+	if err != nil {
+		return txn{}, err
+	}
+	return txn{tx: tx, d: c.d}, nil
+}
+
 func (c *conn) PingContext(ctx context.Context) error { return c.db.PingContext(ctx) }
 
 func (c *conn) Close() error { return c.db.Close() }

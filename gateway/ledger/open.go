@@ -104,6 +104,8 @@ type Ledger struct {
 	// insertReq, insertCap and insertOwner are the writer's prepared
 	// statements, made on its first write (writer goroutine only).
 	insertReq, insertCap, insertOwner *multiInsert
+	// wconn is the connection the writer commits on (writerConn).
+	wconn *sql.Conn
 	// lazyDue is when the oldest capture nobody waits for in the
 	// writer's backlog is due to be committed; zero when there is none
 	// (writer goroutine only).

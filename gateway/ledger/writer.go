@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
@@ -280,6 +281,7 @@ func (l *Ledger) maxBacklog() int { return 4 * l.opts.QueueSize }
 // once the more each transaction holds: the database's share of the CPU
 // stays small at any request rate, and no waiter sleeps on a timer.
 func (l *Ledger) writer() {
+	defer l.releaseWriterConn()
 	var backlog []*item     // records not yet committed, oldest first
 	var batch, rest []*item // this round's transaction, and what waits
 	for {
@@ -539,6 +541,32 @@ func (l *Ledger) setHealth(err error) {
 	}
 }
 
+// writerConn is the connection the writer commits on, the same one
+// transaction after transaction (writer goroutine only): its page cache
+// holds the right edge of every index from one commit to the next, and
+// its statements are prepared once. Taken from the pool for each
+// transaction, the writer would sometimes get a connection whose cache
+// another had made stale, which SQLite then empties and reads back (a
+// pread per request in the benchmark; issue #16).
+func (l *Ledger) writerConn(ctx context.Context) (*sql.Conn, error) {
+	if l.wconn == nil {
+		c, err := l.db.db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("writer connection: %w", err)
+		}
+		l.wconn = c
+	}
+	return l.wconn, nil
+}
+
+// releaseWriterConn gives the writer's connection back (writer only).
+func (l *Ledger) releaseWriterConn() {
+	if l.wconn != nil {
+		l.wconn.Close()
+		l.wconn = nil
+	}
+}
+
 // prepareWriter prepares the writer's statements once. Only the writer
 // goroutine calls it.
 func (l *Ledger) prepareWriter(ctx context.Context) error {
@@ -574,15 +602,25 @@ func (l *Ledger) write(items []*item) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, l.writeTimeout)
 		defer cancel()
 	}
-	tx, err := l.db.BeginTx(ctx, nil)
+	wc, err := l.writerConn(ctx)
 	if err != nil {
 		l.failCount.Add(1)
+		return err
+	}
+	tx, err := l.db.beginOn(ctx, wc)
+	if err != nil {
+		l.failCount.Add(1)
+		l.releaseWriterConn()
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			tx.Rollback()
 			l.failCount.Add(1)
+			// A connection a write failed on may be broken (a server
+			// gone, a timed-out statement): the next write takes
+			// another.
+			l.releaseWriterConn()
 		}
 	}()
 	// The statements are prepared once (per pooled connection, by
