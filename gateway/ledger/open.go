@@ -104,8 +104,10 @@ type Ledger struct {
 	// insertReq, insertCap and insertOwner are the writer's prepared
 	// statements, made on its first write (writer goroutine only).
 	insertReq, insertCap, insertOwner *multiInsert
-	// wconn is the connection the writer commits on (writerConn).
-	wconn *sql.Conn
+	// wconn is the connection the writer commits on (writerConn), taken
+	// at wconnAt.
+	wconn   *sql.Conn
+	wconnAt time.Time
 	// lazyDue is when the oldest capture nobody waits for in the
 	// writer's backlog is due to be committed; zero when there is none
 	// (writer goroutine only).

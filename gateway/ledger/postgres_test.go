@@ -183,9 +183,19 @@ func TestPostgresConnectionsDropped(t *testing.T) {
 	if killed == 0 {
 		t.Fatal("no ledger connection to drop")
 	}
-	// The first write on a dropped connection may fail; the record stays
-	// queued and the writer's retry writes it.
-	l.Commit(context.Background(), record(1))
+	// The writer keeps its connection between writes, out of the pool's
+	// ping (pgx checks a connection idle for over a second as the pool
+	// hands it out): the write after the drop must still succeed at
+	// once, on a fresh connection, and the ledger never turn unhealthy
+	// (which refuses every metered request).
+	time.Sleep(1500 * time.Millisecond)
+	mustCommit(t, l, record(1))
+	if err := l.Healthy(); err != nil {
+		t.Errorf("Healthy after a dropped connection = %v", err)
+	}
+	if n := l.Stats().Failures; n != 0 {
+		t.Errorf("%d failed writes after a dropped connection, want 0", n)
+	}
 	testbin.WaitUntil(t, 10*time.Second, func() error { return l.Sync(context.Background()) })
 	mustCommit(t, l, record(2))
 	if got := countRows(t, target, "requests"); got != 3 {

@@ -549,14 +549,76 @@ func (l *Ledger) setHealth(err error) {
 // another had made stale, which SQLite then empties and reads back (a
 // pread per request in the benchmark; issue #16).
 func (l *Ledger) writerConn(ctx context.Context) (*sql.Conn, error) {
-	if l.wconn == nil {
-		c, err := l.db.db.Conn(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("writer connection: %w", err)
-		}
-		l.wconn = c
+	if l.wconn != nil && time.Since(l.wconnAt) >= writerConnLifetime {
+		// database/sql recycles only the connections in its pool; this
+		// one follows a failover or a DNS change the same way.
+		l.releaseWriterConn()
 	}
-	return l.wconn, nil
+	if l.wconn != nil {
+		return l.wconn, nil
+	}
+	c, err := l.db.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("writer connection: %w", err)
+	}
+	if err := l.warm(ctx, c); err != nil {
+		c.Close()
+		return nil, err
+	}
+	l.wconn, l.wconnAt = c, time.Now()
+	return c, nil
+}
+
+// writerConnLifetime is how long the writer keeps a connection (as
+// PostgreSQL's pool keeps its own, pgConnMaxLifetime).
+const writerConnLifetime = pgConnMaxLifetime
+
+// warm prepares every insert statement on c, in a transaction it rolls
+// back, so that no commit prepares one (on PostgreSQL, a commit prepares
+// inside the replicas' commit-order lock).
+func (l *Ledger) warm(ctx context.Context, c *sql.Conn) error {
+	if err := l.prepareWriter(ctx); err != nil {
+		return err
+	}
+	tx, err := l.db.beginOn(ctx, c)
+	if err != nil {
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	defer tx.Rollback()
+	for _, m := range []*multiInsert{l.insertReq, l.insertCap, l.insertOwner} {
+		for _, s := range m.stmts {
+			// StmtContext prepares s on the transaction's connection
+			// (kept there for later transactions); an error would
+			// surface again at the insert that needs it.
+			tx.StmtContext(ctx, s).Close()
+		}
+	}
+	return nil
+}
+
+// begin starts a write transaction on the writer's connection. A kept
+// connection that died since its last write (a server restarted, a
+// failover, an idle timeout on the way; the pool's ping would have found
+// it) fails to begin: the transaction is begun once more on a fresh one.
+func (l *Ledger) begin(ctx context.Context) (txn, error) {
+	kept := l.wconn != nil
+	wc, err := l.writerConn(ctx)
+	if err != nil {
+		return txn{}, err
+	}
+	tx, err := l.db.beginOn(ctx, wc)
+	if err != nil && kept {
+		l.releaseWriterConn()
+		if wc, err = l.writerConn(ctx); err != nil {
+			return txn{}, err
+		}
+		tx, err = l.db.beginOn(ctx, wc)
+	}
+	if err != nil {
+		l.releaseWriterConn()
+		return txn{}, fmt.Errorf("begin: %w", err)
+	}
+	return tx, nil
 }
 
 // releaseWriterConn gives the writer's connection back (writer only).
@@ -602,16 +664,10 @@ func (l *Ledger) write(items []*item) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, l.writeTimeout)
 		defer cancel()
 	}
-	wc, err := l.writerConn(ctx)
+	tx, err := l.begin(ctx)
 	if err != nil {
 		l.failCount.Add(1)
 		return err
-	}
-	tx, err := l.db.beginOn(ctx, wc)
-	if err != nil {
-		l.failCount.Add(1)
-		l.releaseWriterConn()
-		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
