@@ -195,8 +195,9 @@ func TestOwnerUnknowableRefuses(t *testing.T) {
 		{"POST", "/v1/responses", `{"model":"gpt-4o","input":"go on","previous_response_id":"resp_elsewhere"}`},
 	} {
 		res, body := do(t, tc.method, f.url("dave", tc.path), tc.body)
-		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "try again") {
-			t.Errorf("%s %s with the ledger failing: %d %s, want 503 saying to try again", tc.method, tc.path, res.StatusCode, body)
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "try again") || res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s with the ledger failing: %d %s (Retry-After %q), want 503 saying to try again, with Retry-After",
+				tc.method, tc.path, res.StatusCode, body, res.Header.Get("Retry-After"))
 		}
 	}
 	// Its context is then unknown, not zero: the hold stays conservative.

@@ -21,13 +21,20 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 	s.metrics.observe(rec)
 	capture := rec.Capture
 	rec.Capture = nil
-	if err := s.opts.Ledger.Enqueue(rec); err != nil {
+	err := s.opts.Ledger.Enqueue(rec)
+	if err != nil {
 		s.opts.Logf("LEDGER: request %s by %s (%s, %d tokens) not recorded: %v",
 			rec.ID, rec.Principal, rec.Model, rec.Usage.InputTokens+rec.Usage.OutputTokens, err)
-		return // a created response's owner stays pending (storedResponses)
 	}
 	if rec.CreatedResponse != "" {
+		// Committed, or (on an error) queued until the database takes
+		// it: either way the entry may now be evicted. While the ledger
+		// cannot write, metered requests are refused (stage_admit), so
+		// no new response can push it out before its row is written.
 		s.responses.written(rec.CreatedResponse)
+	}
+	if err != nil {
+		return
 	}
 	if capture != nil {
 		id := rec.ID

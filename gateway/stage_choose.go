@@ -59,6 +59,7 @@ func (x *exchange) owns(id string) bool {
 		// Unknown is "nobody's", which would let anyone in: a ledger that
 		// cannot say whose it is refuses, and the caller may retry.
 		x.s.opts.Logf("owner of response %s: %v", id, err)
+		x.w.Header().Set("Retry-After", "1")
 		return x.fail(http.StatusServiceUnavailable, apis.KindUnavailable,
 			"cannot check who created response "+id+" right now (the gateway's ledger did not answer); try again shortly")
 	}
