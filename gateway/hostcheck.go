@@ -25,8 +25,11 @@ import (
 // one that is not asks for the list anew (a rename, a new domain), as does
 // a list older than hostnamesTTL (a name given up).
 func (s *Server) hostAllowed(hostport string) bool {
+	if webguard.HostAllowed(hostport, nil) {
+		return true // localhost or an address: no names needed
+	}
 	if s.opts.Hostnames == nil {
-		return webguard.HostAllowedBy(hostport, nil)
+		return false
 	}
 	now := s.opts.Now()
 	if c := s.hostnames.Load(); c != nil && now.Sub(c.at) < hostnamesTTL {

@@ -17,6 +17,14 @@ func TestHostnamesKeptUntilAMiss(t *testing.T) {
 		Hostnames: func() []string { asked++; return names },
 		Now:       func() time.Time { return clock },
 	}}
+	for _, host := range []string{"127.0.0.1:8080", "localhost", "[::1]:443", "100.64.0.7"} {
+		if !s.hostAllowed(host) {
+			t.Fatalf("%s refused", host)
+		}
+	}
+	if asked != 0 {
+		t.Errorf("names computed %d times for local and address Hosts, want 0", asked)
+	}
 	for range 5 {
 		if !s.hostAllowed("ai.example.ts.net:443") {
 			t.Fatal("own name refused")

@@ -27,18 +27,6 @@ func HostAllowed(hostport string, names []string) bool {
 	return named(host, names)
 }
 
-// HostAllowedBy is HostAllowed asking names for the server's names only
-// when hostport is neither local nor an address: a server whose names
-// are computed (from the tailnet's state) computes them only for the
-// requests that need them.
-func HostAllowedBy(hostport string, names func() []string) bool {
-	host, ok := localHost(hostport)
-	if ok {
-		return true
-	}
-	return names != nil && named(host, names())
-}
-
 // localHost is hostport's host, lowered and without brackets or a
 // trailing dot, and whether it is allowed whatever the server's names
 // (empty, localhost, an IP literal).

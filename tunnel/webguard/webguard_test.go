@@ -76,24 +76,3 @@ func TestSameOrigin(t *testing.T) {
 		}
 	}
 }
-
-// TestHostAllowedBy: the same answers as HostAllowed, and the names are
-// asked for only when the host is a name.
-func TestHostAllowedBy(t *testing.T) {
-	names := []string{"ai", "ai.tail1234.ts.net."}
-	asked := 0
-	list := func() []string { asked++; return names }
-	for _, host := range []string{"", "localhost:9996", "127.0.0.1:8080", "[::1]:443", "100.64.0.1", "x.localhost",
-		"ai", "AI.tail1234.ts.net", "evil.example", "ai.evil.example:443"} {
-		before := asked
-		if got, want := HostAllowedBy(host, list), HostAllowed(host, names); got != want {
-			t.Errorf("HostAllowedBy(%q) = %v, HostAllowed says %v", host, got, want)
-		}
-		if _, local := localHost(host); local && asked != before {
-			t.Errorf("HostAllowedBy(%q) asked for the names", host)
-		}
-	}
-	if HostAllowedBy("ai", nil) {
-		t.Error("HostAllowedBy(ai) without names = true")
-	}
-}
