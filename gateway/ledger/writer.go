@@ -557,6 +557,13 @@ func (l *Ledger) writerConn(ctx context.Context) (*sql.Conn, error) {
 	if l.wconn != nil {
 		return l.wconn, nil
 	}
+	// The statements are prepared first, on a pooled connection: the
+	// pool hands back the one it was last given, so the writer usually
+	// takes the connection that already has them, and they are not
+	// prepared (and kept, SQLite's memory) on two.
+	if err := l.prepareWriter(ctx); err != nil {
+		return nil, err
+	}
 	c, err := l.db.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("writer connection: %w", err)
@@ -577,9 +584,6 @@ const writerConnLifetime = pgConnMaxLifetime
 // back, so that no commit prepares one (on PostgreSQL, a commit prepares
 // inside the replicas' commit-order lock).
 func (l *Ledger) warm(ctx context.Context, c *sql.Conn) error {
-	if err := l.prepareWriter(ctx); err != nil {
-		return err
-	}
 	tx, err := l.db.beginOn(ctx, c)
 	if err != nil {
 		return fmt.Errorf("writer connection: %w", err)
