@@ -145,13 +145,9 @@ func (s *sharedStore) extendHold(id string, delta int64) (bool, error) {
 		if err != nil {
 			return unavailable(op, err)
 		}
-		names, err := parseNames(js)
+		bs, err := s.lockHeld(ctx, tx, op, js)
 		if err != nil {
 			return err
-		}
-		bs, err := s.lockRows(ctx, tx, names)
-		if err != nil {
-			return unavailable(op, err)
 		}
 		for _, b := range bs {
 			revise(b, b.def, defs, configured, now)
@@ -224,13 +220,9 @@ func (s *sharedStore) settleHold(id string, actual int64) error {
 		if err != nil {
 			return unavailable(op, err)
 		}
-		names, err := parseNames(js)
+		bs, err := s.lockHeld(ctx, tx, op, js)
 		if err != nil {
 			return err
-		}
-		bs, err := s.lockRows(ctx, tx, names)
-		if err != nil {
-			return unavailable(op, err)
 		}
 		for _, b := range bs {
 			// Brought up to date while the hold still counts, as in

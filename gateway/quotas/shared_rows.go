@@ -163,6 +163,21 @@ func bucketNames(bs []*bucket) []string {
 	return out
 }
 
+// lockHeld locks the rows of the buckets a hold names (its buckets
+// column read as JSON), for extending or settling it; op says which, in
+// the error of a database that does not answer.
+func (s *sharedStore) lockHeld(ctx context.Context, tx *sql.Tx, op, js string) ([]*bucket, error) {
+	names, err := parseNames(js)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := s.lockRows(ctx, tx, names)
+	if err != nil {
+		return nil, unavailable(op, err)
+	}
+	return bs, nil
+}
+
 // parseNames decodes a text[] read as JSON (to_json(buckets)), which
 // database/sql cannot scan into a slice itself.
 func parseNames(js string) ([]string, error) {
