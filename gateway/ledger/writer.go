@@ -546,8 +546,9 @@ func (l *Ledger) setHealth(err error) {
 // holds the right edge of every index from one commit to the next, and
 // its statements are prepared once. Taken from the pool for each
 // transaction, the writer would sometimes get a connection whose cache
-// another had made stale, which SQLite then empties and reads back (a
-// pread per request in the benchmark; issue #16).
+// another had made stale, which SQLite then empties and reads back (one
+// likely source of the pread a request strace showed in the benchmark;
+// issue #16).
 func (l *Ledger) writerConn(ctx context.Context) (*sql.Conn, error) {
 	if l.wconn != nil && time.Since(l.wconnAt) >= writerConnLifetime {
 		// database/sql recycles only the connections in its pool; this
@@ -557,7 +558,9 @@ func (l *Ledger) writerConn(ctx context.Context) (*sql.Conn, error) {
 	if l.wconn != nil {
 		return l.wconn, nil
 	}
-	// The statements are prepared first, on a pooled connection: the
+	// The statements are prepared once and reused (parsing the SQL anew
+	// in every transaction was a tenth of the gateway's CPU in the
+	// benchmark profile), first on a pooled connection: the
 	// pool hands back the one it was last given, so the writer usually
 	// takes the connection that already has them, and they are not
 	// prepared (and kept, SQLite's memory) on two.
@@ -683,12 +686,6 @@ func (l *Ledger) write(items []*item) (err error) {
 			l.releaseWriterConn()
 		}
 	}()
-	// The statements are prepared once (per pooled connection, by
-	// database/sql) and reused: parsing the SQL anew in every transaction
-	// was a tenth of the gateway's CPU in the benchmark profile.
-	if err = l.prepareWriter(ctx); err != nil {
-		return err
-	}
 	var reqs, owners, caps [][]any
 	for _, it := range items {
 		if it.req != nil { // capture-only items (CaptureAsync) have none
