@@ -10,10 +10,11 @@ import (
 	"github.com/tsplug/ts-plug/gateway/ledger"
 )
 
-// finish records rec on the ledger and returns once its row is committed
-// (group commit: requests finishing together share one transaction), so
-// a client that has its whole answer, which goes out only when the
-// handler returns, has its row even if the gateway is killed right after.
+// finish records rec on the ledger and returns once its row is durable
+// (in the row log, or committed: requests finishing together share one
+// write), so a client that has its whole answer, which goes out only
+// when the handler returns, has its row even if the gateway is killed
+// right after.
 // Captures are queued, compressed on another goroutine when big, and not
 // waited for.
 func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {

@@ -26,7 +26,8 @@ type BackupInfo struct {
 // every row committed before it began and none half-written, and in WAL
 // mode that read never blocks the writer (nor the writer it). Copying the
 // file with cp is not safe: the newest commits are in the -wal file beside
-// it, and a copy taken mid-checkpoint can be torn.
+// it, and a copy taken mid-checkpoint can be torn. The rows in src's row
+// log (rowlog.go: durable, not yet committed) are added to the copy.
 //
 // The copy is written next to dst under a temporary name, checked
 // (integrity_check, schema version), synced to disk (VACUUM INTO does not
@@ -62,6 +63,14 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 		return info, fmt.Errorf("backup: %s is not an aperture ledger: %w", src, err)
 	}
 
+	// The rows a running gateway has made durable but not yet committed
+	// are in its row log: read before the snapshot, they are either in
+	// it or added to the copy after (a segment gone by the time it is
+	// read had its rows committed, so before the snapshot).
+	logged, err := readRowLog(src)
+	if err != nil {
+		return info, fmt.Errorf("backup: %w", err)
+	}
 	// An empty file is a valid VACUUM INTO target, so the copy gets its
 	// mode (and its unique name) from CreateTemp, not from SQLite.
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".partial-*")
@@ -79,6 +88,9 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmpPath); err != nil {
 		return info, fmt.Errorf("backup: copying %s: %w", src, err)
 	}
+	if err := addRows(ctx, tmpPath, logged); err != nil {
+		return info, fmt.Errorf("backup: adding the row log's %d rows to the copy: %w", len(logged), err)
+	}
 	if err := checkCopy(ctx, tmpPath, &info); err != nil {
 		return info, fmt.Errorf("backup: the copy of %s does not check out: %w", src, err)
 	}
@@ -95,6 +107,68 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 		info.Bytes = st.Size()
 	}
 	return info, nil
+}
+
+// readRowLog reads the rows in the row log of the database at path. A
+// segment being appended to may end in part of a record: its rows
+// before it count.
+func readRowLog(path string) ([]*item, error) {
+	segs, err := (&rowLog{base: path}).segments()
+	if err != nil {
+		return nil, err
+	}
+	var items []*item
+	for _, s := range segs {
+		its, err := readSegment(s.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // committed and removed meanwhile
+		}
+		items = append(items, its...)
+	}
+	return items, nil
+}
+
+// addRows inserts items' rows (and their owner rows) into the SQLite
+// database at path, ignoring those it has.
+func addRows(ctx context.Context, path string, items []*item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	db, err := sql.Open("sqlite", existingDSN(path))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c := conn{db: db, d: sqliteDialect}
+	req, err := prepareMulti(ctx, &c, "requests", requestColumns)
+	if err != nil {
+		return err
+	}
+	defer req.Close()
+	owner, err := prepareMulti(ctx, &c, "response_owners", ownerColumns)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	var reqs, owners [][]any
+	for _, it := range items {
+		reqs = append(reqs, it.req)
+		if it.owner != nil {
+			owners = append(owners, it.owner)
+		}
+	}
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := req.exec(ctx, tx, reqs); err != nil {
+		return err
+	}
+	if err := owner.exec(ctx, tx, owners); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // existingDSN opens path without creating it. It is not SQLite's

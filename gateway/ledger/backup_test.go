@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // idsIn returns the request IDs in the database at path.
@@ -137,14 +138,18 @@ func TestBackupWhileWriting(t *testing.T) {
 // (it would hang here if it did) and holds none of its rows.
 func TestBackupBesideOpenWriteTransaction(t *testing.T) {
 	sqliteOnly(t, "backup copies a SQLite file; PostgreSQL is copied with pg_dump (TestBackupRefusesPostgres)")
-	l, path := openTest(t, Options{})
+	// Without the row log, whose rows a backup adds to the copy
+	// (TestBackupHasTheRowLogsRows): here the transaction's rows are
+	// only in the transaction.
+	l, path := openTest(t, Options{NoRowLog: true})
 	mustCommit(t, l, record(1))
 	inTx, release := make(chan struct{}), make(chan struct{})
-	setHook(l, func() error {
+	inWrite := func() error { // in the database's transaction only
 		close(inTx)
 		<-release
 		return nil
-	})
+	}
+	l.hookWrite.Store(&inWrite)
 	done := make(chan error, 1)
 	go func() { done <- l.Commit(context.Background(), record(2)) }()
 	<-inTx
@@ -256,5 +261,41 @@ func TestBackupRefusesPostgres(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("Backup(%s) wrote %s", Redact(src), out)
 		}
+	}
+}
+
+// TestBackupHasTheRowLogsRows: rows a running gateway has made durable
+// in its row log, not yet committed to the database, are in the backup.
+func TestBackupHasTheRowLogsRows(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	l, path := openTest(t, Options{IndexInterval: time.Hour})
+	mustCommit(t, l, record(0)) // in the database
+	withResponse := fullRecord(1)
+	for _, r := range []*Record{withResponse, record(2), record(3)} {
+		if err := l.Enqueue(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(loggedIDs(t, path)); n != 3 {
+		t.Fatalf("%d rows in the row log; the test needs them there", n)
+	}
+	out := filepath.Join(t.TempDir(), "backup.db")
+	info, err := Backup(context.Background(), path, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := idsIn(t, out)
+	for i := range 4 {
+		if !got[record(i).ID] {
+			t.Errorf("row %s not in the backup (%v)", record(i).ID, got)
+		}
+	}
+	if info.Requests != 4 {
+		t.Errorf("info.Requests = %d, want 4", info.Requests)
+	}
+	b := reopen(t, out)
+	if r, err := b.StoredResponse(context.Background(), withResponse.CreatedResponse); err != nil || r.ContextTokens != withResponse.ResponseContext {
+		t.Errorf("the logged owner row in the backup: %+v, %v", r, err)
 	}
 }

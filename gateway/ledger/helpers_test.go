@@ -218,3 +218,25 @@ func queueOnly(t testing.TB, l *Ledger, r *Record) {
 func testCapture(i int) *Capture {
 	return &Capture{RequestBody: []byte(fmt.Sprintf(`{"q":%d}`, i)), ResponseBody: []byte(fmt.Sprintf(`{"a":%d}`, i))}
 }
+
+// loggedIDs returns the IDs of the rows in the row log segments beside
+// the SQLite database at path, in the order they were appended.
+func loggedIDs(t testing.TB, path string) []string {
+	t.Helper()
+	g := &rowLog{base: path}
+	segs, err := g.segments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range segs {
+		items, err := readSegment(s.path)
+		if err != nil {
+			t.Fatalf("segment %s: %v", s.path, err)
+		}
+		for _, it := range items {
+			ids = append(ids, it.req[0].(string))
+		}
+	}
+	return ids
+}

@@ -80,7 +80,17 @@ type Options struct {
 	PurgeInterval time.Duration
 	// SyncFull makes every commit fsync (synchronous=FULL), surviving power
 	// loss as well as a killed process, at the cost of commit latency.
+	// It commits each group of rows to SQLite itself, without the row
+	// log, whose appends are not fsynced.
 	SyncFull bool
+	// NoRowLog commits each group of rows to SQLite before its waiters
+	// go on, as on PostgreSQL, instead of appending them to the row log
+	// (rowlog.go) and indexing them in batches. For tests of that path.
+	NoRowLog bool
+	// IndexInterval is how long a row may wait in the row log before the
+	// indexer commits it to SQLite (DefaultIndexInterval); a Sync, or a
+	// query, commits at once.
+	IndexInterval time.Duration
 	// Logf logs state changes (write failures, recoveries, purges).
 	// Nil means log.Printf.
 	Logf func(format string, args ...any)
@@ -116,6 +126,11 @@ type Ledger struct {
 	boxes   boxCache  // the rows' recurring strings, boxed once
 	db      conn
 	opts    Options
+	// rows is the row log (SQLite); nil: the writer commits directly.
+	rows *rowLog
+	// indexStop is closed by the writer when it exits, for the indexer.
+	indexStop   chan struct{}
+	indexHealth atomic.Pointer[error] // non-nil while the indexer fails
 	// writeTimeout bounds each write transaction (PostgreSQL: a server
 	// that stalls must fail the writes, not hang the writer); zero for
 	// SQLite, whose writes wait on busy_timeout.
@@ -145,6 +160,9 @@ type Ledger struct {
 	// transaction before it commits; an error aborts the transaction as a
 	// failing disk would.
 	hookWrite atomic.Pointer[func() error]
+	// hookLog, when set (tests only), runs before each row log append;
+	// an error fails it as a failing disk would.
+	hookLog atomic.Pointer[func() error]
 
 	closeOnce sync.Once
 	closeErr  error
@@ -161,9 +179,13 @@ var _ Sink = (*Ledger)(nil)
 // system's page cache and survives the gateway being killed (even
 // SIGKILL); only an OS crash or power loss can lose the last commits
 // (never corrupt the file). Options.SyncFull trades write cost for
-// surviving that too. Enqueue and Commit return once their row is
-// committed; captures queued with CaptureAsync are committed within
-// Options.FlushInterval; Close writes everything queued.
+// surviving that too. Enqueue returns once its row is in the row log
+// (rowlog.go: one write(2) per group, the same guarantee), which the
+// indexer commits to the database within Options.IndexInterval; Commit
+// and Sync return once the database has it; captures queued with
+// CaptureAsync are committed within Options.FlushInterval plus
+// IndexInterval; Close writes everything queued. Rows left in the row
+// log by a gateway that was killed are committed first.
 func Open(path string, opts Options) (*Ledger, error) {
 	l := newLedger(opts)
 	// Captures hold prompts and answers: create the file readable by its
@@ -199,8 +221,23 @@ func Open(path string, opts Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
+	if !opts.NoRowLog && !opts.SyncFull {
+		rows, err := openRowLog(path, l.now, l.logf)
+		if err != nil {
+			l.logf("ledger: committing each group of rows to %s without a row log: %v", path, err)
+		}
+		l.rows = rows
+	}
 	l.start()
 	return l, nil
+}
+
+// logged is the number of rows in the row log, not yet in the database.
+func (l *Ledger) logged() int {
+	if l.rows == nil {
+		return 0
+	}
+	return l.rows.logged()
 }
 
 // newLedger returns a Ledger with opts' defaults filled in, before its
@@ -227,6 +264,9 @@ func newLedger(opts Options) *Ledger {
 	if opts.ReadWait <= 0 {
 		opts.ReadWait = DefaultReadWait
 	}
+	if opts.IndexInterval <= 0 {
+		opts.IndexInterval = DefaultIndexInterval
+	}
 	l := &Ledger{
 		opts:    opts,
 		logf:    opts.Logf,
@@ -236,6 +276,8 @@ func newLedger(opts Options) *Ledger {
 		closing: make(chan struct{}),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+
+		indexStop: make(chan struct{}),
 	}
 	if l.logf == nil {
 		l.logf = log.Printf
@@ -255,6 +297,9 @@ func newLedger(opts Options) *Ledger {
 func (l *Ledger) start() {
 	var wg sync.WaitGroup
 	wg.Go(l.writer)
+	if l.rows != nil {
+		wg.Go(l.indexer)
+	}
 	wg.Go(l.purger)
 	if l.db.d == sqliteDialect {
 		wg.Go(l.checkpointer)
@@ -319,7 +364,7 @@ func (l *Ledger) Healthy() error {
 	if p := l.health.Load(); p != nil {
 		return *p
 	}
-	return nil
+	return l.indexHealthy()
 }
 
 // SetRetention replaces the capture retention policy, for config reloads.
@@ -337,8 +382,9 @@ func (l *Ledger) SetRetention(r *config.Retention) {
 type Stats struct {
 	Transactions int64 // write transactions committed
 	Rows         int64 // records committed
-	Failures     int64 // write transactions that failed
+	Failures     int64 // write transactions (or row log appends) that failed
 	Queued       int   // records waiting for the writer now
+	Logged       int   // rows in the row log, not yet in the database
 }
 
 // Stats returns the writer's counters.
@@ -348,6 +394,7 @@ func (l *Ledger) Stats() Stats {
 		Rows:         l.rowCount.Load(),
 		Failures:     l.failCount.Load(),
 		Queued:       len(l.queue),
+		Logged:       l.logged(),
 	}
 }
 
@@ -363,6 +410,9 @@ func (l *Ledger) Close() error {
 		close(l.stop)
 		<-l.done
 		err := l.Healthy()
+		if l.rows != nil {
+			l.rows.close()
+		}
 		if cerr := l.db.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close ledger: %w", cerr)
 		}

@@ -20,18 +20,34 @@ type StoredResponse struct {
 
 // StoredResponse returns what is known of stored response id; the zero
 // value when the gateway never saw it created. It reads what is committed
-// and never waits for queued rows (it runs on the request path; the
-// gateway keeps recent responses in memory until their rows are written).
+// (it runs on the request path; the gateway keeps recent responses in
+// memory until their rows are durable), and only when that has no row
+// while the row log holds rows not yet in the database (the indexer
+// failing, or an ID evicted from the gateway's memory within
+// IndexInterval) does it wait for them to be committed.
 func (l *Ledger) StoredResponse(ctx context.Context, id string) (StoredResponse, error) {
+	r, found, err := l.storedResponse(ctx, id)
+	if err != nil || found || l.logged() == 0 {
+		return r, err
+	}
+	if err := l.Sync(ctx); err != nil {
+		return StoredResponse{}, fmt.Errorf("stored response %s: %w", id, err)
+	}
+	r, _, err = l.storedResponse(ctx, id)
+	return r, err
+}
+
+// storedResponse looks id up in the database.
+func (l *Ledger) storedResponse(ctx context.Context, id string) (StoredResponse, bool, error) {
 	var r StoredResponse
 	var tokens sql.NullInt64
 	err := l.db.QueryRowContext(ctx, `SELECT principal, context_tokens FROM response_owners WHERE id = ?`, id).Scan(&r.Principal, &tokens)
 	if errors.Is(err, sql.ErrNoRows) {
-		return StoredResponse{}, nil
+		return StoredResponse{}, false, nil
 	}
 	if err != nil {
-		return StoredResponse{}, fmt.Errorf("stored response %s: %w", id, err)
+		return StoredResponse{}, false, fmt.Errorf("stored response %s: %w", id, err)
 	}
 	r.ContextTokens = max(tokens.Int64, 0)
-	return r, nil
+	return r, true, nil
 }

@@ -21,6 +21,9 @@ type item struct {
 	owner    []any      // response_owners columns, or nil
 	done     chan error // buffered; nil when nobody waits (Enqueue)
 	notified bool       // done has been sent to (writer-only)
+	// awaitIndex: with a row log, done waits for the database itself
+	// (Sync, Commit), not only for the log; the indexer sends to it.
+	awaitIndex bool
 }
 
 // requestColumns, ownerColumns and captureColumns are the columns the
@@ -102,6 +105,7 @@ func (l *Ledger) Commit(ctx context.Context, r *Record) error {
 		return err
 	}
 	it.done = make(chan error, 1)
+	it.awaitIndex = l.rows != nil
 	if err := l.enqueue(ctx, it); err != nil {
 		return err
 	}
@@ -116,21 +120,21 @@ func (l *Ledger) Commit(ctx context.Context, r *Record) error {
 	}
 }
 
-// Enqueue records r and returns once its row is committed, so that a
+// Enqueue records r and returns once its row is durable, so that a
 // request whose answer has gone out in full is on the ledger even if the
 // gateway is killed (SIGKILL, OOM) right after: the gateway calls it
 // before its handler returns, and the last bytes of the answer go out
-// only then. Waiting costs little: a caller wakes the writer at once,
-// and every row that arrives while a transaction is being written shares
-// the next one (group commit), so under load many requests wait for one
-// commit, and in WAL mode with synchronous=NORMAL a commit is a write to
-// the log, not an fsync.
+// only then. On SQLite the row is then in the row log (rowlog.go), and
+// in the database within Options.IndexInterval; on PostgreSQL it is
+// committed. Waiting costs little: a caller wakes the writer at once,
+// and every row that arrives while the writer is busy shares its next
+// write (group commit), so under load many requests wait for one write.
 //
 // The wait is bounded by Options.EnqueueWait, for room in the queue and for the
-// commit together: a broken or stalled disk makes Enqueue fail rather than
-// hold its caller's answer open. While the database cannot be written it
+// write together: a broken or stalled disk makes Enqueue fail rather than
+// hold its caller's answer open. While the rows cannot be written it
 // returns the write error at once; the row then stays queued and is
-// written if the database recovers (inserts are idempotent by ID), but
+// written if the disk recovers (inserts are idempotent by ID), but
 // the caller cannot count on it. It fails after Close.
 func (l *Ledger) Enqueue(r *Record) error {
 	it, err := l.newItem(r)
@@ -159,7 +163,7 @@ func (l *Ledger) Enqueue(r *Record) error {
 // their own writes). It returns the write error while the database
 // cannot be written.
 func (l *Ledger) Sync(ctx context.Context) error {
-	it := &item{done: make(chan error, 1)}
+	it := &item{done: make(chan error, 1), awaitIndex: l.rows != nil}
 	if err := l.enqueue(ctx, it); err != nil {
 		return err
 	}
@@ -272,16 +276,21 @@ func (l *Ledger) queued(it *item) {
 // fills, and Commit waits (bounded by its ctx) instead of memory growing.
 func (l *Ledger) maxBacklog() int { return 4 * l.opts.QueueSize }
 
-// writer is the single goroutine that writes to the requests and captures
-// tables. Each round it gathers what is queued (up to MaxBatch, for up to
-// FlushInterval unless someone waits) and commits it in one transaction,
-// then wakes those records' waiters. A commit costs the same few page
-// writes whether it holds one row or hundreds, and the rows that arrive
-// while one is written share the next, so the more requests finish at
-// once the more each transaction holds: the database's share of the CPU
-// stays small at any request rate, and no waiter sleeps on a timer.
+// writer is the single goroutine that takes records from the queue. Each
+// round it gathers what is queued (up to MaxBatch, for up to
+// FlushInterval unless someone waits) and persists it: with a row log,
+// one append of its rows, after which the indexer commits them; without,
+// one transaction. Then it wakes those records' waiters. An append or a
+// commit costs the same few system calls whether it holds one row or
+// hundreds, and the rows that arrive while one is written share the
+// next, so the more requests finish at once the more each write holds,
+// and no waiter sleeps on a timer.
 func (l *Ledger) writer() {
-	defer l.releaseWriterConn()
+	if l.rows == nil {
+		defer l.releaseWriterConn()
+	} else {
+		defer close(l.indexStop) // after the final flush's hand-over
+	}
 	var backlog []*item     // records not yet committed, oldest first
 	var batch, rest []*item // this round's transaction, and what waits
 	for {
@@ -296,8 +305,8 @@ func (l *Ledger) writer() {
 		}
 		backlog = l.gather(backlog, l.opts.MaxBatch)
 		batch, rest = l.split(backlog, batch[:0], rest[:0])
-		err := l.write(batch)
-		notify(batch, err)
+		err := l.persist(batch)
+		l.notifyPersisted(batch, err)
 		if err == nil {
 			l.setHealth(nil)
 			backlog = append(backlog[:0], rest...)
@@ -414,7 +423,9 @@ func (l *Ledger) noteLazy(backlog []*item) bool {
 // or Close asks for everything.
 func (l *Ledger) split(backlog, batch, rest []*item) ([]*item, []*item) {
 	n := min(len(backlog), l.opts.MaxBatch)
-	all := l.opts.FlushInterval < 0 || len(backlog) >= l.opts.MaxBatch || !l.noteLazy(backlog) ||
+	// With a row log nobody waits for the database, so captures cost
+	// the waiters nothing: they go to the indexer with the rows.
+	all := l.rows != nil || l.opts.FlushInterval < 0 || len(backlog) >= l.opts.MaxBatch || !l.noteLazy(backlog) ||
 		!time.Now().Before(l.lazyDue) || hasSync(backlog) || l.stopping()
 	if all {
 		return append(batch, backlog[:n]...), append(rest, backlog[n:]...)
@@ -504,14 +515,14 @@ func (l *Ledger) finalFlush(backlog []*item) {
 	backlog = l.take(backlog, len(backlog)+len(l.queue))
 	for len(backlog) > 0 {
 		n := min(len(backlog), l.opts.MaxBatch)
-		err := l.write(backlog[:n])
+		err := l.persist(backlog[:n])
 		l.setHealth(err)
 		if err != nil {
 			notify(backlog, err)
 			l.logf("ledger: closing with %d records unwritten: %v", len(backlog), err)
 			return
 		}
-		notify(backlog[:n], nil)
+		l.notifyPersisted(backlog[:n], nil)
 		backlog = backlog[n:]
 	}
 }
@@ -655,6 +666,9 @@ func (l *Ledger) prepareWriter(ctx context.Context) error {
 			return err
 		}
 		ins[i] = m
+	}
+	for _, m := range ins {
+		m.yield = l.rows != nil
 	}
 	l.insertReq, l.insertCap, l.insertOwner = ins[0], ins[1], ins[2]
 	return nil

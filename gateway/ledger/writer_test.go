@@ -18,8 +18,13 @@ import (
 	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
-// setHook installs a write hook for the ledger's lifetime.
-func setHook(l *Ledger, f func() error) { l.hookWrite.Store(&f) }
+// setHook installs a write hook for the ledger's lifetime, on the
+// database's transactions and the row log's appends alike: a failing
+// disk fails both.
+func setHook(l *Ledger, f func() error) {
+	l.hookWrite.Store(&f)
+	l.hookLog.Store(&f)
+}
 
 // TestGroupCommit: concurrent writers share transactions, whether they
 // wait for their row (Commit) or not (Enqueue), and no row is lost.
@@ -57,6 +62,10 @@ func TestGroupCommit(t *testing.T) {
 			for err := range errs {
 				t.Errorf("%s: %v", tt.name, err)
 			}
+			// Enqueue's rows may still be in the row log.
+			if err := l.Sync(context.Background()); err != nil {
+				t.Fatal(err)
+			}
 			st := l.Stats()
 			if st.Rows != n {
 				t.Errorf("Stats.Rows = %d, want %d", st.Rows, n)
@@ -85,22 +94,45 @@ func TestCommitWaitsForItsRow(t *testing.T) {
 	}
 }
 
-func TestEnqueueReturnsOnceCommitted(t *testing.T) {
+func TestEnqueueReturnsOnceDurable(t *testing.T) {
 	t.Parallel()
 	// An hour-long flush interval: were Enqueue to queue and return, the
 	// row would not be written for an hour.
-	l, path := openTest(t, Options{FlushInterval: time.Hour})
-	for i := range 20 {
-		if err := l.Enqueue(record(i)); err != nil {
-			t.Fatal(err)
+	t.Run("row log", func(t *testing.T) {
+		sqliteOnly(t, "the row log")
+		t.Parallel()
+		// And an hour-long index interval: the row is in the row log, not
+		// yet in the database, when Enqueue returns.
+		l, path := openTest(t, Options{FlushInterval: time.Hour, IndexInterval: time.Hour})
+		for i := range 20 {
+			if err := l.Enqueue(record(i)); err != nil {
+				t.Fatal(err)
+			}
+			// What a process that starts after a crash right now would
+			// find: the row, in a segment beside the database.
+			if got := loggedIDs(t, path); len(got) != i+1 || got[i] != record(i).ID {
+				t.Fatalf("after Enqueue %d: row log holds %v, want the %d rows so far", i, got, i+1)
+			}
 		}
-		// Read through an independent connection: the row must already
-		// be committed when Enqueue returns, as a crash right after must
-		// not lose it.
-		if got := countRows(t, path, "requests"); got != i+1 {
-			t.Fatalf("after Enqueue %d: %d rows visible to another connection, want %d", i, got, i+1)
+		if got := countRows(t, path, "requests"); got != 0 {
+			t.Errorf("%d rows in the database before the index interval; the test shows nothing", got)
 		}
-	}
+	})
+	t.Run("direct", func(t *testing.T) {
+		t.Parallel()
+		l, path := openTest(t, Options{FlushInterval: time.Hour, NoRowLog: true})
+		for i := range 20 {
+			if err := l.Enqueue(record(i)); err != nil {
+				t.Fatal(err)
+			}
+			// Read through an independent connection: the row must already
+			// be committed when Enqueue returns, as a crash right after must
+			// not lose it.
+			if got := countRows(t, path, "requests"); got != i+1 {
+				t.Fatalf("after Enqueue %d: %d rows visible to another connection, want %d", i, got, i+1)
+			}
+		}
+	})
 }
 
 func TestCapturesGatherUntilFlushInterval(t *testing.T) {
@@ -116,7 +148,9 @@ func TestCapturesGatherUntilFlushInterval(t *testing.T) {
 func testCapturesGatherUntilFlushInterval(t *testing.T) {
 	// Captures are not waited for: with an hour-long interval nothing of
 	// them is written until a Sync (or a row someone waits for) arrives.
-	l, path := openTest(t, Options{FlushInterval: time.Hour})
+	// (Without the row log: with it, nobody waits for the database, and
+	// the captures go with the rows.)
+	l, path := openTest(t, Options{FlushInterval: time.Hour, NoRowLog: true})
 	const n = 50
 	for i := range n {
 		if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
@@ -308,6 +342,9 @@ func TestEnqueueFailsWhileWritesFail(t *testing.T) {
 	})
 	if err := l.Enqueue(record(3)); err != nil {
 		t.Fatalf("Enqueue after recovery: %v", err)
+	}
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if got := countRows(t, path, "requests"); got != 4 {
 		t.Errorf("%d rows after recovery, want 4", got)
@@ -583,8 +620,10 @@ func TestDurabilityChild(t *testing.T) {
 	}
 	k, _ := strconv.Atoi(os.Getenv("LEDGER_K"))
 	// An hour-long flush interval: only what a caller waited for can be
-	// committed before the kill.
-	l, err := OpenURL(os.Getenv("LEDGER_PATH"), Options{FlushInterval: time.Hour})
+	// committed before the kill. And an hour-long index interval: the
+	// Enqueued rows are only in the row log (SQLite), which the next Open
+	// must replay.
+	l, err := OpenURL(os.Getenv("LEDGER_PATH"), Options{FlushInterval: time.Hour, IndexInterval: time.Hour})
 	if err != nil {
 		fmt.Println("open failed:", err)
 		os.Exit(1)
@@ -653,6 +692,9 @@ func TestDurabilitySIGKILL(t *testing.T) {
 		if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
 			t.Logf("note: WAL file %v, %v", fi, err)
 		}
+		if got := len(loggedIDs(t, path)); got != k/2 {
+			t.Errorf("%d rows in the row log after the kill, want the %d Enqueued", got, k/2)
+		}
 	}
 	l, err := OpenURL(path, Options{Logf: t.Logf})
 	if err != nil {
@@ -673,6 +715,11 @@ func TestDurabilitySIGKILL(t *testing.T) {
 	for i := range k {
 		if !seen[record(i).ID] {
 			t.Errorf("row %s lost", record(i).ID)
+		}
+	}
+	if !onPostgres() {
+		if got := loggedIDs(t, path); len(got) != 0 {
+			t.Errorf("the replayed segments were not removed: %d rows left", len(got))
 		}
 	}
 }

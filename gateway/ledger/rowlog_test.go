@@ -1,0 +1,286 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tsplug/ts-plug/internal/testbin"
+)
+
+// segmentOf encodes recs as one segment's bytes.
+func segmentOf(t *testing.T, recs ...*Record) []byte {
+	t.Helper()
+	l := &Ledger{now: nowFunc, db: conn{d: sqliteDialect}}
+	var b []byte
+	for _, r := range recs {
+		it, err := l.newItem(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err = appendRecord(b, it.req, it.owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
+// A gateway killed while appending leaves part of a record at the end of
+// its last segment: the next Open commits every row before it, and
+// says where it stopped.
+func TestRowLogReplaysUpToATornRecord(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	whole := segmentOf(t, record(0), record(1), fullRecord(2))
+	torn := segmentOf(t, record(3))
+	if err := os.WriteFile(path+segmentInfix+"7", append(whole, torn[:len(torn)/2]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// An older segment, whose rows were committed before the kill (its
+	// removal had not happened): replaying it doubles nothing.
+	if err := os.WriteFile(path+segmentInfix+"3", segmentOf(t, record(0)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &quietLogs{}
+	l := openAt(t, path, Options{Logf: logs.Logf})
+	rows, err := l.Requests(context.Background(), Query{Limit: MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+	}
+	if want := []string{record(2).ID, record(1).ID, record(0).ID}; fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Errorf("rows after replay %v, want %v", ids, want)
+	}
+	if r, err := l.StoredResponse(context.Background(), fullRecord(2).CreatedResponse); err != nil || r.ContextTokens != 4096 {
+		t.Errorf("the replayed owner row: %+v, %v", r, err)
+	}
+	if !strings.Contains(strings.Join(logs.Lines(), "\n"), "kept its first 3 rows") {
+		t.Errorf("the torn tail was not reported: %q", logs.Lines())
+	}
+	if _, err := os.Stat(path + segmentInfix + "7.unread"); err == nil {
+		t.Error("a torn tail, a crash's normal end, was kept aside as unreadable")
+	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if ids := loggedIDs(t, path); len(ids) != 0 {
+			return fmt.Errorf("replayed segments not removed: %v", ids)
+		}
+		return nil
+	})
+	// New segments are numbered after the old ones, never over them.
+	if err := l.Enqueue(record(9)); err != nil {
+		t.Fatal(err)
+	}
+	if l.rows.seq < 8 {
+		t.Errorf("next segment %d, want after 7", l.rows.seq)
+	}
+}
+
+// A segment garbled in its middle (or written by a release with other
+// columns) is not removed: its rows before the damage are committed, and
+// the file is kept aside for a person to look at.
+func TestRowLogKeepsAGarbledSegment(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	seg := segmentOf(t, record(0), record(1), record(2))
+	first := len(segmentOf(t, record(0)))
+	seg[first+6] ^= 0xff // inside the second record
+	if err := os.WriteFile(path+segmentInfix+"1", seg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &quietLogs{}
+	l := openAt(t, path, Options{Logf: logs.Logf})
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, path, "requests"); n != 1 {
+		t.Errorf("%d rows committed, want the 1 before the damage", n)
+	}
+	kept, err := os.ReadFile(path + segmentInfix + "1.unread")
+	if err != nil || len(kept) != len(seg) {
+		t.Errorf("the garbled segment was not kept whole: %d bytes, %v", len(kept), err)
+	}
+	if !strings.Contains(strings.Join(logs.Lines(), "\n"), ".unread") {
+		t.Errorf("logs do not say where it was kept: %q", logs.Lines())
+	}
+}
+
+// Rows reach the database within IndexInterval without anyone asking,
+// and their segment goes.
+func TestRowLogIndexesWithinInterval(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	l, path := openTest(t, Options{IndexInterval: 20 * time.Millisecond})
+	for i := range 5 {
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if n := countRows(t, path, "requests"); n != 5 {
+			return fmt.Errorf("%d rows in the database", n)
+		}
+		if ids := loggedIDs(t, path); len(ids) != 0 {
+			return fmt.Errorf("segments not removed: %v", ids)
+		}
+		if n := l.Stats().Logged; n != 0 {
+			return fmt.Errorf("Stats.Logged = %d", n)
+		}
+		return nil
+	})
+}
+
+// A second process on the same database does not touch the first's row
+// log: it commits each group itself.
+func TestRowLogHeldByOneProcess(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	first, path := openTest(t, Options{IndexInterval: time.Hour})
+	if err := first.Enqueue(record(1)); err != nil {
+		t.Fatal(err)
+	}
+	logs := &quietLogs{}
+	second := openAt(t, path, Options{Logf: logs.Logf})
+	if second.rows != nil {
+		t.Fatal("a second ledger on the database took the row log too")
+	}
+	if !strings.Contains(strings.Join(logs.Lines(), "\n"), errRowLogBusy.Error()) {
+		t.Errorf("logs do not say why: %q", logs.Lines())
+	}
+	if err := second.Enqueue(record(2)); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, path, "requests"); n != 1 {
+		t.Errorf("%d rows in the database, want the second's 1 (the first's is in its log)", n)
+	}
+	if ids := loggedIDs(t, path); len(ids) != 1 || ids[0] != record(1).ID {
+		t.Errorf("row log %v, want the first's row only", ids)
+	}
+}
+
+// While the database cannot be written the rows wait in the log: Enqueue
+// goes on succeeding (they are durable) until 4×QueueSize of them wait,
+// the ledger reports itself unhealthy (metered requests are refused), a
+// stored response's lookup fails rather than say "not found", and all
+// of it reaches the database once it recovers.
+func TestRowLogWhileDatabaseFails(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	l, path := openTest(t, Options{QueueSize: 2, IndexInterval: time.Millisecond,
+		RetryInterval: 5 * time.Millisecond, Logf: (&quietLogs{}).Logf})
+	dbErr := errors.New("database disk image is malformed (injected)")
+	var failing atomic.Bool
+	failing.Store(true)
+	inWrite := func() error {
+		if failing.Load() {
+			return dbErr
+		}
+		return nil
+	}
+	l.hookWrite.Store(&inWrite) // the database only: the log still works
+	withResponse := fullRecord(0)
+	if err := l.Enqueue(withResponse); err != nil {
+		t.Fatal(err)
+	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if err := l.Healthy(); !errors.Is(err, dbErr) {
+			return fmt.Errorf("Healthy = %v, want the database's error", err)
+		}
+		return nil
+	})
+	if _, err := l.StoredResponse(context.Background(), withResponse.CreatedResponse); !errors.Is(err, dbErr) {
+		t.Errorf("StoredResponse while its row cannot be committed = %v, want the database's error", err)
+	}
+	max := l.maxBacklog()
+	for i := 1; i < max; i++ {
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatalf("Enqueue %d of %d while the log works: %v", i, max, err)
+		}
+	}
+	err := l.Enqueue(record(max))
+	if err == nil || !strings.Contains(err.Error(), "not taken the rows") || !errors.Is(err, dbErr) {
+		t.Errorf("Enqueue past %d logged rows = %v, want a refusal naming the database's error", max, err)
+	}
+	failing.Store(false)
+	if err := l.Sync(context.Background()); err != nil {
+		// The Sync may have met the last failed round; the next one works.
+		testbin.WaitUntil(t, 5*time.Second, func() error { return l.Sync(context.Background()) })
+	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if err := l.Sync(context.Background()); err != nil {
+			return err
+		}
+		if n := countRows(t, path, "requests"); n != max+1 {
+			return fmt.Errorf("%d rows after recovery, want %d", n, max+1)
+		}
+		return l.Healthy()
+	})
+	if r, err := l.StoredResponse(context.Background(), withResponse.CreatedResponse); err != nil || r.Principal == "" {
+		t.Errorf("StoredResponse after recovery = %+v, %v", r, err)
+	}
+	if ids := loggedIDs(t, path); len(ids) != 0 {
+		t.Errorf("segments left after recovery: %v", ids)
+	}
+}
+
+// A write to the log that fails part way leaves its segment ending in
+// part of a record: later rows go to a new segment, so that a replay
+// stopping at the tear loses none of them.
+func TestRowLogFailedWriteStartsANewSegment(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	g, err := openRowLog(path, time.Now, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	l := &Ledger{now: nowFunc, db: conn{d: sqliteDialect}}
+	items := func(recs ...*Record) []*item {
+		var out []*item
+		for _, r := range recs {
+			it, err := l.newItem(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, it)
+		}
+		return out
+	}
+	stalled := func() error { return nil }
+	if err := g.append(items(record(1)), 100, stalled); err != nil {
+		t.Fatal(err)
+	}
+	// The disk fails this write: a handle that cannot write stands in.
+	ro, err := os.Open(g.segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.f.Close()
+	g.f = ro
+	if err := g.append(items(record(2)), 100, stalled); err == nil {
+		t.Fatal("append on a failing segment succeeded")
+	}
+	if err := g.append(items(record(2), record(3)), 100, stalled); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.segs) != 2 {
+		t.Errorf("segments %v, want a new one after the failure", g.segs)
+	}
+	if ids := loggedIDs(t, path); fmt.Sprint(ids) != fmt.Sprint([]string{record(1).ID, record(2).ID, record(3).ID}) {
+		t.Errorf("row log %v", ids)
+	}
+	if g.logged() != 3 {
+		t.Errorf("logged %d, want 3 (the failed append handed nothing over)", g.logged())
+	}
+}
