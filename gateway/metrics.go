@@ -85,6 +85,10 @@ func newMetrics(opts Options) *metrics {
 				Name: "aperture_ledger_queue_depth",
 				Help: "Requests waiting to be written to the ledger.",
 			}, func() float64 { return float64(st.Stats().Queued) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "aperture_ledger_logged_rows",
+				Help: "Rows in the ledger's row log (durable) not yet committed to its database: the indexer's lag, growing while the database cannot be written.",
+			}, func() float64 { return float64(st.Stats().Logged) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "aperture_ledger_rows_total",
 				Help: "Requests written to the ledger.",
@@ -93,7 +97,7 @@ func newMetrics(opts Options) *metrics {
 			// commit's cost among the requests finishing together.
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "aperture_ledger_transactions_total",
-				Help: "Ledger write transactions committed (each holds every row queued meanwhile).",
+				Help: "Ledger write transactions committed (each holds every row logged, or queued, meanwhile).",
 			}, func() float64 { return float64(st.Stats().Transactions) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "aperture_ledger_write_failures_total",

@@ -89,6 +89,7 @@ func TestMetrics(t *testing.T) {
 		{"aperture_config_reloads_total", map[string]string{"source": "file", "result": "error"}, 1},
 		{"aperture_ledger_rows_total", nil, 4},
 		{"aperture_ledger_queue_depth", nil, 0},
+		{"aperture_ledger_logged_rows", nil, 0},
 		{"aperture_build_info", map[string]string{"version": "v-dash"}, 1},
 	}
 	for _, tt := range tests {
