@@ -113,7 +113,7 @@ func Backup(ctx context.Context, src, dst string) (BackupInfo, error) {
 // segment being appended to may end in part of a record: its rows
 // before it count.
 func readRowLog(path string) ([]*item, error) {
-	segs, err := (&rowLog{base: path}).segments()
+	segs, _, err := (&rowLog{base: path}).segments()
 	if err != nil {
 		return nil, err
 	}

@@ -224,7 +224,7 @@ func testCapture(i int) *Capture {
 func loggedIDs(t testing.TB, path string) []string {
 	t.Helper()
 	g := &rowLog{base: path}
-	segs, err := g.segments()
+	segs, _, err := g.segments()
 	if err != nil {
 		t.Fatal(err)
 	}

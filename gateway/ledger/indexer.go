@@ -30,18 +30,22 @@ func (l *Ledger) hookAppend(batch []*item) error {
 	return nil
 }
 
-// notifyPersisted tells the waiters of batch how persist went, except,
-// after a success, those waiting for the database (awaitIndex): the
-// indexer tells them once it has committed.
+// notifyPersisted tells the waiters of batch how persist went. After a
+// row log append that worked it has nothing to do: the append woke them
+// (before handing batch to the indexer, which wakes those waiting for
+// the database, awaitIndex, once it has committed).
 func (l *Ledger) notifyPersisted(batch []*item, err error) {
 	if err != nil || l.rows == nil {
 		notify(batch, err)
-		return
 	}
-	for _, it := range batch {
-		if !it.awaitIndex && !it.notified && it.done != nil {
-			it.done <- nil
-			it.notified = true
+}
+
+// notifyIndexed tells the waiters among items that wait for the database
+// (Sync, Commit) how the index round went.
+func notifyIndexed(items []*item, err error) {
+	for _, it := range items {
+		if it.awaitIndex {
+			notify1(it, err)
 		}
 	}
 }
@@ -58,31 +62,67 @@ func (l *Ledger) indexer() {
 	g := l.rows
 	var items []*item
 	var segs []string
+	retry := false // items holds what a failed round could not commit
 	for {
-		running := g.due(l.opts.IndexInterval, l.indexStop)
+		running := true
+		if retry {
+			// Retry on our own: nothing new may come (the writer stops
+			// handing over once maxBacklog items wait).
+			select {
+			case <-l.indexStop:
+				running = false
+			default:
+			}
+		} else {
+			running = g.due(l.opts.IndexInterval, l.indexStop)
+		}
 		items, segs = g.take(items, segs)
 		err := l.write(items)
 		l.setIndexHealth(err)
 		if err != nil {
-			notify(items, err) // Syncs learn it now; the rows are retried
+			// Syncs and Commits learn it now; the rows are retried, the
+			// Syncs (no data) are done with.
+			notifyIndexed(items, err)
+			var done []*item
+			items, done = dropSyncs(items, done)
+			g.committed(done, nil) // and wakes a writer waiting for room: it fails now
 			if !running {
 				l.logf("ledger: closing with %d rows in the row log, not in the database (the next start adds them): %v",
 					requestRows(items), err)
 				return
 			}
 			l.sleep(l.opts.RetryInterval, l.indexStop)
+			retry = true
 			continue
 		}
-		notify(items, nil)
-		if err := g.committed(segs, requestRows(items)); err != nil {
+		retry = false
+		// The segments go first: once a Sync returns, the log holds
+		// nothing it has seen committed.
+		if err := g.committed(items, segs); err != nil {
 			l.logf("ledger: row log: %v", err)
 		}
+		notifyIndexed(items, nil)
 		clear(items)
 		items, segs = items[:0], segs[:0]
 		if !running && g.logged() == 0 {
 			return
 		}
 	}
+}
+
+// dropSyncs removes from items those with no data (Syncs), appending them
+// to dropped.
+func dropSyncs(items, dropped []*item) ([]*item, []*item) {
+	kept := items[:0]
+	for _, it := range items {
+		if hasData([]*item{it}) {
+			kept = append(kept, it)
+		} else {
+			dropped = append(dropped, it)
+		}
+	}
+	clear(items[len(kept):])
+	return kept, dropped
 }
 
 // requestRows counts the request rows among items.

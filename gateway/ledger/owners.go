@@ -19,21 +19,18 @@ type StoredResponse struct {
 }
 
 // StoredResponse returns what is known of stored response id; the zero
-// value when the gateway never saw it created. It reads what is committed
-// (it runs on the request path; the gateway keeps recent responses in
-// memory until their rows are durable), and only when that has no row
-// while the row log holds rows not yet in the database (the indexer
-// failing, or an ID evicted from the gateway's memory within
-// IndexInterval) does it wait for them to be committed.
+// value when the gateway never saw it created. It runs on the request
+// path and never waits for the writer: a row in the row log, not yet in
+// the database, is found there.
 func (l *Ledger) StoredResponse(ctx context.Context, id string) (StoredResponse, error) {
-	r, found, err := l.storedResponse(ctx, id)
-	if err != nil || found || l.logged() == 0 {
-		return r, err
+	if l.rows != nil {
+		if r, ok := l.rows.storedResponse(id); ok {
+			return r, nil
+		}
 	}
-	if err := l.Sync(ctx); err != nil {
-		return StoredResponse{}, fmt.Errorf("stored response %s: %w", id, err)
-	}
-	r, _, err = l.storedResponse(ctx, id)
+	// Committed, or not known: the indexer forgets a logged owner only
+	// once the database has it.
+	r, _, err := l.storedResponse(ctx, id)
 	return r, err
 }
 

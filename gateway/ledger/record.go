@@ -1,11 +1,13 @@
 // Package ledger is the gateway's durable record of every request: who
 // called, which model, the tokens and the cost. The gateway hands each
 // finished request to a Sink before the last bytes of its answer go out,
-// and the Sink returns once the row is committed: a request whose answer
+// and the Sink returns once the row is durable: a request whose answer
 // a client has received in full is on the ledger, even if the gateway is
-// killed right after. The SQLite implementation has one writer goroutine
-// that commits every row waiting at that moment in one transaction (group
-// commit), so many requests finishing together wait for one commit.
+// killed right after. One writer goroutine takes every row waiting at that
+// moment and, on SQLite, appends them to a row log with one write, which
+// an indexer commits to the database in batches (rowlog.go); on
+// PostgreSQL it commits them in one transaction (group commit). Either
+// way many requests finishing together wait for one write.
 package ledger
 
 import (
@@ -77,10 +79,10 @@ type Capture struct {
 
 // Sink receives finished requests.
 type Sink interface {
-	// Enqueue records r and returns once r's row is committed, so that a
-	// crash of the gateway right after (SIGKILL, OOM) cannot lose it: the
-	// gateway calls it before the last bytes of the answer go out.
-	// Concurrent callers share one commit (group commit). The wait is
+	// Enqueue records r and returns once r's row is durable (in the row
+	// log, or committed), so that a crash of the gateway right after
+	// (SIGKILL, OOM) cannot lose it: the gateway calls it before the last
+	// bytes of the answer go out. Concurrent callers share one write. The wait is
 	// bounded: when the database fails, or stalls past the bound, it
 	// returns an error, which says r may not be recorded. The caller may
 	// reuse r once it returns. A capture queued separately

@@ -104,11 +104,12 @@ func TestPurgeLoopRuns(t *testing.T) {
 		clock := newClock(baseTime)
 		ret := &config.Retention{Duration: "1h", Period: time.Hour, Purge: []string{"captures"}}
 		l, path := openTest(t, Options{Now: clock.Now, Retention: ret, PurgeInterval: time.Minute})
+		synctest.Wait() // the loop's first purge, at start, is over
 		r := record(1)
 		r.Capture = &Capture{RequestBody: []byte("x")}
 		mustCommit(t, l, r)
 		clock.Advance(2 * time.Hour)
-		synctest.Wait() // the loop's first purge, at start, is over
+		synctest.Wait()
 		if got := countRows(t, path, "captures"); got != 1 {
 			t.Fatalf("%d captures before the next purge, want the 1 committed", got)
 		}

@@ -34,7 +34,11 @@ import (
 // the segments once their rows are committed. Open inserts the rows of
 // any segments left by a gateway that was killed (inserts are
 // idempotent by ID, so rows that were also committed are not doubled)
-// before anything else is written.
+// before anything else is written; a segment it cannot read to its end
+// is committed as far as it reads and kept aside (".unread"). While the
+// database is failing the writer goes on logging (answers go out) until
+// maxBacklog items wait for the indexer, and created responses are found
+// in memory meanwhile (StoredResponse).
 type rowLog struct {
 	base string   // the database's path; segments are base-rowlog-N
 	lock *os.File // held (flock) while the ledger is open
@@ -50,11 +54,16 @@ type rowLog struct {
 	since  time.Time
 	urgent bool // items hold a waiter for the database (Sync, Commit)
 	// pending counts the rows appended and not yet committed to the
-	// database: items' and the indexer's. It bounds the rows held in
-	// memory while the database cannot be written.
-	pending int
+	// database, and held the items handed over (rows, captures, Syncs)
+	// not yet committed or dropped: items' and the indexer's. held bounds
+	// what waits in memory while the database cannot be written.
+	pending, held int
+	// owners are the created responses among those rows: a lookup finds
+	// them here until the database has them (StoredResponse).
+	owners map[string]StoredResponse
 
 	wake chan struct{} // (1): the indexer has something to look at
+	room *sync.Cond    // on mu: the indexer has let go of items
 }
 
 // Row log tuning.
@@ -82,41 +91,69 @@ func openRowLog(path string, now func() time.Time, logf func(string, ...any)) (*
 	if err != nil {
 		return nil, err
 	}
-	g := &rowLog{base: path, lock: lock, now: now, wake: make(chan struct{}, 1)}
-	segs, err := g.segments()
+	g := &rowLog{base: path, lock: lock, now: now, wake: make(chan struct{}, 1),
+		owners: make(map[string]StoredResponse)}
+	g.room = sync.NewCond(&g.mu)
+	segs, last, err := g.segments()
 	if err != nil {
 		lock.Close()
 		return nil, err
 	}
+	g.seq = last
 	for _, s := range segs {
-		g.seq = max(g.seq, s.n)
 		items, err := readSegment(s.path)
-		switch {
-		case errors.Is(err, errTruncated):
-			// The end of a write the process was killed in.
-			logf("ledger: row log %s: kept its first %d rows: %v", s.path, len(items), err)
-		case err != nil:
-			// Garbled, or another release's rows: commit what reads, and
-			// keep the file, under a name no Open replays or removes.
+		if err != nil {
+			// Cut short (a write that failed part way, an OS crash: a
+			// killed process's write(2) completes) or garbled, or another
+			// release's rows: commit what reads, and keep the file under
+			// a name no Open replays, removes or numbers a segment with.
 			keep := s.path + ".unread"
 			if rerr := os.Rename(s.path, keep); rerr != nil {
 				lock.Close()
 				return nil, fmt.Errorf("row log %s: %v; and keeping it aside: %w", s.path, err, rerr)
 			}
-			logf("ledger: row log %s: committing its first %d rows; the rest is kept in %s: %v", s.path, len(items), keep, err)
-			g.items = append(g.items, items...)
-			continue
+			logf("ledger: row log %s: committing its first %d rows; the file is kept as %s: %v", s.path, len(items), keep, err)
+		} else {
+			g.segs = append(g.segs, s.path)
 		}
 		g.items = append(g.items, items...)
-		g.segs = append(g.segs, s.path)
+	}
+	for _, it := range g.items {
+		g.noteOwner(it)
 	}
 	if n := len(g.items); n > 0 {
 		logf("ledger: %d rows from %d row log segments of an earlier run go to the database now", n, len(segs))
-		g.rows, g.pending, g.urgent, g.since = n, n, true, now()
+		g.rows, g.pending, g.held, g.urgent, g.since = n, n, n, true, now()
 	} else if len(g.segs) > 0 {
 		g.urgent = true // empty leftovers: the first round removes them
 	}
 	return g, nil
+}
+
+// noteOwner records it's created response, if any, until it is committed
+// (g.mu held, or g not yet shared).
+func (g *rowLog) noteOwner(it *item) {
+	if it.owner == nil {
+		return
+	}
+	id, _ := it.owner[0].(string)
+	principal, _ := it.owner[1].(string)
+	var tokens int64
+	switch n := it.owner[3].(type) {
+	case int64:
+		tokens = n
+	case int:
+		tokens = int64(n)
+	}
+	g.owners[id] = StoredResponse{Principal: principal, ContextTokens: max(tokens, 0)}
+}
+
+// storedResponse looks id up among the logged rows not yet committed.
+func (g *rowLog) storedResponse(id string) (StoredResponse, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r, ok := g.owners[id]
+	return r, ok
 }
 
 type segment struct {
@@ -124,22 +161,27 @@ type segment struct {
 	n    uint64
 }
 
-// segments lists the row log's segment files, oldest first.
-func (g *rowLog) segments() ([]segment, error) {
+// segments lists the row log's segment files, oldest first, and the
+// highest number a segment or a segment kept aside (.unread) has.
+func (g *rowLog) segments() (segs []segment, last uint64, err error) {
 	names, err := filepath.Glob(globEscape(g.base) + segmentInfix + "*")
 	if err != nil {
-		return nil, fmt.Errorf("row log: %w", err)
+		return nil, 0, fmt.Errorf("row log: %w", err)
 	}
-	var segs []segment
 	for _, p := range names {
-		n, err := strconv.ParseUint(strings.TrimPrefix(p, g.base+segmentInfix), 10, 64)
+		name := strings.TrimPrefix(p, g.base+segmentInfix)
+		live := !strings.HasSuffix(name, ".unread")
+		n, err := strconv.ParseUint(strings.TrimSuffix(name, ".unread"), 10, 64)
 		if err != nil {
 			continue // the lock file, or not ours
 		}
-		segs = append(segs, segment{p, n})
+		last = max(last, n)
+		if live {
+			segs = append(segs, segment{p, n})
+		}
 	}
 	slices.SortFunc(segs, func(a, b segment) int { return cmpUint(a.n, b.n) })
-	return segs, nil
+	return segs, last, nil
 }
 
 func cmpUint(a, b uint64) int {
@@ -192,44 +234,67 @@ func readSegment(path string) ([]*item, error) {
 }
 
 // append makes batch's rows durable, appending them to the log in one
-// write, and hands all of batch to the indexer. It fails, handing over
-// nothing, when the write fails or when max rows already wait for a
-// database that cannot take them (stalled: its error).
+// write, wakes their waiters (but those of awaitIndex items, which the
+// indexer wakes) and hands all of batch to the indexer. A row that cannot
+// be encoded (newItem bounds every column, so only a bug) fails alone:
+// its waiter gets the error and the rest go on. append fails, handing
+// over nothing, when the write fails or when max items already wait for
+// a database that cannot take them (stalled: its error); while the
+// database works it waits for the indexer to make room.
 func (g *rowLog) append(batch []*item, max int, stalled func() error) error {
 	g.buf = g.buf[:0]
 	rows, urgent := 0, false
-	var err error
 	for _, it := range batch {
 		urgent = urgent || it.awaitIndex
 		if it.req == nil {
 			continue
 		}
-		rows++
-		if g.buf, err = appendRecord(g.buf, it.req, it.owner); err != nil {
-			return err
+		b, err := appendRecord(g.buf, it.req, it.owner)
+		if err != nil {
+			notify([]*item{it}, err)
+			it.req, it.owner = nil, nil
+			continue
 		}
+		g.buf = b
+		rows++
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if rows > 0 && g.pending+rows > max {
-		err := errors.New("the database has not taken the rows logged so far")
+	for g.held > 0 && g.held+len(batch) > max {
+		// The indexer is behind: wait for it (the queue fills behind
+		// the writer, and Enqueue waits, bounded), unless the database
+		// is failing.
 		if s := stalled(); s != nil {
-			err = fmt.Errorf("%w: %w", err, s)
+			return fmt.Errorf("the database has not taken the %d rows logged so far: %w", g.pending, s)
 		}
-		return err
+		g.urgent = true
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
+		g.room.Wait()
 	}
 	if len(g.buf) > 0 {
 		if err := g.write(g.buf); err != nil {
 			return err
 		}
 	}
-	if len(g.items) == 0 {
-		g.since = g.now()
+	// Woken before the indexer can see them, so that only the writer
+	// touches these items' notified.
+	for _, it := range batch {
+		if !it.awaitIndex {
+			notify1(it, nil)
+		}
+		g.noteOwner(it)
 	}
 	wasEmpty := len(g.items) == 0
+	if wasEmpty {
+		g.since = g.now()
+	}
 	g.items = append(g.items, batch...)
 	g.rows += rows
 	g.pending += rows
+	g.held += len(batch)
 	g.urgent = g.urgent || urgent
 	if wasEmpty || g.urgent || g.rows >= indexRows {
 		select {
@@ -320,12 +385,22 @@ func (g *rowLog) due(interval time.Duration, stop <-chan struct{}) bool {
 	}
 }
 
-// committed removes segs, whose rows (n of them) are in the database.
-// A segment that cannot be removed is replayed by the next Open, which
-// changes nothing (inserts are idempotent).
-func (g *rowLog) committed(segs []string, n int) error {
+// committed forgets items, whose rows are in the database (or which
+// were dropped), and removes segs. A segment that cannot be removed is
+// replayed by the next Open, which changes nothing (inserts are
+// idempotent).
+func (g *rowLog) committed(items []*item, segs []string) error {
 	g.mu.Lock()
-	g.pending -= n
+	for _, it := range items {
+		if it.req != nil {
+			g.pending--
+		}
+		if it.owner != nil {
+			delete(g.owners, it.owner[0].(string))
+		}
+	}
+	g.held -= len(items)
+	g.room.Broadcast()
 	g.mu.Unlock()
 	var errs []error
 	for _, s := range segs {

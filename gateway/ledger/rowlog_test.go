@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tsplug/ts-plug/internal/testbin"
 )
@@ -31,9 +32,9 @@ func segmentOf(t *testing.T, recs ...*Record) []byte {
 	return b
 }
 
-// A gateway killed while appending leaves part of a record at the end of
-// its last segment: the next Open commits every row before it, and
-// says where it stopped.
+// A write that failed part way (a full disk, then an OS crash) leaves
+// part of a record at the end of a segment: the next Open commits every
+// row before it, says where it stopped, and keeps the file aside.
 func TestRowLogReplaysUpToATornRecord(t *testing.T) {
 	sqliteOnly(t, "the row log")
 	t.Parallel()
@@ -64,11 +65,11 @@ func TestRowLogReplaysUpToATornRecord(t *testing.T) {
 	if r, err := l.StoredResponse(context.Background(), fullRecord(2).CreatedResponse); err != nil || r.ContextTokens != 4096 {
 		t.Errorf("the replayed owner row: %+v, %v", r, err)
 	}
-	if !strings.Contains(strings.Join(logs.Lines(), "\n"), "kept its first 3 rows") {
+	if !strings.Contains(strings.Join(logs.Lines(), "\n"), "committing its first 3 rows") {
 		t.Errorf("the torn tail was not reported: %q", logs.Lines())
 	}
-	if _, err := os.Stat(path + segmentInfix + "7.unread"); err == nil {
-		t.Error("a torn tail, a crash's normal end, was kept aside as unreadable")
+	if _, err := os.Stat(path + segmentInfix + "7.unread"); err != nil {
+		t.Errorf("the torn segment was not kept aside: %v", err)
 	}
 	testbin.WaitUntil(t, 5*time.Second, func() error {
 		if ids := loggedIDs(t, path); len(ids) != 0 {
@@ -76,7 +77,8 @@ func TestRowLogReplaysUpToATornRecord(t *testing.T) {
 		}
 		return nil
 	})
-	// New segments are numbered after the old ones, never over them.
+	// New segments are numbered after the old ones and those kept
+	// aside, never over them.
 	if err := l.Enqueue(record(9)); err != nil {
 		t.Fatal(err)
 	}
@@ -171,8 +173,8 @@ func TestRowLogHeldByOneProcess(t *testing.T) {
 // While the database cannot be written the rows wait in the log: Enqueue
 // goes on succeeding (they are durable) until 4×QueueSize of them wait,
 // the ledger reports itself unhealthy (metered requests are refused), a
-// stored response's lookup fails rather than say "not found", and all
-// of it reaches the database once it recovers.
+// stored response is found in the log, and all of it reaches the
+// database once it recovers.
 func TestRowLogWhileDatabaseFails(t *testing.T) {
 	sqliteOnly(t, "the row log")
 	t.Parallel()
@@ -180,8 +182,10 @@ func TestRowLogWhileDatabaseFails(t *testing.T) {
 		RetryInterval: 5 * time.Millisecond, Logf: (&quietLogs{}).Logf})
 	dbErr := errors.New("database disk image is malformed (injected)")
 	var failing atomic.Bool
+	var writes atomic.Int64
 	failing.Store(true)
 	inWrite := func() error {
+		writes.Add(1)
 		if failing.Load() {
 			return dbErr
 		}
@@ -198,8 +202,10 @@ func TestRowLogWhileDatabaseFails(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := l.StoredResponse(context.Background(), withResponse.CreatedResponse); !errors.Is(err, dbErr) {
-		t.Errorf("StoredResponse while its row cannot be committed = %v, want the database's error", err)
+	// Found in the row log: the owner continues their conversation.
+	if r, err := l.StoredResponse(context.Background(), withResponse.CreatedResponse); err != nil ||
+		r.Principal != withResponse.Principal || r.ContextTokens != withResponse.ResponseContext {
+		t.Errorf("StoredResponse while its row cannot be committed = %+v, %v; want it from the row log", r, err)
 	}
 	max := l.maxBacklog()
 	for i := 1; i < max; i++ {
@@ -208,14 +214,39 @@ func TestRowLogWhileDatabaseFails(t *testing.T) {
 		}
 	}
 	err := l.Enqueue(record(max))
-	if err == nil || !strings.Contains(err.Error(), "not taken the rows") || !errors.Is(err, dbErr) {
+	if err == nil || !strings.Contains(err.Error(), "has not taken the") || !errors.Is(err, dbErr) {
 		t.Errorf("Enqueue past %d logged rows = %v, want a refusal naming the database's error", max, err)
 	}
-	failing.Store(false)
-	if err := l.Sync(context.Background()); err != nil {
-		// The Sync may have met the last failed round; the next one works.
-		testbin.WaitUntil(t, 5*time.Second, func() error { return l.Sync(context.Background()) })
+	// Once the indexer has taken every logged row and failed once more,
+	// nothing new reaches it (the writer hands nothing over past the
+	// bound): it must retry on its own.
+	l.rows.mu.Lock()
+	handedOver := len(l.rows.items)
+	l.rows.mu.Unlock()
+	if handedOver != 0 {
+		testbin.WaitUntil(t, 5*time.Second, func() error {
+			l.rows.mu.Lock()
+			defer l.rows.mu.Unlock()
+			if n := len(l.rows.items); n != 0 {
+				return fmt.Errorf("%d items not yet taken by the indexer", n)
+			}
+			return nil
+		})
 	}
+	w := writes.Load()
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if writes.Load() < w+1 {
+			return errors.New("the indexer has not tried again")
+		}
+		return nil
+	})
+	failing.Store(false)
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if n := countRows(t, path, "requests"); n < max {
+			return fmt.Errorf("%d rows in the database, want the %d logged", n, max)
+		}
+		return nil
+	})
 	testbin.WaitUntil(t, 5*time.Second, func() error {
 		if err := l.Sync(context.Background()); err != nil {
 			return err
@@ -282,5 +313,137 @@ func TestRowLogFailedWriteStartsANewSegment(t *testing.T) {
 	}
 	if g.logged() != 3 {
 		t.Errorf("logged %d, want 3 (the failed append handed nothing over)", g.logged())
+	}
+}
+
+// A client controls some columns (User-Agent, model, path: up to a
+// megabyte of headers): they are clipped, so no row is too big to log and
+// one request can never stop the ledger.
+func TestLongColumnsAreClipped(t *testing.T) {
+	t.Parallel()
+	l, path := openTest(t, Options{RetryInterval: 5 * time.Millisecond, EnqueueWait: time.Second})
+	big := record(0)
+	big.UserAgent = strings.Repeat("é", 1<<20) // 2 MiB, two bytes a character
+	big.Model = strings.Repeat("m", 100<<10)
+	big.Path = "/v1/" + strings.Repeat("p", 1<<20)
+	if err := l.Enqueue(big); err != nil {
+		t.Fatalf("Enqueue of a row with megabyte columns: %v", err)
+	}
+	for i := 1; i <= 3; i++ {
+		if err := l.Enqueue(record(i)); err != nil {
+			t.Fatalf("Enqueue after it: %v", err)
+		}
+	}
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Healthy(); err != nil {
+		t.Errorf("Healthy = %v", err)
+	}
+	db := rawConn(t, path)
+	var ua, model, p string
+	if err := db.QueryRowContext(context.Background(), `SELECT user_agent, model, path FROM requests WHERE id = ?`, big.ID).Scan(&ua, &model, &p); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]string{"user_agent": ua, "model": model, "path": p} {
+		if len(v) == 0 || len(v) > maxText || !utf8.ValidString(v) {
+			t.Errorf("%s: %d bytes (valid UTF-8: %v), want 1..%d", name, len(v), utf8.ValidString(v), maxText)
+		}
+	}
+}
+
+// A row the log cannot encode (only a bug could make one) fails alone:
+// its waiter learns it, and the rows beside it are logged.
+func TestRowLogUnencodableRowFailsAlone(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	g, err := openRowLog(path, time.Now, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	l := &Ledger{now: nowFunc, db: conn{d: sqliteDialect}}
+	var batch []*item
+	for i := range 3 {
+		it, err := l.newItem(record(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		it.done = make(chan error, 1)
+		batch = append(batch, it)
+	}
+	batch[1].req[len(batch[1].req)-1] = struct{}{} // no encoding for it
+	if err := g.append(batch, 100, func() error { return nil }); err != nil {
+		t.Fatalf("append = %v, want the batch logged but its bad row", err)
+	}
+	for i, it := range batch {
+		if err := <-it.done; (err != nil) != (i == 1) {
+			t.Errorf("row %d: waiter told %v", i, err)
+		}
+	}
+	if ids := loggedIDs(t, path); fmt.Sprint(ids) != fmt.Sprint([]string{record(0).ID, record(2).ID}) {
+		t.Errorf("row log %v", ids)
+	}
+}
+
+// While the database fails, what waits for it in memory is bounded,
+// captures (which the row log does not hold) and Syncs included: past
+// 4×QueueSize items, CaptureAsync waits and then fails.
+func TestRowLogBoundsMemoryWhileDatabaseFails(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	l, _ := openTest(t, Options{QueueSize: 16, RetryInterval: time.Hour, EnqueueWait: 50 * time.Millisecond,
+		Logf: (&quietLogs{}).Logf})
+	fail := func() error { return errors.New("injected database failure") }
+	l.hookWrite.Store(&fail)
+	n := 20 * l.maxBacklog()
+	if err := l.Enqueue(record(n)); err != nil {
+		t.Fatal(err) // logged: the database is not needed yet
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.Sync(ctx); err == nil {
+		t.Fatal("Sync succeeded on a failing database")
+	}
+	refused := false
+	for i := range n {
+		if err := l.CaptureAsync(record(i).ID, testCapture(i)); err != nil {
+			refused = true
+			break
+		}
+	}
+	if !refused {
+		t.Errorf("all %d captures accepted while the database fails (bound %d)", n, l.maxBacklog())
+	}
+	l.rows.mu.Lock()
+	held := l.rows.held
+	l.rows.mu.Unlock()
+	if held > l.maxBacklog() {
+		t.Errorf("%d items held for the database, bound %d", held, l.maxBacklog())
+	}
+}
+
+// A damaged length in the middle of a segment reads like a cut-short
+// record: the segment is kept aside all the same, never removed.
+func TestRowLogKeepsASegmentWithADamagedLength(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	a, b, c := segmentOf(t, record(0)), segmentOf(t, record(1)), segmentOf(t, record(2))
+	b[1] ^= 0x10 // the length now runs past the end of the file
+	seg := path + segmentInfix + "1"
+	if err := os.WriteFile(seg, append(append(a, b...), c...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := openAt(t, path, Options{Logf: (&quietLogs{}).Logf})
+	if err := l.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, path, "requests"); n != 1 {
+		t.Errorf("%d rows committed, want the 1 before the damage", n)
+	}
+	if _, err := os.Stat(seg + ".unread"); err != nil {
+		t.Errorf("segment not kept aside: %v", err)
 	}
 }

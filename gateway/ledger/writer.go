@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // item is one record on its way to the database. Its column values are
@@ -16,11 +17,14 @@ import (
 // single writer only executes inserts and many callers compress in
 // parallel.
 type item struct {
-	req      []any      // requests columns, in insertRequest order
-	capture  []any      // captures columns, or nil
-	owner    []any      // response_owners columns, or nil
-	done     chan error // buffered; nil when nobody waits (Enqueue)
-	notified bool       // done has been sent to (writer-only)
+	req     []any      // requests columns, in insertRequest order
+	capture []any      // captures columns, or nil
+	owner   []any      // response_owners columns, or nil
+	done    chan error // buffered; nil when nobody waits (Enqueue)
+	// notified: done has been sent to. Only the writer touches it until
+	// it hands the item to the indexer (rowLog.append, under its lock),
+	// and only the indexer after.
+	notified bool
 	// awaitIndex: with a row log, done waits for the database itself
 	// (Sync, Commit), not only for the log; the indexer sends to it.
 	awaitIndex bool
@@ -62,13 +66,13 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 	at := any(t.UnixNano())
 	vals := make([]any, 0, len(requestColumns)+len(ownerColumns))
 	vals = append(vals,
-		r.ID, at, b(r.LoginName), b(r.NodeName), b(r.StableNodeID),
-		b(strings.Join(r.Tags, ",")), b(r.Principal), b(r.Provider), b(r.Model),
+		r.ID, at, b(clip(r.LoginName)), b(clip(r.NodeName)), b(r.StableNodeID),
+		b(clip(strings.Join(r.Tags, ","))), b(r.Principal), b(r.Provider), b(clip(r.Model)),
 		b(string(r.API)), r.Stream, r.Status, r.Duration.Milliseconds(),
 		r.TTFB.Milliseconds(), u.InputTokens, u.OutputTokens, u.CachedTokens,
 		u.CacheCreationTokens, u.CacheCreation5mTokens, u.CacheCreation1hTokens,
-		u.ReasoningTokens, cost, r.SessionID, r.Interrupted || u.Interrupted,
-		b(r.Error), b(r.UserAgent), u.Estimated, b(r.Unpriced), b(r.Path), b(r.LocalUser),
+		u.ReasoningTokens, cost, clip(r.SessionID), r.Interrupted || u.Interrupted,
+		b(clip(r.Error)), b(clip(r.UserAgent)), u.Estimated, b(clip(r.Unpriced)), b(clip(r.Path)), b(clip(r.LocalUser)),
 	)
 	n := len(vals)
 	it := &item{req: vals[:n:n]}
@@ -89,6 +93,24 @@ func (l *Ledger) newItem(r *Record) (*item, error) {
 		it.capture = c
 	}
 	return it, nil
+}
+
+// maxText bounds a text column a caller can make long (a User-Agent, a
+// model name, a path: net/http admits a megabyte of headers): a row stays
+// a few kilobytes, and under the row log's record limit, whatever a
+// client sends.
+const maxText = 8 << 10
+
+// clip cuts s to maxText bytes, at a character boundary.
+func clip(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	n := maxText
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Commit records r and returns once its row is committed to the database,
@@ -530,12 +552,18 @@ func (l *Ledger) finalFlush(backlog []*item) {
 // notify tells each item's waiter, once, how its write went.
 func notify(items []*item, err error) {
 	for _, it := range items {
-		if it.notified || it.done == nil {
-			continue
-		}
-		it.done <- err
-		it.notified = true
+		notify1(it, err)
 	}
+}
+
+// notify1 tells it's waiter, if it has one that has not been told, how
+// its write went.
+func notify1(it *item, err error) {
+	if it.notified || it.done == nil {
+		return
+	}
+	it.done <- err
+	it.notified = true
 }
 
 // setHealth records the outcome of a write, logging each transition
