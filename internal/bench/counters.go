@@ -24,8 +24,8 @@ type Counters struct {
 	Syscalls int64
 	// LedgerRows and LedgerCommits are the gateway's ledger rows written
 	// and write transactions committed (aperture_ledger_*_total), -1 for
-	// a server without a ledger: their ratio is how many requests share
-	// a group commit.
+	// a server without a ledger: their ratio is how many rows one
+	// SQLite transaction holds (the indexer's batch of the row log).
 	LedgerRows, LedgerCommits int64
 }
 

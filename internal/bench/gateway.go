@@ -11,7 +11,7 @@ import (
 
 // benchConfig has every feature on: grants, quota limits (a bucket too
 // large to ever reject, so every request reserves and settles), metering
-// into the ledger (each row committed before its answer ends) and
+// into the ledger (each row durable before its answer ends) and
 // captures (the default retention keeps them). read_metrics lets the
 // harness read the gateway's allocation counter from /metrics. %[1]s is
 // the fake provider, %[2]s the fake that streams huge answers; %[3]s,

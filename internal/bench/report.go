@@ -181,7 +181,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("Written by `%s` (the harness in `internal/bench`); rerun it to refresh this file.\n", r.Command)
 	p("Everything runs on this one machine against the fake provider (`internal/fakellm`, its own process,\n")
 	p("zero latency), with every gateway feature on: grants, a quota bucket on every request (large enough\n")
-	p("never to reject), the SQLite ledger with each row committed before its answer ends (group commit),\n")
+	p("never to reject), the SQLite ledger with each row durable before its answer ends (appended to its row log,\n")
+	p("one write for the requests finishing together, and committed to SQLite in batches every 10 ms),\n")
 	p("and request/response captures.\n")
 	p("\"Direct\" is the same request sent straight to the fake; the two are measured in alternating blocks\n")
 	p("(direct, gateway, gateway, direct, ...) with warm keep-alive connections, so both see the same machine.\n")
@@ -189,7 +190,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("reverse proxy on the same CPU. Overhead is via minus direct at the same percentile; ratio is via ÷ direct.\n")
 	p("CPU µs/req, allocs/req and syscalls/req are the server's own (the gateway's or the bare proxy's), over its blocks only;\n")
 	p("syscalls are the read and write family (/proc/PID/io syscr + syscw: sockets and files, SQLite's WAL writes among them);\n")
-	p("rows/commit is how many ledger rows the gateway's write transactions held (group commit), from its /metrics.\n\n")
+	p("rows/commit is how many ledger rows the gateway's SQLite transactions held (the row log's batches), from its /metrics.\n\n")
 	mode := "full"
 	if r.Quick {
 		mode = "quick (-quick: fewer requests, smaller stream; numbers are noisier)"
