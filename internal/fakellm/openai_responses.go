@@ -141,11 +141,12 @@ func outputText(text string) obj {
 // with its own events. Unless "store" is false the response is kept for GET and
 // DELETE /v1/responses/{id}.
 func (x *exchange) createResponse() error {
+	now := time.Now()
 	r := storedResponse{
-		id:      "resp_" + randID() + randID(),
-		msgID:   "msg_" + randID() + randID(),
+		id:      "resp_" + objectID(now),
+		msgID:   "msg_" + objectID(now),
 		model:   x.call.model,
-		created: time.Now().Unix(),
+		created: now.Unix(),
 		usage:   x.set.usage,
 		txt:     x.txt,
 		tool:    x.tool,

@@ -466,6 +466,15 @@ func randID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// objectID is the 48 hex digits of an OpenAI Responses object ID
+// ("resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b"): the creation
+// time in seconds, 8 hex digits, then random ones. The time prefix
+// matters to a gateway that indexes them: real IDs arrive nearly in
+// order, not scattered over the whole key space.
+func objectID(t time.Time) string {
+	return fmt.Sprintf("%08x", uint32(t.Unix())) + randID() + randID()[:16]
+}
+
 // limitWriter passes through left bytes, then fails with errCut.
 type limitWriter struct {
 	w    io.Writer

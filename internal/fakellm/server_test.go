@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStartClose(t *testing.T) {
@@ -187,5 +188,21 @@ func BenchmarkGeneratedStream(b *testing.B) {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+// Responses object IDs have OpenAI's shape: 48 hex digits, the first 8
+// the creation time in seconds, so that they sort by time as real ones do.
+func TestObjectIDShape(t *testing.T) {
+	at := time.Unix(0x67ccd2be, 0)
+	id := objectID(at)
+	if len(id) != 48 || strings.Trim(id, "0123456789abcdef") != "" {
+		t.Fatalf("objectID = %q, want 48 hex digits", id)
+	}
+	if !strings.HasPrefix(id, "67ccd2be") {
+		t.Errorf("objectID = %q, want it to begin with the time, 67ccd2be", id)
+	}
+	if later := objectID(at.Add(time.Second)); later <= id {
+		t.Errorf("an ID a second later (%s) sorts before %s", later, id)
 	}
 }
