@@ -17,6 +17,7 @@
 //	go run ./internal/bench -quick     # smaller run
 //	go run ./internal/bench -smoke -out /tmp/b.md  # tiny: does the harness work?
 //	go run ./internal/bench -only postgres  # SQLite vs PostgreSQL, one and two replicas
+//	go run ./internal/bench -only latency -out /tmp/b.md  # non-streaming c=10 beside the bare proxy
 //
 // The -serve-fake and -serve-proxy modes are internal: the harness starts
 // itself that way to host the fake provider and the bare reverse proxy.
@@ -43,7 +44,7 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "write the gateway's CPU profile of the --listen sections to this file")
 	flag.StringVar(&o.allocProfile, "allocprofile", "", "write the gateway's allocation profile of the --listen sections to this file (every allocation recorded: the figures of that run are slower)")
 	flag.BoolVar(&o.floor, "floor", true, "measure a bare Go reverse proxy too, the floor of any gateway's overhead here")
-	flag.StringVar(&o.only, "only", "", "run only this section: \"tunnel\" (the offline tailnet and ts-unplug) or \"postgres\" (SQLite vs one and two replicas on PostgreSQL); no micro-benchmarks")
+	flag.StringVar(&o.only, "only", "", "run only this section: \"tunnel\" (the offline tailnet and ts-unplug), \"postgres\" (SQLite vs one and two replicas on PostgreSQL) or \"latency\" (the non-streaming comparisons at c=10, beside the bare proxy: the latency targets); no micro-benchmarks")
 	flag.BoolVar(&o.postgres, "postgres", true, "compare aperture on SQLite with one and two replicas on PostgreSQL (skipped, saying why, where PostgreSQL is not installed)")
 	flag.BoolVar(&o.pin, "pin", true, "pin the server under test to one CPU and the load generator and fake to the others (Linux, 2+ CPUs)")
 	serve := flag.Bool("serve-fake", false, "internal: serve the fake provider and print its URL")
@@ -51,8 +52,8 @@ func main() {
 	bodySize := flag.Int64("fake-body-size", 0, "internal: with -serve-fake, the generated answer size in bytes")
 	chunks := flag.Int("fake-chunks", 0, "internal: with -serve-fake, the deltas a streamed answer is split into")
 	flag.Parse()
-	if o.only != "" && o.only != "tunnel" && o.only != "postgres" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the sections that run alone are \"tunnel\" and \"postgres\"\n", o.only)
+	if o.only != "" && o.only != "tunnel" && o.only != "postgres" && o.only != "latency" {
+		fmt.Fprintf(os.Stderr, "bench: -only %q: the sections that run alone are \"tunnel\", \"postgres\" and \"latency\"\n", o.only)
 		os.Exit(2)
 	}
 	if *proxyTo != "" {

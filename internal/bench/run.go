@@ -89,7 +89,9 @@ func run(ctx context.Context, o options) error {
 		if err := measureColdStart(ctx, rep, sz, apBin, dir, fakeURL, bigURL); err != nil {
 			return err
 		}
-		if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.allocProfile, o.floor); err != nil {
+	}
+	if o.only == "" || o.only == "latency" {
+		if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.allocProfile, o.floor, o.only == "latency"); err != nil {
 			return err
 		}
 	}
@@ -164,8 +166,10 @@ func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fa
 // measureGateway runs the --listen sections: memory, the big stream,
 // non-streaming and streaming latency. With withFloor, each non-streaming
 // comparison is followed by the same through the bare proxy. A profile
-// path gets the gateway's CPU profile of the whole section.
-func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile, allocProfile string, withFloor bool) error {
+// path gets the gateway's CPU profile of the whole section. latencyOnly
+// runs the non-streaming comparisons at c=10 alone (-only latency: the
+// latency targets, and a profile of nothing else).
+func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile, allocProfile string, withFloor, latencyOnly bool) error {
 	say("starting aperture --no-tailnet")
 	var env []string
 	for _, p := range []struct{ path, env, what, show string }{
@@ -228,13 +232,16 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 		say("idle RSS %s MiB", mib(m.RSS))
 	}
 
-	if err := measureBigStream(ctx, rep, ap, sz.bigStream); err != nil {
+	concurrencies := []int{1, 10, 50}
+	if latencyOnly {
+		concurrencies = []int{10}
+	} else if err := measureBigStream(ctx, rep, ap, sz.bigStream); err != nil {
 		rep.Skipped = append(rep.Skipped, "big stream: "+err.Error())
 		say("big stream: %v", err)
 	}
 
 	for _, api := range apiCases {
-		for _, c := range []int{1, 10, 50} {
+		for _, c := range concurrencies {
 			var s *Sampler
 			if c == 50 {
 				s = StartSampler(ap.Pid(), 20*time.Millisecond)
@@ -252,6 +259,9 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			logRow("non-streaming", api.Name, c, res)
 			floor(api.Name, l)
 		}
+	}
+	if latencyOnly {
+		return nil
 	}
 	// An agent's request carries a long context: the gateway must find
 	// the model without decoding it all.
