@@ -18,15 +18,17 @@ import (
 // request cover the conversation the provider adds. Both are written to
 // the ledger with the creating request's row.
 //
-// Until that row is committed the entry is pending, and nothing evicts it
-// (a lookup that found no owner would let anyone in); then it joins the
+// Until that row is durable (Enqueue returned: in the ledger's row log,
+// where Ledger.StoredResponse finds it before the database has it, or
+// committed) the entry is pending, and nothing evicts it (a lookup that
+// found no owner would let anyone in); then it joins the
 // last recentResponses created. Answers read back from the ledger are
 // kept apart, in their own smaller cache, so that lookups, which cost a
 // caller nothing upstream, can never push out a creation.
 type storedResponses struct {
 	mu      sync.Mutex
-	pending map[string]ledger.StoredResponse            // created, row not yet committed
-	recent  createdRing                                 // created and committed (under mu)
+	pending map[string]ledger.StoredResponse            // created, row not yet durable
+	recent  createdRing                                 // created and durable (under mu)
 	looked  boundedCache[string, ledger.StoredResponse] // read from the ledger
 }
 
@@ -88,7 +90,7 @@ type responseStore interface {
 }
 
 // created notes that principal created response id; it is pending until
-// written reports its row committed, and its context is known once the
+// written reports its row durable, and its context is known once the
 // answer is metered (setContext).
 func (o *storedResponses) created(id, principal string) {
 	r := ledger.StoredResponse{Principal: principal}
@@ -117,7 +119,7 @@ func (o *storedResponses) setContext(id string, tokens int64) {
 	}
 }
 
-// written notes that the row of response id is committed: its entry may
+// written notes that the row of response id is durable: its entry may
 // now be evicted, the ledger answering for it.
 func (o *storedResponses) written(id string) {
 	o.mu.Lock()

@@ -28,7 +28,7 @@ func (x *exchange) relay(res *http.Response) {
 	}
 	// The answer ends when the handler returns (the chunked terminator,
 	// or for a small answer the Content-Length net/http then computes),
-	// after its ledger row is committed (finish): a client that has read
+	// after its ledger row is durable (finish): a client that has read
 	// its whole answer has its row, through a SIGKILL too. (The hidden
 	// usage chunk changes the length too.)
 	hdr.Del("Content-Length")
