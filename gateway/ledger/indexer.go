@@ -158,13 +158,5 @@ func (l *Ledger) indexHealthy() error {
 // setIndexHealth records the outcome of an index round, logging each
 // transition between working and failing once.
 func (l *Ledger) setIndexHealth(err error) {
-	if err == nil {
-		if old := l.indexHealth.Swap(nil); old != nil {
-			l.logf("ledger: database writes recovered (were failing: %v); the row log's rows are in", *old)
-		}
-		return
-	}
-	if old := l.indexHealth.Swap(&err); old == nil {
-		l.logf("ledger: DATABASE WRITES FAILING, rows wait in the row log and metered requests will be refused until they recover: %v", err)
-	}
+	l.noteHealth(&l.indexHealth, err, "rows wait in the row log and ", "; the row log's rows are in")
 }

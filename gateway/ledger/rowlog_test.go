@@ -15,16 +15,27 @@ import (
 	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
-// segmentOf encodes recs as one segment's bytes.
-func segmentOf(t *testing.T, recs ...*Record) []byte {
+// itemsOf is recs as the writer's items.
+func itemsOf(t *testing.T, recs ...*Record) []*item {
 	t.Helper()
 	l := &Ledger{now: nowFunc, db: conn{d: sqliteDialect}}
-	var b []byte
+	var out []*item
 	for _, r := range recs {
 		it, err := l.newItem(r)
 		if err != nil {
 			t.Fatal(err)
 		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// segmentOf encodes recs as one segment's bytes.
+func segmentOf(t *testing.T, recs ...*Record) []byte {
+	t.Helper()
+	var b []byte
+	for _, it := range itemsOf(t, recs...) {
+		var err error
 		if b, err = appendRecord(b, it.req, it.owner); err != nil {
 			t.Fatal(err)
 		}
@@ -276,20 +287,8 @@ func TestRowLogFailedWriteStartsANewSegment(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.close()
-	l := &Ledger{now: nowFunc, db: conn{d: sqliteDialect}}
-	items := func(recs ...*Record) []*item {
-		var out []*item
-		for _, r := range recs {
-			it, err := l.newItem(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, it)
-		}
-		return out
-	}
 	stalled := func() error { return nil }
-	if err := g.append(items(record(1)), 100, stalled); err != nil {
+	if err := g.append(itemsOf(t, record(1)), 100, stalled); err != nil {
 		t.Fatal(err)
 	}
 	// The disk fails this write: a handle that cannot write stands in.
@@ -299,10 +298,10 @@ func TestRowLogFailedWriteStartsANewSegment(t *testing.T) {
 	}
 	g.f.Close()
 	g.f = ro
-	if err := g.append(items(record(2)), 100, stalled); err == nil {
+	if err := g.append(itemsOf(t, record(2)), 100, stalled); err == nil {
 		t.Fatal("append on a failing segment succeeded")
 	}
-	if err := g.append(items(record(2), record(3)), 100, stalled); err != nil {
+	if err := g.append(itemsOf(t, record(2), record(3)), 100, stalled); err != nil {
 		t.Fatal(err)
 	}
 	if len(g.segs) != 2 {
@@ -363,15 +362,9 @@ func TestRowLogUnencodableRowFailsAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.close()
-	l := &Ledger{now: nowFunc, db: conn{d: sqliteDialect}}
-	var batch []*item
-	for i := range 3 {
-		it, err := l.newItem(record(i))
-		if err != nil {
-			t.Fatal(err)
-		}
+	batch := itemsOf(t, record(0), record(1), record(2))
+	for _, it := range batch {
 		it.done = make(chan error, 1)
-		batch = append(batch, it)
 	}
 	batch[1].req[len(batch[1].req)-1] = struct{}{} // no encoding for it
 	if err := g.append(batch, 100, func() error { return nil }); err != nil {

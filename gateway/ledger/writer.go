@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -569,14 +570,20 @@ func notify1(it *item, err error) {
 // setHealth records the outcome of a write, logging each transition
 // between working and failing once rather than every retry.
 func (l *Ledger) setHealth(err error) {
+	l.noteHealth(&l.health, err, "", "")
+}
+
+// noteHealth stores err (nil: working) in h and logs the transitions,
+// with failing and recovered added to the messages.
+func (l *Ledger) noteHealth(h *atomic.Pointer[error], err error, failing, recovered string) {
 	if err == nil {
-		if old := l.health.Swap(nil); old != nil {
-			l.logf("ledger: database writes recovered (were failing: %v)", *old)
+		if old := h.Swap(nil); old != nil {
+			l.logf("ledger: database writes recovered (were failing: %v)%s", *old, recovered)
 		}
 		return
 	}
-	if old := l.health.Swap(&err); old == nil {
-		l.logf("ledger: DATABASE WRITES FAILING, metered requests will be refused until they recover: %v", err)
+	if old := h.Swap(&err); old == nil {
+		l.logf("ledger: DATABASE WRITES FAILING, %smetered requests will be refused until they recover: %v", failing, err)
 	}
 }
 
