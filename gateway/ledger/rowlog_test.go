@@ -15,6 +15,19 @@ import (
 	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
+// openTestRowLog opens a row log beside a database path of its own (no
+// database: the log alone), closed at cleanup.
+func openTestRowLog(t *testing.T) (*rowLog, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	g, err := openRowLog(path, time.Now, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.close)
+	return g, path
+}
+
 // itemsOf is recs as the writer's items.
 func itemsOf(t *testing.T, recs ...*Record) []*item {
 	t.Helper()
@@ -281,12 +294,7 @@ func TestRowLogWhileDatabaseFails(t *testing.T) {
 func TestRowLogFailedWriteStartsANewSegment(t *testing.T) {
 	sqliteOnly(t, "the row log")
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	g, err := openRowLog(path, time.Now, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.close()
+	g, path := openTestRowLog(t)
 	stalled := func() error { return nil }
 	if err := g.append(itemsOf(t, record(1)), 100, stalled); err != nil {
 		t.Fatal(err)
@@ -356,12 +364,7 @@ func TestLongColumnsAreClipped(t *testing.T) {
 func TestRowLogUnencodableRowFailsAlone(t *testing.T) {
 	sqliteOnly(t, "the row log")
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	g, err := openRowLog(path, time.Now, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.close()
+	g, path := openTestRowLog(t)
 	batch := itemsOf(t, record(0), record(1), record(2))
 	for _, it := range batch {
 		it.done = make(chan error, 1)
