@@ -61,6 +61,9 @@ type rowLog struct {
 	// owners are the created responses among those rows: a lookup finds
 	// them here until the database has them (StoredResponse).
 	owners map[string]StoredResponse
+	// damaged are segments of an earlier run that do not read to their
+	// end: once their rows are committed they are kept aside, not removed.
+	damaged map[string]bool
 
 	wake chan struct{} // (1): the indexer has something to look at
 	room *sync.Cond    // on mu: the indexer has let go of items
@@ -92,7 +95,7 @@ func openRowLog(path string, now func() time.Time, logf func(string, ...any)) (*
 		return nil, err
 	}
 	g := &rowLog{base: path, lock: lock, now: now, wake: make(chan struct{}, 1),
-		owners: make(map[string]StoredResponse)}
+		owners: make(map[string]StoredResponse), damaged: make(map[string]bool)}
 	g.room = sync.NewCond(&g.mu)
 	segs, last, err := g.segments()
 	if err != nil {
@@ -105,17 +108,15 @@ func openRowLog(path string, now func() time.Time, logf func(string, ...any)) (*
 		if err != nil {
 			// Cut short (a write that failed part way, an OS crash: a
 			// killed process's write(2) completes) or garbled, or another
-			// release's rows: commit what reads, and keep the file under
-			// a name no Open replays, removes or numbers a segment with.
-			keep := s.path + ".unread"
-			if rerr := os.Rename(s.path, keep); rerr != nil {
-				lock.Close()
-				return nil, fmt.Errorf("row log %s: %v; and keeping it aside: %w", s.path, err, rerr)
-			}
-			logf("ledger: row log %s: committing its first %d rows; the file is kept as %s: %v", s.path, len(items), keep, err)
-		} else {
-			g.segs = append(g.segs, s.path)
+			// release's rows: commit what reads, and once that is done
+			// keep the file under a name no Open replays, removes or
+			// numbers a segment with (committed). Until then it keeps
+			// its name: a run that cannot commit them leaves them to
+			// the next.
+			g.damaged[s.path] = true
+			logf("ledger: row log %s: committing its first %d rows; then the file is kept as %s.unread: %v", s.path, len(items), s.path, err)
 		}
+		g.segs = append(g.segs, s.path)
 		g.items = append(g.items, items...)
 	}
 	for _, it := range g.items {
@@ -145,7 +146,9 @@ func (g *rowLog) noteOwner(it *item) {
 	case int:
 		tokens = int64(n)
 	}
-	g.owners[id] = StoredResponse{Principal: principal, ContextTokens: max(tokens, 0)}
+	if _, ok := g.owners[id]; !ok { // the database keeps the first, too
+		g.owners[id] = StoredResponse{Principal: principal, ContextTokens: max(tokens, 0)}
+	}
 }
 
 // storedResponse looks id up among the logged rows not yet committed.
@@ -252,7 +255,7 @@ func (g *rowLog) append(batch []*item, max int, stalled func() error) error {
 		b, err := appendRecord(g.buf, it.req, it.owner)
 		if err != nil {
 			notify([]*item{it}, err)
-			it.req, it.owner = nil, nil
+			it.req, it.owner, it.capture = nil, nil, nil
 			continue
 		}
 		g.buf = b
@@ -401,10 +404,21 @@ func (g *rowLog) committed(items []*item, segs []string) error {
 	}
 	g.held -= len(items)
 	g.room.Broadcast()
+	damaged := make([]bool, len(segs))
+	for i, s := range segs {
+		damaged[i] = g.damaged[s]
+		delete(g.damaged, s)
+	}
 	g.mu.Unlock()
 	var errs []error
-	for _, s := range segs {
-		if err := os.Remove(s); err != nil && !errors.Is(err, os.ErrNotExist) {
+	for i, s := range segs {
+		var err error
+		if damaged[i] {
+			err = os.Rename(s, s+".unread")
+		} else {
+			err = os.Remove(s)
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}

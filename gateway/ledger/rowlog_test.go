@@ -357,6 +357,10 @@ func TestLongColumnsAreClipped(t *testing.T) {
 			t.Errorf("%s: %d bytes (valid UTF-8: %v), want 1..%d", name, len(v), utf8.ValidString(v), maxText)
 		}
 	}
+	// Text that is not UTF-8 is cut, not emptied.
+	if got := clip("x" + strings.Repeat("\x80", 9000)); len(got) != maxText {
+		t.Errorf("clip of a long non-UTF-8 text kept %d bytes, want %d", len(got), maxText)
+	}
 }
 
 // A row the log cannot encode (only a bug could make one) fails alone:
@@ -370,6 +374,7 @@ func TestRowLogUnencodableRowFailsAlone(t *testing.T) {
 		it.done = make(chan error, 1)
 	}
 	batch[1].req[len(batch[1].req)-1] = struct{}{} // no encoding for it
+	batch[1].capture = []any{"its capture"}
 	if err := g.append(batch, 100, func() error { return nil }); err != nil {
 		t.Fatalf("append = %v, want the batch logged but its bad row", err)
 	}
@@ -380,6 +385,9 @@ func TestRowLogUnencodableRowFailsAlone(t *testing.T) {
 	}
 	if ids := loggedIDs(t, path); fmt.Sprint(ids) != fmt.Sprint([]string{record(0).ID, record(2).ID}) {
 		t.Errorf("row log %v", ids)
+	}
+	if batch[1].capture != nil {
+		t.Error("the failed row's capture is still handed to the indexer, a capture without its row")
 	}
 }
 
@@ -441,5 +449,69 @@ func TestRowLogKeepsASegmentWithADamagedLength(t *testing.T) {
 	}
 	if _, err := os.Stat(seg + ".unread"); err != nil {
 		t.Errorf("segment not kept aside: %v", err)
+	}
+}
+
+// A damaged segment keeps its name until its readable rows are committed:
+// a first run after the damage that cannot commit them (the database
+// failing, say from the same full disk that cut the write) leaves them
+// to the next.
+func TestRowLogDamagedSegmentSurvivesAFailedFirstRun(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	openAt(t, path, Options{}).Close() // the schema
+	db := rawConn(t, path)
+	if _, err := db.ExecContext(context.Background(), `CREATE TRIGGER deny BEFORE INSERT ON requests BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	whole, torn := segmentOf(t, record(1), record(2)), segmentOf(t, record(3))
+	seg := path + segmentInfix + "5"
+	if err := os.WriteFile(seg, append(whole, torn[:len(torn)/2]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first, err := Open(path, Options{RetryInterval: 5 * time.Millisecond, Logf: (&quietLogs{}).Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if first.Healthy() == nil {
+			return errors.New("the first run has not met the failing database yet")
+		}
+		return nil
+	})
+	first.Close()
+	if _, err := os.Stat(seg); err != nil {
+		t.Fatalf("the damaged segment lost its name before its rows were committed: %v", err)
+	}
+	if _, err := db.ExecContext(context.Background(), `DROP TRIGGER deny`); err != nil {
+		t.Fatal(err)
+	}
+	second := openAt(t, path, Options{Logf: (&quietLogs{}).Logf})
+	if err := second.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, path, "requests"); n != 2 {
+		t.Errorf("%d rows after the second run, want the damaged segment's 2", n)
+	}
+	if _, err := os.Stat(seg + ".unread"); err != nil {
+		t.Errorf("the damaged segment was not kept aside once committed: %v", err)
+	}
+}
+
+// Two logged rows naming the same created response (a provider reusing
+// an ID): the first owner answers, as the database's first-wins insert
+// will once they are committed.
+func TestRowLogFirstOwnerWins(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	g, _ := openTestRowLog(t)
+	a, b := fullRecord(1), fullRecord(2)
+	b.Principal = "mallory@example.com"
+	if err := g.append(itemsOf(t, a, b), 100, func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := g.storedResponse(a.CreatedResponse); !ok || r.Principal != a.Principal {
+		t.Errorf("owner of %s = %+v, %v; want the first, %s", a.CreatedResponse, r, ok, a.Principal)
 	}
 }

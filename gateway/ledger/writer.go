@@ -107,9 +107,14 @@ func clip(s string) string {
 	if len(s) <= maxText {
 		return s
 	}
+	// Back over at most a character's continuation bytes: text that is
+	// not UTF-8 is cut at maxText, not emptied.
 	n := maxText
-	for n > 0 && !utf8.RuneStart(s[n]) {
+	for n > maxText-(utf8.UTFMax-1) && !utf8.RuneStart(s[n]) {
 		n--
+	}
+	if !utf8.RuneStart(s[n]) {
+		n = maxText
 	}
 	return s[:n]
 }
