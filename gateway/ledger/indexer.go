@@ -115,7 +115,7 @@ func (l *Ledger) indexer() {
 func dropSyncs(items, dropped []*item) ([]*item, []*item) {
 	kept := items[:0]
 	for _, it := range items {
-		if hasData([]*item{it}) {
+		if it.hasData() {
 			kept = append(kept, it)
 		} else {
 			dropped = append(dropped, it)

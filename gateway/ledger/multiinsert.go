@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/bits"
-	"runtime"
 	"strings"
 )
 
@@ -33,10 +32,6 @@ type multiInsert struct {
 	args  []any // reused argument buffer
 	// onExec, when set (tests only), runs before each execution.
 	onExec func()
-	// yield lets other goroutines run between chunks: the indexer's
-	// batches are hundreds of rows, and on one CPU the requests waiting
-	// to run would otherwise wait for all of them (the p99).
-	yield bool
 }
 
 // prepareMulti prepares "INSERT OR IGNORE INTO table (columns) VALUES"
@@ -88,9 +83,6 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 			return fmt.Errorf("insert into %s (%v…): %w", m.table, rows[0][0], err)
 		}
 		rows = rows[n:]
-		if m.yield && len(rows) > 0 {
-			runtime.Gosched()
-		}
 	}
 	return nil
 }

@@ -222,7 +222,7 @@ func Open(path string, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	if !opts.NoRowLog && !opts.SyncFull {
-		rows, err := openRowLog(path, time.Now, l.logf)
+		rows, err := openRowLog(path, l.logf)
 		if err != nil {
 			l.logf("ledger: committing each group of rows to %s without a row log: %v", path, err)
 		}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -43,7 +44,6 @@ type rowLog struct {
 	base string   // the database's path; segments are base-rowlog-N
 	lock *os.File // held (flock) while the ledger is open
 	buf  []byte   // append's encoding buffer (writer goroutine only)
-	now  func() time.Time
 
 	mu     sync.Mutex
 	f      *os.File // the segment appended to; nil: open a new one first
@@ -89,12 +89,12 @@ var errRowLogBusy = errors.New("another process has this database's row log open
 // openRowLog takes the row log of the SQLite database at path, and reads
 // the rows of the segments a previous process left: they are its first
 // items, to be indexed at once.
-func openRowLog(path string, now func() time.Time, logf func(string, ...any)) (*rowLog, error) {
+func openRowLog(path string, logf func(string, ...any)) (*rowLog, error) {
 	lock, err := lockFile(path + segmentInfix + "lock")
 	if err != nil {
 		return nil, err
 	}
-	g := &rowLog{base: path, lock: lock, now: now, wake: make(chan struct{}, 1),
+	g := &rowLog{base: path, lock: lock, wake: make(chan struct{}, 1),
 		owners: make(map[string]StoredResponse), damaged: make(map[string]bool)}
 	g.room = sync.NewCond(&g.mu)
 	segs, last, err := g.segments()
@@ -114,7 +114,7 @@ func openRowLog(path string, now func() time.Time, logf func(string, ...any)) (*
 			// its name: a run that cannot commit them leaves them to
 			// the next.
 			g.damaged[s.path] = true
-			logf("ledger: row log %s: committing its first %d rows; then the file is kept as %s.unread: %v", s.path, len(items), s.path, err)
+			logf("ledger: row log %s: committing its first %d rows; then the file is kept as %s.unread (what follows byte the error names could not be read: look at it, then delete it): %v", s.path, len(items), s.path, err)
 		}
 		g.segs = append(g.segs, s.path)
 		g.items = append(g.items, items...)
@@ -124,7 +124,7 @@ func openRowLog(path string, now func() time.Time, logf func(string, ...any)) (*
 	}
 	if n := len(g.items); n > 0 {
 		logf("ledger: %d rows from %d row log segments of an earlier run go to the database now", n, len(segs))
-		g.rows, g.pending, g.held, g.urgent, g.since = n, n, n, true, now()
+		g.rows, g.pending, g.held, g.urgent, g.since = n, n, n, true, time.Now()
 	} else if len(g.segs) > 0 {
 		g.urgent = true // empty leftovers: the first round removes them
 	}
@@ -167,12 +167,17 @@ type segment struct {
 // segments lists the row log's segment files, oldest first, and the
 // highest number a segment or a segment kept aside (.unread) has.
 func (g *rowLog) segments() (segs []segment, last uint64, err error) {
-	names, err := filepath.Glob(globEscape(g.base) + segmentInfix + "*")
+	dir, prefix := filepath.Split(g.base)
+	entries, err := os.ReadDir(filepath.Clean(dir))
 	if err != nil {
 		return nil, 0, fmt.Errorf("row log: %w", err)
 	}
-	for _, p := range names {
-		name := strings.TrimPrefix(p, g.base+segmentInfix)
+	for _, e := range entries {
+		name, ok := strings.CutPrefix(e.Name(), prefix+segmentInfix)
+		if !ok {
+			continue
+		}
+		p := g.base + segmentInfix + name
 		live := !strings.HasSuffix(name, ".unread")
 		n, err := strconv.ParseUint(strings.TrimSuffix(name, ".unread"), 10, 64)
 		if err != nil {
@@ -183,30 +188,8 @@ func (g *rowLog) segments() (segs []segment, last uint64, err error) {
 			segs = append(segs, segment{p, n})
 		}
 	}
-	slices.SortFunc(segs, func(a, b segment) int { return cmpUint(a.n, b.n) })
+	slices.SortFunc(segs, func(a, b segment) int { return cmp.Compare(a.n, b.n) })
 	return segs, last, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// globEscape escapes the glob metacharacters in a path.
-func globEscape(p string) string {
-	var b strings.Builder
-	for _, r := range p {
-		if strings.ContainsRune(`*?[\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // readSegment decodes a segment's records into items. A segment ends
@@ -292,7 +275,7 @@ func (g *rowLog) append(batch []*item, max int, stalled func() error) error {
 	}
 	wasEmpty := len(g.items) == 0
 	if wasEmpty {
-		g.since = g.now()
+		g.since = time.Now()
 	}
 	g.items = append(g.items, batch...)
 	g.rows += rows
@@ -368,7 +351,7 @@ func (g *rowLog) due(interval time.Duration, stop <-chan struct{}) bool {
 			return true
 		}
 		if has {
-			wait := interval - g.now().Sub(since)
+			wait := interval - time.Since(since)
 			if wait <= 0 {
 				return true
 			}
@@ -404,16 +387,21 @@ func (g *rowLog) committed(items []*item, segs []string) error {
 	}
 	g.held -= len(items)
 	g.room.Broadcast()
-	damaged := make([]bool, len(segs))
-	for i, s := range segs {
-		damaged[i] = g.damaged[s]
-		delete(g.damaged, s)
+	var damaged map[string]bool // the few of an earlier run, if any
+	if len(g.damaged) > 0 {
+		damaged = make(map[string]bool)
+		for _, s := range segs {
+			if g.damaged[s] {
+				damaged[s] = true
+				delete(g.damaged, s)
+			}
+		}
 	}
 	g.mu.Unlock()
 	var errs []error
-	for i, s := range segs {
+	for _, s := range segs {
 		var err error
-		if damaged[i] {
+		if damaged[s] {
 			err = os.Rename(s, s+".unread")
 		} else {
 			err = os.Remove(s)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,7 +21,7 @@ import (
 func openTestRowLog(t *testing.T) (*rowLog, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	g, err := openRowLog(path, time.Now, t.Logf)
+	g, err := openRowLog(path, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +42,18 @@ func itemsOf(t *testing.T, recs ...*Record) []*item {
 		out = append(out, it)
 	}
 	return out
+}
+
+// writeSegment writes data as segment n of the row log of the database
+// at path, as a gateway killed earlier would have left it, and returns
+// the segment's path.
+func writeSegment(t *testing.T, path string, n int, data []byte) string {
+	t.Helper()
+	seg := path + segmentInfix + strconv.Itoa(n)
+	if err := os.WriteFile(seg, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return seg
 }
 
 // segmentOf encodes recs as one segment's bytes.
@@ -65,14 +78,10 @@ func TestRowLogReplaysUpToATornRecord(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	whole := segmentOf(t, record(0), record(1), fullRecord(2))
 	torn := segmentOf(t, record(3))
-	if err := os.WriteFile(path+segmentInfix+"7", append(whole, torn[:len(torn)/2]...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSegment(t, path, 7, append(whole, torn[:len(torn)/2]...))
 	// An older segment, whose rows were committed before the kill (its
 	// removal had not happened): replaying it doubles nothing.
-	if err := os.WriteFile(path+segmentInfix+"3", segmentOf(t, record(0)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSegment(t, path, 3, segmentOf(t, record(0)))
 	logs := &quietLogs{}
 	l := openAt(t, path, Options{Logf: logs.Logf})
 	rows, err := l.Requests(context.Background(), Query{Limit: MaxLimit})
@@ -121,9 +130,7 @@ func TestRowLogKeepsAGarbledSegment(t *testing.T) {
 	seg := segmentOf(t, record(0), record(1), record(2))
 	first := len(segmentOf(t, record(0)))
 	seg[first+6] ^= 0xff // inside the second record
-	if err := os.WriteFile(path+segmentInfix+"1", seg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSegment(t, path, 1, seg)
 	logs := &quietLogs{}
 	l := openAt(t, path, Options{Logf: logs.Logf})
 	if err := l.Sync(context.Background()); err != nil {
@@ -436,10 +443,7 @@ func TestRowLogKeepsASegmentWithADamagedLength(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	a, b, c := segmentOf(t, record(0)), segmentOf(t, record(1)), segmentOf(t, record(2))
 	b[1] ^= 0x10 // the length now runs past the end of the file
-	seg := path + segmentInfix + "1"
-	if err := os.WriteFile(seg, append(append(a, b...), c...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	seg := writeSegment(t, path, 1, append(append(a, b...), c...))
 	l := openAt(t, path, Options{Logf: (&quietLogs{}).Logf})
 	if err := l.Sync(context.Background()); err != nil {
 		t.Fatal(err)
@@ -466,10 +470,7 @@ func TestRowLogDamagedSegmentSurvivesAFailedFirstRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	whole, torn := segmentOf(t, record(1), record(2)), segmentOf(t, record(3))
-	seg := path + segmentInfix + "5"
-	if err := os.WriteFile(seg, append(whole, torn[:len(torn)/2]...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	seg := writeSegment(t, path, 5, append(whole, torn[:len(torn)/2]...))
 	first, err := Open(path, Options{RetryInterval: 5 * time.Millisecond, Logf: (&quietLogs{}).Logf})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -707,9 +708,6 @@ func (l *Ledger) prepareWriter(ctx context.Context) error {
 		}
 		ins[i] = m
 	}
-	for _, m := range ins {
-		m.yield = l.rows != nil
-	}
 	l.insertReq, l.insertCap, l.insertOwner = ins[0], ins[1], ins[2]
 	return nil
 }
@@ -794,13 +792,11 @@ func (l *Ledger) write(items []*item) (err error) {
 
 // hasData reports whether any of items has a row to write.
 func hasData(items []*item) bool {
-	for _, it := range items {
-		if it.req != nil || it.capture != nil || it.owner != nil {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(items, (*item).hasData)
 }
+
+// hasData reports whether it has a row to write (a Sync has none).
+func (it *item) hasData() bool { return it.req != nil || it.capture != nil || it.owner != nil }
 
 // timerPool holds stopped timers for Enqueue's bounded wait, which every
 // request makes: since Go 1.23 a stopped timer's channel holds no stale
