@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/tsplug/ts-plug/gateway/apis"
 	"github.com/tsplug/ts-plug/gateway/ledger"
@@ -30,6 +31,11 @@ type storedResponses struct {
 	pending map[string]ledger.StoredResponse            // created, row not yet durable
 	recent  createdRing                                 // created and durable (under mu)
 	looked  boundedCache[string, ledger.StoredResponse] // read from the ledger
+	// missed are IDs the ledger did not know, and when it said so: one
+	// request asks for its previous_response_id up to four times (its
+	// owner, the guardrail's hold, the route chosen again, the quota's
+	// hold), and a client can make up IDs, so one miss answers the rest.
+	missed boundedCache[string, time.Time]
 }
 
 // createdRing keeps the last recentResponses responses written, oldest
@@ -78,6 +84,12 @@ const (
 	recentResponses = 4_096
 	// lookedResponses is how many answers read from the ledger are kept.
 	lookedResponses = 1_024
+	// missedResponses and missTTL bound the IDs the ledger did not know
+	// that are remembered, and for how long: a response created on
+	// another replica since is seen at most missTTL late (one created
+	// here is in memory at once).
+	missedResponses = 1_024
+	missTTL         = time.Second
 	// maxPending bounds the entries waiting for their rows (a ledger
 	// that cannot write keeps them pending); past it, new ones are
 	// recent at once.
@@ -146,14 +158,19 @@ func (o *storedResponses) lookup(ctx context.Context, store responseStore, id st
 	if r, ok := o.looked.get(id); ok {
 		return r, nil
 	}
+	if at, ok := o.missed.get(id); ok && time.Since(at) < missTTL {
+		return ledger.StoredResponse{}, nil
+	}
 	r, err := store.StoredResponse(ctx, id)
 	if err != nil {
 		return ledger.StoredResponse{}, err
 	}
 	if r.Principal != "" {
-		// Not (yet) written, or another replica's row not yet seen, is
-		// not remembered: a later lookup asks again.
 		o.looked.set(id, r, lookedResponses)
+	} else {
+		// Not (yet) written, or another replica's row not yet seen:
+		// remembered only for missTTL.
+		o.missed.set(id, time.Now(), missedResponses)
 	}
 	return r, nil
 }

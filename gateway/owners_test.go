@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStoredResponsesArePerUser(t *testing.T) {
@@ -141,15 +142,20 @@ func TestRecentResponsesOutliveTheirRows(t *testing.T) {
 	if store.n != 1 {
 		t.Errorf("an old response was looked up in the ledger %d times, want once", store.n)
 	}
-	// What the ledger does not know is asked again (it may be written
-	// since), and is nobody's.
+	// What the ledger does not know is nobody's, asked once within
+	// missTTL, and asked again after it (it may be written since).
 	for range 2 {
 		if got := mustLookup(t, &o, &store, "resp_unwritten"); got != (ledger.StoredResponse{}) {
 			t.Errorf("unknown response = %+v", got)
 		}
 	}
+	if store.n != 2 {
+		t.Errorf("%d ledger reads, want 2: an unknown response is remembered for missTTL", store.n)
+	}
+	o.missed.set("resp_unwritten", time.Now().Add(-missTTL), missedResponses)
+	mustLookup(t, &o, &store, "resp_unwritten")
 	if store.n != 3 {
-		t.Errorf("%d ledger reads, want 3: an unknown response is not remembered", store.n)
+		t.Errorf("%d ledger reads, want 3: an unknown response is asked again after missTTL", store.n)
 	}
 	// A context set for a response no longer in memory changes nothing
 	// (its row carries it).
@@ -299,5 +305,33 @@ func TestRecentResponsesAllocateNothing(t *testing.T) {
 	}
 	if _, ok := o.recent.get(ids[recentResponses+1001]); !ok {
 		t.Error("a response among the last recentResponses was dropped")
+	}
+}
+
+// An ID the ledger does not know is asked for once, not by each of the
+// stages of the request naming it, nor by a client repeating it; one
+// created here meanwhile is known at once.
+func TestUnknownResponseAskedOnce(t *testing.T) {
+	var o storedResponses
+	store := countingStore{}
+	for range 4 {
+		if r := mustLookup(t, &o, &store, "resp_madeup"); r.Principal != "" {
+			t.Fatalf("lookup of an unknown ID = %+v", r)
+		}
+	}
+	if store.n != 1 {
+		t.Errorf("%d ledger reads for one unknown ID asked 4 times, want 1", store.n)
+	}
+	o.created("resp_madeup", "alice@example.com")
+	if r := mustLookup(t, &o, &store, "resp_madeup"); r.Principal != "alice@example.com" {
+		t.Errorf("lookup after it was created here = %+v, want alice's", r)
+	}
+	// A ledger error is not remembered: the next lookup asks again.
+	failing := countingStore{err: errors.New("ledger down")}
+	for range 2 {
+		o.lookup(context.Background(), &failing, "resp_other")
+	}
+	if failing.n != 2 {
+		t.Errorf("%d ledger reads after errors, want 2", failing.n)
 	}
 }
