@@ -30,6 +30,12 @@ type multiInsert struct {
 	// stmts[k] inserts 1<<k rows.
 	stmts []*sql.Stmt
 	args  []any // reused argument buffer
+	// pause, when set, runs before each execution: SQLite's inserts
+	// give way to the network there (pacer), and then send at most
+	// 1<<most rows at once, so that one execution is a short time on the
+	// CPU; most is len(stmts)-1 otherwise.
+	pause func()
+	most  int
 	// onExec, when set (tests only), runs before each execution.
 	onExec func()
 }
@@ -42,7 +48,7 @@ type multiInsert struct {
 func prepareMulti(ctx context.Context, c *conn, table string, columns []string) (*multiInsert, error) {
 	head := c.d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES "
 	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
-	m := &multiInsert{table: table, stmts: make([]*sql.Stmt, chunkSizes)}
+	m := &multiInsert{table: table, stmts: make([]*sql.Stmt, chunkSizes), most: chunkSizes - 1}
 	for k := range m.stmts {
 		q := head + strings.TrimSuffix(strings.Repeat(row+",", 1<<k), ",") + c.d.ignoreTail
 		s, err := c.PrepareContext(ctx, q)
@@ -66,12 +72,15 @@ func chunkOf(n int) (k int) {
 func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 	defer clear(m.args) // keep no references to written rows
 	for len(rows) > 0 {
-		k := chunkOf(len(rows))
+		k := min(chunkOf(len(rows)), m.most)
 		s := m.stmts[k]
 		n := 1 << k
 		m.args = m.args[:0]
 		for _, r := range rows[:n] {
 			m.args = append(m.args, r...)
+		}
+		if m.pause != nil {
+			m.pause()
 		}
 		if m.onExec != nil {
 			m.onExec()
@@ -85,6 +94,12 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// paced makes m give way to the network through pause before each
+// execution, which sends at most 1<<most rows.
+func (m *multiInsert) paced(pause func(), most int) {
+	m.pause, m.most = pause, min(most, len(m.stmts)-1)
 }
 
 func (m *multiInsert) Close() {

@@ -27,6 +27,11 @@ func TestMultiInsertBatches(t *testing.T) {
 	}
 	var execs int
 	l.insertReq.onExec = func() { execs++ }
+	// SQLite's inserts are paced: smaller chunks (pacedChunk).
+	chunk := 1 << l.insertReq.most
+	if !onPostgres() && chunk != 1<<pacedChunk {
+		t.Errorf("SQLite inserts send up to %d rows at once, want %d", chunk, 1<<pacedChunk)
+	}
 	written := 0
 	for n := 1; n <= 2*insertChunk+7; n++ {
 		var items []*item
@@ -43,7 +48,7 @@ func TestMultiInsertBatches(t *testing.T) {
 			t.Fatalf("batch of %d: %v", n, err)
 		}
 		written += n
-		want := n/insertChunk + bits.OnesCount(uint(n%insertChunk))
+		want := n/chunk + bits.OnesCount(uint(n%chunk))
 		if execs != want {
 			t.Errorf("batch of %d rows took %d executions, want %d", n, execs, want)
 		}

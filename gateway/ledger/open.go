@@ -123,9 +123,12 @@ type Ledger struct {
 	// (writer goroutine only).
 	lazyDue time.Time
 	timers  timerPool // Enqueue's waits
-	boxes   boxCache  // the rows' recurring strings, boxed once
-	db      conn
-	opts    Options
+	// pace makes SQLite's writes give way to the requests now and then
+	// (whoever writes: the indexer, or the writer without a row log).
+	pace  pacer
+	boxes boxCache // the rows' recurring strings, boxed once
+	db    conn
+	opts  Options
 	// rows is the row log (SQLite); nil: the writer commits directly.
 	rows *rowLog
 	// indexStop is closed by the writer when it exits, for the indexer.
@@ -295,6 +298,16 @@ func newLedger(opts Options) *Ledger {
 // start runs the writer, the purger and, for SQLite, the WAL
 // checkpointer (PostgreSQL checkpoints by itself).
 func (l *Ledger) start() {
+	if l.db.d == sqliteDialect {
+		// SQLite's writes give way to the requests (pacer); with a row
+		// log they wait for gaps between them until the log grows, and
+		// without one (its commits are what requests wait for) never.
+		l.pace.y = newNetYield()
+		l.pace.behind = func() bool { return true }
+		if l.rows != nil {
+			l.pace.behind = l.rows.behind
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Go(l.writer)
 	if l.rows != nil {
@@ -304,7 +317,13 @@ func (l *Ledger) start() {
 	if l.db.d == sqliteDialect {
 		wg.Go(l.checkpointer)
 	}
-	go func() { wg.Wait(); close(l.done) }()
+	go func() {
+		wg.Wait()
+		if l.pace.y != nil {
+			l.pace.y.close()
+		}
+		close(l.done)
+	}()
 }
 
 // dsn builds the modernc.org/sqlite connection string. The pragmas run on

@@ -431,3 +431,12 @@ func (g *rowLog) close() {
 	}
 	g.lock.Close()
 }
+
+// behindRows is how many logged rows make the indexer late: its pauses
+// then yield once instead of waiting for a gap between requests (pacer).
+// Under full load the gaps do not come, and half a round of indexRows
+// keeps it far from the writer's bound (maxBacklog).
+const behindRows = indexRows / 2
+
+// behind reports whether the indexer is late (behindRows).
+func (g *rowLog) behind() bool { return g.logged() >= behindRows }

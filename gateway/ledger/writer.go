@@ -709,6 +709,11 @@ func (l *Ledger) prepareWriter(ctx context.Context) error {
 		ins[i] = m
 	}
 	l.insertReq, l.insertCap, l.insertOwner = ins[0], ins[1], ins[2]
+	if l.pace.y != nil {
+		for _, m := range ins {
+			m.paced(l.pace.pause, pacedChunk)
+		}
+	}
 	return nil
 }
 
@@ -723,6 +728,7 @@ func (l *Ledger) write(items []*item) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, l.writeTimeout)
 		defer cancel()
 	}
+	l.pace.start()
 	tx, err := l.begin(ctx)
 	if err != nil {
 		l.failCount.Add(1)
@@ -782,6 +788,7 @@ func (l *Ledger) write(items []*item) (err error) {
 			return err
 		}
 	}
+	l.pace.pause()
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

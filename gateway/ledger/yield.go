@@ -1,0 +1,77 @@
+package ledger
+
+import "time"
+
+// yieldEvery is how long the ledger's SQLite work may keep the CPU before
+// it gives way to the requests the network has woken meanwhile.
+//
+// Why (issue #16): on one CPU (GOMAXPROCS=1), Go's scheduler asks the
+// network which goroutines are ready only when it has nothing else to
+// run. SQLite is Go code here (modernc), so the row log's indexer
+// inserting a round of rows (1-4 ms under load, measured with
+// runtime/trace) kept every request whose answer had arrived from
+// running until the round ended: the gateway's p99 at concurrency 10 was
+// that round, not the request. runtime.Gosched does not help: it queues
+// the indexer behind goroutines already runnable, and those waiting on
+// the network are not, until the scheduler polls (netYield).
+const yieldEvery = 100 * time.Microsecond
+
+// pacedChunk is the most rows (as a power of two: 8) one paced insert
+// sends: a request row costs SQLite 15-20 µs of CPU, so one execution
+// stays near yieldEvery.
+const pacedChunk = 3
+
+// idleTries is how many times a pause yields at most while the requests
+// keep the CPU busy: the ledger's work goes last, in the gaps between
+// requests, unless it falls behind (pacer.behind). Measured: one yield
+// per pause moved the indexer's cost from the p99 onto the p50 (every
+// request shared the CPU with it); waiting for a gap keeps it off both.
+const idleTries = 8
+
+// pacer lets a long task (the indexer's round) give way to the network
+// every yieldEvery of its running time. The zero pacer never yields.
+type pacer struct {
+	y *netYield
+	// behind, when set, reports that the task is late (the row log holds
+	// many rows): it then yields once per pause, not until a gap.
+	behind func() bool
+	last   time.Time
+	// fastest is the quickest yield seen: one in which nothing else ran.
+	fastest time.Duration
+}
+
+// start begins a task: its first yieldEvery runs at once.
+func (p *pacer) start() {
+	if p.y != nil {
+		p.last = time.Now()
+	}
+}
+
+// pause yields if the task has run for yieldEvery since it started or
+// last yielded. It costs a clock read when it does not.
+func (p *pacer) pause() {
+	if p.y == nil || time.Since(p.last) < yieldEvery {
+		return
+	}
+	tries := idleTries
+	if p.behind != nil && p.behind() {
+		tries = 1
+	}
+	for range tries {
+		t0 := time.Now()
+		p.y.yield()
+		p.last = time.Now()
+		if p.gap(p.last.Sub(t0)) {
+			break
+		}
+	}
+}
+
+// gap reports whether a yield that took d found the CPU free: it took
+// no longer than twice the fastest yield (plus the clock's jitter).
+func (p *pacer) gap(d time.Duration) bool {
+	if p.fastest == 0 || d < p.fastest {
+		p.fastest = d
+	}
+	return d <= 2*p.fastest+5*time.Microsecond
+}
