@@ -76,7 +76,7 @@ func (l *Ledger) indexer() {
 		} else {
 			running = g.due(l.opts.IndexInterval, l.indexStop)
 		}
-		items, segs = g.take(items, segs)
+		items, segs = g.take(items, segs, !running)
 		err := l.write(items)
 		l.setIndexHealth(err)
 		if err != nil {
