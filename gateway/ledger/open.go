@@ -300,12 +300,12 @@ func newLedger(opts Options) *Ledger {
 func (l *Ledger) start() {
 	if l.db.d == sqliteDialect {
 		// SQLite's writes give way to the requests (pacer); with a row
-		// log they wait for gaps between them until the log grows, and
-		// without one (its commits are what requests wait for) never.
+		// log they wait for gaps between them while the log is short,
+		// and without one (its commits are what requests wait for) they
+		// yield once.
 		l.pace.y = newNetYield()
-		l.pace.behind = func() bool { return true }
 		if l.rows != nil {
-			l.pace.behind = l.rows.behind
+			l.pace.backlog = l.rows.logged
 		}
 	}
 	var wg sync.WaitGroup

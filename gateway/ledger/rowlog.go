@@ -481,13 +481,14 @@ func (g *rowLog) close() {
 	g.lock.Close()
 }
 
-// behindRows is how many logged rows make the indexer late: its pauses
-// then yield once instead of waiting for a gap between requests (pacer).
-// Under full load the gaps do not come; the rows it holds meanwhile are
-// memory (with their captures, a few KiB each): 128 is two rounds at
-// 6,000 requests a second. At 512, the gateway's RSS under load at
-// concurrency 50 grew by 4 MiB (issue #16).
-const behindRows = 128
-
-// behind reports whether the indexer is late (behindRows).
-func (g *rowLog) behind() bool { return g.logged() >= behindRows }
+// behindRows and lateRows are how many logged rows make the indexer
+// behind and late (pacer.tries): its pauses then yield once instead of
+// waiting for a gap between requests, and then not at all. Under full
+// load the gaps do not come, and the rows it holds meanwhile are memory
+// (with their captures, a few KiB each): 128 is two rounds at 6,000
+// requests a second. With 512 for behind, the gateway's RSS under load
+// at concurrency 50 grew by 4 MiB (issue #16).
+const (
+	behindRows = 128
+	lateRows   = 512
+)

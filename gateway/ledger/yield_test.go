@@ -23,19 +23,36 @@ func TestPacerGap(t *testing.T) {
 	}
 }
 
-// TestPacerBehindYieldsOnce: a late task does not wait for a gap between
-// requests, which under full load does not come.
-func TestPacerBehindYieldsOnce(t *testing.T) {
-	asked := 0
-	p := pacer{y: newNetYield(), behind: func() bool { asked++; return true }}
-	defer p.y.close()
-	p.fastest = time.Nanosecond // no yield looks like a gap
-	for range 3 {
+// TestPacerTries: the longer the backlog, the less the task gives way:
+// under full load the gaps between requests do not come, and a task
+// that yields there falls further behind, holding its backlog in memory.
+func TestPacerTries(t *testing.T) {
+	for _, tt := range []struct {
+		backlog int
+		want    int
+	}{
+		{0, idleTries}, {behindRows - 1, idleTries},
+		{behindRows, 1}, {lateRows - 1, 1},
+		{lateRows, 0}, {10 * lateRows, 0},
+	} {
+		p := pacer{y: newNetYield(), backlog: func() int { return tt.backlog }}
+		if got := p.tries(); got != tt.want {
+			t.Errorf("backlog %d: %d tries, want %d", tt.backlog, got, tt.want)
+		}
+		// And pause takes no more than that, though no yield finds a gap.
+		p.fastest = time.Nanosecond
 		p.last = time.Now().Add(-yieldEvery)
 		p.pause()
+		p.y.close()
+		if tt.want <= 1 && p.y.n != tt.want {
+			t.Errorf("backlog %d: pause yielded %d times, want %d", tt.backlog, p.y.n, tt.want)
+		}
+		if p.y.n > tt.want || p.y.n < min(tt.want, 1) {
+			t.Errorf("backlog %d: pause yielded %d times, want 1 to %d", tt.backlog, p.y.n, tt.want)
+		}
 	}
-	if p.y.n != 3 || asked != 3 {
-		t.Errorf("3 pauses while behind: %d yields, behind asked %d times; want 3 and 3", p.y.n, asked)
+	if got := (&pacer{y: &netYield{}}).tries(); got != 1 {
+		t.Errorf("no backlog (a ledger without a row log): %d tries, want 1", got)
 	}
 }
 
