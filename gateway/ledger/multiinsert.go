@@ -97,9 +97,14 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 }
 
 // paced makes m give way to the network through pause before each
-// execution, which sends at most 1<<most rows.
+// execution, which sends at most 1<<most rows; the statements for more
+// are closed.
 func (m *multiInsert) paced(pause func(), most int) {
 	m.pause, m.most = pause, min(most, len(m.stmts)-1)
+	for _, s := range m.stmts[m.most+1:] {
+		s.Close()
+	}
+	m.stmts = m.stmts[:m.most+1]
 }
 
 func (m *multiInsert) Close() {

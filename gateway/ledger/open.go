@@ -303,7 +303,7 @@ func (l *Ledger) start() {
 		// log they wait for gaps between them while the log is short,
 		// and without one (its commits are what requests wait for) they
 		// yield once.
-		l.pace.y = newNetYield()
+		l.pace.y, l.pace.every = newNetYield(), yieldEvery
 		if l.rows != nil {
 			l.pace.backlog = l.rows.logged
 		}

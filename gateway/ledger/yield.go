@@ -24,8 +24,9 @@ import "time"
 const yieldEvery = 500 * time.Microsecond
 
 // pacedChunk is the most rows (as a power of two: 8) one paced insert
-// sends: a request row costs SQLite 15-20 µs of CPU, so one execution
-// is well within yieldEvery.
+// sends: a request row costs SQLite 15-20 µs of CPU, so one execution of
+// request rows is well within yieldEvery (captures cost more per row,
+// by their size).
 const pacedChunk = 3
 
 // idleTries is how many times a pause yields at most while the requests
@@ -35,10 +36,21 @@ const pacedChunk = 3
 // request shared the CPU with it); waiting for a gap keeps it off both.
 const idleTries = 8
 
+// pauseBudget bounds how long one pause waits for a gap, with the
+// transaction open (Syncs and SQLite's other writers wait on it): when
+// goroutines that never wait on the network keep the CPU, the scheduler
+// polls only every 10 ms (its monitor thread), and eight yields took
+// 80 ms.
+const pauseBudget = 2 * time.Millisecond
+
 // pacer lets a long task (the indexer's round) give way to the network
-// every yieldEvery of its running time. The zero pacer never yields.
+// every yieldEvery of its running time. The zero pacer never yields. One
+// goroutine at a time uses it (the one writing to SQLite: the indexer,
+// or the writer without a row log), as its netYield requires.
 type pacer struct {
 	y *netYield
+	// every is yieldEvery (tests: 0, a yield at each pause).
+	every time.Duration
 	// backlog, when set, is the work waiting (the row log's rows); see
 	// tries. Without it a pause yields once.
 	backlog func() int
@@ -57,14 +69,16 @@ func (p *pacer) start() {
 // pause yields if the task has run for yieldEvery since it started or
 // last yielded. It costs a clock read when it does not.
 func (p *pacer) pause() {
-	if p.y == nil || time.Since(p.last) < yieldEvery {
+	if p.y == nil || time.Since(p.last) < p.every {
 		return
 	}
-	for range p.tries() {
+	start := time.Now()
+	// The backlog is read before each try: it may grow meanwhile.
+	for i := 0; i < p.tries(); i++ {
 		t0 := time.Now()
 		p.y.yield()
 		p.last = time.Now()
-		if p.gap(p.last.Sub(t0)) {
+		if p.gap(p.last.Sub(t0)) || p.last.Sub(start) >= pauseBudget {
 			break
 		}
 	}
@@ -91,8 +105,11 @@ func (p *pacer) tries() int {
 }
 
 // gap reports whether a yield that took d found the CPU free: it took
-// no longer than twice the fastest yield (plus the clock's jitter).
+// no longer than twice the fastest yield (plus the clock's jitter). The
+// fastest creeps up by 1/16 at each look, so that one unusually quick
+// yield does not make every later one look busy.
 func (p *pacer) gap(d time.Duration) bool {
+	p.fastest += p.fastest / 16
 	if p.fastest == 0 || d < p.fastest {
 		p.fastest = d
 	}

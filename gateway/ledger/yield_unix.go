@@ -19,12 +19,15 @@ import (
 // meanwhile, and the caller then goes behind them. On several CPUs the
 // write may land before the read and the yield costs two syscalls and
 // no wait.
+//
+// One goroutine at a time may yield: each yield reads the one byte its
+// own kick writes.
 type netYield struct {
 	r, w  *os.File
 	kick  chan struct{}
-	buf   [16]byte
+	in    [1]byte
 	one   [1]byte
-	ok    bool // the pipe works; false: runtime.Gosched
+	ok    bool // the pipe works and is open; false: runtime.Gosched
 	n     int  // yields so far
 	wrote chan struct{}
 }
@@ -61,7 +64,7 @@ func (y *netYield) yield() {
 		return
 	}
 	y.kick <- struct{}{}
-	if _, err := y.r.Read(y.buf[:]); err != nil {
+	if _, err := y.r.Read(y.in[:]); err != nil {
 		y.ok = false // a closed or broken pipe: fall back
 	}
 	// The poll that woke us queued the others, but ran us first (the
@@ -72,7 +75,8 @@ func (y *netYield) yield() {
 	runtime.Gosched()
 }
 
-// close stops the writer; no yield may run during or after it.
+// close stops the writer and closes the pipe; a yield after it falls
+// back to runtime.Gosched. No yield may run during it.
 func (y *netYield) close() {
 	if y.r == nil {
 		return
@@ -81,4 +85,5 @@ func (y *netYield) close() {
 	<-y.wrote
 	y.r.Close()
 	y.w.Close()
+	y.r, y.ok = nil, false
 }

@@ -5,8 +5,10 @@ package ledger
 import (
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // parkedReader starts a goroutine parked reading an empty pipe, on the
@@ -75,7 +77,7 @@ func yieldsUntil(y *netYield, ran *atomic.Bool) int {
 // the task has had yieldEvery of the CPU, and not before.
 func TestPacerYieldsAfterItsTime(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	p := pacer{y: newNetYield()}
+	p := pacer{y: newNetYield(), every: yieldEvery}
 	defer p.y.close()
 	ran := parkedReader(t)
 	p.start()
@@ -95,7 +97,7 @@ func TestPacerYieldsAfterItsTime(t *testing.T) {
 	idle.pause()
 }
 
-// TestNetYieldAfterClose: a broken pipe falls back to Gosched instead of
+// TestNetYieldBrokenPipe: a broken pipe falls back to Gosched instead of
 // blocking the caller.
 func TestNetYieldBrokenPipe(t *testing.T) {
 	y := newNetYield()
@@ -106,4 +108,53 @@ func TestNetYieldBrokenPipe(t *testing.T) {
 		t.Fatal("a failed read left the pipe in use")
 	}
 	y.yield() // Gosched, no kick
+}
+
+// TestNetYieldAfterClose: a yield after close falls back to Gosched; it
+// does not send on the closed kick channel (a panic).
+func TestNetYieldAfterClose(t *testing.T) {
+	y := newNetYield()
+	y.close()
+	y.yield()
+	y.close() // twice: harmless
+	if y.n != 1 {
+		t.Errorf("%d yields counted, want 1", y.n)
+	}
+}
+
+// TestPacerPauseHasABudget: while goroutines that never wait on the
+// network keep the only CPU, the scheduler polls only every 10 ms, so each
+// yield lasts that long and none finds a gap; a pause stops once it has
+// taken pauseBudget instead of going on for idleTries of them (80 ms,
+// with the transaction open).
+func TestPacerPauseHasABudget(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	stop := make(chan struct{})
+	var hogs sync.WaitGroup
+	for range 2 {
+		hogs.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for t0 := time.Now(); time.Since(t0) < 50*time.Microsecond; {
+				}
+				runtime.Gosched()
+			}
+		})
+	}
+	defer hogs.Wait()
+	defer close(stop)
+	p := pacer{y: newNetYield(), every: yieldEvery, backlog: func() int { return 0 }}
+	defer p.y.close()
+	p.fastest = time.Nanosecond // no yield looks like a gap
+	p.last = time.Now().Add(-yieldEvery)
+	t0 := time.Now()
+	p.pause()
+	took := time.Since(t0)
+	if p.y.n == idleTries {
+		t.Errorf("the pause took all %d yields (%v)", idleTries, took)
+	}
 }
