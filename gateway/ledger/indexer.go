@@ -96,8 +96,9 @@ func (l *Ledger) indexer() {
 			continue
 		}
 		retry = false
-		// The segments go first: once a Sync returns, the log holds
-		// nothing it has seen committed.
+		// The segments go first: once a Sync returns, no retired
+		// segment holds what it has seen committed (the one appended
+		// to may, until it is retired).
 		if err := g.committed(items, segs); err != nil {
 			l.logf("ledger: row log: %v", err)
 		}

@@ -30,9 +30,10 @@ import (
 // requests waited for one commit per three rows.
 //
 // The log is a series of segment files beside the database (its path,
-// "-rowlog-", a number). When the indexer takes the logged rows it closes
-// the segment they are in, so later rows go to a new one, and it removes
-// the segments once their rows are committed. Open inserts the rows of
+// "-rowlog-", a number). The writer appends to one segment across index
+// rounds until it is retired (a second old, or 4 MiB; rowLog.cur); the
+// indexer removes a retired segment once the round that took its last
+// rows has committed them. Open inserts the rows of
 // any segments left by a gateway that was killed (inserts are
 // idempotent by ID, so rows that were also committed are not doubled)
 // before anything else is written; a segment it cannot read to its end
@@ -137,7 +138,7 @@ func openRowLog(path string, logf func(string, ...any)) (*rowLog, error) {
 		g.noteOwner(it)
 	}
 	if n := len(g.items); n > 0 {
-		logf("ledger: %d rows from %d row log segments of an earlier run go to the database now", n, len(segs))
+		logf("ledger: %d rows from %d row log segments of an earlier run go to the database now (those it has already are skipped)", n, len(segs))
 		g.rows, g.pending, g.held, g.urgent, g.since = n, n, n, true, time.Now()
 	} else if len(g.segs) > 0 {
 		g.urgent = true // empty leftovers: the first round removes them
@@ -387,8 +388,8 @@ func (g *rowLog) due(interval time.Duration, stop <-chan struct{}) bool {
 		if !has {
 			// Nothing to commit: the segment appended to holds only
 			// committed rows. Retire it once due, so that an idle
-			// gateway's crash replays nothing old (rows a purge has
-			// removed meanwhile).
+			// gateway keeps no file of committed rows for a replay to
+			// read again.
 			var due bool
 			if due, wait = g.retiring(); due {
 				g.retire()

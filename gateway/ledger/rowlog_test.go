@@ -598,3 +598,99 @@ func TestRowLogRetiring(t *testing.T) {
 		t.Error("a segment segmentAge old is not retiring")
 	}
 }
+
+// TestRowLogSegmentRetiresUnderSteadyLoad: rows that keep coming do not
+// keep one segment (and its committed rows, for a replay) forever: it is
+// retired once segmentAge old and removed once committed.
+func TestRowLogSegmentRetiresUnderSteadyLoad(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	l, path := openTest(t, Options{IndexInterval: time.Millisecond})
+	mustCommit(t, l, record(0))
+	first := l.rows.curName()
+	deadline := time.Now().Add(segmentAge + 5*time.Second)
+	for i := 1; ; i++ {
+		mustCommit(t, l, record(i))
+		if cur := l.rows.curName(); cur != first && cur != "" {
+			if _, err := os.Stat(first); err == nil {
+				t.Errorf("retired segment %s still there after its rows were committed", first)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still appending to %s after %v of steady rows (%v)", first, segmentAge+5*time.Second, segmentFiles(t, path))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRowLogCloseLeavesNoSegments: a clean stop commits everything and
+// removes the segment appended to, committed rows and all.
+func TestRowLogCloseLeavesNoSegments(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	l, path := openTest(t, Options{})
+	for i := range 3 {
+		mustCommit(t, l, record(i))
+	}
+	if err := l.Enqueue(record(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if segs := segmentFiles(t, path); len(segs) != 0 {
+		t.Errorf("segments after a clean Close: %v", segs)
+	}
+	if got := len(idsIn(t, path)); got != 4 {
+		t.Errorf("%d rows in the database after Close, want 4", got)
+	}
+}
+
+// curName is the segment appended to, "" when none is open.
+func (g *rowLog) curName() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cur
+}
+
+// TestRowLogTakeRetires: take hands over the segment appended to only
+// when it is due (segmentAge, segmentBytes) or last (Close); otherwise
+// later rows go on into it.
+func TestRowLogTakeRetires(t *testing.T) {
+	sqliteOnly(t, "the row log")
+	t.Parallel()
+	g, _ := openTestRowLog(t)
+	stalled := func() error { return nil }
+	appendOne := func(i int) {
+		t.Helper()
+		if err := g.append(itemsOf(t, record(i)), 100, stalled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendOne(0)
+	cur := g.curName()
+	if _, segs := g.take(nil, nil, false); len(segs) != 0 || g.curName() != cur {
+		t.Errorf("fresh segment: took %v, appending to %q; want none taken, still %q", segs, g.curName(), cur)
+	}
+	appendOne(1)
+	g.mu.Lock()
+	g.curAt = g.curAt.Add(-segmentAge)
+	g.mu.Unlock()
+	if _, segs := g.take(nil, nil, false); len(segs) != 1 || segs[0] != cur || g.curName() != "" {
+		t.Errorf("a segment segmentAge old: took %v, appending to %q; want [%s] and none", segs, g.curName(), cur)
+	}
+	appendOne(2)
+	cur = g.curName()
+	g.mu.Lock()
+	g.curBytes = segmentBytes
+	g.mu.Unlock()
+	if _, segs := g.take(nil, nil, false); len(segs) != 1 || segs[0] != cur {
+		t.Errorf("a segment of segmentBytes: took %v, want [%s]", segs, cur)
+	}
+	appendOne(3)
+	cur = g.curName()
+	if _, segs := g.take(nil, nil, true); len(segs) != 1 || segs[0] != cur {
+		t.Errorf("the last take: took %v, want [%s]", segs, cur)
+	}
+}
