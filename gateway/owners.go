@@ -19,10 +19,11 @@ import (
 // request cover the conversation the provider adds. Both are written to
 // the ledger with the creating request's row.
 //
-// Until that row is durable (Enqueue returned: in the ledger's row log,
-// where Ledger.StoredResponse finds it before the database has it, or
-// committed) the entry is pending, and nothing evicts it (a lookup that
-// found no owner would let anyone in); then it joins the
+// Until that row is durable (Enqueue returned nil: in the ledger's row
+// log, where Ledger.StoredResponse finds it before the database has it,
+// or committed) the entry is pending, and nothing evicts it (a lookup
+// that found no owner would let anyone in); an entry whose row the ledger
+// did not promise stays pending for good. Once durable it joins the
 // last recentResponses created. Answers read back from the ledger are
 // kept apart, in their own smaller cache, so that lookups, which cost a
 // caller nothing upstream, can never push out a creation.

@@ -27,15 +27,16 @@ func (s *Server) finish(c *caller, rec *ledger.Record, start time.Time) {
 		s.opts.Logf("LEDGER: request %s by %s (%s, %d tokens) not recorded: %v",
 			rec.ID, rec.Principal, rec.Model, rec.Usage.InputTokens+rec.Usage.OutputTokens, err)
 	}
-	if rec.CreatedResponse != "" {
-		// Committed, or (on an error) queued until the database takes
-		// it: either way the entry may now be evicted. While the ledger
-		// cannot write, metered requests are refused (stage_admit), so
-		// no new response can push it out before its row is written.
-		s.responses.written(rec.CreatedResponse)
-	}
 	if err != nil {
+		// Not promised durable: the owner stays pending, never evicted
+		// (bounded by maxPending), since once it was gone a lookup the
+		// ledger cannot answer would let anyone at the response.
 		return
+	}
+	if rec.CreatedResponse != "" {
+		// Durable (in the row log or committed): the ledger answers
+		// for the owner from now on, and the entry may be evicted.
+		s.responses.written(rec.CreatedResponse)
 	}
 	if capture != nil {
 		id := rec.ID
