@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -31,15 +32,41 @@ func StartCPUProfile(path string) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", CPUProfileEnv, err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	// pprof drops its writer's errors: keep the first.
+	w := &firstErrorWriter{w: f}
+	if err := pprof.StartCPUProfile(w); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", CPUProfileEnv, err)
 	}
 	return func() {
 		pprof.StopCPUProfile()
-		f.Close()
+		err := w.err
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			profileError("%s: writing %s: %v\n", CPUProfileEnv, path, err)
+		}
 	}, nil
 }
+
+// firstErrorWriter writes to w and keeps the first error.
+type firstErrorWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *firstErrorWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// profileError says that a profile could not be written: a developer's
+// knob, so it stops nothing (a variable for tests).
+var profileError = func(format string, args ...any) { fmt.Fprintf(os.Stderr, format, args...) }
 
 // StartProfiles starts the profiles CPUProfileEnv and AllocProfileEnv
 // name, and returns the function that finishes them.
@@ -73,8 +100,8 @@ func StartAllocProfile(path string) (stop func(), err error) {
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
-		if err != nil { // a developer's knob: say so, stop nothing
-			fmt.Fprintf(os.Stderr, "%s: writing %s: %v\n", AllocProfileEnv, path, err)
+		if err != nil {
+			profileError("%s: writing %s: %v\n", AllocProfileEnv, path, err)
 		}
 	}, nil
 }

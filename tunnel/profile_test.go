@@ -1,9 +1,11 @@
 package tunnel
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +55,31 @@ func TestStartAllocProfile(t *testing.T) {
 	}
 	if _, err := StartAllocProfile(filepath.Join(t.TempDir(), "missing", "allocs.pprof")); err == nil {
 		t.Error("an unwritable path was accepted")
+	}
+}
+
+// TestProfilesSayWhenNotWritten: a profile whose file cannot be written
+// (a full disk: /dev/full) is reported, not left empty without a word.
+func TestProfilesSayWhenNotWritten(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	var said []string
+	defer func(f func(string, ...any)) { profileError = f }(profileError)
+	profileError = func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) }
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	for _, start := range []func(string) (func(), error){StartCPUProfile, StartAllocProfile} {
+		said = nil
+		stop, err := start("/dev/full")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 1e5; i++ {
+			_ = filepath.Base("/a/b")
+		}
+		stop()
+		if len(said) != 1 || !strings.Contains(said[0], "/dev/full") {
+			t.Errorf("reported %q, want one line naming /dev/full", said)
+		}
 	}
 }
