@@ -441,7 +441,7 @@ func isSecretKey(key string) bool {
 // token). Other code that must not let such a value leave the host uses
 // it too (a shared config's add_headers).
 func IsSecretHeaderName(name string) bool {
-	return isSecretHeader([]byte(strings.ToLower(strings.TrimSpace(name))))
+	return isSecretKey(strings.TrimSpace(name))
 }
 
 // secretNameParts are the parts of a header name that say it holds a

@@ -461,3 +461,25 @@ func TestAppendRedactedHeaders(t *testing.T) {
 		t.Errorf("20 keys: %q", es)
 	}
 }
+
+func TestIsSecretHeaderName(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		secret bool
+	}{
+		{"Authorization", true},
+		{"  x-API-Key ", true},
+		{"X-Goog-Api-Key", true},
+		{"Set-Cookie", true},
+		{"x-refresh-token", true},
+		{"X-Session-Token-Id", true},
+		{"anthropic-version", false},
+		{"X-Tokens-Used", false},
+		{"X-ПАРОЛЬ-password", true}, // non-ASCII: lowered the slow way
+		{"Content-Type", false},
+	} {
+		if got := IsSecretHeaderName(tt.name); got != tt.secret {
+			t.Errorf("IsSecretHeaderName(%q) = %v, want %v", tt.name, got, tt.secret)
+		}
+	}
+}
