@@ -567,13 +567,12 @@ func TestRowLogSegmentOutlivesRounds(t *testing.T) {
 	}
 	// Idle: once segmentAge has passed, the indexer retires and removes
 	// it, committed rows and all.
-	deadline := time.Now().Add(segmentAge + 5*time.Second)
-	for len(segmentFiles(t, path)) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("segment %v still there %v after its last row", segmentFiles(t, path), segmentAge+5*time.Second)
+	testbin.WaitUntil(t, segmentAge+5*time.Second, func() error {
+		if segs := segmentFiles(t, path); len(segs) > 0 {
+			return fmt.Errorf("segments %v still there after the last row", segs)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	mustCommit(t, l, record(5)) // the next row opens a new one
 	if got := len(idsIn(t, path)); got != 6 {
 		t.Errorf("%d rows in the database, want 6", got)
@@ -599,28 +598,28 @@ func TestRowLogRetiring(t *testing.T) {
 	}
 }
 
-// TestRowLogSegmentRetiresUnderSteadyLoad: rows that keep coming do not
-// keep one segment (and its committed rows, for a replay) forever: it is
-// retired once segmentAge old and removed once committed.
-func TestRowLogSegmentRetiresUnderSteadyLoad(t *testing.T) {
+// TestRowLogSegmentRetiresUnderSteadyRows: rows that keep coming (one
+// every 20 ms) do not keep one segment, and its committed rows for a
+// replay, forever: it is retired once segmentAge old (by take, or by
+// the indexer idle between two rows; TestRowLogTakeRetires tests take
+// alone) and removed once its rows are committed.
+func TestRowLogSegmentRetiresUnderSteadyRows(t *testing.T) {
 	sqliteOnly(t, "the row log")
 	t.Parallel()
-	l, path := openTest(t, Options{IndexInterval: time.Millisecond})
+	l, _ := openTest(t, Options{IndexInterval: time.Millisecond})
 	mustCommit(t, l, record(0))
 	first := l.rows.curName()
-	deadline := time.Now().Add(segmentAge + 5*time.Second)
-	for i := 1; ; i++ {
+	i := 0
+	testbin.WaitUntil(t, segmentAge+5*time.Second, func() error {
+		i++
 		mustCommit(t, l, record(i))
-		if cur := l.rows.curName(); cur != first && cur != "" {
-			if _, err := os.Stat(first); err == nil {
-				t.Errorf("retired segment %s still there after its rows were committed", first)
-			}
-			return
+		if cur := l.rows.curName(); cur == first || cur == "" {
+			return fmt.Errorf("still appending to %s after %d rows", first, i)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still appending to %s after %v of steady rows (%v)", first, segmentAge+5*time.Second, segmentFiles(t, path))
-		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
+	})
+	if _, err := os.Stat(first); err == nil {
+		t.Errorf("retired segment %s still there after its rows were committed", first)
 	}
 }
 
