@@ -103,9 +103,9 @@ func startSelf(ctx context.Context, name string, cpus []int, ready string, args 
 	return p, strings.TrimSpace(strings.TrimPrefix(line, ready)), nil
 }
 
-// bareProxy is the floor, running beside the gateway on its CPUs so that
-// each of the gateway's comparisons is followed at once by the same one
-// through the bare proxy: the two see the same machine.
+// bareProxy is the floor, running beside the gateway on its CPUs; its
+// blocks take turns with the gateway's and direct's in the same rounds
+// (CompareAll), so the two see the same machine.
 type bareProxy struct {
 	proc   *Proc
 	target Target
@@ -133,15 +133,6 @@ func (b *bareProxy) Close() {
 	b.proc.Stop()
 }
 
-// compare runs l (the gateway's load) against direct and the bare proxy
-// and adds the row to the report's floor table.
-func (b *bareProxy) compare(ctx context.Context, rep *Report, direct Target, label string, l Load) error {
-	l.Meter = b.meter
-	res, err := Compare(ctx, direct, b.target, l)
-	if err != nil {
-		return fmt.Errorf("bare proxy %s c=%d: %w", label, l.Concurrency, err)
-	}
-	rep.Floor = append(rep.Floor, Row{Label: label, Concurrency: l.Concurrency, Result: res})
-	logRow("bare proxy", label, l.Concurrency, res)
-	return nil
-}
+// via is the bare proxy's side of a comparison, metered. It needs no
+// Quiet: once its answers are out it has nothing left to do.
+func (b *bareProxy) via() Via { return Via{Target: b.target, Meter: b.meter} }

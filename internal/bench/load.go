@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -179,90 +180,156 @@ type side struct {
 	firstErr     error
 }
 
+// Via is one side of a comparison against direct: the target, and
+// optionally a meter of its server and a wait for that server to go quiet.
+type Via struct {
+	Target Target
+	// Meter, when set, reads the server around each of this side's blocks,
+	// for its CPU time and allocations per request.
+	Meter *Meter
+	// Quiet, when set, runs after each of this side's blocks, before its
+	// meter's closing read: it waits until the server has finished what
+	// the block left it to do (the gateway's index rounds and WAL
+	// checkpoint), so that this work is metered as this side's and does
+	// not run during the next side's block on the same CPU. An error is
+	// said, not fatal: the wait is for fairness, not correctness.
+	Quiet func(context.Context) error
+}
+
 // Compare runs l against direct and via in alternating blocks.
 func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
-	if l.Concurrency < 1 || l.PerBlock < 1 || l.Rounds < 1 {
-		return Result{}, fmt.Errorf("bad load %+v", l)
+	meter := l.Meter
+	l.Meter = nil
+	res, err := CompareAll(ctx, direct, []Via{{Target: via, Meter: meter}}, l)
+	if err != nil {
+		return Result{}, err
 	}
-	var d, v side
-	var spent Counters
-	metered := l.Meter != nil
-	viaBlock := func() {
-		var before Counters
-		if metered {
-			var err error
-			if before, err = l.Meter.Read(ctx); err != nil {
-				metered = false
-			}
-		}
-		runBlock(ctx, via, l.Spec, l.Concurrency, l.PerBlock, &v)
-		if metered {
-			// What the server does just after its answers (a capture
-			// compressed once the answer is out) belongs to them.
-			time.Sleep(settle)
-			after, err := l.Meter.ReadAfter(ctx)
-			if err != nil {
-				metered = false
-				return
-			}
-			c := l.Meter.Cost(before, after)
-			spent.CPU += c.CPU
-			spent.Mallocs += c.Mallocs
-			if c.LedgerCommits < 0 || spent.LedgerCommits < 0 {
-				spent.LedgerRows, spent.LedgerCommits = -1, -1
-			} else {
-				spent.LedgerRows += c.LedgerRows
-				spent.LedgerCommits += c.LedgerCommits
-			}
-			if c.Syscalls < 0 || spent.Syscalls < 0 {
-				spent.Syscalls = -1
-			} else {
-				spent.Syscalls += c.Syscalls
-			}
-		}
+	return res[0], nil
+}
+
+// CompareAll runs l against direct and each of vias in rounds. A round
+// sends one block to every side, each round starting one side later than
+// the one before (direct, a, b; then a, b, direct; then b, direct, a; ...),
+// so every side sees the same machine conditions and each takes every
+// place in a round in turn. With one via this is Compare's alternation.
+// The results are in the order of vias, each against the same direct
+// samples. l.Meter must be nil: each Via has its own.
+func CompareAll(ctx context.Context, direct Target, vias []Via, l Load) ([]Result, error) {
+	if l.Concurrency < 1 || l.PerBlock < 1 || l.Rounds < 1 || len(vias) == 0 {
+		return nil, fmt.Errorf("bad load %+v for %d sides", l, len(vias))
+	}
+	if l.Meter != nil {
+		return nil, errors.New("CompareAll: set each Via's Meter, not the Load's")
+	}
+	var d side
+	sides := make([]viaSide, len(vias))
+	for i, v := range vias {
+		sides[i] = viaSide{Via: v, metered: v.Meter != nil}
 	}
 	if l.Warmup > 0 {
-		for _, t := range []Target{direct, via} {
+		targets := []Target{direct}
+		for _, v := range vias {
+			targets = append(targets, v.Target)
+		}
+		for _, t := range targets {
 			var s side
 			runBlock(ctx, t, l.Spec, l.Concurrency, l.Warmup, &s)
 			if s.errors > 0 {
-				return Result{}, fmt.Errorf("warming up %s: %w", t.Name, s.firstErr)
+				return nil, fmt.Errorf("warming up %s: %w", t.Name, s.firstErr)
 			}
 		}
 	}
+	n := len(vias) + 1 // sides in a round; place 0 is direct
 	for r := 0; r < l.Rounds; r++ {
-		if err := ctx.Err(); err != nil {
-			return Result{}, err
-		}
-		if r%2 == 0 {
-			runBlock(ctx, direct, l.Spec, l.Concurrency, l.PerBlock, &d)
-			viaBlock()
-		} else {
-			viaBlock()
-			runBlock(ctx, direct, l.Spec, l.Concurrency, l.PerBlock, &d)
-		}
-	}
-	res := Result{
-		Total: Comparison{Direct: Summarize(d.total), Via: Summarize(v.total), Errors: d.errors + v.errors,
-			DirectRPS: rps(len(d.total), d.elapsed), ViaRPS: rps(len(v.total), v.elapsed)},
-		First: Comparison{Direct: Summarize(d.first), Via: Summarize(v.first)},
-	}
-	res.First.DirectRPS, res.First.ViaRPS = res.Total.DirectRPS, res.Total.ViaRPS
-	if n := l.Rounds * l.PerBlock; metered {
-		res.ViaCPU = spent.CPU / time.Duration(n)
-		res.ViaAllocs = float64(spent.Mallocs) / float64(n)
-		if spent.Syscalls > 0 {
-			res.ViaSyscalls = float64(spent.Syscalls) / float64(n)
-		}
-		if spent.LedgerCommits > 0 {
-			res.RowsPerCommit = float64(spent.LedgerRows) / float64(spent.LedgerCommits)
+		for k := range n {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			switch place := (r + k) % n; place {
+			case 0:
+				runBlock(ctx, direct, l.Spec, l.Concurrency, l.PerBlock, &d)
+			default:
+				sides[place-1].block(ctx, l)
+			}
 		}
 	}
-	res.FirstError = d.firstErr
-	if res.FirstError == nil {
-		res.FirstError = v.firstErr
+	directTotal, directFirst := Summarize(d.total), Summarize(d.first)
+	directRPS := rps(len(d.total), d.elapsed)
+	results := make([]Result, len(sides))
+	for i := range sides {
+		s := &sides[i]
+		res := Result{
+			Total: Comparison{Direct: directTotal, Via: Summarize(s.total), Errors: d.errors + s.errors,
+				DirectRPS: directRPS, ViaRPS: rps(len(s.total), s.elapsed)},
+			First: Comparison{Direct: directFirst, Via: Summarize(s.first), DirectRPS: directRPS, ViaRPS: rps(len(s.total), s.elapsed)},
+		}
+		if n := l.Rounds * l.PerBlock; s.metered {
+			res.ViaCPU = s.spent.CPU / time.Duration(n)
+			res.ViaAllocs = float64(s.spent.Mallocs) / float64(n)
+			if s.spent.Syscalls > 0 {
+				res.ViaSyscalls = float64(s.spent.Syscalls) / float64(n)
+			}
+			if s.spent.LedgerCommits > 0 {
+				res.RowsPerCommit = float64(s.spent.LedgerRows) / float64(s.spent.LedgerCommits)
+			}
+		}
+		res.FirstError = d.firstErr
+		if res.FirstError == nil {
+			res.FirstError = s.firstErr
+		}
+		results[i] = res
 	}
-	return res, nil
+	return results, nil
+}
+
+// viaSide is one Via's samples and what its server spent over its blocks.
+type viaSide struct {
+	Via
+	side
+	metered bool // false once a meter read failed: no cost is reported
+	spent   Counters
+}
+
+// block runs one of the side's blocks, metering its server around it.
+func (s *viaSide) block(ctx context.Context, l Load) {
+	var before Counters
+	if s.metered {
+		var err error
+		if before, err = s.Meter.Read(ctx); err != nil {
+			s.metered = false
+		}
+	}
+	runBlock(ctx, s.Target, l.Spec, l.Concurrency, l.PerBlock, &s.side)
+	// What the server does just after its answers (a capture compressed
+	// once the answer is out) belongs to them.
+	time.Sleep(settle)
+	if s.Quiet != nil {
+		if err := s.Quiet(ctx); err != nil {
+			say("%s: %v", s.Target.Name, err)
+		}
+	}
+	if !s.metered {
+		return
+	}
+	after, err := s.Meter.ReadAfter(ctx)
+	if err != nil {
+		s.metered = false
+		return
+	}
+	c := s.Meter.Cost(before, after)
+	s.spent.CPU += c.CPU
+	s.spent.Mallocs += c.Mallocs
+	if c.LedgerCommits < 0 || s.spent.LedgerCommits < 0 {
+		s.spent.LedgerRows, s.spent.LedgerCommits = -1, -1
+	} else {
+		s.spent.LedgerRows += c.LedgerRows
+		s.spent.LedgerCommits += c.LedgerCommits
+	}
+	if c.Syscalls < 0 || s.spent.Syscalls < 0 {
+		s.spent.Syscalls = -1
+	} else {
+		s.spent.Syscalls += c.Syscalls
+	}
 }
 
 func rps(n int, d time.Duration) float64 {

@@ -208,3 +208,64 @@ func TestSplitTargetAlternates(t *testing.T) {
 		t.Errorf("requests reached %q, want abab", got)
 	}
 }
+
+// TestCompareAllRotates checks that each round sends one block to every
+// side, each round starting one side later, that every via is measured
+// against the same direct samples, and that a side's Quiet runs after
+// each of its blocks.
+func TestCompareAllRotates(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	serve := func(name string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			if len(order) == 0 || order[len(order)-1] != name {
+				order = append(order, name)
+			}
+			mu.Unlock()
+		}))
+	}
+	d, a, b := serve("d"), serve("a"), serve("b")
+	defer d.Close()
+	defer a.Close()
+	defer b.Close()
+	var quiets []string
+	quiet := func(name string) func(context.Context) error {
+		return func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			quiets = append(quiets, name)
+			return nil
+		}
+	}
+	vias := []Via{
+		{Target: NewTarget("a", a.URL), Quiet: quiet("a")},
+		{Target: NewTarget("b", b.URL)},
+	}
+	res, err := CompareAll(t.Context(), NewTarget("direct", d.URL), vias,
+		Load{Spec: RequestSpec{Method: "GET", Path: "/"}, Concurrency: 2, PerBlock: 6, Rounds: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(order, " "), "d a b a b d b d a d a b"; got != want {
+		t.Errorf("blocks ran in the order %q, want %q", got, want)
+	}
+	if got := strings.Join(quiets, ""); got != "aaaa" {
+		t.Errorf("Quiet ran %q, want once after each of a's four blocks", got)
+	}
+	if len(res) != 2 {
+		t.Fatalf("%d results, want 2", len(res))
+	}
+	for i, r := range res {
+		if r.Total.Via.N != 24 || r.Total.Direct.N != 24 || r.Total.Errors != 0 {
+			t.Errorf("result %d: via %d direct %d errors %d, want 24, 24, 0", i, r.Total.Via.N, r.Total.Direct.N, r.Total.Errors)
+		}
+	}
+	if res[0].Total.Direct != res[1].Total.Direct {
+		t.Errorf("the vias were measured against different direct samples: %+v, %+v", res[0].Total.Direct, res[1].Total.Direct)
+	}
+	if _, err := CompareAll(t.Context(), NewTarget("direct", d.URL), vias,
+		Load{Spec: RequestSpec{Method: "GET", Path: "/"}, Concurrency: 1, PerBlock: 1, Rounds: 1, Meter: &Meter{}}); err == nil {
+		t.Error("a Load's Meter, which CompareAll would not use, was accepted")
+	}
+}

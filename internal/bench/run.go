@@ -213,18 +213,42 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			bare.Close()
 		}
 	}()
-	// floor runs the bare proxy's side of a comparison; a failure there
-	// ends the floor's part of the run, not the gateway's.
-	floor := func(label string, l Load) {
-		if bare == nil {
-			return
+	// nonStream runs one non-streaming comparison: direct, the gateway
+	// and the bare proxy in the same rounds (CompareAll), so the two
+	// servers are measured against the same direct samples under the
+	// same machine conditions. The gateway goes quiet after each block
+	// (its index rounds and checkpoint, metered as its own) before the
+	// next server's block on its CPU. A failure of the bare proxy ends
+	// the floor's part of the run, not the gateway's.
+	gwVia := Via{Target: gw, Meter: meter, Quiet: processQuiet(ap.Pid())}
+	nonStream := func(label string, l Load) error {
+		vias := []Via{gwVia}
+		if bare != nil {
+			vias = append(vias, bare.via())
 		}
-		if err := bare.compare(ctx, rep, direct, label, l); err != nil {
-			say("floor: %v", err)
-			rep.Skipped = append(rep.Skipped, "bare proxy: "+err.Error())
-			bare.Close()
-			bare = nil
+		res, err := CompareAll(ctx, direct, vias, l)
+		if err != nil && bare != nil {
+			// Whose failure? Run the gateway alone: if it passes, the
+			// bare proxy failed.
+			var alone []Result
+			if alone, err = CompareAll(ctx, direct, vias[:1], l); err == nil {
+				say("floor: the bare proxy failed %s c=%d; the rest of the run goes without it", label, l.Concurrency)
+				rep.Skipped = append(rep.Skipped, fmt.Sprintf("bare proxy: failed %s c=%d", label, l.Concurrency))
+				bare.Close()
+				bare = nil
+				res = alone
+			}
 		}
+		if err != nil {
+			return fmt.Errorf("%s c=%d: %w", label, l.Concurrency, err)
+		}
+		rep.NonStream = append(rep.NonStream, Row{Label: label, Concurrency: l.Concurrency, Result: res[0]})
+		logRow("non-streaming", label, l.Concurrency, res[0])
+		if len(res) > 1 {
+			rep.Floor = append(rep.Floor, Row{Label: label, Concurrency: l.Concurrency, Result: res[1]})
+			logRow("bare proxy", label, l.Concurrency, res[1])
+		}
+		return nil
 	}
 	time.Sleep(time.Second)
 	if m, err := ReadMem(ap.Pid()); err == nil {
@@ -246,18 +270,14 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			if c == 50 {
 				s = StartSampler(ap.Pid(), 20*time.Millisecond)
 			}
-			l := Load{Spec: api.Spec(false, 0), Concurrency: c, PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup}
-			res, err := Compare(ctx, direct, gw, withMeter(l, meter))
+			err := nonStream(api.Name, Load{Spec: api.Spec(false, 0), Concurrency: c, PerBlock: sz.perBlock[c], Rounds: sz.rounds, Warmup: sz.warmup})
 			if s != nil {
 				s.Stop()
 				rep.Memory.noteUnderLoad(s.Peak())
 			}
 			if err != nil {
-				return fmt.Errorf("%s c=%d: %w", api.Name, c, err)
+				return err
 			}
-			rep.NonStream = append(rep.NonStream, Row{Label: api.Name, Concurrency: c, Result: res})
-			logRow("non-streaming", api.Name, c, res)
-			floor(api.Name, l)
 		}
 	}
 	if latencyOnly {
@@ -267,14 +287,9 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 	// the model without decoding it all.
 	const padding = 100 << 10
 	const padded = "chat, 100 KiB body"
-	l := Load{Spec: chatSpec(false, padding), Concurrency: 10, PerBlock: sz.perBlock[10] / 2, Rounds: sz.rounds, Warmup: sz.warmup}
-	res, err := Compare(ctx, direct, gw, withMeter(l, meter))
-	if err != nil {
-		return fmt.Errorf("chat with a 100 KiB body: %w", err)
+	if err := nonStream(padded, Load{Spec: chatSpec(false, padding), Concurrency: 10, PerBlock: sz.perBlock[10] / 2, Rounds: sz.rounds, Warmup: sz.warmup}); err != nil {
+		return err
 	}
-	rep.NonStream = append(rep.NonStream, Row{Label: padded, Concurrency: 10, Result: res})
-	logRow("non-streaming", padded, 10, res)
-	floor(padded, l)
 	if bare != nil {
 		bare.Close()
 		bare = nil
