@@ -140,22 +140,32 @@ type Load struct {
 	Spec        RequestSpec
 	Concurrency int
 	// PerBlock requests are sent to one side by Concurrency workers, then
-	// the same to the other side; Rounds such pairs alternate which side
-	// goes first, so both see the same machine conditions.
+	// the same to the other side (or sides: CompareAll); each of Rounds
+	// rounds starts with another side, so all see the same machine
+	// conditions.
 	PerBlock int
 	Rounds   int
 	// Warmup requests go to each side first, unmeasured.
 	Warmup int
 	// Meter, when set, reads the via side's server around each of its
-	// blocks, for its CPU time and allocations per request.
+	// blocks, for its CPU time and allocations per request (Compare only).
 	Meter *Meter
 }
+
+// primer is how many unmeasured requests per worker start each block: a
+// side whose block follows another's idle wait (Via.Quiet) would
+// otherwise time its first answers on a cold CPU, caches and connections.
+const primer = 2
 
 // Result is an interleaved comparison of latency to the last byte (Total)
 // and to the first byte (First).
 type Result struct {
 	Total, First Comparison
 	FirstError   error
+	// QuietTimeouts is how many of the via side's waits for its server to
+	// go quiet (Via.Quiet) gave up: its background work may have run in
+	// the next side's block.
+	QuietTimeouts int
 	// ViaCPU and ViaAllocs are what the via side's server spent per via
 	// request: CPU time and heap objects allocated (0 when not metered).
 	ViaCPU    time.Duration
@@ -191,10 +201,20 @@ type Via struct {
 	// meter's closing read: it waits until the server has finished what
 	// the block left it to do (the gateway's index rounds and WAL
 	// checkpoint), so that this work is metered as this side's and does
-	// not run during the next side's block on the same CPU. An error is
-	// said, not fatal: the wait is for fairness, not correctness.
+	// not run during the next side's block on the same CPU. It runs after
+	// the warm-up too. An error is said and counted (QuietTimeouts), not
+	// fatal: the wait is for fairness, not correctness.
 	Quiet func(context.Context) error
 }
+
+// SideError is a comparison's failure on one side (its warm-up failed).
+type SideError struct {
+	Side string // the Target's Name
+	Err  error
+}
+
+func (e *SideError) Error() string { return "warming up " + e.Side + ": " + e.Err.Error() }
+func (e *SideError) Unwrap() error { return e.Err }
 
 // Compare runs l against direct and via in alternating blocks.
 func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
@@ -227,16 +247,19 @@ func CompareAll(ctx context.Context, direct Target, vias []Via, l Load) ([]Resul
 		sides[i] = viaSide{Via: v, metered: v.Meter != nil}
 	}
 	if l.Warmup > 0 {
-		targets := []Target{direct}
-		for _, v := range vias {
-			targets = append(targets, v.Target)
+		var s side
+		runBlock(ctx, direct, l.Spec, l.Concurrency, l.Warmup, &s)
+		if s.errors > 0 {
+			return nil, &SideError{Side: direct.Name, Err: s.firstErr}
 		}
-		for _, t := range targets {
+		for i := range sides {
+			v := &sides[i]
 			var s side
-			runBlock(ctx, t, l.Spec, l.Concurrency, l.Warmup, &s)
+			runBlock(ctx, v.Target, l.Spec, l.Concurrency, l.Warmup, &s)
 			if s.errors > 0 {
-				return nil, fmt.Errorf("warming up %s: %w", t.Name, s.firstErr)
+				return nil, &SideError{Side: v.Target.Name, Err: s.firstErr}
 			}
+			v.quiet(ctx)
 		}
 	}
 	n := len(vias) + 1 // sides in a round; place 0 is direct
@@ -247,6 +270,7 @@ func CompareAll(ctx context.Context, direct Target, vias []Via, l Load) ([]Resul
 			}
 			switch place := (r + k) % n; place {
 			case 0:
+				prime(ctx, direct, l)
 				runBlock(ctx, direct, l.Spec, l.Concurrency, l.PerBlock, &d)
 			default:
 				sides[place-1].block(ctx, l)
@@ -277,6 +301,7 @@ func CompareAll(ctx context.Context, direct Target, vias []Via, l Load) ([]Resul
 		if res.FirstError == nil {
 			res.FirstError = s.firstErr
 		}
+		res.QuietTimeouts = s.quietTimeouts
 		results[i] = res
 	}
 	return results, nil
@@ -286,12 +311,31 @@ func CompareAll(ctx context.Context, direct Target, vias []Via, l Load) ([]Resul
 type viaSide struct {
 	Via
 	side
-	metered bool // false once a meter read failed: no cost is reported
-	spent   Counters
+	metered       bool // false once a meter read failed: no cost is reported
+	spent         Counters
+	quietTimeouts int
+}
+
+// prime sends the unmeasured requests that start a block of t.
+func prime(ctx context.Context, t Target, l Load) {
+	var s side
+	runBlock(ctx, t, l.Spec, l.Concurrency, primer*l.Concurrency, &s)
+}
+
+// quiet runs the side's Quiet, if any, and counts a failed wait.
+func (s *viaSide) quiet(ctx context.Context) {
+	if s.Quiet == nil {
+		return
+	}
+	if err := s.Quiet(ctx); err != nil {
+		s.quietTimeouts++
+		say("%s: %v", s.Target.Name, err)
+	}
 }
 
 // block runs one of the side's blocks, metering its server around it.
 func (s *viaSide) block(ctx context.Context, l Load) {
+	prime(ctx, s.Target, l)
 	var before Counters
 	if s.metered {
 		var err error
@@ -303,11 +347,7 @@ func (s *viaSide) block(ctx context.Context, l Load) {
 	// What the server does just after its answers (a capture compressed
 	// once the answer is out) belongs to them.
 	time.Sleep(settle)
-	if s.Quiet != nil {
-		if err := s.Quiet(ctx); err != nil {
-			say("%s: %v", s.Target.Name, err)
-		}
-	}
+	s.quiet(ctx)
 	if !s.metered {
 		return
 	}

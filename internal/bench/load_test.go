@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,8 +43,10 @@ func TestCompareCountsAndOrders(t *testing.T) {
 	if res.Total.Direct.N != 60 || res.Total.Via.N != 60 {
 		t.Errorf("samples %d/%d, want 60 each", res.Total.Direct.N, res.Total.Via.N)
 	}
-	if seenDirect.Load() != 65 || seenVia.Load() != 65 {
-		t.Errorf("servers saw %d/%d requests, want 65 each (60 + 5 warmup)", seenDirect.Load(), seenVia.Load())
+	// 60 measured, 5 of warm-up, and each of the 3 blocks started by
+	// primer requests for each of the 3 workers.
+	if want := int64(60 + 5 + 3*primer*3); seenDirect.Load() != want || seenVia.Load() != want {
+		t.Errorf("servers saw %d/%d requests, want %d each", seenDirect.Load(), seenVia.Load(), want)
 	}
 	if res.Total.OverheadP50() < 1500*time.Microsecond {
 		t.Errorf("overhead p50 %v, want about the 2ms the via server adds", res.Total.OverheadP50())
@@ -267,5 +270,89 @@ func TestCompareAllRotates(t *testing.T) {
 	if _, err := CompareAll(t.Context(), NewTarget("direct", d.URL), vias,
 		Load{Spec: RequestSpec{Method: "GET", Path: "/"}, Concurrency: 1, PerBlock: 1, Rounds: 1, Meter: &Meter{}}); err == nil {
 		t.Error("a Load's Meter, which CompareAll would not use, was accepted")
+	}
+}
+
+// TestCompareAllMetersQuietAsTheSides checks that the CPU a side's Quiet
+// waits for is metered as that side's, not the next side's, and that
+// each metered side keeps its own costs.
+func TestCompareAllMetersQuietAsTheSides(t *testing.T) {
+	counters := httptest.NewServer(countersHandler())
+	defer counters.Close()
+	ok := func() *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	}
+	d, a, b := ok(), ok(), ok()
+	defer d.Close()
+	defer a.Close()
+	defer b.Close()
+	ctx := t.Context()
+	ma, err := NewMeter(ctx, os.Getpid(), counters.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := NewMeter(ctx, os.Getpid(), counters.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's server "finishes its work" after each block: 40 ms of CPU,
+	// which a's Quiet waits for. Metered after the wait, it is a's;
+	// before it, it would be nobody's.
+	const burn = 40 * time.Millisecond
+	quiet := func(context.Context) error {
+		start, err := processCPU(os.Getpid())
+		if err != nil {
+			return err
+		}
+		for {
+			if now, _ := processCPU(os.Getpid()); now-start >= burn {
+				return nil
+			}
+		}
+	}
+	const perBlock, rounds = 10, 2
+	res, err := CompareAll(ctx, NewTarget("direct", d.URL), []Via{
+		{Target: NewTarget("a", a.URL), Meter: ma, Quiet: quiet},
+		{Target: NewTarget("b", b.URL), Meter: mb},
+	}, Load{Spec: RequestSpec{Method: "GET", Path: "/"}, Concurrency: 1, PerBlock: perBlock, Rounds: rounds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if min := burn / perBlock; res[0].ViaCPU < min {
+		t.Errorf("a's CPU per request %v, want at least the %v its Quiet waited for", res[0].ViaCPU, min)
+	}
+	if max := burn / perBlock / 2; res[1].ViaCPU >= max {
+		t.Errorf("b's CPU per request %v: a's work was metered as b's (want under %v)", res[1].ViaCPU, max)
+	}
+	if res[0].QuietTimeouts != 0 {
+		t.Errorf("QuietTimeouts = %d", res[0].QuietTimeouts)
+	}
+}
+
+// TestCompareAllNamesTheFailingSide checks that a failed warm-up says
+// whose it was, and that a failed Quiet is counted, not fatal.
+func TestCompareAllNamesTheFailingSide(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer ok.Close()
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 502) }))
+	defer bad.Close()
+	spec := RequestSpec{Method: "GET", Path: "/"}
+	failing := func(context.Context) error { return errors.New("still busy") }
+	_, err := CompareAll(t.Context(), NewTarget("direct", ok.URL),
+		[]Via{{Target: NewTarget("gateway", ok.URL), Quiet: failing}, {Target: NewTarget("bare proxy", bad.URL)}},
+		Load{Spec: spec, Concurrency: 1, PerBlock: 2, Rounds: 1, Warmup: 1})
+	var se *SideError
+	if !errors.As(err, &se) || se.Side != "bare proxy" {
+		t.Fatalf("err = %v, want a SideError of the bare proxy", err)
+	}
+	res, err := CompareAll(t.Context(), NewTarget("direct", ok.URL),
+		[]Via{{Target: NewTarget("gateway", ok.URL), Quiet: failing}},
+		Load{Spec: spec, Concurrency: 1, PerBlock: 2, Rounds: 2, Warmup: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the warm-up and after each of the two blocks.
+	if res[0].QuietTimeouts != 3 || res[0].Total.Via.N != 4 {
+		t.Errorf("QuietTimeouts %d, via samples %d: want 3 and 4", res[0].QuietTimeouts, res[0].Total.Via.N)
 	}
 }

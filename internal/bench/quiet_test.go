@@ -33,8 +33,9 @@ func TestQuietWaiter(t *testing.T) {
 		minWait   time.Duration
 	}{
 		{name: "idle at once: one window", busyReads: 0, step: time.Millisecond, minWait: window},
-		// Busy for 20 reads (19 polls apart), then a whole window idle.
-		{name: "busy then idle", busyReads: 20, step: time.Millisecond, minWait: 19*poll + window},
+		// Busy for 20 reads (19 polls apart), each a step of the
+		// threshold: the window can only start at the 20th.
+		{name: "busy then idle", busyReads: 20, step: 2 * time.Millisecond, minWait: 19*poll + window},
 		// Under the threshold: timers, not work.
 		{name: "timers only", busyReads: 1000, step: time.Microsecond, minWait: window},
 		{name: "never idle", busyReads: 1 << 30, step: time.Millisecond, wantErr: true, minWait: 300 * time.Millisecond},

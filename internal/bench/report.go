@@ -186,9 +186,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("and request/response captures.\n")
 	p("\"Direct\" is the same request sent straight to the fake; the two are measured in alternating blocks\n")
 	p("(direct, gateway, gateway, direct, ...) with warm keep-alive connections, so both see the same machine.\n")
-	p("The non-streaming comparisons take turns with a bare Go reverse proxy on the same CPU in the same rounds\n")
-	p("(direct, gateway, bare; gateway, bare, direct; bare, direct, gateway; ...), against the same direct samples;\n")
-	p("after each of its blocks the gateway is left to finish its work (index rounds, WAL checkpoint) until it has been idle 600 ms.\n")
+	if len(r.Floor) > 0 {
+		p("The non-streaming comparisons take turns with a bare Go reverse proxy on the same CPU in the same rounds\n")
+		p("(direct, gateway, bare; gateway, bare, direct; bare, direct, gateway; ...), against the same direct samples.\n")
+	}
+	p("After each of its non-streaming blocks the gateway is left to finish its work (index rounds, WAL checkpoint,\n")
+	p("row log segments) until it has been idle %v (at most %v); every block starts with %d unmeasured requests per worker.\n", quietWindow, quietLimit, primer)
 	p("Overhead is via minus direct at the same percentile; ratio is via ÷ direct.\n")
 	p("CPU µs/req, allocs/req and syscalls/req are the server's own (the gateway's or the bare proxy's), over its blocks only;\n")
 	p("syscalls are the read and write family (/proc/PID/io syscr + syscw: sockets and files, SQLite's WAL writes among them);\n")

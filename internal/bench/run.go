@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,7 +166,7 @@ func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fa
 
 // measureGateway runs the --listen sections: memory, the big stream,
 // non-streaming and streaming latency. With withFloor, each non-streaming
-// comparison is followed by the same through the bare proxy. A profile
+// comparison has the bare proxy's blocks in the same rounds. A profile
 // path gets the gateway's CPU profile of the whole section. latencyOnly
 // runs the non-streaming comparisons at c=10 alone (-only latency: the
 // latency targets, and a profile of nothing else).
@@ -227,20 +228,19 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			vias = append(vias, bare.via())
 		}
 		res, err := CompareAll(ctx, direct, vias, l)
-		if err != nil && bare != nil {
-			// Whose failure? Run the gateway alone: if it passes, the
-			// bare proxy failed.
-			var alone []Result
-			if alone, err = CompareAll(ctx, direct, vias[:1], l); err == nil {
-				say("floor: the bare proxy failed %s c=%d; the rest of the run goes without it", label, l.Concurrency)
-				rep.Skipped = append(rep.Skipped, fmt.Sprintf("bare proxy: failed %s c=%d", label, l.Concurrency))
-				bare.Close()
-				bare = nil
-				res = alone
-			}
+		if se := (*SideError)(nil); errors.As(err, &se) && bare != nil && se.Side == bare.target.Name {
+			say("floor: %v; the rest of the run goes without the bare proxy", err)
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("bare proxy (from %s c=%d on): %v", label, l.Concurrency, err))
+			bare.Close()
+			bare = nil
+			res, err = CompareAll(ctx, direct, vias[:1], l)
 		}
 		if err != nil {
 			return fmt.Errorf("%s c=%d: %w", label, l.Concurrency, err)
+		}
+		if n := res[0].QuietTimeouts; n > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("The gateway's quiet wait, %s c=%d: %d of its waits gave up after %v (its background work may have run in the next block)",
+				label, l.Concurrency, n, quietLimit))
 		}
 		rep.NonStream = append(rep.NonStream, Row{Label: label, Concurrency: l.Concurrency, Result: res[0]})
 		logRow("non-streaming", label, l.Concurrency, res[0])
@@ -311,12 +311,6 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 		rep.Memory.Peak = m.HWM
 	}
 	return nil
-}
-
-// withMeter is l with the via side metered by m.
-func withMeter(l Load, m *Meter) Load {
-	l.Meter = m
-	return l
 }
 
 func logRow(what, label string, c int, res Result) {
