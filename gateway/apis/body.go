@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/tsplug/ts-plug/gateway/bytescan"
 )
 
@@ -495,46 +496,62 @@ func Members(body []byte, wanted ...string) (members map[string]Span, open int, 
 func walkObject(body []byte, member func(key []byte, keyEsc bool, valStart, valEnd int, valEsc bool)) (open int, err error) {
 	s := scanner{data: body}
 	s.skipSpace()
-	if !s.consume('{') {
+	if s.pos >= len(body) || body[s.pos] != '{' {
 		return 0, s.errorf("expected '{'")
 	}
-	open = s.pos
-	s.skipSpace()
-	if !s.consume('}') {
-		for {
-			s.skipSpace()
-			keyStart := s.pos
-			keyEsc, err := s.skipString()
-			if err != nil {
-				return 0, err
-			}
-			key := body[keyStart:s.pos]
-			s.skipSpace()
-			if !s.consume(':') {
-				return 0, s.errorf("expected ':' after object key")
-			}
-			s.skipSpace()
-			valStart := s.pos
-			valEsc, err := s.skipValue(1)
-			if err != nil {
-				return 0, err
-			}
-			member(key, keyEsc, valStart, s.pos, valEsc)
-			s.skipSpace()
-			if s.consume(',') {
-				continue
-			}
-			if s.consume('}') {
-				break
-			}
-			return 0, s.errorf("expected ',' or '}' in object")
-		}
+	open = s.pos + 1
+	if err := s.walkMembers(1, member); err != nil {
+		return 0, err
 	}
 	s.skipSpace()
 	if s.pos != len(body) {
 		return 0, s.errorf("data after top-level object")
 	}
 	return open, nil
+}
+
+// walkMembers advances over an object whose '{' is at s.pos, as
+// skipObject does at depth, calling member for each of its members with
+// the spans of s.data that walkObject gives: one pass over a value whose
+// members are wanted, where skipping it and then walking it would read it
+// twice.
+func (s *scanner) walkMembers(depth int, member func(key []byte, keyEsc bool, valStart, valEnd int, valEsc bool)) error {
+	if depth > maxDepth {
+		return s.errorf("nesting too deep")
+	}
+	s.pos++ // '{'
+	s.skipSpace()
+	if s.consume('}') {
+		return nil
+	}
+	for {
+		s.skipSpace()
+		keyStart := s.pos
+		keyEsc, err := s.skipString()
+		if err != nil {
+			return err
+		}
+		key := s.data[keyStart:s.pos]
+		s.skipSpace()
+		if !s.consume(':') {
+			return s.errorf("expected ':' after object key")
+		}
+		s.skipSpace()
+		valStart := s.pos
+		valEsc, err := s.skipValue(depth)
+		if err != nil {
+			return err
+		}
+		member(key, keyEsc, valStart, s.pos, valEsc)
+		s.skipSpace()
+		if s.consume(',') {
+			continue
+		}
+		if s.consume('}') {
+			return nil
+		}
+		return s.errorf("expected ',' or '}' in object")
+	}
 }
 
 // ModelFromBody returns the top-level "model" string of a JSON request body
@@ -574,19 +591,19 @@ func keyIs(raw []byte, escaped bool, name string) bool {
 
 // unquote decodes a raw JSON string that the scanner already validated.
 // The common case (no escapes, valid UTF-8) costs one string allocation;
-// anything else goes through encoding/json so escapes, surrogate pairs and
-// invalid UTF-8 (replaced by U+FFFD) decode exactly as the provider's
-// parser would.
+// anything else is decoded by jsontext.AppendUnquote, as encoding/json
+// decodes it (escapes, surrogate pairs, invalid UTF-8 and lone surrogates
+// replaced by U+FFFD; FuzzSessionHints and FuzzUnquote check it against
+// encoding/json), into one buffer: json.Unmarshal's scratch copies cost a
+// long prompt's first user message 4 bytes allocated per byte. The error
+// AppendUnquote returns after such a replacement is not a failure here.
 func unquote(raw []byte, escaped bool) string {
 	inner := raw[1 : len(raw)-1]
 	if !escaped && utf8.Valid(inner) {
 		return string(inner)
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "" // unreachable: the scanner validated the string
-	}
-	return s
+	b, _ := jsontext.AppendUnquote(make([]byte, 0, len(raw)), raw) // its own Grow wants len(raw)
+	return string(b)
 }
 
 // scanner walks a byte slice holding JSON. It validates as it skips and

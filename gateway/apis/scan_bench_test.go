@@ -44,3 +44,31 @@ func promptBody(size int) []byte {
 	b.WriteString(`","messages":[{"role":"user","content":"hi"}],"model":"claude-sonnet-4-5"}`)
 	return []byte(b.String())
 }
+
+// BenchmarkSessionHints is the session ID's reading of a scanned body:
+// what comes before the first user message (a coding agent's long system
+// prompt) and that message's parts are read once each.
+func BenchmarkSessionHints(b *testing.B) {
+	prompt := strings.Repeat(strings.Repeat("x := compute(alpha, beta) // a line of code", 1)+`\n`, (100<<10)/45)
+	for _, tc := range []struct {
+		name string
+		body []byte
+	}{
+		{"system-prompt-100KiB", []byte(`{"model":"gpt-4o","messages":[{"role":"system","content":"` + prompt + `"},{"role":"user","content":"hi"}]}`)},
+		{"user-parts-100KiB", []byte(`{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"` + prompt + `"},{"type":"text","text":"hi"}]}]}`)},
+	} {
+		info, err := ScanBody(tc.body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if h := info.SessionHints(tc.body); !h.HasFirstUser {
+					b.Fatalf("SessionHints = %+v", h)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package apis
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // SessionHints is what a request body says about the conversation it
 // belongs to, for ledger.SessionID: read from the members ScanBody found,
@@ -101,24 +104,28 @@ func firstUserContent(list []byte, roleOptional bool) (content []byte, ok bool) 
 		if s.consume(']') {
 			return nil, false
 		}
-		start := s.pos
-		if _, err := s.skipValue(1); err != nil {
-			return nil, false // unreachable: ScanBody validated the body
-		}
-		el := list[start:s.pos]
 		var role, found []byte
 		hasRole, hasContent := false, false
-		if el[0] == '{' {
-			_, _ = walkObject(el, func(key []byte, keyEsc bool, vs, ve int, _ bool) {
+		var err error
+		if s.pos < len(list) && list[s.pos] == '{' {
+			// Walked in place: an element before the first user message
+			// (a long system prompt) is read once, not skipped and then
+			// walked.
+			err = s.walkMembers(2, func(key []byte, keyEsc bool, vs, ve int, _ bool) {
 				switch {
 				case keyIs(key, keyEsc, "role"):
-					role, hasRole = el[vs:ve], true
+					role, hasRole = list[vs:ve], true
 				case keyIs(key, keyEsc, "content"):
-					found, hasContent = el[vs:ve], true
+					found, hasContent = list[vs:ve], true
 				case keyIs(key, keyEsc, "parts") && !hasContent:
-					found = el[vs:ve]
+					found = list[vs:ve]
 				}
 			})
+		} else {
+			_, err = s.skipValue(1)
+		}
+		if err != nil {
+			return nil, false // unreachable: ScanBody validated the body
 		}
 		isUser := !hasRole && roleOptional
 		if hasRole && role[0] == '"' {
@@ -153,15 +160,25 @@ func contentText(content []byte) string {
 		if s.consume(']') {
 			break
 		}
-		start := s.pos
-		if _, err := s.skipValue(1); err != nil {
+		if s.pos >= len(content) {
 			return string(content) // unreachable: ScanBody validated the body
 		}
-		part := content[start:s.pos]
-		switch part[0] {
+		switch content[s.pos] {
 		case 'n':
+			if _, err := s.skipValue(1); err != nil {
+				return string(content) // unreachable, as above
+			}
 		case '{':
-			text, ok := lastMember(part, "text")
+			// The part's last "text", in one pass over it.
+			var text []byte
+			ok := false
+			if err := s.walkMembers(2, func(key []byte, keyEsc bool, vs, ve int, _ bool) {
+				if keyIs(key, keyEsc, "text") {
+					text, ok = content[vs:ve], true
+				}
+			}); err != nil {
+				return string(content) // unreachable, as above
+			}
 			switch {
 			case !ok || text[0] == 'n':
 			case text[0] == '"':
@@ -189,14 +206,15 @@ func joinLines(texts []string) string {
 	for _, t := range texts {
 		n += len(t)
 	}
-	b := make([]byte, 0, n)
+	var b strings.Builder // its String does not copy
+	b.Grow(n)
 	for i, t := range texts {
 		if i > 0 {
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		}
-		b = append(b, t...)
+		b.WriteString(t)
 	}
-	return string(b)
+	return b.String()
 }
 
 // unquoteAny decodes a raw JSON string that the scanner validated,
