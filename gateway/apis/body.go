@@ -590,20 +590,28 @@ func keyIs(raw []byte, escaped bool, name string) bool {
 }
 
 // unquote decodes a raw JSON string that the scanner already validated.
-// The common case (no escapes, valid UTF-8) costs one string allocation;
-// anything else is decoded by jsontext.AppendUnquote, as encoding/json
-// decodes it (escapes, surrogate pairs, invalid UTF-8 and lone surrogates
-// replaced by U+FFFD; FuzzSessionHints and FuzzUnquote check it against
-// encoding/json), into one buffer: json.Unmarshal's scratch copies cost a
-// long prompt's first user message 4 bytes allocated per byte. The error
-// AppendUnquote returns after such a replacement is not a failure here.
+// The common case (no escapes, valid UTF-8) costs one string allocation.
+// Escapes are decoded by jsontext.AppendUnquote into one buffer:
+// json.Unmarshal's scratch copies cost a long prompt's first user message
+// 4 bytes allocated per byte. A string it reports an error for (invalid
+// UTF-8, a lone surrogate: both become U+FFFD) goes through encoding/json
+// itself, the reference, rather than relying on what an experimental
+// module does after an error. FuzzUnquote and FuzzSessionHints check both
+// against encoding/json.
 func unquote(raw []byte, escaped bool) string {
 	inner := raw[1 : len(raw)-1]
 	if !escaped && utf8.Valid(inner) {
 		return string(inner)
 	}
-	b, _ := jsontext.AppendUnquote(make([]byte, 0, len(raw)), raw) // its own Grow wants len(raw)
-	return string(b)
+	b, err := jsontext.AppendUnquote(make([]byte, 0, len(raw)), raw) // its own Grow wants len(raw)
+	if err == nil {
+		return string(b)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "" // unreachable: the scanner validated the string
+	}
+	return s
 }
 
 // scanner walks a byte slice holding JSON. It validates as it skips and
