@@ -199,8 +199,8 @@ type Via struct {
 	Meter *Meter
 	// Quiet, when set, runs after each of this side's blocks, before its
 	// meter's closing read: it waits until the server has finished what
-	// the block left it to do (the gateway's index rounds and WAL
-	// checkpoint), so that this work is metered as this side's and does
+	// the block left it to do (the gateway's index rounds, WAL checkpoint
+	// and row log segment), so that this work is metered as this side's and does
 	// not run during the next side's block on the same CPU. It runs after
 	// the warm-up too. An error is said and counted (QuietTimeouts), not
 	// fatal: the wait is for fairness, not correctness.
@@ -216,7 +216,8 @@ type SideError struct {
 func (e *SideError) Error() string { return "warming up " + e.Side + ": " + e.Err.Error() }
 func (e *SideError) Unwrap() error { return e.Err }
 
-// Compare runs l against direct and via in alternating blocks.
+// Compare runs l against direct and via in alternating blocks, each
+// started by primer unmeasured requests.
 func Compare(ctx context.Context, direct, via Target, l Load) (Result, error) {
 	meter := l.Meter
 	l.Meter = nil
