@@ -672,7 +672,10 @@ func (s *scanner) skipValue(depth int) (escaped bool, err error) {
 	return false, s.errorf("invalid character starting a value")
 }
 
-// skipObject advances over an object whose '{' is at s.pos.
+// skipObject advances over an object whose '{' is at s.pos. It repeats
+// walkMembers without the member spans and callback: written as
+// walkMembers(depth, nil) it made BenchmarkScanBody/agent-200KiB (an
+// agent's request, mostly nested objects) 2% slower, 297 → 303 µs.
 func (s *scanner) skipObject(depth int) error {
 	if depth > maxDepth {
 		return s.errorf("nesting too deep")
