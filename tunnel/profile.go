@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // CPUProfileEnv names a file to write a CPU profile of the whole run to,
@@ -21,6 +22,14 @@ const CPUProfileEnv = "TSPLUG_CPUPROFILE"
 // misattributes. Recording every allocation slows the process; it is a
 // developer's knob like CPUProfileEnv.
 const AllocProfileEnv = "TSPLUG_ALLOCPROFILE"
+
+// TraceEnv names a file to write an execution trace (runtime/trace) of
+// the whole run to, finished on a clean stop: which goroutine held the
+// CPU while a request waited for it, which a CPU profile cannot say (the
+// benchmark harness's -trace sets it, and its -waits reads the file). A
+// developer's knob like CPUProfileEnv; a trace grows by megabytes a
+// minute under load.
+const TraceEnv = "TSPLUG_TRACE"
 
 // StartCPUProfile starts profiling into path ("" does nothing) and returns
 // the function that finishes the profile.
@@ -69,7 +78,8 @@ func (e *firstErrorWriter) Write(p []byte) (int, error) {
 var profileError = func(format string, args ...any) { fmt.Fprintf(os.Stderr, format, args...) }
 
 // StartProfiles starts the profiles CPUProfileEnv and AllocProfileEnv
-// name, and returns the function that finishes them.
+// name, and the trace TraceEnv names, and returns the function that
+// finishes them.
 func StartProfiles() (stop func(), err error) {
 	stopCPU, err := StartCPUProfile(os.Getenv(CPUProfileEnv))
 	if err != nil {
@@ -80,7 +90,41 @@ func StartProfiles() (stop func(), err error) {
 		stopCPU()
 		return nil, err
 	}
-	return func() { stopCPU(); stopAllocs() }, nil
+	stopTrace, err := StartTrace(os.Getenv(TraceEnv))
+	if err != nil {
+		stopCPU()
+		stopAllocs()
+		return nil, err
+	}
+	return func() { stopCPU(); stopAllocs(); stopTrace() }, nil
+}
+
+// StartTrace starts an execution trace into path ("" does nothing) and
+// returns the function that finishes it.
+func StartTrace(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", TraceEnv, err)
+	}
+	// The tracer drops its writer's errors too: keep the first.
+	w := &firstErrorWriter{w: f}
+	if err := trace.Start(w); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", TraceEnv, err)
+	}
+	return func() {
+		trace.Stop()
+		err := w.err
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			profileError("%s: writing %s: %v\n", TraceEnv, path, err)
+		}
+	}, nil
 }
 
 // StartAllocProfile records every allocation from now on and returns the

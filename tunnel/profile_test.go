@@ -68,7 +68,7 @@ func TestProfilesSayWhenNotWritten(t *testing.T) {
 	defer func(f func(string, ...any)) { profileError = f }(profileError)
 	profileError = func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) }
 	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
-	for _, start := range []func(string) (func(), error){StartCPUProfile, StartAllocProfile} {
+	for _, start := range []func(string) (func(), error){StartCPUProfile, StartAllocProfile, StartTrace} {
 		said = nil
 		stop, err := start("/dev/full")
 		if err != nil {
@@ -81,5 +81,29 @@ func TestProfilesSayWhenNotWritten(t *testing.T) {
 		if len(said) != 1 || !strings.Contains(said[0], "/dev/full") {
 			t.Errorf("reported %q, want one line naming /dev/full", said)
 		}
+	}
+}
+
+func TestStartTrace(t *testing.T) {
+	stop, err := StartTrace("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	path := filepath.Join(t.TempDir(), "run.trace")
+	if stop, err = StartTrace(path); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { close(done) }()
+	<-done
+	stop()
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "go 1.") {
+		t.Errorf("trace not written (%d bytes, %v), want one starting with its header", len(b), err)
+	}
+	if _, err := StartTrace(filepath.Join(t.TempDir(), "missing", "run.trace")); err == nil {
+		t.Error("an unwritable path was accepted")
 	}
 }
