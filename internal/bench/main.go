@@ -18,6 +18,8 @@
 //	go run ./internal/bench -smoke -out /tmp/b.md  # tiny: does the harness work?
 //	go run ./internal/bench -only postgres  # SQLite vs PostgreSQL, one and two replicas
 //	go run ./internal/bench -only latency -out /tmp/b.md  # non-streaming c=10 beside the bare proxy
+//	go run ./internal/bench -only latency -out /tmp/b.md -trace /tmp/gw.trace
+//	go run ./internal/bench -waits /tmp/gw.trace  # what the slowest requests waited behind
 //
 // The -serve-fake and -serve-proxy modes are internal: the harness starts
 // itself that way to host the fake provider and the bare reverse proxy.
@@ -43,6 +45,8 @@ func main() {
 	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: how this run was started)")
 	flag.StringVar(&o.profile, "profile", "", "write the gateway's CPU profile of the --listen sections to this file")
 	flag.StringVar(&o.allocProfile, "allocprofile", "", "write the gateway's allocation profile of the --listen sections to this file (every allocation recorded: the figures of that run are slower)")
+	flag.StringVar(&o.trace, "trace", "", "write the gateway's execution trace (runtime/trace) of the --listen sections to this file, for -waits; best with -only latency (megabytes a minute)")
+	waits := flag.String("waits", "", "read an execution trace (-trace) and say what the slowest waits of the gateway's requests to run waited behind, then exit")
 	flag.BoolVar(&o.floor, "floor", true, "measure a bare Go reverse proxy too, the floor of any gateway's overhead here")
 	flag.StringVar(&o.only, "only", "", "run only this section: \"tunnel\" (the offline tailnet and ts-unplug), \"postgres\" (SQLite vs one and two replicas on PostgreSQL) or \"latency\" (the non-streaming comparisons at c=10, beside the bare proxy: the latency targets); no micro-benchmarks")
 	flag.BoolVar(&o.postgres, "postgres", true, "compare aperture on SQLite with one and two replicas on PostgreSQL (skipped, saying why, where PostgreSQL is not installed)")
@@ -55,6 +59,13 @@ func main() {
 	if o.only != "" && o.only != "tunnel" && o.only != "postgres" && o.only != "latency" {
 		fmt.Fprintf(os.Stderr, "bench: -only %q: the sections that run alone are \"tunnel\", \"postgres\" and \"latency\"\n", o.only)
 		os.Exit(2)
+	}
+	if *waits != "" {
+		if err := printWaits(*waits, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *proxyTo != "" {
 		if err := serveProxy(*proxyTo); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tsplug/ts-plug/tunnel"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,7 +13,7 @@ import (
 // options are the harness's flags.
 type options struct {
 	quick, smoke, tunnel, micro, floor, pin, postgres bool
-	out, command, profile, allocProfile               string
+	out, command, profile, allocProfile, trace        string
 	only                                              string // "tunnel" or "postgres": that section alone
 }
 
@@ -92,7 +93,7 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	if o.only == "" || o.only == "latency" {
-		if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, o.profile, o.allocProfile, o.floor, o.only == "latency"); err != nil {
+		if err := measureGateway(ctx, rep, sz, apBin, dir, fakeURL, bigURL, gatewayProfiles{o.profile, o.allocProfile, o.trace}, o.floor, o.only == "latency"); err != nil {
 			return err
 		}
 	}
@@ -164,18 +165,23 @@ func measureColdStart(ctx context.Context, rep *Report, sz sizes, apBin, dir, fa
 	return nil
 }
 
+// gatewayProfiles are the files the gateway's profiles of the --listen
+// sections go to ("": none): -profile, -allocprofile, -trace.
+type gatewayProfiles struct{ cpu, allocs, trace string }
+
 // measureGateway runs the --listen sections: memory, the big stream,
 // non-streaming and streaming latency. With withFloor, each non-streaming
-// comparison has the bare proxy's blocks in the same rounds. A profile
-// path gets the gateway's CPU profile of the whole section. latencyOnly
-// runs the non-streaming comparisons at c=10 alone (-only latency: the
-// latency targets, and a profile of nothing else).
-func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL, profile, allocProfile string, withFloor, latencyOnly bool) error {
+// comparison has the bare proxy's blocks in the same rounds. prof's paths
+// get the gateway's profiles of the whole section. latencyOnly runs the
+// non-streaming comparisons at c=10 alone (-only latency: the latency
+// targets, and a profile of nothing else).
+func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fakeURL, bigURL string, prof gatewayProfiles, withFloor, latencyOnly bool) error {
 	say("starting aperture --no-tailnet")
 	var env []string
-	for _, p := range []struct{ path, env, what, show string }{
-		{profile, "TSPLUG_CPUPROFILE", "CPU", "-top"},
-		{allocProfile, "TSPLUG_ALLOCPROFILE", "allocation", "-sample_index=alloc_objects -top"},
+	for _, p := range []struct{ path, env, what, read string }{
+		{prof.cpu, tunnel.CPUProfileEnv, "CPU profile", "go tool pprof -top"},
+		{prof.allocs, tunnel.AllocProfileEnv, "allocation profile", "go tool pprof -sample_index=alloc_objects -top"},
+		{prof.trace, tunnel.TraceEnv, "execution trace", "go run ./internal/bench -waits"},
 	} {
 		if p.path == "" {
 			continue
@@ -188,7 +194,7 @@ func measureGateway(ctx context.Context, rep *Report, sz sizes, apBin, dir, fake
 			env = os.Environ()
 		}
 		env = append(env, p.env+"="+abs)
-		defer say("gateway %s profile in %s (go tool pprof %s %s)", p.what, abs, p.show, abs)
+		defer say("gateway %s in %s (%s %s)", p.what, abs, p.read, abs)
 	}
 	ap, _, err := startAperture(ctx, rep.Pinning.Server, apBin, dir, "aperture", fakeURL, bigURL, env, nil)
 	if err != nil {
