@@ -96,7 +96,9 @@ func StartProfiles() (stop func(), err error) {
 		stopAllocs()
 		return nil, err
 	}
-	return func() { stopCPU(); stopAllocs(); stopTrace() }, nil
+	// The trace stops first: the allocation profile's GC and write are
+	// not the run's.
+	return func() { stopTrace(); stopCPU(); stopAllocs() }, nil
 }
 
 // StartTrace starts an execution trace into path ("" does nothing) and
@@ -113,6 +115,7 @@ func StartTrace(path string) (stop func(), err error) {
 	w := &firstErrorWriter{w: f}
 	if err := trace.Start(w); err != nil {
 		f.Close()
+		os.Remove(path)
 		return nil, fmt.Errorf("%s: %w", TraceEnv, err)
 	}
 	return func() {
@@ -151,11 +154,11 @@ func StartAllocProfile(path string) (stop func(), err error) {
 }
 
 // LimitMemoryAndProfile applies what ts-unplug and ts-plug run with: the
-// default soft memory limit (DefaultMemoryLimit) and, when CPUProfileEnv
-// names a file, a CPU profile. It returns the receive window to give the
-// node (NodeConfig.MaxReceiveWindow, see SetDefaultMemoryLimit) and the
-// function that finishes the profile. It starts nothing else. aperture
-// takes only the profile (see gateway/app's run).
+// default soft memory limit (DefaultMemoryLimit) and the profiles and
+// trace the environment asks for (StartProfiles). It returns the receive
+// window to give the node (NodeConfig.MaxReceiveWindow, see
+// SetDefaultMemoryLimit) and the function that finishes them. It starts
+// nothing else. aperture takes only the profiles (see gateway/app's run).
 func LimitMemoryAndProfile() (maxReceiveWindow int, stopProfile func(), err error) {
 	maxReceiveWindow = SetDefaultMemoryLimit()
 	stopProfile, err = StartProfiles()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/trace"
 	"strings"
 	"testing"
 )
@@ -68,7 +69,11 @@ func TestProfilesSayWhenNotWritten(t *testing.T) {
 	defer func(f func(string, ...any)) { profileError = f }(profileError)
 	profileError = func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) }
 	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
-	for _, start := range []func(string) (func(), error){StartCPUProfile, StartAllocProfile, StartTrace} {
+	starts := []func(string) (func(), error){StartCPUProfile, StartAllocProfile}
+	if !trace.IsEnabled() { // under go test -trace, a second cannot start
+		starts = append(starts, StartTrace)
+	}
+	for _, start := range starts {
 		said = nil
 		stop, err := start("/dev/full")
 		if err != nil {
@@ -93,6 +98,12 @@ func TestStartTrace(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "run.trace")
 	if stop, err = StartTrace(path); err != nil {
+		if trace.IsEnabled() {
+			t.Skip("already traced (go test -trace)")
+		}
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -105,5 +116,18 @@ func TestStartTrace(t *testing.T) {
 	}
 	if _, err := StartTrace(filepath.Join(t.TempDir(), "missing", "run.trace")); err == nil {
 		t.Error("an unwritable path was accepted")
+	}
+	// A trace that cannot start (one runs already) leaves no empty file.
+	stop, err = StartTrace(filepath.Join(t.TempDir(), "first.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	second := filepath.Join(t.TempDir(), "second.trace")
+	if _, err := StartTrace(second); err == nil {
+		t.Error("a second trace started")
+	}
+	if _, err := os.Stat(second); !os.IsNotExist(err) {
+		t.Errorf("the second trace's file is left: %v", err)
 	}
 }

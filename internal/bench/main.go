@@ -45,7 +45,7 @@ func main() {
 	flag.StringVar(&o.command, "command", "", "the command line to print in the report (default: how this run was started)")
 	flag.StringVar(&o.profile, "profile", "", "write the gateway's CPU profile of the --listen sections to this file")
 	flag.StringVar(&o.allocProfile, "allocprofile", "", "write the gateway's allocation profile of the --listen sections to this file (every allocation recorded: the figures of that run are slower)")
-	flag.StringVar(&o.trace, "trace", "", "write the gateway's execution trace (runtime/trace) of the --listen sections to this file, for -waits; best with -only latency (megabytes a minute)")
+	flag.StringVar(&o.trace, "trace", "", "write the gateway's execution trace (runtime/trace) of the --listen sections to this file, for -waits; best with -only latency (megabytes a minute; tracing slows the gateway and its own work shows in the trace, so that run's figures are not comparable)")
 	waits := flag.String("waits", "", "read an execution trace (-trace) and say what the slowest waits of the gateway's requests to run waited behind, then exit")
 	flag.BoolVar(&o.floor, "floor", true, "measure a bare Go reverse proxy too, the floor of any gateway's overhead here")
 	flag.StringVar(&o.only, "only", "", "run only this section: \"tunnel\" (the offline tailnet and ts-unplug), \"postgres\" (SQLite vs one and two replicas on PostgreSQL) or \"latency\" (the non-streaming comparisons at c=10, beside the bare proxy: the latency targets); no micro-benchmarks")

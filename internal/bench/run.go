@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tsplug/ts-plug/tunnel"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/tsplug/ts-plug/tunnel"
 )
 
 // options are the harness's flags.
