@@ -136,6 +136,25 @@ func TestAnalyzeWaitsNamesTheHolder(t *testing.T) {
 	}
 }
 
+// TestReadWaitEventsWarnsOfManyPs: a trace of a process with more than
+// one P says so, since goroutines on other CPUs then count as holders.
+func TestReadWaitEventsWarnsOfManyPs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var buf bytes.Buffer
+	if err := rtrace.Start(&buf); err != nil {
+		t.Skipf("cannot trace here: %v", err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	rtrace.Stop()
+	_, _, warnings, err := readWaitEvents(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "2 Ps") {
+		t.Errorf("warnings %q, want one about 2 Ps", warnings)
+	}
+}
+
 // TestAccountWaits checks the accounting on goroutine events made by
 // hand: what a trace's generation boundaries restate, goroutines in a
 // state from before the trace, system calls on a P and off one, a P
