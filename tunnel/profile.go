@@ -34,27 +34,42 @@ const TraceEnv = "TSPLUG_TRACE"
 // StartCPUProfile starts profiling into path ("" does nothing) and returns
 // the function that finishes the profile.
 func StartCPUProfile(path string) (stop func(), err error) {
+	return startStream(path, CPUProfileEnv, pprof.StartCPUProfile, pprof.StopCPUProfile)
+}
+
+// StartTrace starts an execution trace into path ("" does nothing) and
+// returns the function that finishes it.
+func StartTrace(path string) (stop func(), err error) {
+	return startStream(path, TraceEnv, trace.Start, trace.Stop)
+}
+
+// startStream starts a recording the runtime streams to a writer (a CPU
+// profile, an execution trace) into path, named by env in errors, and
+// returns the function that ends it and reports a failed write. A
+// recording that cannot start leaves no file.
+func startStream(path, env string, start func(io.Writer) error, end func()) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", CPUProfileEnv, err)
+		return nil, fmt.Errorf("%s: %w", env, err)
 	}
-	// pprof drops its writer's errors: keep the first.
+	// pprof and the tracer drop their writer's errors: keep the first.
 	w := &firstErrorWriter{w: f}
-	if err := pprof.StartCPUProfile(w); err != nil {
+	if err := start(w); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", CPUProfileEnv, err)
+		os.Remove(path)
+		return nil, fmt.Errorf("%s: %w", env, err)
 	}
 	return func() {
-		pprof.StopCPUProfile()
+		end()
 		err := w.err
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			profileError("%s: writing %s: %v\n", CPUProfileEnv, path, err)
+			profileError("%s: writing %s: %v\n", env, path, err)
 		}
 	}, nil
 }
@@ -99,35 +114,6 @@ func StartProfiles() (stop func(), err error) {
 	// The trace stops first: the allocation profile's GC and write are
 	// not the run's.
 	return func() { stopTrace(); stopCPU(); stopAllocs() }, nil
-}
-
-// StartTrace starts an execution trace into path ("" does nothing) and
-// returns the function that finishes it.
-func StartTrace(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", TraceEnv, err)
-	}
-	// The tracer drops its writer's errors too: keep the first.
-	w := &firstErrorWriter{w: f}
-	if err := trace.Start(w); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("%s: %w", TraceEnv, err)
-	}
-	return func() {
-		trace.Stop()
-		err := w.err
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			profileError("%s: writing %s: %v\n", TraceEnv, path, err)
-		}
-	}, nil
 }
 
 // StartAllocProfile records every allocation from now on and returns the
