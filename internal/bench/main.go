@@ -56,8 +56,8 @@ func main() {
 	bodySize := flag.Int64("fake-body-size", 0, "internal: with -serve-fake, the generated answer size in bytes")
 	chunks := flag.Int("fake-chunks", 0, "internal: with -serve-fake, the deltas a streamed answer is split into")
 	flag.Parse()
-	if o.only != "" && o.only != "tunnel" && o.only != "postgres" && o.only != "latency" {
-		fmt.Fprintf(os.Stderr, "bench: -only %q: the sections that run alone are \"tunnel\", \"postgres\" and \"latency\"\n", o.only)
+	if err := o.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
 	if *waits != "" {

@@ -18,6 +18,33 @@ type options struct {
 	only                                              string // "tunnel" or "postgres": that section alone
 }
 
+// check refuses flags that would do nothing: an -only section that does
+// not exist, and a profile of the --listen sections (-profile,
+// -allocprofile, -trace) with -only a section that runs none of them
+// (-profile covers the tunnel's ts-unplug too).
+func (o options) check() error {
+	switch o.only {
+	case "", "latency":
+		return nil
+	case "tunnel", "postgres":
+	default:
+		return fmt.Errorf("-only %q: the sections that run alone are \"tunnel\", \"postgres\" and \"latency\"", o.only)
+	}
+	for _, f := range []struct {
+		name, path string
+		ok         bool
+	}{
+		{"-profile", o.profile, o.only == "tunnel"},
+		{"-allocprofile", o.allocProfile, false},
+		{"-trace", o.trace, false},
+	} {
+		if f.path != "" && !f.ok {
+			return fmt.Errorf("%s profiles the gateway's --listen sections, which -only %s does not run; use it with -only latency or a full run", f.name, o.only)
+		}
+	}
+	return nil
+}
+
 // sizes say how much work each section does; -quick and -smoke shrink
 // them.
 type sizes struct {
