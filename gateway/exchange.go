@@ -40,6 +40,7 @@ type exchange struct {
 	scope grants.Scope   // guard, reserve: what the caller's grants say of the model
 	h     hold           // reserve
 	rec   *ledger.Record // send: the ledger row, &record
+	cred  credential     // send: what went upstream, redacted from logged errors
 	tee   teeWriter      // relay: the meter and the answer's copy
 
 	// What rec, relay's meter and its copy of the answer point to, kept

@@ -49,6 +49,7 @@ func (x *exchange) send() (*http.Response, bool) {
 			fmt.Sprintf("provider %s's credential is misconfigured; tell the gateway's admin", rt.ProviderID), err)
 	}
 	cred.setQuery(q)
+	x.cred = cred
 	target, err := routing.JoinURL(rt.Provider.BaseURL, x.path, q.Encode())
 	if err != nil {
 		return nil, x.failInternal(http.StatusBadGateway, apis.KindUpstreamUnreachable,

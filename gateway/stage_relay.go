@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"cmp"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -76,7 +77,22 @@ func (x *exchange) relay(res *http.Response) {
 		cut = &streamCut{h: &x.h, ext: ext, api: x.api, jsonArray: x.api == config.GeminiGenerateContent && !sse}
 		ext.SetBudget(streamBudget{&x.h}.allow)
 	}
-	complete, ttfb := copyStream(out, res.Body, res.ContentLength, meter, x.start, s.opts.Now, cut)
+	cp := copyStream(out, res.Body, res.ContentLength, meter, x.start, s.opts.Now, cut)
+	if cp.end == endUpstreamBroke && x.r.Context().Err() != nil {
+		// The body's read failed because the caller left: its context
+		// ended the upstream request.
+		cp.end = endClientGone
+	}
+	abort := false
+	if cp.end == endUpstreamBroke {
+		switch x.endBroken(out, cp, res.StatusCode, sse) {
+		case brokeAfterTheEnd:
+			cp.end = endComplete
+		case brokeMidEvent:
+			abort = true
+		}
+	}
+	complete := cp.complete()
 	if createsResponse {
 		rec.CreatedResponse = s.recordResponseOwner(respBody.Bytes(), x.c.id.Principal())
 	}
@@ -88,7 +104,7 @@ func (x *exchange) relay(res *http.Response) {
 		filter.Close()
 	}
 	ext.Finish(complete)
-	rec.TTFB = ttfb
+	rec.TTFB = cp.ttfb
 	rec.Usage = ext.Result()
 	rec.Interrupted = !complete || (rec.Usage.Interrupted && res.StatusCode < 300)
 	if cut != nil && cut.done {
@@ -106,6 +122,61 @@ func (x *exchange) relay(res *http.Response) {
 		answer = respBody.Bytes()
 	}
 	x.notify(wh, rec, answer)
+	if abort {
+		// The row is written: now drop the connection without ending the
+		// body, so the caller's HTTP client reports the answer cut short
+		// instead of taking the part it got as the whole.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// brokenAnswer is where the provider broke off its answer, which decides
+// how the caller learns of it.
+type brokenAnswer uint8
+
+const (
+	brokeBetweenEvents brokenAnswer = iota // the stream ends with an error event
+	brokeAfterTheEnd                       // past the terminal event: the caller has it all
+	brokeMidEvent                          // no well-formed ending: drop the connection
+)
+
+// endBroken ends an answer the provider broke off after cp.written bytes
+// so that the caller can tell it from a whole one. Where a stream stopped
+// between two events, it writes an error event in the API's own format,
+// which the SDKs raise. Where it stopped after its terminal event, nothing
+// of the answer is missing: only a Gemini JSON array's "]" is, and it is
+// written. Anywhere else (inside an event, a plain JSON answer, an error
+// answer) no well-formed ending exists, and the connection is to be
+// dropped without ending the body, as a proxy that loses its upstream
+// does. The log has the transport's error; the row and the caller, a few
+// words of it.
+func (x *exchange) endBroken(out io.Writer, cp copied, status int, sse bool) brokenAnswer {
+	rt := x.rt
+	x.s.logInternal(x.r, x.requestID(), fmt.Errorf("provider %s broke off its answer after %d bytes: %s",
+		rt.ProviderID, cp.written, upstreamError(cp.err, x.cred.secrets()...)))
+	jsonArray := x.stream && !sse && x.api == config.GeminiGenerateContent
+	at := brokeMidEvent
+	switch {
+	case !x.stream || status >= 300 || (!sse && !jsonArray) || cp.written != x.meter.EventEnd():
+	case x.meter.Terminal():
+		at = brokeAfterTheEnd
+	case sse || cp.written > 0: // an array has at least its "[" out
+		at = brokeBetweenEvents
+	}
+	msg := fmt.Sprintf("provider %s (%s) broke off its answer after %d bytes: %s",
+		rt.ProviderID, rt.Provider.DisplayName(), cp.written, unreachable(cp.err))
+	switch at {
+	case brokeAfterTheEnd:
+		if jsonArray {
+			out.Write([]byte("]"))
+		}
+	case brokeBetweenEvents:
+		x.rec.Error = msg
+		out.Write(apis.StreamError(x.api, jsonArray, apis.KindUpstreamUnreachable, msg))
+	default:
+		x.rec.Error = msg
+	}
+	return at
 }
 
 // teeWriter is io.MultiWriter for the meter and the answer's copy, kept

@@ -80,41 +80,64 @@ func (c *streamCut) cutAt(written int64, n int) int {
 	return int(at - written)
 }
 
+// streamEnd says how copyStream ended.
+type streamEnd uint8
+
+const (
+	endComplete      streamEnd = iota // the provider's answer was read to its end
+	endClientGone                     // writing to the client failed
+	endUpstreamBroke                  // reading the provider's answer failed
+	endCut                            // cut ended the stream (a spending limit)
+)
+
+// copied is what copyStream did.
+type copied struct {
+	end     streamEnd
+	written int64         // bytes of the provider's answer passed to the client
+	err     error         // endUpstreamBroke: the read error
+	ttfb    time.Duration // when the first byte went out
+}
+
+// complete reports whether the provider's answer went out whole.
+func (c copied) complete() bool { return c.end == endComplete }
+
 // copyStream copies the provider's answer to the client as it arrives and
 // hands the same bytes to meter. size is the answer's length if known,
-// else -1. complete is false when either side broke off or cut ended the
-// stream; ttfb is when the first byte went out.
-func copyStream(dst io.Writer, src io.Reader, size int64, meter io.Writer, start time.Time, now func() time.Time, cut *streamCut) (complete bool, ttfb time.Duration) {
+// else -1.
+func copyStream(dst io.Writer, src io.Reader, size int64, meter io.Writer, start time.Time, now func() time.Time, cut *streamCut) (c copied) {
 	bp, pool := copyBuffer(size)
 	defer pool.Put(bp)
 	buf := *bp
-	var written int64
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
-			if ttfb == 0 {
-				ttfb = now().Sub(start)
+			if c.ttfb == 0 {
+				c.ttfb = now().Sub(start)
 			}
 			meter.Write(buf[:n])
 			if cut != nil {
-				if k := cut.cutAt(written, n); k >= 0 {
+				if k := cut.cutAt(c.written, n); k >= 0 {
 					if _, err := dst.Write(buf[:k]); err == nil {
 						dst.Write(apis.StreamError(cut.api, cut.jsonArray, apis.KindQuotaExceeded, cutMessage(cut.h)))
 					}
 					cut.done = true
-					return false, ttfb
+					c.end = endCut
+					return c
 				}
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return false, ttfb
+				c.end = endClientGone
+				return c
 			}
-			written += int64(n)
+			c.written += int64(n)
 		}
 		if rerr == io.EOF {
-			return true, ttfb
+			c.end = endComplete
+			return c
 		}
 		if rerr != nil {
-			return false, ttfb
+			c.end, c.err = endUpstreamBroke, rerr
+			return c
 		}
 	}
 }

@@ -412,6 +412,11 @@ func (e *Extractor) OutputSoFar() int64 {
 	return max(e.u.OutputTokens, e.estimate())
 }
 
+// Terminal reports whether the answer's terminal event has been read
+// (chat's [DONE], message_stop, Responses' response.completed and its
+// kin, Gemini's last chunk): whatever follows it adds nothing.
+func (e *Extractor) Terminal() bool { return e.terminal }
+
 // EventEnd returns the number of body bytes written up to and including
 // the end of the last complete event: the blank line that dispatched it in
 // an SSE stream, the end of the last array element in Gemini's JSON-array
