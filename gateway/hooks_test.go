@@ -9,12 +9,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tsplug/ts-plug/gateway/config"
 	"github.com/tsplug/ts-plug/gateway/hooks"
+	"github.com/tsplug/ts-plug/gateway/ledger"
 	"github.com/tsplug/ts-plug/gateway/quotas"
 	"github.com/tsplug/ts-plug/internal/fakellm"
 	"github.com/tsplug/ts-plug/internal/hooktest"
+	"github.com/tsplug/ts-plug/internal/testbin"
 )
 
 // hooksConfig serves every API from one fake, screened by the guardrail
@@ -305,6 +308,31 @@ func TestWebhooksReceiveToolCalls(t *testing.T) {
 					t.Errorf("params %s (%v), want the parsed arguments", calls[0].Params, err)
 				}
 			})
+		}
+	}
+}
+
+// A webhook hears of an answer the provider broke off too, with its cost,
+// though the caller's connection was dropped once the row was written.
+func TestWebhooksReceiveBrokenAnswers(t *testing.T) {
+	f := newHooksFixture(t, hooktest.Allow, "fail_open", fakellm.WithReply("hello from the fake"))
+	rq := hookRequests[1] // chat
+	for _, stream := range []bool{false, true} {
+		f.fake.FailNext(1, fakellm.Failure{Cut: true, AfterEvents: 2})
+		if res, err := http.Post(rq.url(f.base, stream), "application/json", strings.NewReader(rq.body(stream))); err == nil {
+			io.ReadAll(res.Body)
+			res.Body.Close()
+		}
+		var rec *ledger.Record
+		testbin.WaitUntil(t, 5*time.Second, func() error {
+			if rec = f.sink.last(); rec == nil || !strings.Contains(rec.Error, "broke off its answer") {
+				return fmt.Errorf("no row of the broken answer: %+v", rec)
+			}
+			return nil
+		})
+		c := f.audit.WaitFor(t, hooktest.ForRequest(rec.ID, hooks.EntireRequest))
+		if cost := c.Payload.Metadata.EstimatedCost; cost == nil || cost.Nanodollars != rec.CostNanos {
+			t.Errorf("stream=%v: webhook estimated_cost %+v, row cost %d", stream, cost, rec.CostNanos)
 		}
 	}
 }

@@ -45,7 +45,7 @@ func TestStreamsCutAtEveryEvent(t *testing.T) {
 					delivered := len(text)
 					rec := waitRow(t, f)
 					// A cut after the terminal event lost nothing.
-					whole := strings.Contains(text, terminalMarks[req.name])
+					whole := deliveredWhole(req.name, text)
 					if (side == "upstream" && rec.Interrupted == whole) || (rec.Usage.Estimated && !rec.Interrupted) {
 						t.Errorf("interrupted %v, estimated %v, terminal event delivered %v", rec.Interrupted, rec.Usage.Estimated, whole)
 					}

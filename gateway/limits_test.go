@@ -55,6 +55,13 @@ func newLimitsFixture(t *testing.T, capacity string, opts ...fakellm.Option) *li
 // newLimitsFixtureFor is newLimitsFixture with upstream as every provider.
 func newLimitsFixtureFor(t *testing.T, capacity string, upstream http.Handler) *limitsFixture {
 	t.Helper()
+	return newLimitsFixtureLogged(t, capacity, upstream, func(string, ...any) {})
+}
+
+// newLimitsFixtureLogged is newLimitsFixtureFor with the gateway logging
+// to logf.
+func newLimitsFixtureLogged(t *testing.T, capacity string, upstream http.Handler, logf func(string, ...any)) *limitsFixture {
+	t.Helper()
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
 	src := fmt.Sprintf(limitsConfig, up.URL, capacity)
@@ -67,7 +74,7 @@ func newLimitsFixtureFor(t *testing.T, capacity string, upstream http.Handler) *
 		t.Fatal(err)
 	}
 	sink := &recordingSink{}
-	gw, err := New(cfg, []byte(src), Options{Ledger: sink, Quotas: qm, Logf: func(string, ...any) {}})
+	gw, err := New(cfg, []byte(src), Options{Ledger: sink, Quotas: qm, Logf: logf})
 	if err != nil {
 		t.Fatal(err)
 	}

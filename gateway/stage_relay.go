@@ -74,7 +74,7 @@ func (x *exchange) relay(res *http.Response) {
 	}
 	var cut *streamCut
 	if x.stream && !x.h.bounded && x.h.res != nil && x.h.priced && res.StatusCode < 300 {
-		cut = &streamCut{h: &x.h, ext: ext, api: x.api, jsonArray: x.api == config.GeminiGenerateContent && !sse}
+		cut = &streamCut{h: &x.h, ext: ext, api: x.api}
 		ext.SetBudget(streamBudget{&x.h}.allow)
 	}
 	cp := copyStream(out, res.Body, res.ContentLength, meter, x.start, s.opts.Now, cut)
@@ -125,7 +125,11 @@ func (x *exchange) relay(res *http.Response) {
 	if abort {
 		// The row is written: now drop the connection without ending the
 		// body, so the caller's HTTP client reports the answer cut short
-		// instead of taking the part it got as the whole.
+		// instead of taking the part it got as the whole. The headers go
+		// first (an answer under net/http's buffer has sent nothing yet):
+		// the caller learns the provider answered, and a proxy in front
+		// (ts-unplug) does not take the cut for its own link failing.
+		http.NewResponseController(x.w).Flush()
 		panic(http.ErrAbortHandler)
 	}
 }
@@ -137,44 +141,47 @@ type brokenAnswer uint8
 const (
 	brokeBetweenEvents brokenAnswer = iota // the stream ends with an error event
 	brokeAfterTheEnd                       // past the terminal event: the caller has it all
-	brokeMidEvent                          // no well-formed ending: drop the connection
+	brokeMidEvent                          // no well-formed ending (or no stream): drop the connection
 )
 
 // endBroken ends an answer the provider broke off after cp.written bytes
-// so that the caller can tell it from a whole one. Where a stream stopped
-// between two events, it writes an error event in the API's own format,
-// which the SDKs raise. Where it stopped after its terminal event, nothing
-// of the answer is missing: only a Gemini JSON array's "]" is, and it is
-// written. Anywhere else (inside an event, a plain JSON answer, an error
-// answer) no well-formed ending exists, and the connection is to be
-// dropped without ending the body, as a proxy that loses its upstream
-// does. The log has the transport's error; the row and the caller, a few
-// words of it.
-func (x *exchange) endBroken(out io.Writer, cp copied, status int, sse bool) brokenAnswer {
+// so that the caller can tell it from a whole one, judging the stream's
+// format by what the meter read of it (a Content-Type can be wrong):
+//   - a stream stopped between two events ends with an error event in its
+//     API's own format, which the SDKs raise;
+//   - an SSE stream stopped after its terminal event has lost nothing
+//     (whatever trails it, a keep-alive or half an event, an SSE parser
+//     drops at the end) and ends as it would have;
+//   - anything else (inside an event or a JSON array's element, a plain
+//     JSON answer, an error answer) has no well-formed ending: the caller
+//     gets the headers, and the connection is then to be dropped without
+//     ending the body, as a proxy that loses its upstream does.
+//
+// The log has the transport's error; the row and the caller, a few words
+// of it.
+func (x *exchange) endBroken(out io.Writer, cp copied, status int, sseHeader bool) brokenAnswer {
+	format := x.meter.Format()
+	sse := format == usage.FormatSSE || (format == usage.FormatUnknown && sseHeader)
+	jsonArray := format == usage.FormatJSONArray && x.api == config.GeminiGenerateContent
+	// Gemini's finishReason ends one candidate: with several asked for,
+	// the others may still be going.
+	whole := x.meter.EndsAtTerminal() && (x.api != config.GeminiGenerateContent || x.info.Choices <= 1)
+	at := brokeMidEvent
+	switch {
+	case !x.stream || status >= 300:
+	case whole:
+		return brokeAfterTheEnd
+	case cp.written != x.meter.EventEnd():
+	case sse || (jsonArray && cp.written > 0): // an array has its "[" out
+		at = brokeBetweenEvents
+	}
 	rt := x.rt
 	x.s.logInternal(x.r, x.requestID(), fmt.Errorf("provider %s broke off its answer after %d bytes: %s",
 		rt.ProviderID, cp.written, upstreamError(cp.err, x.cred.secrets()...)))
-	jsonArray := x.stream && !sse && x.api == config.GeminiGenerateContent
-	at := brokeMidEvent
-	switch {
-	case !x.stream || status >= 300 || (!sse && !jsonArray) || cp.written != x.meter.EventEnd():
-	case x.meter.Terminal():
-		at = brokeAfterTheEnd
-	case sse || cp.written > 0: // an array has at least its "[" out
-		at = brokeBetweenEvents
-	}
-	msg := fmt.Sprintf("provider %s (%s) broke off its answer after %d bytes: %s",
+	x.rec.Error = fmt.Sprintf("provider %s (%s) broke off its answer after %d bytes: %s",
 		rt.ProviderID, rt.Provider.DisplayName(), cp.written, unreachable(cp.err))
-	switch at {
-	case brokeAfterTheEnd:
-		if jsonArray {
-			out.Write([]byte("]"))
-		}
-	case brokeBetweenEvents:
-		x.rec.Error = msg
-		out.Write(apis.StreamError(x.api, jsonArray, apis.KindUpstreamUnreachable, msg))
-	default:
-		x.rec.Error = msg
+	if at == brokeBetweenEvents {
+		out.Write(errorEvent(cp.last, x.api, jsonArray, apis.KindUpstreamUnreachable, x.rec.Error))
 	}
 	return at
 }

@@ -52,12 +52,15 @@ func copyBuffer(n int64) (*[]byte, *sync.Pool) {
 // event boundary and in its API's own format (apis.StreamError). The
 // meter (a usage.Extractor with its budget set) finds where.
 type streamCut struct {
-	h         *hold
-	ext       *usage.Extractor
-	api       config.API
-	jsonArray bool // a Gemini stream sent as one JSON array
-	done      bool // the stream was ended
+	h    *hold
+	ext  *usage.Extractor
+	api  config.API
+	done bool // the stream was ended
 }
+
+// jsonArray reports whether the stream is a JSON array (Gemini's array
+// stream) by what the meter read of it, not by its Content-Type.
+func (c *streamCut) jsonArray() bool { return c.ext.Format() == usage.FormatJSONArray }
 
 // cutAt returns, for a chunk of n bytes about to be written after written
 // bytes (the meter has already read it), how many of its bytes to write
@@ -74,7 +77,7 @@ func (c *streamCut) cutAt(written int64, n int) int {
 	if at < written {
 		at = c.ext.EventEnd()
 	}
-	if at < written || at > written+int64(n) || (c.jsonArray && at == 0) {
+	if at < written || at > written+int64(n) || (c.jsonArray() && at == 0) {
 		return -1
 	}
 	return int(at - written)
@@ -94,8 +97,22 @@ const (
 type copied struct {
 	end     streamEnd
 	written int64         // bytes of the provider's answer passed to the client
+	last    byte          // the last of them
 	err     error         // endUpstreamBroke: the read error
 	ttfb    time.Duration // when the first byte went out
+}
+
+// errorEvent is apis.StreamError for a stream whose last byte out was
+// last. After a lone CR (a CRLF blank line cut between its two bytes,
+// which an SSE parser already took for the line's end) it starts with the
+// LF: a client splitting lines at LF alone would otherwise read the
+// event's first line as "\rdata: …" and drop it.
+func errorEvent(last byte, api config.API, jsonArray bool, kind apis.ErrorKind, msg string) []byte {
+	ev := apis.StreamError(api, jsonArray, kind, msg)
+	if last == '\r' && !jsonArray {
+		ev = append([]byte{'\n'}, ev...)
+	}
+	return ev
 }
 
 // complete reports whether the provider's answer went out whole.
@@ -117,8 +134,11 @@ func copyStream(dst io.Writer, src io.Reader, size int64, meter io.Writer, start
 			meter.Write(buf[:n])
 			if cut != nil {
 				if k := cut.cutAt(c.written, n); k >= 0 {
+					if k > 0 {
+						c.last = buf[k-1]
+					}
 					if _, err := dst.Write(buf[:k]); err == nil {
-						dst.Write(apis.StreamError(cut.api, cut.jsonArray, apis.KindQuotaExceeded, cutMessage(cut.h)))
+						dst.Write(errorEvent(c.last, cut.api, cut.jsonArray(), apis.KindQuotaExceeded, cutMessage(cut.h)))
 					}
 					cut.done = true
 					c.end = endCut
@@ -130,6 +150,7 @@ func copyStream(dst io.Writer, src io.Reader, size int64, meter io.Writer, start
 				return c
 			}
 			c.written += int64(n)
+			c.last = buf[n-1]
 		}
 		if rerr == io.EOF {
 			c.end = endComplete

@@ -2,33 +2,44 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tsplug/ts-plug/internal/fakellm"
 )
 
-// terminalMarks are what each stream of streamRequests carries in its
+// terminalMarks are what each SSE stream of streamRequests carries in its
 // terminal event.
 var terminalMarks = map[string]string{
-	"anthropic":    `"type":"message_stop"`,
-	"chat":         "data: [DONE]",
-	"responses":    "event: response.completed",
-	"gemini sse":   `"finishReason"`,
-	"gemini array": `"finishReason"`,
+	"anthropic":  `"type":"message_stop"`,
+	"chat":       "data: [DONE]",
+	"responses":  "event: response.completed",
+	"gemini sse": `"finishReason"`,
+}
+
+// deliveredWhole reports whether text, a stream of streamRequests[name]
+// the provider broke off, reached the caller whole: its terminal event
+// went out. A Gemini array broken before its "]" never counts: the gateway
+// cannot tell its last element from its meter's reading, and says it broke.
+func deliveredWhole(name, text string) bool {
+	mark, ok := terminalMarks[name]
+	return ok && strings.Contains(text, mark)
 }
 
 // A provider that breaks off its answer never makes the caller take the
 // part it got for the whole: a stream cut between two events ends with an
-// error event in its API's format (well-formed, so the SDK raises it), one
-// cut after its terminal event ends as it would have, and anything else
-// (a plain JSON answer, an array with nothing in it yet) reaches the
-// caller as a broken connection. The row says which, and the bucket is
-// charged what the ledger says.
+// error event in its API's format (well-formed, so the SDK raises it), an
+// SSE stream cut after its terminal event ends as it would have, and
+// anything else (a plain JSON answer, an array with nothing in it yet)
+// reaches the caller as a broken connection. The row says which, and the
+// bucket is charged what the ledger says.
 func TestProviderBreakReachesTheCaller(t *testing.T) {
 	const events = 6 // as in TestStreamsCutAtEveryEvent; k past the end cuts after the last
 	for _, req := range streamRequests {
@@ -39,7 +50,7 @@ func TestProviderBreakReachesTheCaller(t *testing.T) {
 				f.fake.FailNext(1, fakellm.Failure{Cut: true, AfterEvents: k})
 				body, readErr := postRead(t, f.base+req.path, req.body)
 				rec := waitRow(t, f)
-				whole := strings.Contains(string(body), terminalMarks[req.name])
+				whole := deliveredWhole(req.name, string(body))
 				if whole == rec.Interrupted || whole == strings.Contains(rec.Error, "broke off its answer") {
 					t.Errorf("terminal event delivered %v, but the row says interrupted %v, error %q", whole, rec.Interrupted, rec.Error)
 				}
@@ -112,6 +123,13 @@ func postRead(t *testing.T, url, body string) ([]byte, error) {
 // (Gemini ends its lines with CRLF.)
 func lastEvent(t *testing.T, body []byte) string {
 	t.Helper()
+	// A client splitting lines at LF alone (bufio.Scanner) reads a line
+	// after a lone CR as "\rdata: …", a field it does not know.
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		if len(line) > 1 && line[0] == '\r' {
+			t.Errorf("a line begins with a lone CR: %.80q", line)
+		}
+	}
 	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
 	if !bytes.HasSuffix(body, []byte("\n\n")) {
 		t.Fatalf("the stream ends inside an event:\n%s", tail(body))
@@ -130,4 +148,159 @@ func lastEvent(t *testing.T, body []byte) string {
 // tail is the end of body, for messages.
 func tail(body []byte) string {
 	return string(body[max(0, len(body)-300):])
+}
+
+// breakingUpstream answers with status, contentType ("" for none) and
+// chunks, each flushed on its own, then drops the connection without
+// ending the body.
+func breakingUpstream(status int, contentType string, chunks ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		for _, c := range chunks {
+			w.Write([]byte(c))
+			w.(http.Flusher).Flush()
+			time.Sleep(5 * time.Millisecond) // each chunk its own read
+		}
+		panic(http.ErrAbortHandler)
+	})
+}
+
+// How a broken answer may reach the caller.
+const (
+	endsWithError = "an error event" // a clean end after an error event in the API's format
+	endsWhole     = "whole"          // a clean end, nothing added
+	endsBroken    = "broken"         // the connection dropped mid-body
+)
+
+// Providers that break off in the awkward places: inside an event, inside
+// a CRLF, after the terminal event and something trailing it, after a
+// terminal event they then went past, with a Content-Type that is wrong or
+// missing, with a second candidate still going, in an error answer. The
+// caller's stream is judged by what it is, never by what it claims.
+func TestProviderBreaksInAwkwardPlaces(t *testing.T) {
+	chunk := func(delta string) string {
+		return `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"` + delta + `"}}]}`
+	}
+	usageChunk := `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}`
+	gemChunk := func(cands string) string {
+		return `data: {"candidates":[` + cands + `],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":6,"totalTokenCount":11}}` + "\r\n\r\n"
+	}
+	const (
+		chatPath   = "/v1/chat/completions"
+		chatBody   = `{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}`
+		hiddenBody = `{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+		gemPath    = "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"
+		gemBody    = `{"contents":[{"parts":[{"text":"hi"}]}]}`
+		gemTwo     = `{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"candidateCount":2}}`
+	)
+	done := []string{chunk("Hello") + "\n\n", usageChunk + "\n\n", "data: [DONE]\n\n"}
+	for _, tt := range []struct {
+		name, path, body string
+		status           int
+		contentType      string
+		chunks           []string
+		want             string
+	}{
+		{"inside an event", chatPath, chatBody, 200, "text/event-stream", []string{chunk("Hello") + "\n\n", chunk("Wor")[:40]}, endsBroken},
+		{"inside a line end", chatPath, chatBody, 200, "text/event-stream", []string{chunk("Hello") + "\n"}, endsBroken},
+		{"between CR and LF", chatPath, chatBody, 200, "text/event-stream", []string{chunk("Hello") + "\r\n\r"}, endsWithError},
+		{"after the hidden usage chunk", chatPath, hiddenBody, 200, "text/event-stream", []string{chunk("Hello") + "\r\n\r\n", usageChunk + "\r\n\r\n"}, endsWithError},
+		{"after [DONE]", chatPath, chatBody, 200, "text/event-stream", done, endsWhole},
+		{"after [DONE] and a blank line", chatPath, chatBody, 200, "text/event-stream", append(done[:3:3], "\n"), endsWhole},
+		{"after [DONE] and a keep-alive", chatPath, chatBody, 200, "text/event-stream", append(done[:3:3], ": keep-alive\n\n"), endsWhole},
+		{"after [DONE] and more content", chatPath, chatBody, 200, "text/event-stream", append(done[:3:3], chunk("more")+"\n\n"), endsWithError},
+		{"after a comment only", chatPath, chatBody, 200, "text/event-stream", []string{": OPENROUTER PROCESSING\n\n"}, endsBroken},
+		{"SSE served as JSON", gemPath, gemBody, 200, "application/json", []string{gemChunk(`{"index":0,"content":{"parts":[{"text":"Hello"}],"role":"model"}}`)}, endsWithError},
+		{"SSE served untyped", gemPath, gemBody, 200, "", []string{gemChunk(`{"index":0,"content":{"parts":[{"text":"Hello"}],"role":"model"}}`)}, endsWithError},
+		{"one of two candidates finished", gemPath, gemTwo, 200, "text/event-stream", []string{
+			gemChunk(`{"index":0,"content":{"parts":[{"text":"Hello"}],"role":"model"}},{"index":1,"content":{"parts":[{"text":"Hi"}],"role":"model"}}`),
+			gemChunk(`{"index":0,"content":{"parts":[{"text":" world"}],"role":"model"},"finishReason":"STOP"}`),
+		}, endsWithError},
+		{"the only candidate finished", gemPath, gemBody, 200, "text/event-stream", []string{
+			gemChunk(`{"index":0,"content":{"parts":[{"text":"Hello"}],"role":"model"},"finishReason":"STOP"}`),
+		}, endsWhole},
+		{"an error answer", chatPath, chatBody, 500, "text/event-stream", []string{chunk("Hello") + "\n\n"}, endsBroken},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newLimitsFixtureFor(t, "$100.00", breakingUpstream(tt.status, tt.contentType, tt.chunks...))
+			res, err := http.Post(f.base+tt.path, "application/json", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, readErr := io.ReadAll(res.Body)
+			res.Body.Close()
+			rec := waitRow(t, f)
+			got := endsBroken
+			if readErr == nil {
+				got = endsWhole
+				if strings.Contains(lastEvent(t, body), "broke off its answer") {
+					got = endsWithError
+				}
+			}
+			if got != tt.want {
+				t.Errorf("the caller's stream ends %s, want %s:\n%q", got, tt.want, tail(body))
+			}
+			if broke := strings.Contains(rec.Error, "broke off its answer"); broke != (tt.want != endsWhole) || rec.Interrupted != broke {
+				t.Errorf("row: interrupted %v, error %q", rec.Interrupted, rec.Error)
+			}
+			if strings.Contains(string(body), `"usage"`) && tt.body == hiddenBody {
+				t.Errorf("the usage chunk the caller did not ask for went out:\n%s", body)
+			}
+		})
+	}
+}
+
+// A caller that leaves mid-stream is not a provider breaking off: no error
+// on the row, none in the log.
+func TestCallerLeavingIsNotAProviderBreak(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 0; ; i++ {
+			if _, err := fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x%d\"}}]}\n\n", i); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	})
+	var logs strings.Builder
+	var mu sync.Mutex
+	f := newLimitsFixtureLogged(t, "$100.00", up, func(format string, args ...any) {
+		mu.Lock()
+		fmt.Fprintf(&logs, format+"\n", args...)
+		mu.Unlock()
+	})
+	for i := 0; i < 3; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "POST", f.base+"/v1/chat/completions",
+			strings.NewReader(`{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Read(make([]byte, 100))
+		cancel()
+		res.Body.Close()
+		rec := waitRow(t, f)
+		if !rec.Interrupted || rec.Error != "" {
+			t.Errorf("row of a caller that left: interrupted %v, error %q", rec.Interrupted, rec.Error)
+		}
+		f.sink.mu.Lock()
+		f.sink.recs = nil
+		f.sink.mu.Unlock()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logs.String(), "broke off") {
+		t.Errorf("a caller leaving was logged as the provider breaking off:\n%s", logs.String())
+	}
 }

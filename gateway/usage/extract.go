@@ -51,7 +51,10 @@ type Extractor struct {
 	gemPending bool
 	anth       anthropicState
 	terminal   bool // the terminal event (or the end of the JSON) was seen
-	finished   bool
+	// terminalEnd is EventEnd after the last SSE event that was
+	// terminal (see EndsAtTerminal).
+	terminalEnd int64
+	finished    bool
 
 	// Content estimate, for an answer that ends before its final usage
 	// (see estimate.go): in SSE mode the events' content measured, in
@@ -216,6 +219,8 @@ func (e *Extractor) onEvent(ev *SSEEvent) {
 	if e.eventContent(ev, typ) {
 		e.finalUsage = false // usage seen before this content does not cover it
 	}
+	wasTerminal := e.terminal
+	e.terminal = false
 	switch e.api {
 	case config.OpenAIChat:
 		e.openAIChatEvent(ev)
@@ -228,6 +233,10 @@ func (e *Extractor) onEvent(ev *SSEEvent) {
 			e.geminiChunk(ev.Data)
 		}
 	}
+	if e.terminal && !e.sse.ending { // an event End dispatches has no end
+		e.terminalEnd = e.sse.EventEnd()
+	}
+	e.terminal = e.terminal || wasTerminal
 	e.checkBudget()
 }
 
@@ -412,10 +421,40 @@ func (e *Extractor) OutputSoFar() int64 {
 	return max(e.u.OutputTokens, e.estimate())
 }
 
-// Terminal reports whether the answer's terminal event has been read
-// (chat's [DONE], message_stop, Responses' response.completed and its
-// kin, Gemini's last chunk): whatever follows it adds nothing.
-func (e *Extractor) Terminal() bool { return e.terminal }
+// EndsAtTerminal reports whether the last complete event of an SSE
+// stream was its terminal one (chat's [DONE], message_stop, Responses'
+// response.completed and its kin, Gemini's chunk with a finishReason):
+// an answer that stops there has lost nothing. An event after it (a
+// provider that went on) makes it false again; so does a JSON body.
+// Gemini's finishReason ends one candidate: a caller that asked for
+// several must look further.
+func (e *Extractor) EndsAtTerminal() bool {
+	return e.mode == modeSSE && e.terminal && e.terminalEnd == e.sse.EventEnd()
+}
+
+// BodyFormat is the format of an answer, as read from its bytes.
+type BodyFormat uint8
+
+const (
+	FormatUnknown   BodyFormat = iota // nothing but whitespace yet
+	FormatSSE                         // server-sent events
+	FormatJSON                        // one JSON document
+	FormatJSONArray                   // a JSON array (Gemini's array stream)
+)
+
+// Format is what the answer's first bytes say it is, whatever its
+// Content-Type claimed.
+func (e *Extractor) Format() BodyFormat {
+	switch {
+	case e.mode == modeSSE:
+		return FormatSSE
+	case e.mode == modeJSON && e.json.array:
+		return FormatJSONArray
+	case e.mode == modeJSON:
+		return FormatJSON
+	}
+	return FormatUnknown
+}
 
 // EventEnd returns the number of body bytes written up to and including
 // the end of the last complete event: the blank line that dispatched it in
