@@ -90,9 +90,16 @@ func TestProviderBreakReachesTheCaller(t *testing.T) {
 		t.Run(req.name+" unstreamed", func(t *testing.T) {
 			f := newLimitsFixture(t, "$100.00", fakellm.WithUsage(fakellm.Usage{InputTokens: 10, OutputTokens: 20}))
 			f.fake.FailNext(1, fakellm.Failure{Cut: true}) // after 32 bytes
-			body, err := postRead(t, f.base+req.path, req.body)
-			if err == nil {
-				t.Errorf("a JSON answer cut after 32 bytes ended cleanly: %q", body)
+			// The headers, then the cut: a proxy in front (ts-unplug) must
+			// not take it for its own link failing.
+			res, err := http.Post(f.base+req.path, "application/json", strings.NewReader(req.body))
+			if err != nil {
+				t.Fatalf("no answer at all: %v", err)
+			}
+			body, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || err == nil {
+				t.Errorf("a JSON answer cut after 32 bytes: %s, %q, read error %v", res.Status, body, err)
 			}
 			rec := waitRow(t, f)
 			if !rec.Interrupted || !strings.Contains(rec.Error, "broke off its answer after 32 bytes") {
