@@ -311,3 +311,29 @@ func TestCallerLeavingIsNotAProviderBreak(t *testing.T) {
 		t.Errorf("a caller leaving was logged as the provider breaking off:\n%s", logs.String())
 	}
 }
+
+// A stream the gateway ends for quota is ended in the format its bytes
+// are, whatever its Content-Type claimed: a Gemini SSE stream served as
+// application/json gets an SSE error event, not a JSON array's ending.
+func TestQuotaCutJudgesTheStreamByItsBytes(t *testing.T) {
+	text := strings.Repeat("lorem ipsum ", 350) // about 1,000 tokens a chunk
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i < 100; i++ {
+			_, err := fmt.Fprintf(w, "data: {\"candidates\":[{\"index\":0,\"content\":{\"parts\":[{\"text\":%q}],\"role\":\"model\"}}]}\r\n\r\n", text)
+			if err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	})
+	f := newLimitsFixtureFor(t, "$0.30", up) // gemma-local: $10 per million output tokens
+	body, err := postRead(t, f.base+"/v1beta/models/gemma-local:streamGenerateContent?alt=sse", `{"contents":[{"parts":[{"text":"hi"}]}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := lastEvent(t, body); !strings.Contains(last, "quota") || strings.HasSuffix(last, "]") {
+		t.Errorf("the stream ends with %.300q", last)
+	}
+}
