@@ -149,9 +149,10 @@ const (
 // format by what the meter read of it (a Content-Type can be wrong):
 //   - a stream stopped between two events ends with an error event in its
 //     API's own format, which the SDKs raise;
-//   - an SSE stream stopped after its terminal event has lost nothing
-//     (whatever trails it, a keep-alive or half an event, an SSE parser
-//     drops at the end) and ends as it would have;
+//   - an answer stopped after its end has lost nothing and ends as it
+//     would have: a JSON document or array read to its closing bracket,
+//     an SSE stream whose last event was its terminal one, with nothing
+//     but comments or blank lines after it;
 //   - anything else (inside an event or a JSON array's element, a plain
 //     JSON answer, an error answer) has no well-formed ending: the caller
 //     gets the headers, and the connection is then to be dropped without
@@ -165,12 +166,13 @@ func (x *exchange) endBroken(out io.Writer, cp copied, status int, sseHeader boo
 	jsonArray := format == usage.FormatJSONArray && x.api == config.GeminiGenerateContent
 	// Gemini's finishReason ends one candidate: with several asked for,
 	// the others may still be going.
-	whole := x.meter.EndsAtTerminal() && (x.api != config.GeminiGenerateContent || x.info.Choices <= 1)
+	whole := x.meter.JSONDone() || (x.stream && status < 300 && x.meter.EndsAtTerminal() &&
+		(x.api != config.GeminiGenerateContent || x.info.Choices <= 1))
 	at := brokeMidEvent
 	switch {
-	case !x.stream || status >= 300:
 	case whole:
 		return brokeAfterTheEnd
+	case !x.stream || status >= 300:
 	case cp.written != x.meter.EventEnd():
 	case sse || (jsonArray && cp.written > 0): // an array has its "[" out
 		at = brokeBetweenEvents

@@ -230,7 +230,23 @@ func TestProviderBreaksInAwkwardPlaces(t *testing.T) {
 		{"the only candidate finished", gemPath, gemBody, 200, "text/event-stream", []string{
 			gemChunk(`{"index":0,"content":{"parts":[{"text":"Hello"}],"role":"model"},"finishReason":"STOP"}`),
 		}, endsWhole},
+		{"after [DONE] split inside its CRLF", chatPath, chatBody, 200, "text/event-stream", []string{chunk("Hello") + "\r\n\r\n", usageChunk + "\r\n\r\n", "data: [DONE]\r\n\r", "\n"}, endsWhole},
+		{"after the last chunk and half of one more", gemPath, gemBody, 200, "text/event-stream", []string{
+			gemChunk(`{"index":0,"content":{"parts":[{"text":"Hello"}],"role":"model"},"finishReason":"STOP"}`),
+			`data: {"candidates":[{"index":0,"content":{"parts":[{"text":" and more"}],"role":"model"}}]}` + "\r\n",
+		}, endsBroken},
 		{"an error answer", chatPath, chatBody, 500, "text/event-stream", []string{chunk("Hello") + "\n\n"}, endsBroken},
+		{"a whole JSON answer", chatPath, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`, 200, "application/json", []string{
+			`{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],`,
+			`"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}` + "\n",
+		}, endsWhole},
+		{"half a JSON answer", chatPath, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`, 200, "application/json", []string{
+			`{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],`,
+		}, endsBroken},
+		{"a whole JSON array", "/v1beta/models/gemini-2.5-pro:streamGenerateContent", gemBody, 200, "application/json", []string{
+			`[{"candidates":[{"index":0,"content":{"parts":[{"text":"Hello"}],"role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":1,"totalTokenCount":6}}`,
+			"]",
+		}, endsWhole},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newLimitsFixtureFor(t, "$100.00", breakingUpstream(tt.status, tt.contentType, tt.chunks...))
@@ -242,7 +258,11 @@ func TestProviderBreaksInAwkwardPlaces(t *testing.T) {
 			res.Body.Close()
 			rec := waitRow(t, f)
 			got := endsBroken
-			if readErr == nil {
+			switch {
+			case readErr != nil:
+			case tt.contentType == "application/json" && json.Valid(body):
+				got = endsWhole
+			default:
 				got = endsWhole
 				if strings.Contains(lastEvent(t, body), "broke off its answer") {
 					got = endsWithError

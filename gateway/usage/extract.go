@@ -51,10 +51,10 @@ type Extractor struct {
 	gemPending bool
 	anth       anthropicState
 	terminal   bool // the terminal event (or the end of the JSON) was seen
-	// terminalEnd is EventEnd after the last SSE event that was
+	// lastTerminal: the last SSE event dispatched at its blank line was
 	// terminal (see EndsAtTerminal).
-	terminalEnd int64
-	finished    bool
+	lastTerminal bool
+	finished     bool
 
 	// Content estimate, for an answer that ends before its final usage
 	// (see estimate.go): in SSE mode the events' content measured, in
@@ -233,8 +233,8 @@ func (e *Extractor) onEvent(ev *SSEEvent) {
 			e.geminiChunk(ev.Data)
 		}
 	}
-	if e.terminal && !e.sse.ending { // an event End dispatches has no end
-		e.terminalEnd = e.sse.EventEnd()
+	if !e.sse.ending { // an event End dispatches has no end
+		e.lastTerminal = e.terminal
 	}
 	e.terminal = e.terminal || wasTerminal
 	e.checkBudget()
@@ -429,8 +429,13 @@ func (e *Extractor) OutputSoFar() int64 {
 // Gemini's finishReason ends one candidate: a caller that asked for
 // several must look further.
 func (e *Extractor) EndsAtTerminal() bool {
-	return e.mode == modeSSE && e.terminal && e.terminalEnd == e.sse.EventEnd()
+	return e.mode == modeSSE && e.lastTerminal && !e.sse.inEvent()
 }
+
+// JSONDone reports whether a JSON answer (a document, or Gemini's array
+// stream) has been read to its closing bracket: an answer that stops
+// after it has lost nothing.
+func (e *Extractor) JSONDone() bool { return e.mode == modeJSON && e.json.done }
 
 // BodyFormat is the format of an answer, as read from its bytes.
 type BodyFormat uint8

@@ -228,3 +228,10 @@ func (p *SSEParser) Reset() {
 // never sees half an event. An event End dispatches without its blank line
 // does not count: it is not complete.
 func (p *SSEParser) EventEnd() int64 { return p.evEnd }
+
+// inEvent reports whether part of an event has arrived since the last
+// one ended: a field, or a partial line that is not a comment.
+func (p *SSEParser) inEvent() bool {
+	return p.hasData || p.truncated || len(p.event) > 0 || p.lineLong ||
+		(len(p.line) > 0 && p.line[0] != ':')
+}
