@@ -6,15 +6,15 @@ import (
 )
 
 // checkpointInterval is how often the WAL is copied back into the
-// database file. Each checkpoint rewrites every page changed since the
-// last one (the table's and each index's newest pages change with every
-// commit, so they are rewritten at every checkpoint) and syncs both
-// files. Every 500 ms, the checkpointer took a tenth of the gateway's CPU
-// under load; every 5 s, under 3%, and the gateway's CPU per request fell
-// 7-12% (issue #16, BENCHMARKS.md "checkpoint"). The WAL grows meanwhile,
-// to about 10 MB at thousands of requests a second (6 MB before: a
-// passive checkpoint under a steady writer seldom lets it restart).
-const checkpointInterval = 5 * time.Second
+// database file. Not longer: a passive checkpoint lets the next writer
+// start the WAL over only if no commit came while it ran, and under a
+// steady writer a checkpoint of 5 s of pages never found such a moment:
+// the WAL grew by every commit, 580 MB in 90 s at 3,700 rows a second
+// (every 500 ms: 10-26 MB). Every 5 s would save the gateway 7-12% of its
+// CPU under load (issue #16, BENCHMARKS.md "late night"), but needs a
+// checkpoint that makes the WAL restart (RESTART or TRUNCATE, which hold
+// off the indexer meanwhile), not measured yet.
+const checkpointInterval = 500 * time.Millisecond
 
 // checkpointer runs passive WAL checkpoints on a connection of its own
 // until Close. A passive checkpoint never blocks the writer, so a commit

@@ -10,20 +10,20 @@ import (
 // done with the work a block left it before the other's block starts, or
 // that work is timed as the other's latency. The gateway has such work:
 // the index round of the block's last rows, the WAL checkpoint that
-// copies them into the database every 5 s, and the retirement of the
+// copies them into the database every 500 ms, and the retirement of the
 // row log segment, a second after it was opened (gateway/ledger).
 const (
 	// quietWindow is how long the server must stay (nearly) idle: longer
 	// than the gateway's checkpoint interval and segment age, so that
 	// whatever those timers would do about the block has been done within
 	// the window, not still to come.
-	quietWindow = 5600 * time.Millisecond
+	quietWindow = 1100 * time.Millisecond
 	// quietCPU is the CPU a server may use in a window and still be
 	// idle: its timers, not work. An idle gateway uses 1-2 ms a second
 	// (its passive checkpoints with nothing to copy).
 	quietCPU = 5 * time.Millisecond
 	// quietLimit bounds the wait.
-	quietLimit = 12 * time.Second
+	quietLimit = 5 * time.Second
 	// quietPoll is how often the server's CPU time is read.
 	quietPoll = 20 * time.Millisecond
 )
