@@ -10,7 +10,8 @@ import (
 // start the WAL over only if no commit came while it ran, and under a
 // steady writer a checkpoint of 5 s of pages never found such a moment:
 // the WAL grew by every commit, 580 MB in 90 s at 3,700 rows a second
-// (every 500 ms: 10-26 MB). Every 5 s would save the gateway 7-12% of its
+// (every 500 ms: 10-26 MB; TestWALStaysBoundedUnderSteadyWrites, with
+// TSPLUG_LONG_TESTS=1). Every 5 s would save the gateway 7-12% of its
 // CPU under load (issue #16, BENCHMARKS.md "late night"), but needs a
 // checkpoint that makes the WAL restart (RESTART or TRUNCATE, which hold
 // off the indexer meanwhile), not measured yet.
