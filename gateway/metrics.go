@@ -103,6 +103,14 @@ func newMetrics(opts Options) *metrics {
 				Name: "aperture_ledger_write_failures_total",
 				Help: "Ledger write transactions that failed (and were retried).",
 			}, func() float64 { return float64(st.Stats().Failures) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "aperture_ledger_checkpoints_total",
+				Help: "SQLite WAL checkpoints run (none on PostgreSQL).",
+			}, func() float64 { return float64(st.Stats().Checkpoints) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "aperture_ledger_checkpointed_pages_total",
+				Help: "Pages SQLite's WAL checkpoints copied into the database file.",
+			}, func() float64 { return float64(st.Stats().CheckpointedPages) }),
 		)
 	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})

@@ -66,7 +66,7 @@ func newTarget(t testing.TB) string {
 // to see what is stored (queries take ? placeholders, as the ledger's).
 func rawConn(t testing.TB, target string) *conn {
 	t.Helper()
-	driver, source, d := "sqlite", dsn(target, false), sqliteDialect
+	driver, source, d := "sqlite", dsn(target, false, defaultCheckpointTiming.walLimit), sqliteDialect
 	if IsPostgresURL(target) {
 		driver, source, d = "pgx", target, postgresDialect
 	}

@@ -104,6 +104,10 @@ type Options struct {
 	// sessions (DefaultStatementTimeout), unless the URL sets one; SQLite
 	// ignores it (its writes wait on busy_timeout).
 	StatementTimeout time.Duration
+
+	// checkpoint is when SQLite's WAL is checkpointed (tests; zero:
+	// defaultCheckpointTiming).
+	checkpoint checkpointTiming
 }
 
 // Ledger is the database-backed Sink: a SQLite file in WAL mode (Open)
@@ -131,6 +135,13 @@ type Ledger struct {
 	opts  Options
 	// rows is the row log (SQLite); nil: the writer commits directly.
 	rows *rowLog
+	// path is the SQLite database's file; empty on PostgreSQL.
+	path string
+	// commitGate is held by the indexer for each of its transactions
+	// and by the checkpointer for each of its checkpoints: between two
+	// index rounds a checkpoint copies every frame, and the next round
+	// starts the WAL over (checkpointTiming).
+	commitGate sync.Mutex
 	// indexStop is closed by the writer when it exits, for the indexer.
 	indexStop   chan struct{}
 	indexHealth atomic.Pointer[error] // non-nil while the indexer fails
@@ -155,9 +166,11 @@ type Ledger struct {
 	health    atomic.Pointer[error] // non-nil while writes fail
 	retention atomic.Pointer[config.Retention]
 
-	txCount   atomic.Int64
-	rowCount  atomic.Int64
-	failCount atomic.Int64
+	txCount    atomic.Int64
+	rowCount   atomic.Int64
+	failCount  atomic.Int64
+	ckptCount  atomic.Int64 // WAL checkpoints run
+	ckptFrames atomic.Int64 // pages they copied into the database file
 
 	// hookWrite, when set (tests only), runs inside each write
 	// transaction before it commits; an error aborts the transaction as a
@@ -198,7 +211,8 @@ func Open(path string, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	f.Close()
-	db, err := sql.Open("sqlite", dsn(path, opts.SyncFull))
+	l.path = path
+	db, err := sql.Open("sqlite", dsn(path, opts.SyncFull, l.opts.checkpoint.walLimit))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
@@ -270,6 +284,9 @@ func newLedger(opts Options) *Ledger {
 	if opts.IndexInterval <= 0 {
 		opts.IndexInterval = DefaultIndexInterval
 	}
+	if opts.checkpoint == (checkpointTiming{}) {
+		opts.checkpoint = defaultCheckpointTiming
+	}
 	l := &Ledger{
 		opts:    opts,
 		logf:    opts.Logf,
@@ -330,7 +347,7 @@ func (l *Ledger) start() {
 // every pooled connection. Transactions begin IMMEDIATE so a writer waits
 // on busy_timeout for the write lock up front instead of failing when it
 // upgrades a read snapshot.
-func dsn(path string, syncFull bool) string {
+func dsn(path string, syncFull bool, walLimit int64) string {
 	sync := "NORMAL"
 	if syncFull {
 		sync = "FULL"
@@ -352,6 +369,9 @@ func dsn(path string, syncFull bool) string {
 	// group commit (the p99 of the benchmark). checkpointer does them on
 	// its own connection instead.
 	q.Add("_pragma", "wal_autocheckpoint(0)")
+	// A WAL that held more than walLimit is cut back to it once it
+	// starts over (checkpointTiming).
+	q.Add("_pragma", "journal_size_limit("+strconv.FormatInt(walLimit, 10)+")")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }
@@ -404,6 +424,9 @@ type Stats struct {
 	Failures     int64 // write transactions (or row log appends) that failed
 	Queued       int   // records waiting for the writer now
 	Logged       int   // rows in the row log, not yet in the database
+	// Checkpoints counts SQLite's WAL checkpoints, CheckpointedPages
+	// the pages they copied into the database file.
+	Checkpoints, CheckpointedPages int64
 }
 
 // Stats returns the writer's counters.
@@ -414,6 +437,9 @@ func (l *Ledger) Stats() Stats {
 		Failures:     l.failCount.Load(),
 		Queued:       len(l.queue),
 		Logged:       l.logged(),
+
+		Checkpoints:       l.ckptCount.Load(),
+		CheckpointedPages: l.ckptFrames.Load(),
 	}
 }
 

@@ -8,15 +8,16 @@ import (
 )
 
 // walBoundLimit is the most the WAL file may reach under a steady
-// writer; at a checkpoint every 500 ms it holds at about 17 MB.
+// writer: its limit (defaultCheckpointTiming's 32 MiB) and a poll's
+// worth of commits, with room to spare.
 const walBoundLimit = 64 << 20
 
 // TestWALStaysBoundedUnderSteadyWrites enqueues about 3,700 rows a second
 // for a minute and checks the WAL file never outgrows walBoundLimit: a
-// passive checkpoint lets the WAL start over only when no commit came
-// while it ran, and at a checkpoint every 5 s that never happened (580 MB
-// in 90 s; see checkpointInterval). It takes a minute, so it runs only
-// with TSPLUG_LONG_TESTS=1 (and on SQLite).
+// passive checkpoint beside the writer lets the WAL start over only when
+// no commit came while it ran, and at a checkpoint every 5 s that never
+// happened (580 MB in 90 s; see defaultCheckpointTiming). It takes a
+// minute, so it runs only with TSPLUG_LONG_TESTS=1 (and on SQLite).
 func TestWALStaysBoundedUnderSteadyWrites(t *testing.T) {
 	if os.Getenv("TSPLUG_LONG_TESTS") != "1" || onPostgres() {
 		t.Skip("a minute of steady writes: set TSPLUG_LONG_TESTS=1")

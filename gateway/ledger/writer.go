@@ -728,6 +728,11 @@ func (l *Ledger) write(items []*item) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, l.writeTimeout)
 		defer cancel()
 	}
+	if l.rows != nil {
+		// No checkpoint while an index round writes (commitGate).
+		l.commitGate.Lock()
+		defer l.commitGate.Unlock()
+	}
 	l.pace.start()
 	tx, err := l.begin(ctx)
 	if err != nil {

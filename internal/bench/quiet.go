@@ -10,17 +10,18 @@ import (
 // done with the work a block left it before the other's block starts, or
 // that work is timed as the other's latency. The gateway has such work:
 // the index round of the block's last rows, the WAL checkpoint that
-// copies them into the database every 500 ms, and the retirement of the
-// row log segment, a second after it was opened (gateway/ledger).
+// copies them into the database (within two 250 ms polls of the last
+// round, once the gateway is quiet), and the retirement of the row log
+// segment, a second after it was opened (gateway/ledger).
 const (
 	// quietWindow is how long the server must stay (nearly) idle: longer
-	// than the gateway's checkpoint interval and segment age, so that
-	// whatever those timers would do about the block has been done within
-	// the window, not still to come.
+	// than the gateway's segment age and its wait before a checkpoint, so
+	// that whatever those timers would do about the block has been done
+	// within the window, not still to come.
 	quietWindow = 1100 * time.Millisecond
 	// quietCPU is the CPU a server may use in a window and still be
-	// idle: its timers, not work. An idle gateway uses 1-2 ms a second
-	// (its passive checkpoints with nothing to copy).
+	// idle: its timers, not work (an idle gateway's checkpoint, every
+	// 5 s with nothing to copy, takes about a millisecond).
 	quietCPU = 5 * time.Millisecond
 	// quietLimit bounds the wait.
 	quietLimit = 5 * time.Second
