@@ -107,10 +107,14 @@ func newMetrics(opts Options) *metrics {
 				Name: "aperture_ledger_checkpoints_total",
 				Help: "SQLite WAL checkpoints run (none on PostgreSQL).",
 			}, func() float64 { return float64(st.Stats().Checkpoints) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "aperture_ledger_checkpointed_pages_total",
-				Help: "Pages SQLite's WAL checkpoints copied into the database file.",
-			}, func() float64 { return float64(st.Stats().CheckpointedPages) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "aperture_ledger_wal_frames",
+				Help: "Frames (pages) SQLite's WAL held at the last checkpoint.",
+			}, func() float64 { return float64(st.Stats().WALFrames) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "aperture_ledger_wal_frames_uncopied",
+				Help: "Of those, frames the checkpoint could not copy into the database file because a reader still needed them.",
+			}, func() float64 { return float64(st.Stats().WALFramesUncopied) }),
 		)
 	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})

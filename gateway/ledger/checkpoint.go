@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"sync"
 	"time"
@@ -49,10 +50,13 @@ var defaultCheckpointTiming = checkpointTiming{
 	walLimit: 32 << 20,
 }
 
-// checkpointer runs WAL checkpoints on a connection of its own until
-// Close. They are passive: they never wait on the writer or a reader,
-// so a commit that clients wait on never pays for one.
-func (l *Ledger) checkpointer() {
+// checkpointer runs WAL checkpoints until Close, on a connection of its
+// own, so that it does not compete with the indexer for the pool's
+// (checkpoint says why that matters). The checkpoints are passive:
+// they never wait on a reader or for SQLite's write lock. With a row
+// log they wait for the index round in progress (commitGate); without
+// one they run beside the writer, whose commits requests wait for.
+func (l *Ledger) checkpointer(cc *checkpointConn) {
 	c := l.opts.checkpoint
 	every := c.poll
 	if l.rows == nil {
@@ -60,22 +64,24 @@ func (l *Ledger) checkpointer() {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
+	defer cc.close()
 	var due checkpointDue
 	due.last = time.Now()
 	for {
 		select {
 		case <-l.stop:
-			// A last full checkpoint leaves the data in the main file.
-			l.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+			// The last, full checkpoint is start's, once the indexer
+			// has committed its last rows.
 			return
 		case now := <-t.C:
 			if l.rows == nil {
-				l.checkpoint(nil)
+				l.checkpoint(cc, nil)
 				continue
 			}
 			if due.now(now, c, l.txCount.Load(), l.walSize()) {
-				l.checkpoint(&l.commitGate)
-				due.done(now, l.txCount.Load(), l.walSize())
+				if tx, size, ran := l.checkpoint(cc, &l.commitGate); ran {
+					due.done(now, tx, size)
+				}
 			}
 		}
 	}
@@ -116,30 +122,79 @@ func (d *checkpointDue) done(at time.Time, tx, walSize int64) {
 	d.last, d.txAtLast, d.txAtPoll, d.sizeAtEnd = at, tx, tx, walSize
 }
 
-// checkpoint copies what the WAL holds into the database file, as far
-// as no reader still needs it, holding gate (if not nil) while it does:
-// only then, once it has a connection, so that a pool the dashboard's
-// queries fill holds up the checkpoint, never the indexer.
-func (l *Ledger) checkpoint(gate *sync.Mutex) {
+// checkpointConn is the checkpointer's own connection, taken before the
+// indexer starts (openCheckpointConn), or when first needed if that
+// failed.
+type checkpointConn struct{ c *sql.Conn }
+
+// openCheckpointConn takes the checkpointer's connection from the pool,
+// which nothing else uses yet.
+func (l *Ledger) openCheckpointConn() *checkpointConn {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := l.db.db.Conn(ctx)
 	if err != nil {
 		l.logf("ledger: checkpoint: %v", err)
-		return
+		return &checkpointConn{}
 	}
-	defer c.Close()
+	return &checkpointConn{c: c}
+}
+
+func (cc *checkpointConn) close() {
+	if cc.c != nil {
+		cc.c.Close()
+		cc.c = nil
+	}
+}
+
+// checkpoint copies what the WAL holds into the database file, as far
+// as no reader still needs it, holding gate (if not nil) while it does.
+// It returns the write transactions committed and the WAL file's size as
+// of the checkpoint, both read under gate, so that a round waiting on
+// the gate counts as after it; ran is false if it did not run.
+//
+// A connection it has just taken from the pool (openCheckpointConn
+// failed) may be the one the indexer gave back (an aged or broken one)
+// while holding gate, about to wait for another: then it does not wait
+// for gate but gives the connection back and tries again at the next
+// poll. The connection it has is kept, errors or not: it is to a local
+// file, and the indexer's share of the pool must not be contended.
+func (l *Ledger) checkpoint(cc *checkpointConn, gate *sync.Mutex) (tx, walSize int64, ran bool) {
+	fresh := cc.c == nil
+	if fresh {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, err := l.db.db.Conn(ctx)
+		cancel()
+		if err != nil {
+			l.logf("ledger: checkpoint: %v", err)
+			return 0, 0, false
+		}
+		cc.c = c
+	}
 	if gate != nil {
-		gate.Lock()
+		if !fresh {
+			gate.Lock()
+		} else if !gate.TryLock() {
+			cc.close()
+			return 0, 0, false
+		}
 		defer gate.Unlock()
 	}
+	// The timeout starts once the gate is held: a long index round (a
+	// replay at start) is not the checkpoint's time.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	var busy, frames, copied int64
-	if err := c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+	err := cc.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	tx, walSize = l.txCount.Load(), l.walSize()
+	if err != nil {
 		l.logf("ledger: checkpoint: %v", err)
-		return
+		return tx, walSize, true
 	}
 	l.ckptCount.Add(1)
-	l.ckptFrames.Add(copied)
+	l.walFrames.Store(frames)
+	l.walUncopied.Store(frames - copied)
+	return tx, walSize, true
 }
 
 // walSize is the size of the database's WAL file, 0 if it has none.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -95,7 +96,11 @@ func TestCheckpointsLetTheWALStartOver(t *testing.T) {
 	l, path := openTest(t, Options{checkpoint: checkpointTiming{poll: 50 * time.Millisecond, every: 300 * time.Millisecond, walLimit: 1 << 30}})
 	stop := make(chan struct{})
 	wg := steadyWriter(t, l, stop)
-	time.Sleep(3 * time.Second)
+	// Until 8 checkpoints (about 3 s; longer under -race on a slow
+	// machine).
+	for end := time.Now().Add(30 * time.Second); l.Stats().Checkpoints < 8 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	close(stop)
 	wg.Wait()
 	if err := l.Sync(context.Background()); err != nil {
@@ -103,13 +108,16 @@ func TestCheckpointsLetTheWALStartOver(t *testing.T) {
 	}
 	restarts := walRestarts(t, path)
 	st := l.Stats()
-	t.Logf("%d rows, %d checkpoints copied %d pages, %d WAL restarts", st.Rows, st.Checkpoints, st.CheckpointedPages, restarts)
-	if st.Checkpoints < 5 || st.CheckpointedPages == 0 {
-		t.Fatalf("checkpoints: %d, pages copied: %d", st.Checkpoints, st.CheckpointedPages)
+	t.Logf("%d rows, %d checkpoints, %d WAL restarts, %d frames in the WAL at the last", st.Rows, st.Checkpoints, restarts, st.WALFrames)
+	if st.Checkpoints < 8 || st.WALFrames == 0 {
+		t.Fatalf("checkpoints: %d, frames at the last: %d", st.Checkpoints, st.WALFrames)
 	}
 	// The last checkpoint may have no round after it.
 	if restarts < int(st.Checkpoints)-1 {
 		t.Errorf("the WAL started over %d times after %d checkpoints", restarts, st.Checkpoints)
+	}
+	if st.WALFramesUncopied != 0 {
+		t.Errorf("%d frames left uncopied with no reader", st.WALFramesUncopied)
 	}
 }
 
@@ -122,8 +130,65 @@ func TestWALFileIsCutBackAfterABurst(t *testing.T) {
 		t.Skip("SQLite's WAL")
 	}
 	const limit = 64 << 10
-	l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: 20 * time.Millisecond, every: time.Hour, walLimit: limit}})
-	for i := range 3000 {
+	l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: 20 * time.Millisecond, every: 100 * time.Millisecond, walLimit: limit}})
+	ctx := context.Background()
+	// A burst, until one leaves the WAL file well past the limit (a
+	// checkpoint during it may start the WAL over and cut it back).
+	var burst int64
+	for i := 0; burst <= 2*limit; i++ {
+		if i == 10 {
+			t.Fatalf("ten bursts never left a WAL of more than %d bytes", 2*limit)
+		}
+		for j := range 3000 {
+			r := record(j)
+			r.ID = fmt.Sprintf("burst-%d-%d", i, j)
+			if err := l.Enqueue(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		burst = l.walSize()
+	}
+	// A checkpoint after the burst; the next commit starts the WAL
+	// over, and cuts the file back.
+	n := l.Stats().Checkpoints
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if l.Stats().Checkpoints == n {
+			return fmt.Errorf("no checkpoint since the burst")
+		}
+		return nil
+	})
+	if err := l.Enqueue(record(3000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.walSize(); got > limit {
+		t.Errorf("after a %d-byte burst, the WAL file is %d bytes; want at most %d", burst, got, limit)
+	}
+}
+
+// TestWALSizeThroughASymlink opens the ledger through a symbolic link:
+// SQLite keeps the WAL beside the file the link points to, and the size
+// rule must find it there.
+func TestWALSizeThroughASymlink(t *testing.T) {
+	if onPostgres() {
+		t.Skip("SQLite's WAL")
+	}
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.db")
+	link := filepath.Join(dir, "link.db")
+	if err := os.WriteFile(real, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip(err)
+	}
+	l := openAt(t, link, Options{checkpoint: checkpointTiming{every: time.Hour, poll: time.Hour}})
+	for i := range 100 {
 		if err := l.Enqueue(record(i)); err != nil {
 			t.Fatal(err)
 		}
@@ -131,26 +196,11 @@ func TestWALFileIsCutBackAfterABurst(t *testing.T) {
 	if err := l.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	burst := l.walSize()
-	if burst <= 2*limit {
-		t.Fatalf("the burst left a WAL of %d bytes; the test needs more than %d", burst, 2*limit)
+	if _, err := os.Stat(real + "-wal"); err != nil {
+		t.Fatalf("no WAL beside the link's target: %v", err)
 	}
-	// Quiet now: a checkpoint comes; the next commit starts the WAL
-	// over, and cuts the file back.
-	testbin.WaitUntil(t, 5*time.Second, func() error {
-		if l.Stats().Checkpoints == 0 {
-			return fmt.Errorf("no checkpoint yet")
-		}
-		return nil
-	})
-	if err := l.Enqueue(record(3000)); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if got := l.walSize(); got > limit {
-		t.Errorf("after a %d-byte burst, the WAL file is %d bytes; want at most %d", burst, got, limit)
+	if got := l.walSize(); got == 0 {
+		t.Errorf("walSize is 0 through the link; the WAL is beside %s", real)
 	}
 }
 
@@ -163,7 +213,9 @@ func TestCheckpointWhenTheGatewayGoesQuiet(t *testing.T) {
 		t.Skip("SQLite's WAL")
 	}
 	l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: 10 * time.Millisecond, every: time.Hour, walLimit: 1 << 30}})
-	before := l.Stats().CheckpointedPages
+	if n := l.Stats().Checkpoints; n != 0 {
+		t.Fatalf("%d checkpoints before any row", n)
+	}
 	for i := range 50 {
 		if err := l.Enqueue(record(i)); err != nil {
 			t.Fatal(err)
@@ -173,8 +225,8 @@ func TestCheckpointWhenTheGatewayGoesQuiet(t *testing.T) {
 		t.Fatal(err)
 	}
 	testbin.WaitUntil(t, 5*time.Second, func() error {
-		if got := l.Stats().CheckpointedPages; got == before {
-			return fmt.Errorf("no pages checkpointed yet")
+		if st := l.Stats(); st.Checkpoints == 0 || st.WALFrames == 0 || st.WALFramesUncopied != 0 {
+			return fmt.Errorf("not checkpointed yet: %+v", st)
 		}
 		return nil
 	})
@@ -197,53 +249,166 @@ func walRestarts(t *testing.T, path string) int {
 	return int(binary.BigEndian.Uint32(h[12:]))
 }
 
-// TestCheckpointWaitingForAConnectionHoldsNobodyUp fills the ledger's
-// connection pool (as the dashboard's queries might) while checkpoints
-// are due, and checks that rows still reach the database: the
-// checkpointer takes a connection before it shuts out the indexer, not
-// after.
-func TestCheckpointWaitingForAConnectionHoldsNobodyUp(t *testing.T) {
+// fillPool takes every connection of l's pool that is free and returns
+// them.
+func fillPool(t *testing.T, l *Ledger) []*sql.Conn {
+	t.Helper()
+	var held []*sql.Conn
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		c, err := l.DB().Conn(ctx)
+		cancel()
+		if err != nil {
+			return held
+		}
+		held = append(held, c)
+	}
+}
+
+// TestAFullPoolHoldsNobodyUp fills the ledger's connection pool (as the
+// dashboard's queries might) while checkpoints are due every few
+// milliseconds, and checks that rows still reach the database: with the
+// indexer's connection kept, and with it aged out so that the indexer,
+// holding the gate, takes another. A checkpointer that waited for a
+// pooled connection could be handed the one the indexer gave back, then
+// wait for the gate the indexer held while the indexer waited for a
+// connection.
+func TestAFullPoolHoldsNobodyUp(t *testing.T) {
 	if onPostgres() {
 		t.Skip("SQLite's WAL")
 	}
-	l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: 5 * time.Millisecond, every: 5 * time.Millisecond, walLimit: 1 << 30}})
+	for _, aged := range []bool{false, true} {
+		t.Run(fmt.Sprintf("writer connection aged out: %v", aged), func(t *testing.T) {
+			poll := 5 * time.Millisecond
+			if aged {
+				// The pool is full before the checkpointer's first poll:
+				// it waits for a connection, and is handed the one the
+				// indexer gives back.
+				poll = 100 * time.Millisecond
+			}
+			l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: poll, every: poll, walLimit: 1 << 30}})
+			ctx := context.Background()
+			// The indexer takes its connection with its first round.
+			if err := l.Enqueue(record(0)); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if aged {
+				// On the indexer's goroutine, as 30 minutes of uptime
+				// would.
+				expire := func() error { l.wconnAt = time.Time{}; return nil }
+				l.hookWrite.Store(&expire)
+			}
+			held := fillPool(t, l)
+			defer func() {
+				for _, c := range held {
+					c.Close()
+				}
+			}()
+			time.Sleep(2 * poll) // checkpoints are due meanwhile
+			synced := make(chan error, 1)
+			go func() {
+				for i := 1; i <= 3; i++ {
+					if err := l.Enqueue(record(i)); err != nil {
+						synced <- err
+						return
+					}
+					if err := l.Sync(ctx); err != nil {
+						synced <- err
+						return
+					}
+				}
+				synced <- nil
+			}()
+			select {
+			case err := <-synced:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("rows waited 5 s for the database while the pool was full: the checkpointer held the indexer up")
+			}
+		})
+	}
+}
+
+// TestUncopiedFramesShowAReaderHoldingTheWAL checks the gauge that tells
+// an operator a reader keeps the WAL from being copied back (and from
+// starting over): a read transaction left open while rows are written.
+func TestUncopiedFramesShowAReaderHoldingTheWAL(t *testing.T) {
+	if onPostgres() {
+		t.Skip("SQLite's WAL")
+	}
+	l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: 10 * time.Millisecond, every: 20 * time.Millisecond, walLimit: 1 << 30}})
 	ctx := context.Background()
-	// The indexer takes its connection with its first round.
 	if err := l.Enqueue(record(0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var held []*sql.Conn
-	for len(held) < maxConns-1 {
-		c, err := l.DB().Conn(ctx)
-		if err != nil {
+	tx, err := l.DB().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM requests`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 200; i++ {
+		if err := l.Enqueue(record(i)); err != nil {
 			t.Fatal(err)
 		}
-		held = append(held, c)
 	}
-	defer func() {
-		for _, c := range held {
-			c.Close()
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if st := l.Stats(); st.WALFramesUncopied == 0 {
+			return fmt.Errorf("no uncopied frames reported (%d in the WAL)", st.WALFrames)
 		}
-	}()
-	// Checkpoints are due every poll, each waiting for a connection.
-	time.Sleep(50 * time.Millisecond)
-	synced := make(chan error, 1)
+		return nil
+	})
+	tx.Rollback()
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if st := l.Stats(); st.WALFramesUncopied != 0 {
+			return fmt.Errorf("%d frames still uncopied after the reader left", st.WALFramesUncopied)
+		}
+		return nil
+	})
+}
+
+// TestCheckpointOnAFreshConnectionDoesNotWaitForTheGate checks the
+// fallback for a checkpointer that could not take its connection at
+// start: on a connection just taken from the pool it only tries the
+// gate, and gives the connection back if the indexer holds it.
+func TestCheckpointOnAFreshConnectionDoesNotWaitForTheGate(t *testing.T) {
+	if onPostgres() {
+		t.Skip("SQLite's WAL")
+	}
+	l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: time.Hour, every: time.Hour}})
+	var gate sync.Mutex
+	gate.Lock()
+	var cc checkpointConn
+	done := make(chan bool, 1)
 	go func() {
-		if err := l.Enqueue(record(1)); err != nil {
-			synced <- err
-			return
-		}
-		synced <- l.Sync(ctx)
+		_, _, ran := l.checkpoint(&cc, &gate)
+		done <- ran
 	}()
 	select {
-	case err := <-synced:
-		if err != nil {
-			t.Fatal(err)
+	case ran := <-done:
+		if ran || cc.c != nil {
+			t.Fatalf("with the gate held: ran %v, connection kept %v", ran, cc.c != nil)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("a row waited 5 s for the database while the pool was full: the checkpointer held the indexer up")
+		t.Fatal("a checkpoint on a fresh connection waited for the gate")
 	}
+	gate.Unlock()
+	if _, _, ran := l.checkpoint(&cc, &gate); !ran || cc.c == nil {
+		t.Fatalf("with the gate free: ran %v, connection kept %v", ran, cc.c != nil)
+	}
+	cc.close()
 }

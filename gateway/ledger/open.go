@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -166,11 +167,12 @@ type Ledger struct {
 	health    atomic.Pointer[error] // non-nil while writes fail
 	retention atomic.Pointer[config.Retention]
 
-	txCount    atomic.Int64
-	rowCount   atomic.Int64
-	failCount  atomic.Int64
-	ckptCount  atomic.Int64 // WAL checkpoints run
-	ckptFrames atomic.Int64 // pages they copied into the database file
+	txCount     atomic.Int64
+	rowCount    atomic.Int64
+	failCount   atomic.Int64
+	ckptCount   atomic.Int64 // WAL checkpoints run
+	walFrames   atomic.Int64 // frames in the WAL at the last one
+	walUncopied atomic.Int64 // of those, frames a reader kept it from copying
 
 	// hookWrite, when set (tests only), runs inside each write
 	// transaction before it commits; an error aborts the transaction as a
@@ -211,7 +213,12 @@ func Open(path string, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	f.Close()
+	// SQLite puts the WAL beside the file a symbolic link points to,
+	// where walSize must look for it.
 	l.path = path
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		l.path = p
+	}
 	db, err := sql.Open("sqlite", dsn(path, opts.SyncFull, l.opts.checkpoint.walLimit))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
@@ -284,8 +291,14 @@ func newLedger(opts Options) *Ledger {
 	if opts.IndexInterval <= 0 {
 		opts.IndexInterval = DefaultIndexInterval
 	}
-	if opts.checkpoint == (checkpointTiming{}) {
-		opts.checkpoint = defaultCheckpointTiming
+	if opts.checkpoint.poll <= 0 {
+		opts.checkpoint.poll = defaultCheckpointTiming.poll
+	}
+	if opts.checkpoint.every <= 0 {
+		opts.checkpoint.every = defaultCheckpointTiming.every
+	}
+	if opts.checkpoint.walLimit <= 0 {
+		opts.checkpoint.walLimit = defaultCheckpointTiming.walLimit
 	}
 	l := &Ledger{
 		opts:    opts,
@@ -326,18 +339,27 @@ func (l *Ledger) start() {
 		}
 	}
 	var wg sync.WaitGroup
+	if l.db.d == sqliteDialect {
+		// Its connection first, while the pool has nothing else to do.
+		cc := l.openCheckpointConn()
+		wg.Go(func() { l.checkpointer(cc) })
+	}
 	wg.Go(l.writer)
 	if l.rows != nil {
 		wg.Go(l.indexer)
 	}
 	wg.Go(l.purger)
-	if l.db.d == sqliteDialect {
-		wg.Go(l.checkpointer)
-	}
 	go func() {
 		wg.Wait()
 		if l.pace.y != nil {
 			l.pace.y.close()
+		}
+		if l.db.d == sqliteDialect {
+			// The writer and the indexer have committed their last
+			// rows: a full checkpoint leaves them in the main file.
+			if _, err := l.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				l.logf("ledger: last checkpoint: %v", err)
+			}
 		}
 		close(l.done)
 	}()
@@ -424,9 +446,11 @@ type Stats struct {
 	Failures     int64 // write transactions (or row log appends) that failed
 	Queued       int   // records waiting for the writer now
 	Logged       int   // rows in the row log, not yet in the database
-	// Checkpoints counts SQLite's WAL checkpoints, CheckpointedPages
-	// the pages they copied into the database file.
-	Checkpoints, CheckpointedPages int64
+	// Checkpoints counts SQLite's WAL checkpoints. WALFrames is how many
+	// frames (pages) the WAL held at the last one, and WALFramesUncopied
+	// how many of them it could not copy back because a reader still
+	// needed them.
+	Checkpoints, WALFrames, WALFramesUncopied int64
 }
 
 // Stats returns the writer's counters.
@@ -439,7 +463,8 @@ func (l *Ledger) Stats() Stats {
 		Logged:       l.logged(),
 
 		Checkpoints:       l.ckptCount.Load(),
-		CheckpointedPages: l.ckptFrames.Load(),
+		WALFrames:         l.walFrames.Load(),
+		WALFramesUncopied: l.walUncopied.Load(),
 	}
 }
 
