@@ -41,9 +41,12 @@ const passiveCheckpointInterval = 500 * time.Millisecond
 // not possible: a passive checkpoint lets the next commit start the WAL
 // over only if no commit came while it ran, and every 5 s that never
 // happened (the WAL grew by every commit, 580 MB in 90 s). Between two
-// index rounds no commit can come, so every checkpoint lets the WAL
+// index rounds no index commit can come, so a checkpoint lets the WAL
 // start over, and it holds at most 5 s of commits, or walLimit and a
-// poll's worth.
+// poll's worth: unless a read still needs older frames, or another
+// writer (quota balances, purges, the config's history, export marks, a
+// second gateway on the file) commits during the checkpoint; then the
+// WAL starts over after a later one.
 var defaultCheckpointTiming = checkpointTiming{
 	poll:     250 * time.Millisecond,
 	every:    5 * time.Second,
@@ -67,6 +70,7 @@ func (l *Ledger) checkpointer(cc *checkpointConn) {
 	defer cc.close()
 	var due checkpointDue
 	due.last = time.Now()
+	var retryAt time.Time // after a failed checkpoint
 	for {
 		select {
 		case <-l.stop:
@@ -78,10 +82,15 @@ func (l *Ledger) checkpointer(cc *checkpointConn) {
 				l.checkpoint(cc, nil)
 				continue
 			}
-			if due.now(now, c, l.txCount.Load(), l.walSize()) {
-				if tx, size, ran := l.checkpoint(cc, &l.commitGate); ran {
-					due.done(now, tx, size)
-				}
+			if now.Before(retryAt) || !due.now(now, c, l.txCount.Load(), l.walSize()) {
+				continue
+			}
+			if tx, size, ran := l.checkpoint(cc, &l.commitGate); ran {
+				due.done(now, tx, size)
+			} else if l.ckptHealth.Load() != nil {
+				// Failing (a slow or failing disk, another checkpointer):
+				// not again at every poll, each holding the indexer up.
+				retryAt = now.Add(c.every)
 			}
 		}
 	}
@@ -185,16 +194,43 @@ func (l *Ledger) checkpoint(cc *checkpointConn, gate *sync.Mutex) (tx, walSize i
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var busy, frames, copied int64
-	err := cc.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	var err error
+	if h := l.hookCheckpoint.Load(); h != nil {
+		err = (*h)()
+	}
+	if err == nil {
+		err = cc.c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	}
 	tx, walSize = l.txCount.Load(), l.walSize()
+	if err == nil && (busy != 0 || frames < 0) {
+		// Another connection or process is checkpointing (a second
+		// gateway on the file, an operator's sqlite3): SQLite answers
+		// (1, -1, -1) without doing anything. Again at the next poll.
+		return tx, walSize, false
+	}
+	l.noteCheckpoint(err)
 	if err != nil {
-		l.logf("ledger: checkpoint: %v", err)
-		return tx, walSize, true
+		return tx, walSize, false
 	}
 	l.ckptCount.Add(1)
 	l.walFrames.Store(frames)
 	l.walUncopied.Store(frames - copied)
 	return tx, walSize, true
+}
+
+// noteCheckpoint logs the first of a run of failed checkpoints, and the
+// first that works after them.
+func (l *Ledger) noteCheckpoint(err error) {
+	if err == nil {
+		if old := l.ckptHealth.Swap(nil); old != nil {
+			l.logf("ledger: checkpoints work again (were failing: %v)", *old)
+		}
+		return
+	}
+	if old := l.ckptHealth.Swap(&err); old == nil {
+		l.logf("ledger: checkpoint failed; until one works the WAL is not copied back into the database and grows (retried every %v): %v",
+			l.opts.checkpoint.every, err)
+	}
 }
 
 // walSize is the size of the database's WAL file, 0 if it has none.

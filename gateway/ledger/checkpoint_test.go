@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,6 +104,9 @@ func TestCheckpointsLetTheWALStartOver(t *testing.T) {
 	for end := time.Now().Add(30 * time.Second); l.Stats().Checkpoints < 8 && time.Now().Before(end); {
 		time.Sleep(10 * time.Millisecond)
 	}
+	// Counted now: checkpoints after the writer stops (the 5 s rule,
+	// on a slow machine) have no round after them.
+	checkpoints := l.Stats().Checkpoints
 	close(stop)
 	wg.Wait()
 	if err := l.Sync(context.Background()); err != nil {
@@ -109,12 +115,12 @@ func TestCheckpointsLetTheWALStartOver(t *testing.T) {
 	restarts := walRestarts(t, path)
 	st := l.Stats()
 	t.Logf("%d rows, %d checkpoints, %d WAL restarts, %d frames in the WAL at the last", st.Rows, st.Checkpoints, restarts, st.WALFrames)
-	if st.Checkpoints < 8 || st.WALFrames == 0 {
-		t.Fatalf("checkpoints: %d, frames at the last: %d", st.Checkpoints, st.WALFrames)
+	if checkpoints < 8 || st.WALFrames == 0 {
+		t.Fatalf("checkpoints while writing: %d, frames at the last: %d", checkpoints, st.WALFrames)
 	}
 	// The last checkpoint may have no round after it.
-	if restarts < int(st.Checkpoints)-1 {
-		t.Errorf("the WAL started over %d times after %d checkpoints", restarts, st.Checkpoints)
+	if restarts < int(checkpoints)-1 {
+		t.Errorf("the WAL started over %d times after %d checkpoints", restarts, checkpoints)
 	}
 	if st.WALFramesUncopied != 0 {
 		t.Errorf("%d frames left uncopied with no reader", st.WALFramesUncopied)
@@ -411,4 +417,178 @@ func TestCheckpointOnAFreshConnectionDoesNotWaitForTheGate(t *testing.T) {
 		t.Fatalf("with the gate free: ran %v, connection kept %v", ran, cc.c != nil)
 	}
 	cc.close()
+}
+
+// TestABusyCheckpointIsNotCounted has another connection hold SQLite's
+// checkpoint lock (as a second gateway on the file, or an operator's
+// sqlite3, may), so that a checkpoint answers (1, -1, -1) without doing
+// anything: it is not counted, and leaves the gauges alone.
+func TestABusyCheckpointIsNotCounted(t *testing.T) {
+	if onPostgres() {
+		t.Skip("SQLite's WAL")
+	}
+	l, path := openTest(t, Options{checkpoint: checkpointTiming{poll: time.Hour, every: time.Hour}})
+	ctx := context.Background()
+	enqueue := func(from, to int) {
+		for i := from; i < to; i++ {
+			if err := l.Enqueue(record(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enqueue(0, 50)
+	var cc checkpointConn
+	defer cc.close()
+	if _, _, ran := l.checkpoint(&cc, &l.commitGate); !ran {
+		t.Fatal("the first checkpoint did not run")
+	}
+	before := l.Stats()
+	// A reader behind the WAL's end, and beside it a TRUNCATE
+	// checkpoint that holds the checkpoint lock while its busy handler
+	// waits for the reader.
+	other := func() *sql.DB {
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(3000)&_pragma=wal_autocheckpoint(0)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	rtx, err := other().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rtx.Rollback()
+	var n int
+	if err := rtx.QueryRow(`SELECT COUNT(*) FROM requests`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(50, 100)
+	go other().Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	time.Sleep(500 * time.Millisecond)
+	if _, _, ran := l.checkpoint(&cc, &l.commitGate); ran {
+		t.Error("a checkpoint that could not take the lock says it ran")
+	}
+	if after := l.Stats(); after.Checkpoints != before.Checkpoints || after.WALFrames != before.WALFrames || after.WALFramesUncopied != before.WALFramesUncopied {
+		t.Errorf("a busy checkpoint changed the stats: %+v, then %+v", before, after)
+	}
+}
+
+// TestFailingCheckpointsBackOff has every checkpoint fail, as on a
+// failing disk, while rows keep coming: they are tried again once an
+// interval, not at every poll (each holds the indexer up), the failure
+// is logged once, and the recovery once.
+func TestFailingCheckpointsBackOff(t *testing.T) {
+	if onPostgres() {
+		t.Skip("SQLite's WAL")
+	}
+	var mu sync.Mutex
+	var logs []string
+	logf := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logs = append(logs, fmt.Sprintf(format, args...))
+	}
+	l, _ := openTest(t, Options{Logf: logf, checkpoint: checkpointTiming{poll: 5 * time.Millisecond, every: 300 * time.Millisecond, walLimit: 1 << 30}})
+	var tries atomic.Int64
+	fail := func() error { tries.Add(1); return errors.New("disk on fire") }
+	l.hookCheckpoint.Store(&fail)
+	stop := make(chan struct{})
+	wg := steadyWriter(t, l, stop)
+	time.Sleep(time.Second)
+	l.hookCheckpoint.Store(nil)
+	testbin.WaitUntil(t, 5*time.Second, func() error {
+		if l.Stats().Checkpoints == 0 {
+			return fmt.Errorf("no checkpoint since the disk recovered")
+		}
+		return nil
+	})
+	close(stop)
+	wg.Wait()
+	// One a second at most, and the first: about 4 (200 at every poll).
+	if n := tries.Load(); n > 6 {
+		t.Errorf("%d failing checkpoints in a second", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var failed, recovered int
+	for _, line := range logs {
+		if strings.Contains(line, "checkpoint failed") {
+			failed++
+		}
+		if strings.Contains(line, "checkpoints work again") {
+			recovered++
+		}
+	}
+	if failed != 1 || recovered != 1 {
+		t.Errorf("logged %d failures and %d recoveries, want 1 and 1:\n%s", failed, recovered, strings.Join(logs, "\n"))
+	}
+}
+
+// TestAnIndexerWaitingForAConnectionHoldsNoCheckpointUp ages the
+// indexer's connection while readers fill the pool and one more waits
+// for a connection, which is handed the one the indexer gives back: the
+// indexer then waits for a connection, and must not hold the gate
+// meanwhile, or no checkpoint runs until the readers are done (found by
+// a review).
+func TestAnIndexerWaitingForAConnectionHoldsNoCheckpointUp(t *testing.T) {
+	if onPostgres() {
+		t.Skip("SQLite's WAL")
+	}
+	l, _ := openTest(t, Options{checkpoint: checkpointTiming{poll: 5 * time.Millisecond, every: 5 * time.Millisecond}})
+	ctx := context.Background()
+	if err := l.Enqueue(record(0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	expire := func() error { l.wconnAt = time.Time{}; return nil }
+	l.hookWrite.Store(&expire)
+	if err := l.Enqueue(record(1)); err != nil { // this round ages the connection
+		t.Fatal(err)
+	}
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var held []*sql.Conn
+	for {
+		c2, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		c, err := l.DB().Conn(c2)
+		cancel()
+		if err != nil {
+			break
+		}
+		held = append(held, c)
+	}
+	// One more reader waits for a connection: it is handed the one the
+	// indexer gives back when it ages out.
+	got := make(chan *sql.Conn, 1)
+	go func() {
+		c, err := l.DB().Conn(ctx)
+		if err == nil {
+			got <- c
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	go l.Enqueue(record(2)) // the next round waits for a connection, holding the gate
+	time.Sleep(100 * time.Millisecond)
+	n0 := l.Stats().Checkpoints
+	time.Sleep(1 * time.Second)
+	n1 := l.Stats().Checkpoints
+	for _, c := range held {
+		c.Close()
+	}
+	select {
+	case c := <-got:
+		c.Close()
+	case <-time.After(time.Second):
+	}
+	t.Logf("%d readers held the pool; checkpoints during that second: %d", len(held), n1-n0)
+	if n1 == n0 {
+		t.Errorf("no checkpoint for 1 s: the indexer held commitGate while waiting for a pooled connection")
+	}
 }

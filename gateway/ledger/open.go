@@ -170,9 +170,10 @@ type Ledger struct {
 	txCount     atomic.Int64
 	rowCount    atomic.Int64
 	failCount   atomic.Int64
-	ckptCount   atomic.Int64 // WAL checkpoints run
-	walFrames   atomic.Int64 // frames in the WAL at the last one
-	walUncopied atomic.Int64 // of those, frames a reader kept it from copying
+	ckptCount   atomic.Int64          // WAL checkpoints run
+	walFrames   atomic.Int64          // frames in the WAL at the last one
+	walUncopied atomic.Int64          // of those, frames a reader kept it from copying
+	ckptHealth  atomic.Pointer[error] // non-nil while checkpoints fail
 
 	// hookWrite, when set (tests only), runs inside each write
 	// transaction before it commits; an error aborts the transaction as a
@@ -181,6 +182,9 @@ type Ledger struct {
 	// hookLog, when set (tests only), runs before each row log append;
 	// an error fails it as a failing disk would.
 	hookLog atomic.Pointer[func() error]
+	// hookCheckpoint, when set (tests only), runs before each WAL
+	// checkpoint; an error fails it as a failing disk would.
+	hookCheckpoint atomic.Pointer[func() error]
 
 	closeOnce sync.Once
 	closeErr  error

@@ -729,7 +729,14 @@ func (l *Ledger) write(items []*item) (err error) {
 		defer cancel()
 	}
 	if l.rows != nil {
-		// No checkpoint while an index round writes (commitGate).
+		// No checkpoint while an index round writes (commitGate). The
+		// connection first: waiting for one from a pool the dashboard
+		// fills must not hold the checkpoints up (begin takes it again
+		// only if it turns out broken).
+		if _, err := l.writerConn(ctx); err != nil {
+			l.failCount.Add(1)
+			return err
+		}
 		l.commitGate.Lock()
 		defer l.commitGate.Unlock()
 	}
