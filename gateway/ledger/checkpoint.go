@@ -16,9 +16,9 @@ type checkpointTiming struct {
 	// passiveCheckpointInterval beside the writer instead.
 	poll time.Duration
 	// With a row log, it checkpoints between two index rounds (holding
-	// commitGate) at most every, sooner once the WAL file outgrows
-	// walLimit, and as soon as the indexer has been idle for a poll
-	// with something written since the last checkpoint.
+	// commitGate) at least once every this long, sooner once the WAL
+	// file outgrows walLimit, and as soon as the indexer has been idle
+	// for a poll with something written since the last checkpoint.
 	every time.Duration
 	// walLimit is also SQLite's journal_size_limit: the first commit
 	// after the WAL starts over cuts the file back to it, so a file
@@ -228,8 +228,7 @@ func (l *Ledger) noteCheckpoint(err error) {
 		return
 	}
 	if old := l.ckptHealth.Swap(&err); old == nil {
-		l.logf("ledger: checkpoint failed; until one works the WAL is not copied back into the database and grows (retried every %v): %v",
-			l.opts.checkpoint.every, err)
+		l.logf("ledger: checkpoint failed; until one works the WAL is not copied back into the database and grows: %v", err)
 	}
 }
 

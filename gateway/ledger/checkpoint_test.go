@@ -355,15 +355,7 @@ func TestUncopiedFramesShowAReaderHoldingTheWAL(t *testing.T) {
 	if err := l.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := l.DB().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM requests`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdSnapshot(t, l.DB())
 	for i := 1; i <= 200; i++ {
 		if err := l.Enqueue(record(i)); err != nil {
 			t.Fatal(err)
@@ -457,15 +449,7 @@ func TestABusyCheckpointIsNotCounted(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
-	rtx, err := other().BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rtx.Rollback()
-	var n int
-	if err := rtx.QueryRow(`SELECT COUNT(*) FROM requests`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	holdSnapshot(t, other())
 	enqueue(50, 100)
 	go other().Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	time.Sleep(500 * time.Millisecond)
@@ -591,4 +575,21 @@ func TestAnIndexerWaitingForAConnectionHoldsNoCheckpointUp(t *testing.T) {
 	if n1 == n0 {
 		t.Errorf("no checkpoint for 1 s: the indexer held commitGate while waiting for a pooled connection")
 	}
+}
+
+// holdSnapshot begins a read transaction on db and reads in it, so that
+// it holds a snapshot of the database (and of the WAL's frames so far)
+// until it is rolled back, at the latest when the test ends.
+func holdSnapshot(t *testing.T, db *sql.DB) *sql.Tx {
+	t.Helper()
+	tx, err := db.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM requests`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }
