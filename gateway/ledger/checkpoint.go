@@ -228,7 +228,8 @@ func (l *Ledger) noteCheckpoint(err error) {
 		return
 	}
 	if old := l.ckptHealth.Swap(&err); old == nil {
-		l.logf("ledger: checkpoint failed; until one works the WAL is not copied back into the database and grows: %v", err)
+		l.logf("ledger: checkpoint of %s failed; until one works, %s-wal is not copied back into the database and grows (check that disk's space and health): %v",
+			l.path, l.path, err)
 	}
 }
 

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -8,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,33 +26,33 @@ func TestCheckpointDue(t *testing.T) {
 	c := checkpointTiming{poll: time.Second, every: 5 * time.Second, walLimit: 1000}
 	t0 := time.Unix(1e9, 0)
 	// Each case starts from a checkpoint at t0, after 10 transactions,
-	// that left the WAL file 800 bytes long, and one poll since that saw
-	// pollTx transactions.
+	// that left the WAL file sizeAtEnd bytes long (800 unless given),
+	// and one poll since that saw pollTx transactions.
 	for _, tc := range []struct {
-		name    string
-		pollTx  int64
-		after   time.Duration
-		tx      int64
-		walSize int64
-		want    bool
+		name      string
+		sizeAtEnd int64
+		pollTx    int64
+		after     time.Duration
+		tx        int64
+		walSize   int64
+		want      bool
 	}{
-		{"nothing written, quiet", 10, time.Second, 10, 800, false},
-		{"writing, WAL small", 11, 2 * time.Second, 12, 900, false},
-		{"the interval is up, writing", 11, 5 * time.Second, 12, 900, true},
-		{"the interval is up, nothing written (other writers)", 10, 5 * time.Second, 10, 800, true},
-		{"written, then quiet for a poll", 12, 2 * time.Second, 12, 900, true},
-		{"written before the checkpoint only", 10, 2 * time.Second, 10, 900, false},
-		{"past the limit, still writing", 11, 2 * time.Second, 12, 1001, true},
-		{"at the limit", 11, 2 * time.Second, 12, 1000, false},
-		{"past the limit since before the checkpoint, unchanged", 11, 2 * time.Second, 12, 800, false},
+		{"nothing written, quiet", 0, 10, time.Second, 10, 800, false},
+		{"writing, WAL small", 0, 11, 2 * time.Second, 12, 900, false},
+		{"the interval is up, writing", 0, 11, 5 * time.Second, 12, 900, true},
+		{"the interval is up, nothing written (other writers)", 0, 10, 5 * time.Second, 10, 800, true},
+		{"written, then quiet for a poll", 0, 12, 2 * time.Second, 12, 900, true},
+		{"written before the checkpoint only", 0, 10, 2 * time.Second, 10, 900, false},
+		{"past the limit, still writing", 0, 11, 2 * time.Second, 12, 1001, true},
+		{"at the limit", 0, 11, 2 * time.Second, 12, 1000, false},
+		// The WAL has not started over since (no round yet, or a
+		// reader): the file is as the last checkpoint left it.
+		{"past the limit since the checkpoint, unchanged", 5000, 11, 2 * time.Second, 12, 5000, false},
+		{"past the limit since the checkpoint, grown", 5000, 11, 2 * time.Second, 12, 5100, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var d checkpointDue
-			d.done(t0, 10, 800)
-			if tc.name == "past the limit since before the checkpoint, unchanged" {
-				d.done(t0, 10, 5000)
-				tc.walSize = 5000
-			}
+			d.done(t0, 10, cmp.Or(tc.sizeAtEnd, 800))
 			d.txAtPoll = tc.pollTx
 			if got := d.now(t0.Add(tc.after), c, tc.tx, tc.walSize); got != tc.want {
 				t.Errorf("due = %v, want %v", got, tc.want)
@@ -500,7 +504,7 @@ func TestFailingCheckpointsBackOff(t *testing.T) {
 	defer mu.Unlock()
 	var failed, recovered int
 	for _, line := range logs {
-		if strings.Contains(line, "checkpoint failed") {
+		if strings.Contains(line, "failed; until one works") {
 			failed++
 		}
 		if strings.Contains(line, "checkpoints work again") {
@@ -592,4 +596,115 @@ func holdSnapshot(t *testing.T, db *sql.DB) *sql.Tx {
 		t.Fatal(err)
 	}
 	return tx
+}
+
+// The child half of TestCheckpointsSurviveSIGKILL: rows enqueued without
+// pause while checkpoints run every few milliseconds and the WAL, past a
+// small limit, starts over and is cut back again and again; each row's
+// number is printed once Enqueue has returned (it is promised), until
+// the process is killed.
+func TestCheckpointKillChild(t *testing.T) {
+	if os.Getenv("LEDGER_CKPT_CHILD") != "1" {
+		t.Skip("helper process for TestCheckpointsSurviveSIGKILL")
+	}
+	l, err := OpenURL(os.Getenv("LEDGER_PATH"), Options{checkpoint: checkpointTiming{poll: 2 * time.Millisecond, every: 5 * time.Millisecond, walLimit: 64 << 10}})
+	if err != nil {
+		fmt.Println("open failed:", err)
+		os.Exit(1)
+	}
+	from, _ := strconv.Atoi(os.Getenv("LEDGER_FROM"))
+	for i := from; ; i++ {
+		if err := l.Enqueue(record(i)); err != nil {
+			fmt.Println("enqueue failed:", err)
+			os.Exit(1)
+		}
+		fmt.Println(i)
+	}
+}
+
+// TestCheckpointsSurviveSIGKILL kills a process writing through a ledger
+// whose checkpoints run every few milliseconds (and whose WAL keeps
+// starting over and being cut back), several times at different moments,
+// each time reopening the database: it must open, pass SQLite's
+// integrity check, and hold every row whose Enqueue had returned.
+func TestCheckpointsSurviveSIGKILL(t *testing.T) {
+	if onPostgres() {
+		t.Skip("SQLite's WAL")
+	}
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	path := newTarget(t)
+	next := 0
+	for round, after := range []time.Duration{50, 130, 210, 290, 370} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointKillChild$")
+		cmd.Env = append(os.Environ(), "LEDGER_CKPT_CHILD=1", "LEDGER_PATH="+path, "LEDGER_FROM="+strconv.Itoa(next))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		promised := -1
+		lines := make(chan string)
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		deadline := time.After(10 * time.Second)
+		killAt := time.After(after * time.Millisecond)
+		for killed := false; !killed; {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					t.Fatalf("round %d: the child stopped by itself", round)
+				}
+				n, err := strconv.Atoi(line)
+				if err != nil {
+					t.Fatalf("round %d: child: %s", round, line)
+				}
+				promised = n
+			case <-killAt:
+				if promised < next+100 {
+					killAt = time.After(10 * time.Millisecond) // not writing yet
+					continue
+				}
+				cmd.Process.Kill()
+				killed = true
+			case <-deadline:
+				cmd.Process.Kill()
+				t.Fatalf("round %d: no rows from the child in 10 s", round)
+			}
+		}
+		for range lines { // let the reader finish; rows up to promised are checked
+		}
+		cmd.Wait()
+		l, err := OpenURL(path, Options{Logf: t.Logf})
+		if err != nil {
+			t.Fatalf("round %d: reopen after SIGKILL: %v", round, err)
+		}
+		// The rows the kill left in the row log are committed first.
+		if err := l.Sync(context.Background()); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		var check string
+		if err := l.DB().QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+			t.Fatalf("round %d: integrity_check = %q, %v", round, check, err)
+		}
+		var got int
+		if err := l.DB().QueryRow("SELECT COUNT(*) FROM requests WHERE id >= ? AND id <= ?", record(next).ID, record(promised).ID).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		if want := promised - next + 1; got < want {
+			t.Fatalf("round %d: %d of the %d promised rows survived", round, got, want)
+		}
+		t.Logf("round %d: killed after %d promised rows; all there", round, promised-next+1)
+		next = promised + 1000 // past anything unprinted the child may have written
+	}
 }
