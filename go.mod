@@ -21,6 +21,7 @@ require (
 	golang.org/x/sys v0.49.0
 	google.golang.org/genai v1.77.0
 	gvisor.dev/gvisor v0.0.0-20260224225140-573d5e7127a8
+	modernc.org/libc v1.80.1
 	modernc.org/sqlite v1.62.0
 	tailscale.com v1.102.5
 )
@@ -115,7 +116,6 @@ require (
 	google.golang.org/grpc v1.78.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
-	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )

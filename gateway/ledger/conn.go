@@ -54,9 +54,14 @@ func (c *conn) PingContext(ctx context.Context) error { return c.db.PingContext(
 func (c *conn) Close() error { return c.db.Close() }
 
 // txn is a transaction on a conn, rebinding its queries the same way.
+//
+// The writer's transactions on SQLite are on its own connection instead
+// (sqliteConn): sc is set and tx is nil, and only Commit and Rollback
+// apply (multiInsert runs its statements on sc).
 type txn struct {
 	tx *sql.Tx
 	d  *dialect
+	sc *sqliteConn
 }
 
 func (t txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -76,5 +81,17 @@ func (t txn) StmtContext(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {
 	return t.tx.StmtContext(ctx, stmt)
 }
 
-func (t txn) Commit() error   { return t.tx.Commit() }
-func (t txn) Rollback() error { return t.tx.Rollback() }
+func (t txn) Commit() error {
+	if t.sc != nil {
+		return t.sc.commit()
+	}
+	return t.tx.Commit()
+}
+
+func (t txn) Rollback() error {
+	if t.sc != nil {
+		t.sc.rollback()
+		return nil
+	}
+	return t.tx.Rollback()
+}

@@ -27,9 +27,13 @@ var chunkSizes = bits.Len(insertChunk)
 // writer goroutine uses it.
 type multiInsert struct {
 	table string
-	// stmts[k] inserts 1<<k rows.
+	// stmts[k] inserts 1<<k rows (database/sql: PostgreSQL).
 	stmts []*sql.Stmt
-	args  []any // reused argument buffer
+	// raw[k] inserts 1<<k rows on sc, SQLite's write connection
+	// (prepareMultiRaw); stmts is nil then.
+	raw  []uintptr
+	sc   *sqliteConn
+	args []any // reused argument buffer
 	// pause, when set, runs before each execution: SQLite's inserts
 	// give way to the network there (pacer), and then send at most
 	// 1<<most rows at once, so that one execution is a short time on the
@@ -46,12 +50,9 @@ type multiInsert struct {
 // (and perhaps a wait for a pooled connection) while the other replicas
 // wait on the commit-order lock.
 func prepareMulti(ctx context.Context, c *conn, table string, columns []string) (*multiInsert, error) {
-	head := c.d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES "
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
 	m := &multiInsert{table: table, stmts: make([]*sql.Stmt, chunkSizes), most: chunkSizes - 1}
 	for k := range m.stmts {
-		q := head + strings.TrimSuffix(strings.Repeat(row+",", 1<<k), ",") + c.d.ignoreTail
-		s, err := c.PrepareContext(ctx, q)
+		s, err := c.PrepareContext(ctx, multiInsertSQL(c.d, table, columns, 1<<k))
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("prepare insert of %d rows into %s: %w", 1<<k, table, err)
@@ -59,6 +60,28 @@ func prepareMulti(ctx context.Context, c *conn, table string, columns []string) 
 		m.stmts[k] = s
 	}
 	return m, nil
+}
+
+// prepareMultiRaw prepares the same statements as prepareMulti on
+// SQLite's write connection sc.
+func prepareMultiRaw(sc *sqliteConn, table string, columns []string) (*multiInsert, error) {
+	m := &multiInsert{table: table, raw: make([]uintptr, chunkSizes), sc: sc, most: chunkSizes - 1}
+	for k := range m.raw {
+		s, err := sc.prepare(multiInsertSQL(sqliteDialect, table, columns, 1<<k))
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("prepare insert of %d rows into %s: %w", 1<<k, table, err)
+		}
+		m.raw[k] = s
+	}
+	return m, nil
+}
+
+// multiInsertSQL is the INSERT of n rows into table, in d's words.
+func multiInsertSQL(d *dialect, table string, columns []string, n int) string {
+	head := d.insertOrIgnore + table + " (" + strings.Join(columns, ", ") + ") VALUES "
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
+	return head + strings.TrimSuffix(strings.Repeat(row+",", n), ",") + d.ignoreTail
 }
 
 // chunkOf is the size of the next chunk of a batch of n > 0 rows, as the
@@ -73,7 +96,6 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 	defer clear(m.args) // keep no references to written rows
 	for len(rows) > 0 {
 		k := min(chunkOf(len(rows)), m.most)
-		s := m.stmts[k]
 		n := 1 << k
 		m.args = m.args[:0]
 		for _, r := range rows[:n] {
@@ -85,10 +107,7 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 		if m.onExec != nil {
 			m.onExec()
 		}
-		stmt := tx.StmtContext(ctx, s)
-		_, err := stmt.ExecContext(ctx, m.args...)
-		stmt.Close()
-		if err != nil {
+		if err := m.run(ctx, tx, k); err != nil {
 			return fmt.Errorf("insert into %s (%v…): %w", m.table, rows[0][0], err)
 		}
 		rows = rows[n:]
@@ -96,11 +115,31 @@ func (m *multiInsert) exec(ctx context.Context, tx txn, rows [][]any) error {
 	return nil
 }
 
+// run executes the statement for 1<<k rows with m.args, in tx or, for
+// SQLite, on its write connection (in the transaction begun there).
+// SQLite's converts m.args in place.
+func (m *multiInsert) run(ctx context.Context, tx txn, k int) error {
+	if m.sc != nil {
+		return m.sc.run(m.raw[k], m.args)
+	}
+	stmt := tx.StmtContext(ctx, m.stmts[k])
+	_, err := stmt.ExecContext(ctx, m.args...)
+	stmt.Close()
+	return err
+}
+
 // paced makes m give way to the network through pause before each
 // execution, which sends at most 1<<most rows; the statements for more
 // are closed.
 func (m *multiInsert) paced(pause func(), most int) {
-	m.pause, m.most = pause, min(most, len(m.stmts)-1)
+	m.pause, m.most = pause, min(most, chunkSizes-1)
+	if m.sc != nil {
+		for _, s := range m.raw[m.most+1:] {
+			m.sc.finalize(s)
+		}
+		m.raw = m.raw[:m.most+1]
+		return
+	}
 	for _, s := range m.stmts[m.most+1:] {
 		s.Close()
 	}
@@ -113,4 +152,8 @@ func (m *multiInsert) Close() {
 			s.Close()
 		}
 	}
+	for _, s := range m.raw {
+		m.sc.finalize(s)
+	}
+	m.raw = nil
 }

@@ -120,9 +120,14 @@ type Ledger struct {
 	// statements, made on its first write (writer goroutine only).
 	insertReq, insertCap, insertOwner *multiInsert
 	// wconn is the connection the writer commits on (writerConn), taken
-	// at wconnAt.
+	// at wconnAt: PostgreSQL's. SQLite's writes go through sc, a
+	// connection of their own.
 	wconn   *sql.Conn
 	wconnAt time.Time
+	sc      *sqliteConn
+	// writeMu is held by write for the length of its transaction: one
+	// goroutine at a time uses sc (and the writer's statements).
+	writeMu sync.Mutex
 	// lazyDue is when the oldest capture nobody waits for in the
 	// writer's backlog is due to be committed; zero when there is none
 	// (writer goroutine only).
@@ -249,6 +254,11 @@ func Open(path string, opts Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
+	// The writer's connection, once the schema is there.
+	if l.sc, err = openSQLiteConn(path, sqlitePragmas(opts.SyncFull, l.opts.checkpoint.walLimit)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: writer connection: %w", path, err)
+	}
 	if !opts.NoRowLog && !opts.SyncFull {
 		rows, err := openRowLog(path, l.logf)
 		if err != nil {
@@ -358,6 +368,7 @@ func (l *Ledger) start() {
 		if l.pace.y != nil {
 			l.pace.y.close()
 		}
+		l.closeWriter()
 		if l.db.d == sqliteDialect {
 			// The writer and the indexer have committed their last
 			// rows: a full checkpoint leaves them in the main file.
@@ -369,37 +380,65 @@ func (l *Ledger) start() {
 	}()
 }
 
+// closeWriter closes SQLite's write connection and its statements, once
+// nothing writes any more.
+func (l *Ledger) closeWriter() {
+	if l.sc == nil {
+		return
+	}
+	for _, m := range []*multiInsert{l.insertReq, l.insertCap, l.insertOwner} {
+		if m != nil {
+			m.Close()
+		}
+	}
+	l.insertReq, l.insertCap, l.insertOwner = nil, nil, nil
+	l.sc.close()
+	l.sc = nil
+}
+
 // dsn builds the modernc.org/sqlite connection string. The pragmas run on
 // every pooled connection. Transactions begin IMMEDIATE so a writer waits
 // on busy_timeout for the write lock up front instead of failing when it
 // upgrades a read snapshot.
 func dsn(path string, syncFull bool, walLimit int64) string {
+	q := url.Values{}
+	for _, p := range sqlitePragmas(syncFull, walLimit) {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// sqlitePragmas are the settings of every connection to a SQLite ledger:
+// the pool's (dsn) and the writer's own (sqliteConn), in the driver's
+// _pragma form, "name(value)".
+func sqlitePragmas(syncFull bool, walLimit int64) []string {
 	sync := "NORMAL"
 	if syncFull {
 		sync = "FULL"
 	}
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous("+sync+")")
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
-	q.Add("_pragma", "foreign_keys(ON)")
-	// 256 KiB of page cache per connection (SQLite's default is 2 MiB),
-	// outside the Go heap (modernc's libc allocates it), so neither GOGC
-	// nor GOMEMLIMIT bounds it: the writer's working set is the right
-	// edge of each index, reads of older rows come from the OS's page
-	// cache, and the gateway's whole RSS budget under load is 40 MiB
-	// (1 MiB per connection cost 3-4 MiB of it; issue #16).
-	q.Add("_pragma", "cache_size("+strconv.Itoa(-cacheKiB)+")")
-	// No automatic checkpoints: SQLite would run them inside the commit
-	// that crosses the threshold, stalling every request waiting on that
-	// group commit (the p99 of the benchmark). checkpointer does them on
-	// its own connection instead.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
-	// A WAL that held more than walLimit is cut back to it once it
-	// starts over (checkpointTiming).
-	q.Add("_pragma", "journal_size_limit("+strconv.FormatInt(walLimit, 10)+")")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	return []string{
+		"journal_mode(WAL)",
+		"synchronous(" + sync + ")",
+		fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()),
+		"foreign_keys(ON)",
+		// 256 KiB of page cache per connection (SQLite's default is 2 MiB),
+		// outside the Go heap (modernc's libc allocates it), so neither GOGC
+		// nor GOMEMLIMIT bounds it: the writer's working set is the right
+		// edge of each index, reads of older rows come from the OS's page
+		// cache, and the gateway's whole RSS budget under load is 40 MiB
+		// (1 MiB per connection cost 3-4 MiB of it; issue #16).
+		"cache_size(" + strconv.Itoa(-cacheKiB) + ")",
+		// No automatic checkpoints: SQLite would run them inside the commit
+		// that crosses the threshold, stalling every request waiting on that
+		// group commit (the p99 of the benchmark). checkpointer does them on
+		// its own connection instead.
+		"wal_autocheckpoint(0)",
+		// A WAL that held more than walLimit is cut back to it once it
+		// starts over (checkpointTiming); the writer's commit is what
+		// starts it over.
+		"journal_size_limit(" + strconv.FormatInt(walLimit, 10) + ")",
+	}
 }
 
 // DB is the ledger's database, for code that keeps its own tables in

@@ -24,9 +24,9 @@ func TestPacingWiring(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range []*multiInsert{l.insertReq, l.insertCap, l.insertOwner} {
-		if m.pause == nil || m.most != pacedChunk || len(m.stmts) != pacedChunk+1 {
-			t.Errorf("%s: pause set %v, most %d, %d statements; want set, %d, %d",
-				m.table, m.pause != nil, m.most, len(m.stmts), pacedChunk, pacedChunk+1)
+		if m.pause == nil || m.most != pacedChunk || len(m.raw) != pacedChunk+1 || m.sc == nil {
+			t.Errorf("%s: pause set %v, most %d, %d statements on the writer's own connection (%v); want set, %d, %d (true)",
+				m.table, m.pause != nil, m.most, len(m.raw), m.sc != nil, pacedChunk, pacedChunk+1)
 		}
 	}
 	direct, _ := openTest(t, Options{NoRowLog: true})

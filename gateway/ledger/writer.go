@@ -616,7 +616,7 @@ func (l *Ledger) writerConn(ctx context.Context) (*sql.Conn, error) {
 	// pool hands back the one it was last given, so the writer usually
 	// takes the connection that already has them, and they are not
 	// prepared (and kept, SQLite's memory) on two.
-	if err := l.prepareWriter(ctx); err != nil {
+	if err := l.prepareWriterLocked(ctx); err != nil {
 		return nil, err
 	}
 	c, err := l.db.db.Conn(ctx)
@@ -660,6 +660,12 @@ func (l *Ledger) warm(ctx context.Context, c *sql.Conn) error {
 // failover, an idle timeout on the way; the pool's ping would have found
 // it) fails to begin: the transaction is begun once more on a fresh one.
 func (l *Ledger) begin(ctx context.Context) (txn, error) {
+	if l.sc != nil {
+		if err := l.sc.begin(); err != nil {
+			return txn{}, fmt.Errorf("begin: %w", err)
+		}
+		return txn{sc: l.sc, d: l.db.d}, nil
+	}
 	kept := l.wconn != nil
 	wc, err := l.writerConn(ctx)
 	if err != nil {
@@ -688,9 +694,17 @@ func (l *Ledger) releaseWriterConn() {
 	}
 }
 
-// prepareWriter prepares the writer's statements once. Only the writer
-// goroutine calls it.
+// prepareWriter prepares the writer's statements once (tests; write
+// prepares them itself).
 func (l *Ledger) prepareWriter(ctx context.Context) error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	return l.prepareWriterLocked(ctx)
+}
+
+// prepareWriterLocked prepares the writer's statements once: on SQLite's
+// write connection, or on the pool (PostgreSQL). writeMu is held.
+func (l *Ledger) prepareWriterLocked(ctx context.Context) error {
 	if l.insertReq != nil {
 		return nil
 	}
@@ -699,7 +713,13 @@ func (l *Ledger) prepareWriter(ctx context.Context) error {
 		table string
 		cols  []string
 	}{{"requests", requestColumns}, {"captures", captureColumns}, {"response_owners", ownerColumns}} {
-		m, err := prepareMulti(ctx, &l.db, t.table, t.cols)
+		var m *multiInsert
+		var err error
+		if l.sc != nil {
+			m, err = prepareMultiRaw(l.sc, t.table, t.cols)
+		} else {
+			m, err = prepareMulti(ctx, &l.db, t.table, t.cols)
+		}
 		if err != nil {
 			for _, p := range ins[:i] {
 				p.Close()
@@ -722,21 +742,25 @@ func (l *Ledger) write(items []*item) (err error) {
 	if !hasData(items) {
 		return nil // only Syncs: everything before them is written
 	}
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
 	ctx := context.Background()
 	if l.writeTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, l.writeTimeout)
 		defer cancel()
 	}
-	if l.rows != nil {
-		// No checkpoint while an index round writes (commitGate). The
-		// connection first: waiting for one from a pool the dashboard
-		// fills must not hold the checkpoints up (begin takes it again
-		// only if it turns out broken).
-		if _, err := l.writerConn(ctx); err != nil {
+	if l.sc != nil {
+		if err := l.prepareWriterLocked(ctx); err != nil {
 			l.failCount.Add(1)
 			return err
 		}
+	}
+	if l.rows != nil {
+		// No checkpoint while an index round writes (commitGate). The
+		// writer's connection is its own (sqliteConn), not one waited
+		// for from a pool the dashboard may fill, which would hold the
+		// checkpoints up.
 		l.commitGate.Lock()
 		defer l.commitGate.Unlock()
 	}
