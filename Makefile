@@ -88,6 +88,9 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@# The SQLite writer calls libc, whose size_t is 32 bits on 32-bit
+	@# platforms: it must build there too.
+	GOARCH=386 $(GO) build -o /dev/null ./gateway/ledger/
 
 clean:
 	rm -rf $(BUILD)

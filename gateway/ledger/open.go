@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -259,6 +260,11 @@ func Open(path string, opts Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: writer connection: %w", path, err)
 	}
+	if err := sameFile(ctx, db, l.sc); err != nil {
+		l.sc.close()
+		db.Close()
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
 	if !opts.NoRowLog && !opts.SyncFull {
 		rows, err := openRowLog(path, l.logf)
 		if err != nil {
@@ -383,6 +389,8 @@ func (l *Ledger) start() {
 // closeWriter closes SQLite's write connection and its statements, once
 // nothing writes any more.
 func (l *Ledger) closeWriter() {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
 	if l.sc == nil {
 		return
 	}
@@ -396,6 +404,21 @@ func (l *Ledger) closeWriter() {
 	l.sc = nil
 }
 
+// sameFile checks that the pool and the writer's connection have the
+// same database file open: rows written to another would be lost to
+// every query.
+func sameFile(ctx context.Context, db *sql.DB, sc *sqliteConn) error {
+	var seq int
+	var name, file string
+	if err := db.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &file); err != nil {
+		return fmt.Errorf("database_list: %w", err)
+	}
+	if w := sc.filename(); w != file {
+		return fmt.Errorf("the writer's connection opened %q, the others %q", w, file)
+	}
+	return nil
+}
+
 // dsn builds the modernc.org/sqlite connection string. The pragmas run on
 // every pooled connection. Transactions begin IMMEDIATE so a writer waits
 // on busy_timeout for the write lock up front instead of failing when it
@@ -406,8 +429,20 @@ func dsn(path string, syncFull bool, walLimit int64) string {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
+	return sqliteURI(path) + "?" + q.Encode()
 }
+
+// sqliteURI names the database file at path as a SQLite URI filename,
+// for the pool (dsn) and the writer's connection alike. SQLite decodes
+// %XX and ends the path at "?" or "#" (and the driver looks for its own
+// parameters after the first "?"), so those three are escaped: the file
+// opened is the one path names, the one Open created.
+func sqliteURI(path string) string {
+	path = filepath.Clean(path) // no leading "//", which would be a host
+	return "file:" + uriPathEscaper.Replace(path)
+}
+
+var uriPathEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // sqlitePragmas are the settings of every connection to a SQLite ledger:
 // the pool's (dsn) and the writer's own (sqliteConn), in the driver's

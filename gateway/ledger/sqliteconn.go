@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -42,7 +44,21 @@ type sqliteConn struct {
 	// step, and run clears the bindings before it returns.
 	arena    uintptr
 	arenaCap int
+	// busy is set while a call is inside SQLite: a second goroutine
+	// using the connection at once panics there rather than corrupt
+	// memory that the race detector cannot see (C's heap).
+	busy atomic.Bool
 }
+
+// enter and leave bracket each use of the connection (enter panics if
+// another goroutine is using it).
+func (c *sqliteConn) enter() {
+	if !c.busy.CompareAndSwap(false, true) {
+		panic("ledger: the SQLite writer's connection used by two goroutines at once")
+	}
+}
+
+func (c *sqliteConn) leave() { c.busy.Store(false) }
 
 // arenaKeep is the largest arena kept between statements: a chunk of
 // large captures (megabytes) gives its arena back once it has run.
@@ -65,9 +81,11 @@ func (e *sqliteError) Error() string {
 
 // openSQLiteConn opens the existing SQLite database at path for writing
 // and runs pragmas (sqlitePragmas) on it, as the driver runs a DSN's.
+// The file is named as the pool names it (sqliteURI), so that both open
+// the same one whatever the path holds ("%41", "#", "?").
 func openSQLiteConn(path string, pragmas []string) (_ *sqliteConn, err error) {
 	c := &sqliteConn{tls: libc.NewTLS()}
-	name, err := libc.CString(path)
+	name, err := libc.CString(sqliteURI(path))
 	if err != nil {
 		c.tls.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -75,7 +93,7 @@ func openSQLiteConn(path string, pragmas []string) (_ *sqliteConn, err error) {
 	defer libc.Xfree(c.tls, name)
 	pdb := c.tls.Alloc(int(unsafe.Sizeof(uintptr(0))))
 	rc := sqlite3.Xsqlite3_open_v2(c.tls, name, pdb,
-		sqlite3.SQLITE_OPEN_READWRITE|sqlite3.SQLITE_OPEN_NOMUTEX, 0)
+		sqlite3.SQLITE_OPEN_READWRITE|sqlite3.SQLITE_OPEN_URI|sqlite3.SQLITE_OPEN_NOMUTEX|sqlite3.SQLITE_OPEN_PRIVATECACHE, 0)
 	c.db = *(*uintptr)(cMemory(pdb))
 	c.tls.Free(int(unsafe.Sizeof(uintptr(0))))
 	defer func() {
@@ -110,6 +128,8 @@ func (c *sqliteConn) error(rc int32) error {
 // exec runs q (one or more statements without parameters), ignoring
 // any rows it returns.
 func (c *sqliteConn) exec(q string) error {
+	c.enter()
+	defer c.leave()
 	z, err := libc.CString(q)
 	if err != nil {
 		return err
@@ -131,6 +151,8 @@ func firstWords(q string) string {
 
 // prepare compiles q, a statement kept until finalize.
 func (c *sqliteConn) prepare(q string) (uintptr, error) {
+	c.enter()
+	defer c.leave()
 	z, err := libc.CString(q)
 	if err != nil {
 		return 0, err
@@ -156,6 +178,8 @@ func (c *sqliteConn) finalize(stmt uintptr) {
 // in order, converted as database/sql converts them for the driver
 // (sqliteValue).
 func (c *sqliteConn) run(stmt uintptr, args []any) error {
+	c.enter()
+	defer c.leave()
 	if err := c.bind(stmt, args); err != nil {
 		sqlite3.Xsqlite3_clear_bindings(c.tls, stmt)
 		return err
@@ -182,16 +206,26 @@ func (c *sqliteConn) bind(stmt uintptr, args []any) error {
 	}
 	need := 1 // never a zero pointer: SQLite binds a NULL for one
 	for i, a := range args {
-		v, err := sqliteValue(a)
-		if err != nil {
-			return fmt.Errorf("argument %d: %w", i+1, err)
-		}
-		args[i] = v
-		switch v := v.(type) {
+		switch v := a.(type) {
+		case nil, int64, int, float64, bool:
 		case string:
 			need += len(v)
 		case []byte:
 			need += len(v)
+		default:
+			// What the ledger never writes, converted as database/sql
+			// would (args is the caller's scratch buffer).
+			v2, err := sqliteValue(a)
+			if err != nil {
+				return fmt.Errorf("argument %d: %w", i+1, err)
+			}
+			args[i] = v2
+			switch v2 := v2.(type) {
+			case string:
+				need += len(v2)
+			case []byte:
+				need += len(v2)
+			}
 		}
 	}
 	if need > math.MaxInt32 {
@@ -210,6 +244,8 @@ func (c *sqliteConn) bind(stmt uintptr, args []any) error {
 			rc = sqlite3.Xsqlite3_bind_null(c.tls, stmt, idx)
 		case int64:
 			rc = sqlite3.Xsqlite3_bind_int64(c.tls, stmt, idx, v)
+		case int:
+			rc = sqlite3.Xsqlite3_bind_int64(c.tls, stmt, idx, int64(v))
 		case float64:
 			rc = sqlite3.Xsqlite3_bind_double(c.tls, stmt, idx, v)
 		case bool:
@@ -245,8 +281,6 @@ func sqliteValue(a any) (any, error) {
 	switch a.(type) {
 	case nil, int64, float64, bool, string, []byte:
 		return a, nil
-	case int:
-		return int64(a.(int)), nil
 	}
 	v, err := driver.DefaultParameterConverter.ConvertValue(a)
 	if err != nil {
@@ -272,13 +306,21 @@ func (c *sqliteConn) growArena(need int) error {
 		return nil
 	}
 	c.freeArena()
-	size := max(need, 4096)
-	p := libc.Xmalloc(c.tls, uint64(size))
+	// A power of two: statements that grow a little at a time do not
+	// reallocate each time.
+	size := max(4096, 1<<bits.Len(uint(need-1)))
+	p := cMalloc(libc.Xmalloc, c.tls, size)
 	if p == 0 {
 		return errors.New("sqlite: out of memory for parameters")
 	}
 	c.arena, c.arenaCap = p, size
 	return nil
+}
+
+// cMalloc calls libc's malloc, whose size_t is 32 or 64 bits wide with
+// the platform.
+func cMalloc[S ~uint32 | ~uint64](malloc func(*libc.TLS, S) uintptr, tls *libc.TLS, n int) uintptr {
+	return malloc(tls, S(n))
 }
 
 func (c *sqliteConn) freeArena() {
@@ -300,6 +342,16 @@ func (c *sqliteConn) rollback() {
 	if sqlite3.Xsqlite3_get_autocommit(c.tls, c.db) == 0 {
 		c.exec("ROLLBACK")
 	}
+}
+
+// filename is the database file the connection has open.
+func (c *sqliteConn) filename() string {
+	main, err := libc.CString("main")
+	if err != nil {
+		return ""
+	}
+	defer libc.Xfree(c.tls, main)
+	return libc.GoString(sqlite3.Xsqlite3_db_filename(c.tls, c.db, main))
 }
 
 // close closes the connection and whatever statements are left on it.

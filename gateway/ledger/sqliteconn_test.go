@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/tsplug/ts-plug/internal/testbin"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -250,7 +250,9 @@ func TestAFullDatabaseRollsBackAndRecovers(t *testing.T) {
 		fmt.Fprintf(&logs, format+"\n", args...)
 	}
 	logged := func() string { mu.Lock(); defer mu.Unlock(); return logs.String() }
-	l, target := openTest(t, Options{Logf: logf, RetryInterval: 20 * time.Millisecond})
+	// Index rounds only when a Sync asks: the one that fails holds
+	// every row.
+	l, target := openTest(t, Options{Logf: logf, IndexInterval: time.Hour, RetryInterval: 20 * time.Millisecond})
 	ctx := context.Background()
 	mustCommit(t, l, record(0))
 	l.writeMu.Lock()
@@ -270,12 +272,12 @@ func TestAFullDatabaseRollsBackAndRecovers(t *testing.T) {
 			t.Fatalf("Enqueue %d: %v (the row log takes rows while the database is full)", i, err)
 		}
 	}
-	testbin.WaitUntil(t, 5*time.Second, func() error {
-		if !strings.Contains(logged(), "database or disk is full") {
-			return fmt.Errorf("no index round failed: %q", logged())
-		}
-		return nil
-	})
+	if err := l.Sync(ctx); err == nil || !strings.Contains(err.Error(), "database or disk is full") {
+		t.Errorf("Sync while full: %v, want the database's error", err)
+	}
+	if !strings.Contains(logged(), "database or disk is full") {
+		t.Errorf("the failure is not logged: %q", logged())
+	}
 	if got := countRows(t, target, "requests"); got != 1 {
 		t.Errorf("%d rows committed while full, want 1: a failed round commits nothing", got)
 	}
@@ -294,4 +296,72 @@ func TestAFullDatabaseRollsBackAndRecovers(t *testing.T) {
 	if err := l.Healthy(); err != nil {
 		t.Errorf("Healthy after recovering: %v", err)
 	}
+}
+
+// TestOddPathsAreOneFile: the writer's connection and the pool open the
+// same file whatever the path holds (SQLite reads both as URIs: %XX is
+// decoded, "#" and "?" end the path), and a row written is a row read.
+func TestOddPathsAreOneFile(t *testing.T) {
+	sqliteOnly(t, "SQLite's file names")
+	for _, name := range []string{"ledger#1.db", "led%41ger.db", "a?b.db", "plain.db"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name)
+			l, err := Open(path, Options{Logf: t.Logf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Commit(context.Background(), record(1)); err != nil {
+				t.Fatalf("Commit: %v", err)
+			}
+			rows, err := l.Requests(context.Background(), Query{})
+			if err != nil || len(rows) != 1 {
+				t.Errorf("Query: %d rows (%v), want the one committed", len(rows), err)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// The file named, and no other beside it.
+			entries, err := os.ReadDir(filepath.Dir(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if !strings.HasPrefix(e.Name(), name) {
+					t.Errorf("a file %q beside %q: the path was read as another", e.Name(), name)
+				}
+			}
+			if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+				t.Errorf("%s: %v, size %v: the rows are not in the file named", name, err, fi)
+			}
+		})
+	}
+}
+
+// TestWriteAfterClose: once the writer's connection is closed a write
+// fails with ErrClosed rather than reach for another connection.
+func TestWriteAfterClose(t *testing.T) {
+	l, _ := openTest(t, Options{})
+	it, err := l.newItem(record(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if err := l.write([]*item{it}); !errors.Is(err, ErrClosed) && !onPostgres() {
+		t.Errorf("write after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestTwoGoroutinesOnTheWriterConnectionPanic: the connection has no
+// mutex of SQLite's; a second user at once is caught, not let through to
+// corrupt C memory.
+func TestTwoGoroutinesOnTheWriterConnectionPanic(t *testing.T) {
+	_, sc := scratchDB(t)
+	sc.enter()
+	defer sc.leave()
+	defer func() {
+		if recover() == nil {
+			t.Error("a second user of the connection did not panic")
+		}
+	}()
+	sc.exec("SELECT 1")
 }

@@ -660,7 +660,7 @@ func (l *Ledger) warm(ctx context.Context, c *sql.Conn) error {
 // failover, an idle timeout on the way; the pool's ping would have found
 // it) fails to begin: the transaction is begun once more on a fresh one.
 func (l *Ledger) begin(ctx context.Context) (txn, error) {
-	if l.sc != nil {
+	if l.db.d == sqliteDialect {
 		if err := l.sc.begin(); err != nil {
 			return txn{}, fmt.Errorf("begin: %w", err)
 		}
@@ -708,6 +708,9 @@ func (l *Ledger) prepareWriterLocked(ctx context.Context) error {
 	if l.insertReq != nil {
 		return nil
 	}
+	if l.db.d == sqliteDialect && l.sc == nil {
+		return ErrClosed
+	}
 	var ins [3]*multiInsert
 	for i, t := range []struct {
 		table string
@@ -715,7 +718,7 @@ func (l *Ledger) prepareWriterLocked(ctx context.Context) error {
 	}{{"requests", requestColumns}, {"captures", captureColumns}, {"response_owners", ownerColumns}} {
 		var m *multiInsert
 		var err error
-		if l.sc != nil {
+		if l.db.d == sqliteDialect {
 			m, err = prepareMultiRaw(l.sc, t.table, t.cols)
 		} else {
 			m, err = prepareMulti(ctx, &l.db, t.table, t.cols)
@@ -750,7 +753,10 @@ func (l *Ledger) write(items []*item) (err error) {
 		ctx, cancel = context.WithTimeout(ctx, l.writeTimeout)
 		defer cancel()
 	}
-	if l.sc != nil {
+	if l.db.d == sqliteDialect {
+		if l.sc == nil {
+			return ErrClosed // closeWriter: nothing writes any more
+		}
 		if err := l.prepareWriterLocked(ctx); err != nil {
 			l.failCount.Add(1)
 			return err
