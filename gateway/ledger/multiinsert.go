@@ -19,12 +19,13 @@ var chunkSizes = bits.Len(insertChunk)
 
 // multiInsert writes rows of one table with as few statement executions
 // as possible: a batch of n rows goes out as chunks of insertChunk rows,
-// then one chunk per bit of the remainder (13 rows: 8, 4, 1). Each execution costs a round through
-// database/sql, the driver's bind and the database's statement machinery
-// besides the rows themselves: at one row per execution, the group
-// commit's three or four rows (the benchmark's at 10 requests at once)
-// cost as many rounds, and a flush of sixty captures sixty. Only the
-// writer goroutine uses it.
+// then one chunk per bit of the remainder (13 rows: 8, 4, 1). Each
+// execution costs a round through the database's statement machinery
+// (and, on PostgreSQL, database/sql and the driver) besides the rows
+// themselves: at one row per execution, the group commit's three or four
+// rows (the benchmark's at 10 requests at once) cost as many rounds, and
+// a flush of sixty captures sixty. One goroutine at a time uses it (write
+// holds writeMu).
 type multiInsert struct {
 	table string
 	// stmts[k] inserts 1<<k rows (database/sql: PostgreSQL).
