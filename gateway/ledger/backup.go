@@ -179,7 +179,7 @@ func existingDSN(path string) string {
 	q := url.Values{}
 	q.Set("mode", "rw")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", DefaultBusyTimeout.Milliseconds()))
-	return "file:" + path + "?" + q.Encode()
+	return sqliteURI(path) + "?" + q.Encode()
 }
 
 // readSchemaVersion reads the schema version of a database it must not

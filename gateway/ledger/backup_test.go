@@ -179,7 +179,7 @@ func TestBackupRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	notLedger := filepath.Join(dir, "other.db")
-	if db, err := sql.Open("sqlite", "file:"+notLedger); err != nil {
+	if db, err := sql.Open("sqlite", sqliteURI(notLedger)); err != nil {
 		t.Fatal(err)
 	} else {
 		if _, err := db.Exec(`CREATE TABLE t (x)`); err != nil {

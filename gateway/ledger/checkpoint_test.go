@@ -440,7 +440,7 @@ func TestABusyCheckpointIsNotCounted(t *testing.T) {
 	// checkpoint that holds the checkpoint lock while its busy handler
 	// waits for the reader.
 	other := func() *sql.DB {
-		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(3000)&_pragma=wal_autocheckpoint(0)")
+		db, err := sql.Open("sqlite", sqliteURI(path)+"?_pragma=busy_timeout(3000)&_pragma=wal_autocheckpoint(0)")
 		if err != nil {
 			t.Fatal(err)
 		}

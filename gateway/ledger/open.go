@@ -260,7 +260,7 @@ func Open(path string, opts Options) (*Ledger, error) {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: writer connection: %w", path, err)
 	}
-	if err := sameFile(ctx, db, l.sc); err != nil {
+	if err := sameFile(ctx, db, l.sc, path); err != nil {
 		l.sc.close()
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
@@ -404,17 +404,24 @@ func (l *Ledger) closeWriter() {
 	l.sc = nil
 }
 
-// sameFile checks that the pool and the writer's connection have the
-// same database file open: rows written to another would be lost to
-// every query.
-func sameFile(ctx context.Context, db *sql.DB, sc *sqliteConn) error {
+// sameFile checks that the pool and the writer's connection both have
+// the file at path open (the one Open created, readable by its owner
+// only): rows written to another would be lost to every query.
+func sameFile(ctx context.Context, db *sql.DB, sc *sqliteConn, path string) error {
 	var seq int
-	var name, file string
-	if err := db.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &file); err != nil {
+	var name, pool string
+	if err := db.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &pool); err != nil {
 		return fmt.Errorf("database_list: %w", err)
 	}
-	if w := sc.filename(); w != file {
-		return fmt.Errorf("the writer's connection opened %q, the others %q", w, file)
+	want, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct{ who, file string }{{"the connection pool", pool}, {"the writer's connection", sc.filename()}} {
+		fi, err := os.Stat(c.file)
+		if err != nil || !os.SameFile(fi, want) {
+			return fmt.Errorf("%s opened %q, not %s (%v): SQLite read the path otherwise", c.who, c.file, path, err)
+		}
 	}
 	return nil
 }
@@ -433,12 +440,18 @@ func dsn(path string, syncFull bool, walLimit int64) string {
 }
 
 // sqliteURI names the database file at path as a SQLite URI filename,
-// for the pool (dsn) and the writer's connection alike. SQLite decodes
-// %XX and ends the path at "?" or "#" (and the driver looks for its own
-// parameters after the first "?"), so those three are escaped: the file
-// opened is the one path names, the one Open created.
+// for every connection to it (the pool's dsn, the writer's, Backup's).
+// SQLite decodes %XX and ends the path at "?" or "#" (and the driver
+// looks for its own parameters after the first "?"), so those three are
+// escaped: the file opened is the one path names, the one Open created.
+// An absolute path gets an empty authority ("file:///x"), so that one
+// starting "//" is not read as a host; the path is otherwise left as
+// given (cleaning it would resolve "link/.." by its text, not as the
+// kernel does, after following the link).
 func sqliteURI(path string) string {
-	path = filepath.Clean(path) // no leading "//", which would be a host
+	if strings.HasPrefix(path, "/") {
+		return "file://" + uriPathEscaper.Replace(path)
+	}
 	return "file:" + uriPathEscaper.Replace(path)
 }
 

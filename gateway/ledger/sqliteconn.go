@@ -308,7 +308,13 @@ func (c *sqliteConn) growArena(need int) error {
 	c.freeArena()
 	// A power of two: statements that grow a little at a time do not
 	// reallocate each time.
-	size := max(4096, 1<<bits.Len(uint(need-1)))
+	size := need
+	if need <= 1<<30 { // rounded up, it still fits a 32-bit int
+		size = max(4096, 1<<bits.Len(uint(need-1)))
+	}
+	if size < need {
+		return fmt.Errorf("sqlite: %d bytes of parameters", need)
+	}
 	p := cMalloc(libc.Xmalloc, c.tls, size)
 	if p == 0 {
 		return errors.New("sqlite: out of memory for parameters")

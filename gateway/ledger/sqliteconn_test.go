@@ -298,14 +298,38 @@ func TestAFullDatabaseRollsBackAndRecovers(t *testing.T) {
 	}
 }
 
-// TestOddPathsAreOneFile: the writer's connection and the pool open the
-// same file whatever the path holds (SQLite reads both as URIs: %XX is
-// decoded, "#" and "?" end the path), and a row written is a row read.
+// TestOddPathsAreOneFile: every connection to the ledger (the pool, the
+// writer's, Backup's) opens the file its path names, the one Open
+// created readable by its owner only, whatever the path holds: SQLite
+// reads them as URIs (%XX is decoded, "#" and "?" end the path), and
+// "link/.." is the kernel's, after following the link.
 func TestOddPathsAreOneFile(t *testing.T) {
 	sqliteOnly(t, "SQLite's file names")
-	for _, name := range []string{"ledger#1.db", "led%41ger.db", "a?b.db", "plain.db"} {
-		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), name)
+	for _, tt := range []struct {
+		name string
+		// path returns the path to open in dir, and where the file must be.
+		path func(t *testing.T, dir string) (path, real string)
+	}{
+		{"a hash", func(t *testing.T, dir string) (string, string) { p := filepath.Join(dir, "ledger#1.db"); return p, p }},
+		{"a percent", func(t *testing.T, dir string) (string, string) { p := filepath.Join(dir, "led%41ger.db"); return p, p }},
+		{"a question mark", func(t *testing.T, dir string) (string, string) { p := filepath.Join(dir, "a?b.db"); return p, p }},
+		{"a double slash", func(t *testing.T, dir string) (string, string) {
+			p := "/" + filepath.Join(dir, "x.db")
+			return p, p[1:]
+		}},
+		{"a symbolic link then ..", func(t *testing.T, dir string) (string, string) {
+			if err := os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(dir, "real", "sub"), filepath.Join(dir, "link")); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(dir, "link") + "/../x.db", filepath.Join(dir, "real", "x.db")
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path, real := tt.path(t, dir)
 			l, err := Open(path, Options{Logf: t.Logf})
 			if err != nil {
 				t.Fatal(err)
@@ -315,23 +339,30 @@ func TestOddPathsAreOneFile(t *testing.T) {
 			}
 			rows, err := l.Requests(context.Background(), Query{})
 			if err != nil || len(rows) != 1 {
-				t.Errorf("Query: %d rows (%v), want the one committed", len(rows), err)
+				t.Errorf("Requests: %d rows (%v), want the one committed", len(rows), err)
 			}
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
 			}
-			// The file named, and no other beside it.
-			entries, err := os.ReadDir(filepath.Dir(path))
-			if err != nil {
-				t.Fatal(err)
+			fi, err := os.Stat(real)
+			if err != nil || fi.Size() == 0 || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("%s: %v, %v: the rows are not in the file named, readable by its owner only", real, err, fi)
 			}
-			for _, e := range entries {
-				if !strings.HasPrefix(e.Name(), name) {
-					t.Errorf("a file %q beside %q: the path was read as another", e.Name(), name)
+			// No file beside it but its own (-wal, -shm, row log).
+			var stray []string
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && d.Type()&os.ModeSymlink == 0 && !strings.HasPrefix(p, real) {
+					stray = append(stray, p)
 				}
+				return nil
+			})
+			if len(stray) > 0 {
+				t.Errorf("files beside %s: %v: the path was read as another", real, stray)
 			}
-			if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
-				t.Errorf("%s: %v, size %v: the rows are not in the file named", name, err, fi)
+			// Backup reads it by the same path, and writes to an odd one.
+			info, err := Backup(context.Background(), path, filepath.Join(dir, "copy#%41?.db"))
+			if err != nil || info.Requests != 1 {
+				t.Errorf("Backup: %+v, %v; want the one row", info, err)
 			}
 		})
 	}
