@@ -25,7 +25,8 @@ import (
 // one that is not asks for the list anew (a rename, a new domain), as does
 // a list older than hostnamesTTL (a name given up).
 func (s *Server) hostAllowed(hostport string) bool {
-	if webguard.HostAllowed(hostport, nil) {
+	host, local := webguard.LocalHost(hostport)
+	if local {
 		return true // localhost or an address: no names needed
 	}
 	if s.opts.Hostnames == nil {
@@ -33,13 +34,13 @@ func (s *Server) hostAllowed(hostport string) bool {
 	}
 	now := s.opts.Now()
 	if c := s.hostnames.Load(); c != nil && now.Sub(c.at) < hostnamesTTL {
-		if webguard.HostAllowed(hostport, c.names) {
+		if webguard.Named(host, c.names) {
 			return true
 		}
 	}
 	fresh := &hostnameList{names: s.opts.Hostnames(), at: now}
 	s.hostnames.Store(fresh)
-	return webguard.HostAllowed(hostport, fresh.names)
+	return webguard.Named(host, fresh.names)
 }
 
 // hostnameList is the gateway's names as last computed.

@@ -20,17 +20,19 @@ import (
 // Any other name merely resolves here: a page on a hostile domain that
 // resolves to this server would otherwise count as its own origin.
 func HostAllowed(hostport string, names []string) bool {
-	host, ok := localHost(hostport)
+	host, ok := LocalHost(hostport)
 	if ok {
 		return true
 	}
-	return named(host, names)
+	return Named(host, names)
 }
 
-// localHost is hostport's host, lowered and without brackets or a
+// LocalHost is hostport's host, lowered and without brackets or a
 // trailing dot, and whether it is allowed whatever the server's names
-// (empty, localhost, an IP literal).
-func localHost(hostport string) (string, bool) {
+// (empty, localhost, an IP literal). With Named, it is HostAllowed in
+// two steps, for a caller that looks the names up only when needed (the
+// gateway), parsing the Host once.
+func LocalHost(hostport string) (string, bool) {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
@@ -45,8 +47,8 @@ func localHost(hostport string) (string, bool) {
 	return host, false
 }
 
-// named reports whether host is one of names.
-func named(host string, names []string) bool {
+// Named reports whether host, as LocalHost returns it, is one of names.
+func Named(host string, names []string) bool {
 	for _, n := range names {
 		if strings.EqualFold(strings.TrimSuffix(n, "."), host) {
 			return true
