@@ -780,9 +780,11 @@ func (l *Ledger) write(items []*item) (err error) {
 		if err != nil {
 			tx.Rollback()
 			l.failCount.Add(1)
-			// A connection a write failed on may be broken (a server
-			// gone, a timed-out statement): the next write takes
-			// another.
+			// PostgreSQL: a connection a write failed on may be broken
+			// (a server gone, a timed-out statement): the next write
+			// takes another. SQLite's writer keeps its own connection
+			// (a file's errors are the file's, not the connection's),
+			// rolled back above.
 			l.releaseWriterConn()
 		}
 	}()
