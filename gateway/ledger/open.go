@@ -223,13 +223,14 @@ func Open(path string, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	f.Close()
-	// SQLite puts the WAL beside the file a symbolic link points to,
-	// where walSize must look for it.
-	l.path = path
-	if p, err := filepath.EvalSymlinks(path); err == nil {
-		l.path = p
-	}
-	db, err := sql.Open("sqlite", dsn(path, opts.SyncFull, l.opts.checkpoint.walLimit))
+	// Every connection, the pool's later ones too, opens the file the
+	// path names now, resolved once: a symbolic link swapped (or a
+	// relative path after a chdir) while the gateway runs would
+	// otherwise send the pool's new connections to another file than
+	// the writer's. SQLite puts the WAL beside that file, where walSize
+	// looks for it. (The row log stays beside path.)
+	l.path = resolvePath(path)
+	db, err := sql.Open("sqlite", dsn(l.path, opts.SyncFull, l.opts.checkpoint.walLimit))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
@@ -256,7 +257,7 @@ func Open(path string, opts Options) (*Ledger, error) {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	// The writer's connection, once the schema is there.
-	if l.sc, err = openSQLiteConn(path, sqlitePragmas(opts.SyncFull, l.opts.checkpoint.walLimit)); err != nil {
+	if l.sc, err = openSQLiteConn(l.path, sqlitePragmas(opts.SyncFull, l.opts.checkpoint.walLimit)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open ledger %s: writer connection: %w", path, err)
 	}
@@ -402,6 +403,19 @@ func (l *Ledger) closeWriter() {
 	l.insertReq, l.insertCap, l.insertOwner = nil, nil, nil
 	l.sc.close()
 	l.sc = nil
+}
+
+// resolvePath is path absolute, its symbolic links followed; path itself
+// if that fails.
+func resolvePath(path string) string {
+	p, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return path
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // sameFile checks that the pool and the writer's connection both have

@@ -368,6 +368,55 @@ func TestOddPathsAreOneFile(t *testing.T) {
 	}
 }
 
+// TestASwappedLinkKeepsTheLedger: a symbolic link in the ledger's path
+// that is pointed elsewhere while the gateway runs does not send the
+// pool's new connections to another file than the writer's: every
+// connection reads every row.
+func TestASwappedLinkKeepsTheLedger(t *testing.T) {
+	sqliteOnly(t, "SQLite's file names")
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "current")
+	if err := os.Symlink(filepath.Join(dir, "a"), link); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(filepath.Join(link, "ledger.db"), Options{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	mustCommit(t, l, record(1))
+	// Pointed at b, as a deployment might be.
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "b"), link); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, l, record(2))
+	// Every connection the pool can give, the ones opened now included.
+	held := fillPool(t, l)
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	if len(held) < 2 {
+		t.Fatalf("the pool gave %d connections", len(held))
+	}
+	for i, c := range held {
+		var n int
+		if err := c.QueryRowContext(ctx, "SELECT COUNT(*) FROM requests").Scan(&n); err != nil || n != 2 {
+			t.Errorf("connection %d: %d rows (%v), want both", i, n, err)
+		}
+	}
+}
+
 // TestWriteAfterClose: once the writer's connection is closed a write
 // fails with ErrClosed rather than reach for another connection.
 func TestWriteAfterClose(t *testing.T) {
