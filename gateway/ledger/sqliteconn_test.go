@@ -31,8 +31,8 @@ func (c *sqliteConn) queryInt(q string) (int64, error) {
 
 // scratchDB opens a database with a table t(k, v), v without a type, so
 // that it keeps each value as it was bound: from the pool, and from a
-// sqliteConn.
-func scratchDB(t *testing.T) (*sql.DB, *sqliteConn) {
+// sqliteConn, with ins, its INSERT of (k, v), prepared there.
+func scratchDB(t *testing.T) (_ *sql.DB, _ *sqliteConn, ins uintptr) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "scratch.db")
 	db, err := sql.Open("sqlite", dsn(path, false, defaultCheckpointTiming.walLimit))
@@ -48,7 +48,12 @@ func scratchDB(t *testing.T) (*sql.DB, *sqliteConn) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sc.close)
-	return db, sc
+	ins, err = sc.prepare(`INSERT INTO t (k, v) VALUES (?, ?)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sc.finalize(ins) }) // before close: cleanups run last first
+	return db, sc, ins
 }
 
 type apiName string // a named string type, as config's are
@@ -59,7 +64,7 @@ type apiName string // a named string type, as config's are
 // stored: an empty string bound as NULL, say, would make INSERT OR
 // IGNORE drop the row of a NOT NULL column without a word.
 func TestSQLiteConnWritesWhatTheDriverWrites(t *testing.T) {
-	db, sc := scratchDB(t)
+	db, sc, ins := scratchDB(t)
 	values := []any{
 		nil, "", "a", "a\x00b", "héllo, 世界", strings.Repeat("x", 70_000),
 		[]byte(nil), []byte{}, []byte{0, 1, 2, 0xff}, gzipMagic,
@@ -67,11 +72,6 @@ func TestSQLiteConnWritesWhatTheDriverWrites(t *testing.T) {
 		true, false, 1.5, math.Inf(-1), float32(0.25),
 		apiName("openai-chat"),
 	}
-	ins, err := sc.prepare(`INSERT INTO t (k, v) VALUES (?, ?)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.finalize(ins)
 	for i, v := range values {
 		if _, err := db.Exec(`INSERT INTO t (k, v) VALUES (?, ?)`, 2*i, v); err != nil {
 			t.Fatalf("database/sql, %#v: %v", v, err)
@@ -108,12 +108,7 @@ func TestSQLiteConnWritesWhatTheDriverWrites(t *testing.T) {
 // arguments and a constraint each fail with what went wrong, and leave
 // the statement ready for the next run.
 func TestSQLiteConnErrors(t *testing.T) {
-	db, sc := scratchDB(t)
-	ins, err := sc.prepare(`INSERT INTO t (k, v) VALUES (?, ?)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.finalize(ins)
+	db, sc, ins := scratchDB(t)
 	for _, tt := range []struct {
 		name string
 		args []any
@@ -147,12 +142,7 @@ func TestSQLiteConnErrors(t *testing.T) {
 // and is given back after it (captures can be megabytes); a small one
 // keeps it.
 func TestSQLiteConnArena(t *testing.T) {
-	_, sc := scratchDB(t)
-	ins, err := sc.prepare(`INSERT INTO t (k, v) VALUES (?, ?)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.finalize(ins)
+	_, sc, ins := scratchDB(t)
 	if err := sc.run(ins, []any{1, "small"}); err != nil {
 		t.Fatal(err)
 	}
@@ -431,11 +421,12 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 }
 
-// TestTwoGoroutinesOnTheWriterConnectionPanic: the connection has no
-// mutex of SQLite's; a second user at once is caught, not let through to
-// corrupt C memory.
-func TestTwoGoroutinesOnTheWriterConnectionPanic(t *testing.T) {
-	_, sc := scratchDB(t)
+// TestASecondUserOfTheWriterConnectionPanics: the connection has no
+// mutex of SQLite's; a call made while another is inside it (here the
+// test holds it, as another goroutine would) is caught, not let through
+// to corrupt C memory.
+func TestASecondUserOfTheWriterConnectionPanics(t *testing.T) {
+	_, sc, _ := scratchDB(t)
 	sc.enter()
 	defer sc.leave()
 	defer func() {
