@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -467,14 +466,8 @@ func TestFailingCheckpointsBackOff(t *testing.T) {
 	if onPostgres() {
 		t.Skip("SQLite's WAL")
 	}
-	var mu sync.Mutex
-	var logs []string
-	logf := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		logs = append(logs, fmt.Sprintf(format, args...))
-	}
-	l, _ := openTest(t, Options{Logf: logf, checkpoint: checkpointTiming{poll: 5 * time.Millisecond, every: 300 * time.Millisecond, walLimit: 1 << 30}})
+	var logs logRecorder
+	l, _ := openTest(t, Options{Logf: logs.logf, checkpoint: checkpointTiming{poll: 5 * time.Millisecond, every: 300 * time.Millisecond, walLimit: 1 << 30}})
 	var tries atomic.Int64
 	fail := func() error { tries.Add(1); return errors.New("disk on fire") }
 	l.hookCheckpoint.Store(&fail)
@@ -494,19 +487,9 @@ func TestFailingCheckpointsBackOff(t *testing.T) {
 	if n := tries.Load(); n > 6 {
 		t.Errorf("%d failing checkpoints in a second", n)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	var failed, recovered int
-	for _, line := range logs {
-		if strings.Contains(line, "failed; until one works") {
-			failed++
-		}
-		if strings.Contains(line, "checkpoints work again") {
-			recovered++
-		}
-	}
+	failed, recovered := logs.count("failed; until one works"), logs.count("checkpoints work again")
 	if failed != 1 || recovered != 1 {
-		t.Errorf("logged %d failures and %d recoveries, want 1 and 1:\n%s", failed, recovered, strings.Join(logs, "\n"))
+		t.Errorf("logged %d failures and %d recoveries, want 1 and 1:\n%s", failed, recovered, logs.String())
 	}
 }
 

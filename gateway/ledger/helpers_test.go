@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -239,4 +240,37 @@ func loggedIDs(t testing.TB, path string) []string {
 		}
 	}
 	return ids
+}
+
+// logRecorder keeps what a ledger logs (Options.Logf), for a test to
+// read while the ledger runs.
+type logRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *logRecorder) logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, fmt.Sprintf(format, args...))
+}
+
+// String is every line logged so far.
+func (r *logRecorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "\n")
+}
+
+// count is how many lines logged so far hold sub.
+func (r *logRecorder) count(sub string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, line := range r.lines {
+		if strings.Contains(line, sub) {
+			n++
+		}
+	}
+	return n
 }

@@ -58,7 +58,6 @@ func notifyIndexed(items []*item, err error) {
 // logged meanwhile; the writer stops logging once maxBacklog rows wait.
 // When the writer has stopped (Close) it makes one last attempt.
 func (l *Ledger) indexer() {
-	defer l.releaseWriterConn()
 	g := l.rows
 	var items []*item
 	var segs []string

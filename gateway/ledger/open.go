@@ -432,9 +432,8 @@ func sameFile(ctx context.Context, db *sql.DB, sc *sqliteConn, path string) erro
 		return err
 	}
 	for _, c := range []struct{ who, file string }{{"the connection pool", pool}, {"the writer's connection", sc.filename()}} {
-		fi, err := os.Stat(c.file)
-		if err != nil || !os.SameFile(fi, want) {
-			return fmt.Errorf("%s opened %q, not %s (%v): SQLite read the path otherwise", c.who, c.file, path, err)
+		if fi, err := os.Stat(c.file); err != nil || !os.SameFile(fi, want) {
+			return fmt.Errorf("%s opened %q, another file than %s names: give the ledger a plain absolute path (--database), without symbolic links that change", c.who, c.file, path)
 		}
 	}
 	return nil

@@ -66,7 +66,7 @@ type apiName string // a named string type, as config's are
 func TestSQLiteConnWritesWhatTheDriverWrites(t *testing.T) {
 	db, sc, ins := scratchDB(t)
 	values := []any{
-		nil, "", "a", "a\x00b", "héllo, 世界", strings.Repeat("x", 70_000),
+		nil, "", "a", "a\x00b", "héllo, 世界", "\xff\xfe not UTF-8", strings.Repeat("x", 70_000),
 		[]byte(nil), []byte{}, []byte{0, 1, 2, 0xff}, gzipMagic,
 		int64(0), int64(-1), int64(math.MaxInt64), int64(math.MinInt64), 42, int32(-7), uint32(math.MaxUint32), int8(3),
 		true, false, 1.5, math.Inf(-1), float32(0.25),
@@ -232,17 +232,10 @@ func testWritesFromManyGoroutines(t *testing.T, noRowLog bool) {
 // in the row log, and commits them all once there is room again.
 func TestAFullDatabaseRollsBackAndRecovers(t *testing.T) {
 	sqliteOnly(t, "the SQLite writer's connection")
-	var mu sync.Mutex
-	var logs strings.Builder
-	logf := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintf(&logs, format+"\n", args...)
-	}
-	logged := func() string { mu.Lock(); defer mu.Unlock(); return logs.String() }
+	var logs logRecorder
 	// Index rounds only when a Sync asks: the one that fails holds
 	// every row.
-	l, target := openTest(t, Options{Logf: logf, IndexInterval: time.Hour, RetryInterval: 20 * time.Millisecond})
+	l, target := openTest(t, Options{Logf: logs.logf, IndexInterval: time.Hour, RetryInterval: 20 * time.Millisecond})
 	ctx := context.Background()
 	mustCommit(t, l, record(0))
 	l.writeMu.Lock()
@@ -265,8 +258,8 @@ func TestAFullDatabaseRollsBackAndRecovers(t *testing.T) {
 	if err := l.Sync(ctx); err == nil || !strings.Contains(err.Error(), "database or disk is full") {
 		t.Errorf("Sync while full: %v, want the database's error", err)
 	}
-	if !strings.Contains(logged(), "database or disk is full") {
-		t.Errorf("the failure is not logged: %q", logged())
+	if logs.count("database or disk is full") == 0 {
+		t.Errorf("the failure is not logged: %q", logs.String())
 	}
 	if got := countRows(t, target, "requests"); got != 1 {
 		t.Errorf("%d rows committed while full, want 1: a failed round commits nothing", got)

@@ -593,8 +593,9 @@ func (l *Ledger) noteHealth(h *atomic.Pointer[error], err error, failing, recove
 	}
 }
 
-// writerConn is the connection the writer commits on, the same one
-// transaction after transaction (writer goroutine only): its page cache
+// writerConn is the connection the writer commits on in PostgreSQL
+// (SQLite's writer has its own, sqliteConn), the same one transaction
+// after transaction (writer goroutine only): its page cache
 // holds the right edge of every index from one commit to the next, and
 // its statements are prepared once. Taken from the pool for each
 // transaction, the writer would sometimes get a connection whose cache
